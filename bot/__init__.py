@@ -1,0 +1,1 @@
+"""cadrebot: builds the Application, the command line and the offline terminal chat."""

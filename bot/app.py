@@ -1,0 +1,64 @@
+"""Builds the one Application that the real bot, the terminal chat and the tests all run.
+
+Handler order matters in python-telegram-bot: within a group the first matching handler
+wins, and groups run from the lowest number. The order is:
+
+  group -2  guard.bot_membership   record that a user blocked the bot
+  group -1  guard.guard            private chats only; edited and oversized messages refused
+  group  0  start                  /start, contact sharing, invite links, /unlink
+            menu                   /menu, /help, profile, settings, unit, "coming soon" entries
+            admin                  HR commands (/invite)
+            fallback               unknown commands, media, plain text, stale buttons — always last
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from db import Database
+from handlers import admin, fallback, guard, menu, start
+from handlers.common import Services, reply
+
+log = logging.getLogger(__name__)
+
+# The fake Bot API accepts any token; this one is never sent anywhere real.
+OFFLINE_TOKEN = "1:offline-terminal-chat"
+FEATURES = (guard, start, menu, admin, fallback)
+INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("Unhandled error while processing an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await reply(update, INTERNAL_ERROR)
+        except Exception:  # the error may be the network itself
+            log.warning("Could not tell the user about the error", exc_info=True)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    await menu.post_init_commands(app)
+
+
+def build_application(
+    settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None
+) -> Application:  # type: ignore[type-arg]
+    builder = (
+        Application.builder()
+        .token(token or settings.token or OFFLINE_TOKEN)
+        .base_url(settings.telegram.base_url)
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data["services"] = Services(db=database, settings=settings)
+    for feature in FEATURES:
+        feature.register(app)
+    app.add_error_handler(on_error)
+    return app

@@ -1,0 +1,214 @@
+"""The `cadrebot` command: the bot itself and the HR/script commands of domain.md §5."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+from db import Database, SchemaOutdatedError
+from db.migrate import ensure_schema
+from domain import accounts
+from domain.errors import DomainError
+from domain.roster import ImportResult, import_roster
+
+log = logging.getLogger("cadrebot")
+
+
+def _open_db(url: str, auto_upgrade: bool = True) -> Database:
+    database = Database.from_url(url)
+    ensure_schema(database.engine, auto_upgrade=auto_upgrade)
+    return database
+
+
+# --- bot ---------------------------------------------------------------------------------------
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print("Chưa đặt TELEGRAM_BOT_TOKEN: chạy trò chuyện ngoại tuyến trên cơ sở dữ liệu mẫu.\n")
+        return cmd_chat(settings, argparse.Namespace(as_code=None, db=None, fresh=False))
+    from bot.app import build_application
+
+    setup_logging(settings.token)
+    database = _open_db(settings.database_url)
+    app = build_application(settings, database)
+    log.info("Starting cadrebot (%s mode)", settings.telegram.mode)
+    # run_polling/run_webhook stop gracefully on SIGINT, SIGTERM and SIGABRT.
+    if settings.telegram.mode == "webhook":
+        app.run_webhook(listen=settings.telegram.webhook_listen, port=settings.telegram.webhook_port,
+                        webhook_url=settings.telegram.webhook_url, allowed_updates=["message", "edited_message",
+                                                                                    "callback_query", "my_chat_member"])
+    else:
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"])
+    database.dispose()
+    log.info("cadrebot stopped")
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import demo_identity, seed_demo
+    from bot.terminal import TerminalChat
+
+    logging.basicConfig(level=logging.WARNING)
+    url = args.db or settings.demo.database_url
+    if args.fresh and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    database = _open_db(url)
+    database.run(seed_demo, settings)
+    code = args.as_code or settings.demo.default_cadre
+    identity = database.run(demo_identity, code)
+    if identity is None:
+        print(f"Không có cán bộ mã {code} trong cơ sở dữ liệu mẫu.", file=sys.stderr)
+        return 2
+    chat = TerminalChat(settings, database, *identity)
+    asyncio.run(chat.run())
+    return 0
+
+
+# --- HR commands -------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A bar on a terminal, plain lines when piped."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = 100 * done // max(total, 1)
+        if self.tty:
+            bar = "█" * (pct // 4) + "░" * (25 - pct // 4)
+            sys.stderr.write(f"\r  {bar} {pct:3d}% ({done}/{total})")
+            if done == total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(f"Đã xử lý {done}/{total} dòng ({pct}%)\n")
+        sys.stderr.flush()
+
+
+def _print_import(result: ImportResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for error in result.rejected:
+        print(f"Dòng {error.row}{f' ({error.code})' if error.code else ''}: {error.reason}")
+    print(f"Đơn vị: thêm {result.units_added}, cập nhật {result.units_updated}")
+    print(
+        f"Cán bộ: thêm {result.cadres_added}, cập nhật {result.cadres_updated}, "
+        f"không đổi {result.cadres_unchanged}, bị từ chối {len(result.rejected)}"
+    )
+    if result.rejected and not result.applied:
+        print("Tệp có dòng lỗi nên KHÔNG nhập gì. Sửa các dòng trên, hoặc chạy lại với --skip-bad-rows "
+              "để nhập các dòng hợp lệ.")
+
+
+def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
+    database = _open_db(settings.database_url)
+    progress = None if args.json else _Progress()
+    result = database.run(import_roster, Path(args.file), skip_bad_rows=args.skip_bad_rows, progress=progress)
+    _print_import(result, args.json)
+    return 0 if result.applied else 1
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    database = _open_db(settings.database_url)
+    ttl, bot = settings.invite_ttl_days, settings.telegram.bot_username
+    if args.unit:
+        pairs = database.run(
+            lambda s: [(c.code, c.full_name, t) for c, t in accounts.create_unit_invites(s, args.unit, ttl, "cli",
+                                                                                      args.all)]
+        )
+        out = open(args.out, "w", encoding="utf-8-sig", newline="") if args.out else sys.stdout
+        writer = csv.writer(out)
+        writer.writerow(["Mã cán bộ", "Họ và tên", "Đường dẫn mời"])
+        writer.writerows((code, name, accounts.invite_link(bot, token)) for code, name, token in pairs)
+        if args.out:
+            out.close()
+            print(f"Đã tạo {len(pairs)} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
+        return 0
+    if not args.code:
+        print("Cần MÃ_CÁN_BỘ hoặc --unit MÃ_ĐƠN_VỊ.", file=sys.stderr)
+        return 2
+    token = database.run(accounts.create_invite, args.code, ttl, "cli")
+    print(accounts.invite_link(bot, token))
+    return 0
+
+
+def cmd_grant_hr(settings: Settings, args: argparse.Namespace) -> int:
+    database = _open_db(settings.database_url)
+    code = database.run(lambda s: accounts.grant_hr(s, args.code, not args.revoke).code)
+    print(f"Đã {'thu hồi' if args.revoke else 'cấp'} quyền Ban Tổ chức cho {code}.")
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _open_db(settings.database_url, auto_upgrade=True)
+    print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cadrebot", description="Trợ lý cán bộ tỉnh Tuyên Quang")
+    parser.add_argument("--config", type=Path, help="đường dẫn config.toml")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="chạy bot (không có TELEGRAM_BOT_TOKEN: trò chuyện ngoại tuyến)").set_defaults(
+        func=cmd_run)
+    chat = sub.add_parser("chat", help="trò chuyện ngoại tuyến trên cơ sở dữ liệu mẫu")
+    chat.add_argument("--as", dest="as_code", metavar="CODE", help="đóng vai cán bộ có mã này")
+    chat.add_argument("--db", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
+    chat.add_argument("--fresh", action="store_true", help="tạo lại cơ sở dữ liệu mẫu từ đầu")
+    chat.set_defaults(func=cmd_chat)
+    imp = sub.add_parser("import-roster", help="nhập danh sách cán bộ (.xlsx/.csv)")
+    imp.add_argument("file")
+    imp.add_argument("--skip-bad-rows", action="store_true", help="bỏ qua dòng lỗi, nhập các dòng hợp lệ")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(func=cmd_import_roster)
+    inv = sub.add_parser("invite", help="tạo đường dẫn mời dùng một lần")
+    inv.add_argument("code", nargs="?")
+    inv.add_argument("--unit", help="mọi cán bộ chưa liên kết của đơn vị và đơn vị trực thuộc")
+    inv.add_argument("--out", help="ghi ra tệp CSV")
+    inv.add_argument("--all", action="store_true", help="gồm cả cán bộ đã liên kết")
+    inv.set_defaults(func=cmd_invite)
+    grant = sub.add_parser("grant-hr", help="cấp quyền Ban Tổ chức")
+    grant.add_argument("code")
+    grant.add_argument("--revoke", action="store_true")
+    grant.set_defaults(func=cmd_grant_hr)
+    sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["run"])
+    try:
+        settings = load_settings(args.config) if args.config else load_settings()
+        func: Command = args.func
+        return func(settings, args)
+    except ConfigError as exc:
+        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
+    except (DomainError, SchemaOutdatedError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

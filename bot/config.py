@@ -1,0 +1,162 @@
+"""Typed, frozen settings read from config.toml; secrets only from the environment.
+
+A bad value fails at start with a ConfigError naming the key, so a typo in production
+is caught before the bot talks to anyone.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    mode: str
+    base_url: str
+    bot_username: str
+    hr_telegram_ids: tuple[int, ...]
+    webhook_url: str
+    webhook_listen: str
+    webhook_port: int
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    database_url: str
+    output_dir: Path
+    default_cadre: str
+    hr_cadres: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    window_open_day: int
+    window_close_day: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: ZoneInfo
+    database_url: str
+    telegram: TelegramSettings
+    invite_ttl_days: int
+    max_text_length: int
+    evaluation: EvaluationSettings
+    demo: DemoSettings
+    config_dir: Path
+    token: str | None = None
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback
+        return f"Settings(database_url={self.database_url!r}, mode={self.telegram.mode!r})"
+
+
+def _get(table: dict[str, Any], key: str, kind: type[T], default: Any, prefix: str) -> T:
+    value = table.get(key, default)
+    full = f"{prefix}{key}"
+    if value is None:
+        raise ConfigError(f"config.toml: thiếu khóa bắt buộc '{full}'")
+    if kind is int and isinstance(value, bool):
+        raise ConfigError(f"config.toml: '{full}' phải là số nguyên, không phải {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"config.toml: '{full}' phải có kiểu {kind.__name__}, nhận được {value!r}")
+    return value
+
+
+def _int_in(table: dict[str, Any], key: str, default: int, lo: int, hi: int, prefix: str) -> int:
+    value = _get(table, key, int, default, prefix)
+    if not lo <= value <= hi:
+        raise ConfigError(f"config.toml: '{prefix}{key}' phải nằm trong {lo}..{hi}, nhận được {value}")
+    return value
+
+
+def _resolve_sqlite_path(url: str, base: Path) -> str:
+    """Make relative SQLite paths relative to the config file, not the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url
+
+
+def _telegram(raw: dict[str, Any]) -> TelegramSettings:
+    p = "telegram."
+    mode = _get(raw, "mode", str, "polling", p)
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"config.toml: 'telegram.mode' phải là 'polling' hoặc 'webhook', nhận được {mode!r}")
+    ids = _get(raw, "hr_telegram_ids", list, [], p)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ConfigError("config.toml: 'telegram.hr_telegram_ids' phải là danh sách số nguyên")
+    webhook_url = _get(raw, "webhook_url", str, "", p)
+    if mode == "webhook" and not webhook_url.startswith("https://"):
+        raise ConfigError("config.toml: 'telegram.webhook_url' phải là địa chỉ https:// khi mode = 'webhook'")
+    return TelegramSettings(
+        mode=mode,
+        base_url=_get(raw, "base_url", str, "https://api.telegram.org/bot", p),
+        bot_username=_get(raw, "bot_username", str, "cadrebot", p).lstrip("@"),
+        hr_telegram_ids=tuple(ids),
+        webhook_url=webhook_url,
+        webhook_listen=_get(raw, "webhook_listen", str, "0.0.0.0", p),
+        webhook_port=_int_in(raw, "webhook_port", 8443, 1, 65535, p),
+    )
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"config.toml: '{key}' phải là một bảng [{key}]")
+    return value
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if environ is None else environ
+    path = path or Path(env.get("CADREBOT_CONFIG", DEFAULT_CONFIG))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Không tìm thấy tệp cấu hình {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: lỗi cú pháp TOML: {exc}") from exc
+    base = path.resolve().parent
+    tz_name = _get(raw, "timezone", str, "Asia/Ho_Chi_Minh", "")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"config.toml: 'timezone' không hợp lệ: {tz_name!r}") from exc
+    db = _table(raw, "database")
+    url = env.get("CADREBOT_DATABASE_URL") or _get(db, "url", str, None, "database.")
+    ev = _table(raw, "evaluation")
+    demo = _table(raw, "demo")
+    return Settings(
+        timezone=tz,
+        database_url=_resolve_sqlite_path(url, base),
+        telegram=_telegram(_table(raw, "telegram")),
+        invite_ttl_days=_int_in(_table(raw, "invites"), "ttl_days", 14, 1, 365, "invites."),
+        max_text_length=_int_in(_table(raw, "limits"), "max_text_length", 4000, 100, 4096, "limits."),
+        evaluation=EvaluationSettings(
+            window_open_day=_int_in(ev, "window_open_day", 25, 1, 28, "evaluation."),
+            window_close_day=_int_in(ev, "window_close_day", 5, 1, 28, "evaluation."),
+        ),
+        demo=DemoSettings(
+            database_url=_resolve_sqlite_path(
+                _get(demo, "database_url", str, "sqlite:///var/demo.db", "demo."), base
+            ),
+            output_dir=base / _get(demo, "output_dir", str, "var/chat-files", "demo."),
+            default_cadre=_get(demo, "default_cadre", str, "MAU003", "demo."),
+            hr_cadres=tuple(_get(demo, "hr_cadres", list, [], "demo.")),
+        ),
+        config_dir=base,
+        token=env.get("TELEGRAM_BOT_TOKEN") or None,
+    )

@@ -1,0 +1,30 @@
+"""The demo database behind the offline chat: the sample roster (and courses once they exist)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from db.models import Cadre
+from domain.accounts import grant_hr
+from domain.roster import import_roster
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+def seed_demo(session: Session, settings: Settings) -> bool:
+    """Fill an empty database with the sample data; returns False if it already had cadres."""
+    if session.scalar(select(func.count(Cadre.id))):
+        return False
+    import_roster(session, DEMO_DATA / "roster.csv")
+    for code in settings.demo.hr_cadres:
+        grant_hr(session, code, actor="demo-seed")
+    return True
+
+
+def demo_identity(session: Session, code: str) -> tuple[str, str, str | None] | None:
+    cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
+    return (cadre.code, cadre.full_name, cadre.phone) if cadre else None

@@ -1,0 +1,136 @@
+"""The offline terminal chat: the real Application and handlers, talking to a person on stdin/stdout.
+
+Buttons print numbered; typing the number or the label presses it. `/contact` shares the
+demo user's own phone number. Photos and documents are saved and their paths printed.
+Works typed (a terminal) and piped (a script feeding lines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.fakeapi import ApiCall, FakeBotApi, UpdateFactory
+from db import Database
+from domain.text import fold
+
+DEMO_USER_ID = 424242
+QUIT = {"/quit", "/exit", "/thoat", "thoát", "thoat"}
+INTRO = (
+    "cadrebot – trò chuyện ngoại tuyến (không cần Telegram). Bạn đóng vai cán bộ {code} – {name}.\n"
+    "Gõ tin nhắn hoặc lệnh như trên Telegram; bấm nút bằng cách gõ số [n] hoặc tên nút; "
+    "/contact để chia sẻ số điện thoại của bạn; /quit để thoát.\n"
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class Button:
+    label: str
+    callback_data: str | None
+    request_contact: bool
+
+
+def render(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+class TerminalChat:
+    def __init__(
+        self, settings: Settings, database: Database, code: str, full_name: str, phone: str | None,
+        inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
+    ) -> None:
+        self.settings, self.database = settings, database
+        self.code, self.full_name, self.phone = code, full_name, phone
+        self.inp, self.out = inp, out
+        self.buttons: list[Button] = []
+        self.buttons_message_id = 0
+        self.echo = not inp.isatty()
+        self.factory = UpdateFactory(user_id=DEMO_USER_ID, first_name=full_name.split()[-1])
+
+    def _print(self, line: str = "") -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def on_call(self, call: ApiCall) -> None:
+        if call.method == "answerCallbackQuery" and call.params.get("text"):
+            self._print(f"🔔 {call.params['text']}")
+        if call.method not in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText"):
+            return
+        self._print("🤖 " + render(call.text).replace("\n", "\n   "))
+        for path in call.saved:
+            self._print(f"   📎 Tệp đã lưu: {path}")
+        buttons = [
+            Button(b.get("text", ""), b.get("callback_data"), bool(b.get("request_contact")))
+            for b in call.buttons
+        ]
+        markup = call.params.get("reply_markup")
+        if buttons:
+            self.buttons = buttons
+            result = call.result if isinstance(call.result, dict) else {}
+            self.buttons_message_id = int(result.get("message_id", 0))
+            number = 0
+            for row in call.button_rows:
+                cells = []
+                for b in row:
+                    number += 1
+                    cells.append(f"[{number}] {b.get('text', '')}")
+                self._print("   " + "   ".join(cells))
+        elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+            self.buttons = []
+        self._print()
+
+    def _press(self, button: Button) -> dict[str, Any]:
+        if button.request_contact:
+            return self._contact()
+        if button.callback_data is None:
+            return self.factory.text(button.label)
+        return self.factory.callback(button.callback_data, message_id=self.buttons_message_id)
+
+    def _contact(self) -> dict[str, Any]:
+        return self.factory.own_contact(self.phone or "")
+
+    def to_update(self, line: str) -> dict[str, Any]:
+        if line == "/contact":
+            return self._contact()
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            return self._press(self.buttons[int(line) - 1])
+        if line.isdigit() and len(line) <= 2 and self.buttons:
+            self._print(f"   (Không có nút [{line}]; hãy gõ số từ 1 đến {len(self.buttons)}.)")
+        for button in self.buttons:
+            if fold(line) in (fold(button.label), fold(_strip_emoji(button.label))):
+                return self._press(button)
+        return self.factory.text(line)
+
+    async def run(self) -> None:
+        api = FakeBotApi(self.settings.telegram.bot_username, self.settings.demo.output_dir, self.on_call)
+        app = build_application(self.settings, self.database, request=api)
+        self._print(INTRO.format(code=self.code, name=self.full_name))
+        async with app:
+            if app.post_init:
+                await app.post_init(app)
+            while True:
+                line = await asyncio.to_thread(self.inp.readline)
+                if not line:
+                    break
+                line = line.strip()
+                if not line:
+                    continue
+                if self.echo:
+                    self._print(f"👤 {line}")
+                if fold(line) in QUIT:
+                    break
+                await app.process_update(Update.de_json(self.to_update(line), app.bot))
+        self._print("Tạm biệt!")
+
+
+def _strip_emoji(label: str) -> str:
+    return re.sub(r"^[^\w]+", "", label).strip()

@@ -1,0 +1,138 @@
+"""Typed SQLAlchemy 2 models. Every schema change goes through an Alembic migration in db/migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# A fixed naming convention keeps constraint names identical on SQLite and PostgreSQL,
+# so migrations can drop or alter them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(8))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # Materialised path "/TINH/SNV/SNV-TCCB/": a subtree is one indexed LIKE 'prefix%'.
+    path: Mapped[str] = mapped_column(String(2000), index=True, default="")
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+
+class Cadre(Base):
+    __tablename__ = "cadres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    ethnicity: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(16), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[str] = mapped_column(String(255))
+    title_group: Mapped[str] = mapped_column(String(16), index=True)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    managed_by: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[int] = mapped_column(SmallInteger)
+    specialty: Mapped[str | None] = mapped_column(String(255))
+    political_theory: Mapped[int] = mapped_column(SmallInteger)
+    state_management: Mapped[int] = mapped_column(SmallInteger, default=0)
+    job_matched: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_succession_plan: Mapped[bool] = mapped_column(Boolean, default=False)
+    planned_title: Mapped[str | None] = mapped_column(String(255))
+    trained_job_position: Mapped[int | None] = mapped_column(SmallInteger)
+    trained_digital_ai: Mapped[int | None] = mapped_column(SmallInteger)
+    trained_two_tier_gov: Mapped[int | None] = mapped_column(SmallInteger)
+    trained_planned_title: Mapped[int | None] = mapped_column(SmallInteger)
+    retrained_specialty: Mapped[int | None] = mapped_column(SmallInteger)
+    manager_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One Telegram account <-> one cadre, enforced by the unique constraint.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    unit: Mapped[Unit] = relationship()
+
+
+class InviteToken(Base):
+    __tablename__ = "invite_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only the SHA-256 of the token is stored: a leaked database does not leak usable links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecordChange(Base):
+    """The cadre's history: every field changed by an import, a completion or an HR action."""
+
+    __tablename__ = "record_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Sensitive reads, exports and role changes: who did what to whom."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ChatUser(Base):
+    """Every Telegram user who wrote to the bot, linked or not (for reachability and unknown users)."""
+
+    __tablename__ = "chat_users"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when Telegram says the user blocked the bot; cleared when they write again.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""Plain-Python domain logic: takes a SQLAlchemy session, returns data. No Telegram here."""

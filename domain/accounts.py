@@ -1,0 +1,280 @@
+"""Linking Telegram accounts to cadres, invite tokens, and who may do what (roles)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditLog, Cadre, ChatUser, InviteToken, Unit
+from domain.clock import as_utc, utcnow
+from domain.errors import LinkError, NotFound, PermissionDenied
+from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
+from domain.phone import normalize_phone
+from domain.units import in_subtree
+
+# Telegram's deep-link payload allows 64 characters of [A-Za-z0-9_-].
+TOKEN_BYTES = 24
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The linked cadre behind an update, with the roles re-derived from the database each time."""
+
+    cadre_id: int
+    code: str
+    full_name: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_path: str
+    is_manager: bool
+    is_hr: bool
+
+    def may_see_unit(self, unit_path: str) -> bool:
+        return self.is_hr or (self.is_manager and unit_path.startswith(self.unit_path))
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    code: str
+    full_name: str
+    unit_name: str
+
+    @classmethod
+    def of(cls, cadre: Cadre) -> LinkResult:
+        return cls(cadre.code, cadre.full_name, cadre.unit.name)
+
+
+def audit(session: Session, actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
+    session.add(AuditLog(at=utcnow(), actor=actor, action=action, target=target, detail=detail))
+
+
+def touch_chat_user(session: Session, user_id: int, chat_id: int) -> None:
+    """Remember every private chat; writing again makes a blocked user reachable again."""
+    row = session.get(ChatUser, user_id)
+    now = utcnow()
+    if row is None:
+        session.add(ChatUser(telegram_user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
+                             blocked=False))
+    else:
+        row.chat_id, row.last_seen, row.blocked = chat_id, now, False
+
+
+def _is_manager(session: Session, cadre: Cadre) -> bool:
+    has_reports = session.scalar(select(exists().where(Cadre.manager_code == cadre.code)))
+    return bool(cadre.is_leader or has_reports)
+
+
+def actor_for(session: Session, telegram_user_id: int, hr_ids: tuple[int, ...] = ()) -> Actor | None:
+    cadre = session.scalar(select(Cadre).where(Cadre.telegram_user_id == telegram_user_id))
+    if cadre is None:
+        return None
+    unit = cadre.unit
+    return Actor(
+        cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name, unit_id=unit.id, unit_code=unit.code,
+        unit_name=unit.name, unit_path=unit.path, is_manager=_is_manager(session, cadre),
+        is_hr=cadre.is_hr or telegram_user_id in hr_ids,
+    )
+
+
+def _bind(session: Session, cadre: Cadre, user_id: int, chat_id: int, how: str) -> Cadre:
+    if cadre.telegram_user_id == user_id:
+        return cadre
+    if cadre.telegram_user_id is not None:
+        raise LinkError(
+            "Hồ sơ này đã được liên kết với một tài khoản Telegram khác. Nếu đó không phải bạn, "
+            "hãy báo ngay cho bộ phận tổ chức cán bộ của đơn vị."
+        )
+    other = session.scalar(select(Cadre).where(Cadre.telegram_user_id == user_id))
+    if other is not None:
+        raise LinkError(
+            f"Tài khoản Telegram này đã liên kết với hồ sơ {other.code}. Gõ /unlink để hủy liên kết trước."
+        )
+    cadre.telegram_user_id, cadre.telegram_chat_id, cadre.linked_at = user_id, chat_id, utcnow()
+    audit(session, f"tg:{user_id}", "link", cadre.code, how)
+    return cadre
+
+
+def link_by_contact(
+    session: Session, user_id: int, chat_id: int, contact_user_id: int | None, phone: str
+) -> LinkResult:
+    """Link by the user's own shared phone number. A forwarded or typed contact is refused."""
+    if contact_user_id != user_id:
+        raise LinkError(
+            "Chỉ chấp nhận số điện thoại của chính bạn. Hãy bấm nút “📱 Chia sẻ số điện thoại của tôi” "
+            "thay vì gửi danh bạ của người khác."
+        )
+    try:
+        normalized = normalize_phone(phone)
+    except ValueError:
+        normalized = None
+    matches = list(session.scalars(select(Cadre).where(Cadre.phone == normalized))) if normalized else []
+    if len(matches) != 1:
+        if len(matches) > 1:
+            raise LinkError(
+                "Số điện thoại này trùng với nhiều hồ sơ. Hãy đề nghị bộ phận tổ chức cán bộ gửi "
+                "đường dẫn mời riêng cho bạn."
+            )
+        raise NotFound(
+            "Không tìm thấy hồ sơ cán bộ có số điện thoại này. Hãy liên hệ bộ phận tổ chức cán bộ "
+            "(Ban Tổ chức) của đơn vị để cập nhật số điện thoại, hoặc xin đường dẫn mời."
+        )
+    return LinkResult.of(_bind(session, matches[0], user_id, chat_id, "contact"))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_invite(session: Session, cadre_code: str, ttl_days: int, actor: str = "cli") -> str:
+    """A one-time token for the cadre; only its hash is stored. Returns the token itself."""
+    cadre = session.scalar(select(Cadre).where(Cadre.code == cadre_code.strip().upper()))
+    if cadre is None:
+        raise NotFound(f"Không có cán bộ mã {cadre_code}.")
+    return _new_token(session, cadre, ttl_days, actor)
+
+
+def create_invite_as(session: Session, actor: Actor, cadre_code: str, ttl_days: int) -> str:
+    """HR creating an invite from the bot: the role is checked inside the transaction."""
+    require_hr(actor)
+    return create_invite(session, cadre_code, ttl_days, actor=actor.code)
+
+
+def _new_token(session: Session, cadre: Cadre, ttl_days: int, actor: str) -> str:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    session.add(InviteToken(token_hash=hash_token(token), cadre_id=cadre.id, created_at=now,
+                            expires_at=now + timedelta(days=ttl_days)))
+    audit(session, actor, "invite", cadre.code)
+    return token
+
+
+def create_unit_invites(
+    session: Session, unit_code: str, ttl_days: int, actor: str = "cli", include_linked: bool = False
+) -> list[tuple[Cadre, str]]:
+    """Tokens for every cadre of a unit's subtree (by default only those not linked yet)."""
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    query = select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path)).order_by(Cadre.code)
+    if not include_linked:
+        query = query.where(Cadre.telegram_user_id.is_(None))
+    return [(c, _new_token(session, c, ttl_days, actor)) for c in session.scalars(query)]
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+def link_by_token(
+    session: Session, user_id: int, chat_id: int, token: str, now: datetime | None = None
+) -> LinkResult:
+    now = now or utcnow()
+    invite = session.scalar(select(InviteToken).where(InviteToken.token_hash == hash_token(token)))
+    if invite is None:
+        raise LinkError("Đường dẫn mời không hợp lệ. Hãy xin bộ phận tổ chức cán bộ một đường dẫn mới.")
+    if invite.used_at is not None:
+        raise LinkError("Đường dẫn mời này đã được dùng. Mỗi đường dẫn chỉ dùng được một lần.")
+    if as_utc(invite.expires_at) < now:
+        raise LinkError("Đường dẫn mời đã hết hạn. Hãy xin bộ phận tổ chức cán bộ một đường dẫn mới.")
+    cadre = session.get(Cadre, invite.cadre_id)
+    assert cadre is not None
+    _bind(session, cadre, user_id, chat_id, "invite")
+    invite.used_at, invite.used_by_telegram_id = now, user_id
+    return LinkResult.of(cadre)
+
+
+def unlink(session: Session, user_id: int) -> Cadre:
+    cadre = session.scalar(select(Cadre).where(Cadre.telegram_user_id == user_id))
+    if cadre is None:
+        raise NotFound("Tài khoản Telegram này chưa liên kết với hồ sơ nào.")
+    cadre.telegram_user_id = cadre.telegram_chat_id = cadre.linked_at = None
+    audit(session, f"tg:{user_id}", "unlink", cadre.code)
+    return cadre
+
+
+def grant_hr(session: Session, cadre_code: str, granted: bool = True, actor: str = "cli") -> Cadre:
+    cadre = session.scalar(select(Cadre).where(Cadre.code == cadre_code.strip().upper()))
+    if cadre is None:
+        raise NotFound(f"Không có cán bộ mã {cadre_code}.")
+    cadre.is_hr = granted
+    audit(session, actor, "grant-hr" if granted else "revoke-hr", cadre.code)
+    return cadre
+
+
+def require_hr(actor: Actor | None) -> Actor:
+    if actor is None or not actor.is_hr:
+        raise PermissionDenied("Chức năng này chỉ dành cho cán bộ Ban Tổ chức (quyền quản trị).")
+    return actor
+
+
+def require_manager(actor: Actor | None) -> Actor:
+    if actor is None or not (actor.is_manager or actor.is_hr):
+        raise PermissionDenied("Chức năng này chỉ dành cho cán bộ quản lý.")
+    return actor
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    code: str
+    name: str
+    units: int
+    cadres: int
+    linked: int
+
+
+def unit_summary(session: Session, actor: Actor, unit_code: str | None = None) -> UnitSummary:
+    """Head counts of a unit's subtree: the actor's own unit unless HR names another."""
+    require_manager(actor)
+    unit = session.get(Unit, actor.unit_id) if unit_code is None else session.scalar(
+        select(Unit).where(Unit.code == unit_code.strip().upper())
+    )
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    if not actor.may_see_unit(unit.path):
+        raise PermissionDenied("Bạn chỉ xem được đơn vị của mình và các đơn vị trực thuộc.")
+    units = session.scalar(select(func.count()).select_from(Unit).where(in_subtree(unit.path))) or 0
+    base = select(func.count(Cadre.id)).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path))
+    cadres = session.scalar(base) or 0
+    linked = session.scalar(base.where(Cadre.telegram_user_id.is_not(None))) or 0
+    audit(session, actor.code, "view-unit", unit.code)
+    return UnitSummary(unit.code, unit.name, units, cadres, linked)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A cadre's record as the people reading it name things (labels, not codes)."""
+
+    fields: list[tuple[str, str]]
+    trainings: list[tuple[str, str]]
+
+
+def own_profile(session: Session, actor: Actor) -> Profile:
+    """A cadre reads only their own record; the id comes from the server-side actor, never the client."""
+    cadre = session.get(Cadre, actor.cadre_id)
+    if cadre is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return profile_of(cadre)
+
+
+def profile_of(c: Cadre) -> Profile:
+    leader = "Có" + (f" ({MANAGED_BY.get(c.managed_by or '', '')})" if c.managed_by else "") if c.is_leader else "Không"
+    fields = [
+        ("Mã cán bộ", c.code), ("Họ và tên", c.full_name),
+        ("Ngày sinh", c.birth_date.strftime("%d/%m/%Y") if c.birth_date else "—"),
+        ("Đơn vị", c.unit.name), ("Chức vụ", c.position),
+        ("Nhóm chức danh", TITLE_GROUPS.get(c.title_group, c.title_group)), ("Lãnh đạo, quản lý", leader),
+        ("Trình độ chuyên môn", EDUCATION.label(c.education) + (f" – {c.specialty}" if c.specialty else "")),
+        ("Lý luận chính trị", POLITICAL_THEORY.label(c.political_theory)),
+        ("Quản lý nhà nước", STATE_MANAGEMENT.label(c.state_management)),
+        ("Bố trí đúng VTVL", "Có" if c.job_matched else "Không"),
+        ("Trong quy hoạch", (f"Có – {c.planned_title}" if c.planned_title else "Có") if c.in_succession_plan else "Không"),
+        ("Số điện thoại", c.phone or "—"),
+    ]
+    trainings = [(label, str(getattr(c, attr)) if getattr(c, attr) else "chưa") for attr, label in TRAININGS.items()]
+    return Profile(fields, trainings)

@@ -1,0 +1,33 @@
+"""Vietnamese text normalisation shared by the importer and the knowledge module."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean(value: object) -> str:
+    """NFC, collapsed inner whitespace, stripped ends. None becomes ''."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(value: object) -> str:
+    """clean() plus case folding: the key for matching values regardless of case."""
+    return clean(value).casefold()
+
+
+def strip_diacritics(text: str) -> str:
+    """'Lý luận chính trị' -> 'Ly luan chinh tri'; đ/Đ become d/D (they are not combining marks)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
+
+
+def ascii_key(value: object) -> str:
+    """Folded and without diacritics: the loosest key, for people typing without accents."""
+    return strip_diacritics(fold(value))

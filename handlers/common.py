@@ -1,0 +1,96 @@
+"""What every handler shares: services from bot_data, replying, and turning domain errors into text."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from db import Database
+from domain.accounts import Actor, actor_for
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+NOT_LINKED = (
+    "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. Gõ /start để liên kết "
+    "bằng số điện thoại hoặc đường dẫn mời của Ban Tổ chức."
+)
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    settings: Settings
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    svc: Services = context.application.bot_data["services"]
+    return svc
+
+
+def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
+    """One transaction for the update's domain work; the reply is sent after it committed."""
+    return services(context).db.run(fn, *args)
+
+
+def load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Actor | None:
+    return run_tx(context, actor_for, user_id, services(context).settings.telegram.hr_telegram_ids)
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+async def reply(update: Update, text: str, markup: Markup = None) -> None:
+    """Answer in the chat the update came from, whether it was a message or a button press."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                            disable_web_page_preview=True)
+
+
+def friendly(fn: Handler) -> Handler:
+    """Show a domain rule's Vietnamese message instead of failing the update."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await fn(update, context)
+        except DomainError as exc:
+            await reply(update, esc(str(exc)))
+
+    return wrapper
+
+
+def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]) -> Handler:
+    """Resolve the linked cadre from the database on every update (never from callback data)."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        actor = load_actor(context, user.id) if user else None
+        if actor is None:
+            await reply(update, NOT_LINKED)
+            return
+        await fn(update, context, actor)
+
+    return friendly(wrapper)

@@ -1,0 +1,41 @@
+"""Registered last: whatever no feature handled gets a clear Vietnamese answer."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from handlers.common import reply
+
+UNKNOWN_COMMAND = "Không có lệnh {command}. Gõ /help để xem các lệnh, hoặc /menu để mở menu chính."
+NOT_TEXT = (
+    "cadrebot chỉ hiểu tin nhắn chữ và các nút bấm; ảnh, nhãn dán, tin nhắn thoại hay tệp "
+    "không được xử lý. Gõ /menu để mở menu chính."
+)
+TEXT_HINT = "Tôi chưa hiểu tin nhắn này. Gõ /menu để mở menu chính hoặc /help để xem hướng dẫn."
+STALE_BUTTON = "Nút này đã cũ hoặc không còn hiệu lực. Gõ /menu để mở lại menu."
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = update.message.text if update.message and update.message.text else "/"
+    await reply(update, UNKNOWN_COMMAND.format(command=text.split()[0][:64]))
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, NOT_TEXT)
+
+
+async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, TEXT_HINT)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT, plain_text))
+    app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_text))
+    app.add_handler(CallbackQueryHandler(stale_button))

@@ -1,0 +1,163 @@
+"""The main menu, /help, the profile, settings, the manager's unit and the HR admin entry."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from domain import accounts
+from domain.accounts import Actor
+from handlers.common import NOT_LINKED, esc, keyboard, linked_only, load_actor, reply, run_tx
+
+MENU_TITLE = "<b>Menu chính</b> – {name} ({unit}). Chọn một mục:"
+BUTTONS = {
+    "profile": "👤 Hồ sơ của tôi",
+    "gaps": "📋 Tiêu chuẩn còn thiếu",
+    "courses": "🎓 Khóa học",
+    "eval": "📝 Tự đánh giá tháng",
+    "ask": "❓ Hỏi về Nghị quyết",
+    "settings": "⚙️ Cài đặt",
+    "unit": "🏢 Đơn vị của tôi",
+    "admin": "🛠 Quản trị (Ban Tổ chức)",
+}
+BACK = ("⬅️ Về menu", "menu:home")
+COMING_SOON = "🚧 <b>{title}</b>: tính năng đang được hoàn thiện và sẽ sớm có trên cadrebot."
+PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
+PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
+PROFILE_FIX = "Thông tin chưa đúng? Hãy báo bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ gốc."
+SETTINGS = (
+    "<b>Cài đặt</b>\nTài khoản Telegram đang liên kết với hồ sơ <b>{code}</b> – {name}.\n"
+    "Muốn dùng tài khoản khác? Hủy liên kết rồi liên kết lại từ tài khoản mới."
+)
+UNIT = (
+    "<b>Đơn vị: {name}</b> ({code})\nSố đơn vị (gồm đơn vị trực thuộc): {units}\n"
+    "Số cán bộ: {cadres}\nĐã liên kết Telegram: {linked} ({pct}%)"
+)
+ADMIN = (
+    "<b>Quản trị – Ban Tổ chức</b>\n"
+    "• Tạo đường dẫn mời cho một cán bộ: <code>/invite MÃ_CÁN_BỘ</code>\n"
+    "• Nhập danh sách cán bộ từ Excel: <code>cadrebot import-roster TỆP.xlsx</code> trên máy chủ\n"
+    "• Đường dẫn mời cho cả đơn vị: <code>cadrebot invite --unit MÃ_ĐƠN_VỊ --out links.csv</code>\n"
+    "• Cấp quyền Ban Tổ chức: <code>cadrebot grant-hr MÃ_CÁN_BỘ</code>"
+)
+HELP = (
+    "<b>cadrebot – hướng dẫn</b>\n"
+    "/start – bắt đầu, liên kết tài khoản với hồ sơ cán bộ\n"
+    "/menu – menu chính\n"
+    "/profile – hồ sơ của tôi\n"
+    "/gaps – tiêu chuẩn còn thiếu so với Nghị quyết\n"
+    "/courses – khóa học, đăng ký lớp\n"
+    "/eval – tự đánh giá hằng tháng\n"
+    "/ask – hỏi về Nghị quyết (gõ có dấu hoặc không dấu đều được)\n"
+    "/unlink – hủy liên kết tài khoản\n"
+    "/help – hướng dẫn này\n\n"
+    "Bấm các nút dưới tin nhắn để thao tác. Bot chỉ làm việc trong trò chuyện riêng; "
+    "bạn chỉ xem được hồ sơ của chính mình."
+)
+HELP_MANAGER = "\n\n<b>Cán bộ quản lý</b>: mục “🏢 Đơn vị của tôi” cho số liệu đơn vị và các đơn vị trực thuộc."
+HELP_HR = "\n\n<b>Ban Tổ chức</b>: /invite MÃ_CÁN_BỘ tạo đường dẫn mời; mục “🛠 Quản trị” liệt kê các thao tác."
+
+COMMANDS = [
+    BotCommand("start", "Bắt đầu, liên kết tài khoản"),
+    BotCommand("menu", "Menu chính"),
+    BotCommand("profile", "Hồ sơ của tôi"),
+    BotCommand("gaps", "Tiêu chuẩn còn thiếu"),
+    BotCommand("courses", "Khóa học"),
+    BotCommand("eval", "Tự đánh giá tháng"),
+    BotCommand("ask", "Hỏi về Nghị quyết"),
+    BotCommand("help", "Hướng dẫn"),
+    BotCommand("unlink", "Hủy liên kết tài khoản"),
+]
+# Menu entries built by later issues; until then they say "coming soon".
+PENDING = {"gaps", "courses", "eval", "ask"}
+
+
+def menu_markup(actor: Actor):  # type: ignore[no-untyped-def]
+    rows = [[(BUTTONS["profile"], "menu:profile"), (BUTTONS["gaps"], "menu:gaps")],
+            [(BUTTONS["courses"], "menu:courses"), (BUTTONS["eval"], "menu:eval")],
+            [(BUTTONS["ask"], "menu:ask"), (BUTTONS["settings"], "menu:settings")]]
+    if actor.is_manager or actor.is_hr:
+        rows.append([(BUTTONS["unit"], "menu:unit")])
+    if actor.is_hr:
+        rows.append([(BUTTONS["admin"], "menu:admin")])
+    return keyboard(rows)
+
+
+async def send_main_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    actor = load_actor(context, user.id) if user else None
+    if actor is None:
+        await reply(update, NOT_LINKED)
+        return
+    await reply(update, MENU_TITLE.format(name=esc(actor.full_name), unit=esc(actor.unit_name)),
+                menu_markup(actor))
+
+
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_main_menu(update, context)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    actor = load_actor(context, user.id) if user else None
+    text = HELP
+    if actor and (actor.is_manager or actor.is_hr):
+        text += HELP_MANAGER
+    if actor and actor.is_hr:
+        text += HELP_HR
+    await reply(update, text)
+
+
+@linked_only
+async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    data = run_tx(context, accounts.own_profile, actor)
+    lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
+    lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
+    lines += ["", PROFILE_FIX]
+    await reply(update, "\n".join(lines), keyboard([[BACK]]))
+
+
+@linked_only
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name)),
+                keyboard([[("🔓 Hủy liên kết", "unlink:ask")], [BACK]]))
+
+
+@linked_only
+async def unit(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    s = run_tx(context, accounts.unit_summary, actor)
+    pct = round(100 * s.linked / s.cadres) if s.cadres else 0
+    await reply(update, UNIT.format(name=esc(s.name), code=esc(s.code), units=s.units, cadres=s.cadres,
+                                    linked=s.linked, pct=pct), keyboard([[BACK]]))
+
+
+@linked_only
+async def admin(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    accounts.require_hr(actor)
+    await reply(update, ADMIN, keyboard([[BACK]]))
+
+
+@linked_only
+async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    key = (update.callback_query.data or "").split(":")[1] if update.callback_query else ""
+    if not key and update.message and update.message.text:
+        key = update.message.text.lstrip("/").split()[0].split("@")[0]
+    await reply(update, COMING_SOON.format(title=BUTTONS.get(key, "Tính năng")), keyboard([[BACK]]))
+
+
+async def post_init_commands(app: Application) -> None:  # type: ignore[type-arg]
+    await app.bot.set_my_commands(COMMANDS)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler(["menu"], menu))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("profile", profile))
+    app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:home$"))
+    app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
+    app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
+    app.add_handler(CallbackQueryHandler(unit, pattern=r"^menu:unit$"))
+    app.add_handler(CallbackQueryHandler(admin, pattern=r"^menu:admin$"))
+    pending_pattern = r"^menu:(" + "|".join(sorted(PENDING)) + r")$"
+    app.add_handler(CallbackQueryHandler(pending, pattern=pending_pattern))
+    app.add_handler(CommandHandler(sorted(PENDING), pending))
