@@ -41,13 +41,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("Could not tell the user about the error", exc_info=True)
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application) -> None:
     await menu.post_init_commands(app)
 
 
 def build_application(
     settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     builder = (
         Application.builder()
         .token(token or settings.token or OFFLINE_TOKEN)

@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -121,6 +122,12 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.applied else 1
 
 
+def _write_links(out: TextIO, rows: list[tuple[str, str, str]]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["Mã cán bộ", "Họ và tên", "Đường dẫn mời"])
+    writer.writerows(rows)
+
+
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     database = _open_db(settings.database_url)
     ttl, bot = settings.invite_ttl_days, settings.telegram.bot_username
@@ -129,13 +136,13 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             lambda s: [(c.code, c.full_name, t) for c, t in accounts.create_unit_invites(s, args.unit, ttl, "cli",
                                                                                       args.all)]
         )
-        out = open(args.out, "w", encoding="utf-8-sig", newline="") if args.out else sys.stdout
-        writer = csv.writer(out)
-        writer.writerow(["Mã cán bộ", "Họ và tên", "Đường dẫn mời"])
-        writer.writerows((code, name, accounts.invite_link(bot, token)) for code, name, token in pairs)
+        rows = [(code, name, accounts.invite_link(bot, token)) for code, name, token in pairs]
         if args.out:
-            out.close()
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+                _write_links(out, rows)
             print(f"Đã tạo {len(pairs)} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
+        else:
+            _write_links(sys.stdout, rows)
         return 0
     if not args.code:
         print("Cần MÃ_CÁN_BỘ hoặc --unit MÃ_ĐƠN_VỊ.", file=sys.stderr)

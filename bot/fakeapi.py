@@ -235,8 +235,8 @@ class UpdateFactory:
                                                              "file_name": file_name}))
 
     def my_chat_member(self, status: str) -> dict[str, Any]:
-        old = {"status": "member", "user": {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot"}}
-        new = {"status": status, "user": old["user"]}
+        old: dict[str, Any] = {"status": "member", "user": {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot"}}
+        new: dict[str, Any] = {"status": status, "user": old["user"]}
         if status == "kicked":
             new["until_date"] = 0
         return self._update(my_chat_member={"chat": self._chat(), "from": self._user(), "date": int(time.time()),

@@ -262,8 +262,15 @@ def own_profile(session: Session, actor: Actor) -> Profile:
     return profile_of(cadre)
 
 
+def _plan_text(c: Cadre) -> str:
+    if not c.in_succession_plan:
+        return "Không"
+    return f"Có – {c.planned_title}" if c.planned_title else "Có"
+
+
 def profile_of(c: Cadre) -> Profile:
-    leader = "Có" + (f" ({MANAGED_BY.get(c.managed_by or '', '')})" if c.managed_by else "") if c.is_leader else "Không"
+    managed = f" ({MANAGED_BY.get(c.managed_by, c.managed_by)})" if c.managed_by else ""
+    leader = f"Có{managed}" if c.is_leader else "Không"
     fields = [
         ("Mã cán bộ", c.code), ("Họ và tên", c.full_name),
         ("Ngày sinh", c.birth_date.strftime("%d/%m/%Y") if c.birth_date else "—"),
@@ -273,7 +280,7 @@ def profile_of(c: Cadre) -> Profile:
         ("Lý luận chính trị", POLITICAL_THEORY.label(c.political_theory)),
         ("Quản lý nhà nước", STATE_MANAGEMENT.label(c.state_management)),
         ("Bố trí đúng VTVL", "Có" if c.job_matched else "Không"),
-        ("Trong quy hoạch", (f"Có – {c.planned_title}" if c.planned_title else "Có") if c.in_succession_plan else "Không"),
+        ("Trong quy hoạch", _plan_text(c)),
         ("Số điện thoại", c.phone or "—"),
     ]
     trainings = [(label, str(getattr(c, attr)) if getattr(c, attr) else "chưa") for attr, label in TRAININGS.items()]

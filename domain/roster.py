@@ -288,19 +288,22 @@ def _collect(rows: list[tuple[int, dict[str, str]]]) -> _Plan:
     return plan
 
 
-def _check_unit_tree(plan: _Plan, db_units: dict[str, int | None], db_parents: dict[str, str | None]) -> set[str]:
-    """Unit codes whose parent is unknown or that sit on a cycle."""
+def _check_unit_tree(
+    plan: _Plan, db_units: dict[str, int | None], db_parents: dict[str, str | None]
+) -> dict[str, str]:
+    """Why each bad unit code cannot be placed: unknown parent, a cycle, or a bad ancestor."""
     parent_of = dict(db_parents)
     parent_of.update({c: u.parent_code for c, u in plan.units.items()})
-    bad: set[str] = set()
+    bad: dict[str, str] = {}
     for code, unit in plan.units.items():
-        if unit.parent_code and unit.parent_code not in plan.units and unit.parent_code not in db_units:
-            bad.add(code)
+        parent = unit.parent_code
+        if parent and parent not in plan.units and parent not in db_units:
+            bad[code] = f"đơn vị cấp trên “{parent}” của đơn vị {code} không có trong tệp hay cơ sở dữ liệu"
             continue
-        seen, cursor = {code}, unit.parent_code
+        seen, cursor = {code}, parent
         while cursor:
             if cursor in seen:
-                bad.add(code)
+                bad[code] = f"cây đơn vị bị vòng lặp tại đơn vị {code}"
                 break
             seen.add(cursor)
             cursor = parent_of.get(cursor)
@@ -310,18 +313,9 @@ def _check_unit_tree(plan: _Plan, db_units: dict[str, int | None], db_parents: d
         changed = False
         for code, unit in plan.units.items():
             if code not in bad and unit.parent_code in bad:
-                bad.add(code)
+                bad[code] = f"đơn vị cấp trên {unit.parent_code} của đơn vị {code} bị lỗi"
                 changed = True
     return bad
-
-
-def _unit_reason(unit: UnitDef, plan: _Plan, db_units: dict[str, int | None], bad: set[str]) -> str:
-    parent = unit.parent_code
-    if parent not in plan.units and parent not in db_units:
-        return f"đơn vị cấp trên “{parent}” của đơn vị {unit.code} không có trong tệp hay cơ sở dữ liệu"
-    if parent in bad:
-        return f"đơn vị cấp trên {parent} của đơn vị {unit.code} bị lỗi"
-    return f"cây đơn vị bị vòng lặp tại đơn vị {unit.code}"
 
 
 def _cross_check(plan: _Plan, session: Session) -> None:
@@ -334,10 +328,8 @@ def _cross_check(plan: _Plan, session: Session) -> None:
     known_codes = file_codes | set(session.scalars(select(Cadre.code)))
     kept = []
     for number, values in plan.cadres:
-        unit = plan.units[values["unit_code"]]
         if values["unit_code"] in bad_units:
-            reason = _unit_reason(unit, plan, db_units, bad_units)
-            plan.reject(number, values["code"], reason)
+            plan.reject(number, values["code"], bad_units[values["unit_code"]])
         elif values["manager_code"] and values["manager_code"] not in known_codes:
             plan.reject(number, values["code"], f"“Mã người quản lý” {values['manager_code']} không có trong danh sách")
         else:

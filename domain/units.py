@@ -20,7 +20,7 @@ def recompute_paths(session: Session) -> int:
     def path_of(unit_id: int) -> str:
         if unit_id in paths:
             return paths[unit_id]
-        chain = []
+        chain: list[int] = []
         cursor: int | None = unit_id
         while cursor is not None and cursor not in paths and len(chain) <= len(by_id):
             chain.append(cursor)

@@ -29,5 +29,5 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                                            link=esc(link)))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import html
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -20,8 +20,8 @@ from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 NOT_LINKED = (
     "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. Gõ /start để liên kết "
@@ -81,7 +81,7 @@ def friendly(fn: Handler) -> Handler:
     return wrapper
 
 
-def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]) -> Handler:
+def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Coroutine[Any, Any, None]]) -> Handler:
     """Resolve the linked cadre from the database on every update (never from callback data)."""
 
     @functools.wraps(fn)

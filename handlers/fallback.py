@@ -34,7 +34,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await update.callback_query.answer(STALE_BUTTON, show_alert=True)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT, plain_text))
     app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_text))

@@ -55,6 +55,6 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         run_tx(context, mark_blocked, update.effective_user.id)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     app.add_handler(TypeHandler(Update, guard), group=-1)

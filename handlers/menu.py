@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import accounts
@@ -72,7 +72,7 @@ COMMANDS = [
 PENDING = {"gaps", "courses", "eval", "ask"}
 
 
-def menu_markup(actor: Actor):  # type: ignore[no-untyped-def]
+def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
     rows = [[(BUTTONS["profile"], "menu:profile"), (BUTTONS["gaps"], "menu:gaps")],
             [(BUTTONS["courses"], "menu:courses"), (BUTTONS["eval"], "menu:eval")],
             [(BUTTONS["ask"], "menu:ask"), (BUTTONS["settings"], "menu:settings")]]
@@ -145,11 +145,11 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     await reply(update, COMING_SOON.format(title=BUTTONS.get(key, "Tính năng")), keyboard([[BACK]]))
 
 
-async def post_init_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def post_init_commands(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler(["menu"], menu))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("profile", profile))

@@ -89,7 +89,7 @@ async def unlink_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, UNLINKED)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(MessageHandler(filters.CONTACT, contact))
     app.add_handler(CommandHandler("unlink", unlink_ask))

@@ -1,0 +1,1 @@
+"""The resolution as data and the question-answering module. Imports nothing from Telegram."""

@@ -1,0 +1,141 @@
+"""`cadrebot run` as a real process against a local stand-in for the Bot API, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from bot.fakeapi import BOT_ID, UpdateFactory
+from tests.conftest import ROOT, SAMPLE_ROSTER
+
+TOKEN = "123456789:AAE2eTestTokenAbcdefghijklmnopq"
+
+
+class StandIn:
+    """Just enough of the Bot API: getMe, long-polling getUpdates, and recording of every send."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+        self.paths: list[str] = []
+
+    def handle(self, path: str, body: dict[str, Any]) -> Any:
+        self.paths.append(path)
+        method = path.rsplit("/", 1)[-1]
+        with self.lock:
+            self.calls.append((method, body))
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot", "username": "TuyenQuangCadreBot"}
+        if method == "getUpdates":
+            return self._poll(int(body.get("offset", 0) or 0))
+        if method in ("sendMessage",):
+            return {"message_id": len(self.calls), "date": int(time.time()),
+                    "chat": {"id": body.get("chat_id"), "type": "private"}, "text": body.get("text", "")}
+        return True
+
+    def _poll(self, offset: int) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            with self.lock:
+                ready = [u for u in self.updates if u["update_id"] >= offset]
+            if ready:
+                return ready
+            time.sleep(0.05)
+        return []
+
+    def texts(self) -> list[str]:
+        with self.lock:
+            return [str(b.get("text", "")) for m, b in self.calls if m == "sendMessage"]
+
+    def wait_for(self, fragment: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(fragment in t for t in self.texts()):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"no message containing {fragment!r}; got {self.texts()}")
+
+
+def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        return json.loads(raw or b"{}")
+    fields = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+@pytest.fixture
+def stand_in() -> Iterator[tuple[StandIn, int]]:
+    api = StandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            result = api.handle(self.path, _decode(raw, self.headers.get("Content-Type", "")))
+            payload = json.dumps({"ok": True, "result": result}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield api, server.server_address[1]
+    server.shutdown()
+
+
+def _cadrebot() -> list[str]:
+    script = Path(sys.executable).parent / "cadrebot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def test_run_start_link_menu_over_http(stand_in: tuple[StandIn, int], tmp_path: Path) -> None:
+    api, port = stand_in
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = config.replace('base_url = "https://api.telegram.org/bot"', f'base_url = "http://127.0.0.1:{port}/bot"')
+    config = config.replace('url = "sqlite:///var/cadrebot.db"', f'url = "sqlite:///{tmp_path / "e2e.db"}"')
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CADREBOT_DATABASE_URL"}
+    env |= {"CADREBOT_CONFIG": str(tmp_path / "config.toml")}
+    subprocess.run([*_cadrebot(), "import-roster", str(SAMPLE_ROSTER)], env=env, check=True,
+                   capture_output=True, timeout=60)
+    proc = subprocess.Popen([*_cadrebot(), "run"], env=env | {"TELEGRAM_BOT_TOKEN": TOKEN},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        user = UpdateFactory(user_id=424200, first_name="Tuấn")
+        api.updates.append(user.text("/start"))
+        api.wait_for("liên kết tài khoản")
+        api.updates.append(user.own_contact("84912345003"))
+        api.wait_for("Đã liên kết")
+        api.wait_for("Menu chính")
+        assert any(m == "setMyCommands" for m, _ in api.calls)
+        assert all(TOKEN in p for p in api.paths)  # the token went where it belongs: the URL
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "cadrebot stopped" in err
+    assert TOKEN not in out + err and TOKEN.split(":")[1] not in out + err

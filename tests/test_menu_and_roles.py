@@ -1,0 +1,127 @@
+"""The main menu per role, /help, the command list, and server-side role checks on every press."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import AuditLog
+from domain import accounts
+from tests.conftest import BotHarness, link
+
+CADRE_PHONE = "0912345004"  # MAU004, a specialist with nobody under her
+MANAGER_PHONE = "0912345010"  # MAU010, Bí thư xã Minh Hương
+
+
+async def test_commands_registered_with_telegram(settings, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build_application
+    from bot.fakeapi import FakeBotApi
+
+    api = FakeBotApi()
+    app = build_application(settings, database, request=api)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+    names = [c["command"] for c in api.commands]
+    assert {"start", "menu", "help", "gaps", "courses", "eval", "ask", "unlink"} <= set(names)
+
+
+async def test_plain_cadre_menu_and_profile(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, CADRE_PHONE)
+    labels = [b["text"] for b in bot.last_buttons()]
+    assert "🏢 Đơn vị của tôi" not in labels and "👤 Hồ sơ của tôi" in labels
+    texts = await bot.send(user.callback("menu:profile"))
+    assert "Phạm Thu Hương" in texts[-1] and "Lý luận chính trị: Sơ cấp" in texts[-1]
+
+
+async def test_help_explains_everything(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    texts = await bot.send(user.text("/help"))
+    for command in ("/start", "/menu", "/gaps", "/courses", "/eval", "/ask", "/unlink"):
+        assert command in texts[0]
+
+
+async def test_coming_soon_entries(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, CADRE_PHONE)
+    texts = await bot.send(user.callback("menu:eval"))
+    assert "sẽ sớm có" in texts[-1]
+
+
+async def test_forged_manager_button_refused_for_cadre(bot: BotHarness, roster: Database,
+                                                        user: UpdateFactory) -> None:
+    await link(bot, user, CADRE_PHONE)
+    texts = await bot.send(user.callback("menu:unit"))
+    assert "chỉ dành cho cán bộ quản lý" in texts[-1]
+    texts = await bot.send(user.callback("menu:admin"))
+    assert "Ban Tổ chức" in texts[-1] and "chỉ dành" in texts[-1]
+
+
+async def test_unlinked_user_pressing_menu_is_told_to_link(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    texts = await bot.send(user.callback("menu:profile"))
+    assert "chưa liên kết" in texts[-1]
+
+
+async def test_manager_sees_own_subtree_counts_and_is_audited(bot: BotHarness, roster: Database,
+                                                              user: UpdateFactory) -> None:
+    await link(bot, user, MANAGER_PHONE)
+    texts = await bot.send(user.callback("menu:unit"))
+    assert "Xã Minh Hương" in texts[-1]
+    assert "Số đơn vị (gồm đơn vị trực thuộc): 3" in texts[-1]
+    assert "Số cán bộ: 9" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(AuditLog.action).where(AuditLog.action == "view-unit")))
+
+
+async def test_manager_cannot_view_sibling_unit(roster: Database) -> None:
+    def attempt(session):  # type: ignore[no-untyped-def]
+        actor = accounts.actor_for(session, 1) or _actor(session, "MAU010")
+        return accounts.unit_summary(session, actor, "XTP")
+
+    import pytest
+
+    from domain.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        roster.run(attempt)
+
+
+def _actor(session, code: str) -> accounts.Actor:  # type: ignore[no-untyped-def]
+    from db.models import Cadre
+
+    cadre = session.scalar(select(Cadre).where(Cadre.code == code))
+    cadre.telegram_user_id = 1
+    session.flush()
+    actor = accounts.actor_for(session, 1)
+    assert actor is not None
+    return actor
+
+
+async def test_hr_role_by_grant_and_invite_command(bot: BotHarness, roster: Database,
+                                                   user: UpdateFactory) -> None:
+    await link(bot, user, CADRE_PHONE)
+    texts = await bot.send(user.text("/invite MAU010"))
+    assert "chỉ dành cho cán bộ Ban Tổ chức" in texts[-1]
+    roster.run(accounts.grant_hr, "MAU004")
+    texts = await bot.send(user.text("/menu"))
+    assert "🛠 Quản trị (Ban Tổ chức)" in [b["text"] for b in bot.last_buttons()]
+    texts = await bot.send(user.text("/invite MAU010"))
+    assert "https://t.me/TuyenQuangCadreBot?start=" in texts[-1]
+    texts = await bot.send(user.text("/invite KHONGCO"))
+    assert "Không có cán bộ mã KHONGCO" in texts[-1]
+
+
+async def test_hr_role_by_configured_telegram_id(settings, roster: Database) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from bot.app import build_application
+    from bot.fakeapi import FakeBotApi
+    from tests.conftest import BotHarness as Harness
+
+    hr_user = UpdateFactory(user_id=777)
+    settings = replace(settings, telegram=replace(settings.telegram, hr_telegram_ids=(777,)))
+    api = FakeBotApi()
+    app = build_application(settings, roster, request=api)
+    async with app:
+        harness = Harness(app, api)
+        await link(harness, hr_user, CADRE_PHONE)
+        assert "🛠 Quản trị (Ban Tổ chức)" in [b["text"] for b in harness.last_buttons()]
