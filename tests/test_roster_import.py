@@ -206,3 +206,21 @@ def test_cli_import_prints_summary_and_json(tmp_path: Path, monkeypatch: pytest.
     assert cli_main(["import-roster", str(SAMPLE_ROSTER), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["cadres"] == {"added": 0, "updated": 0, "unchanged": 16, "rejected": 0}
+
+
+def test_cli_progress_plain_lines_when_piped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
+    err = capsys.readouterr().err
+    assert "Đã xử lý 16/16 dòng (100%)" in err and "\r" not in err
+
+
+def test_cli_bad_file_exit_code_and_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    header, rows = sample_rows()
+    rows[0]["Cấp"] = "Huyện"
+    assert cli_main(["import-roster", str(write_csv(tmp_path / "b.csv", header, rows))]) == 1
+    out = capsys.readouterr().out
+    assert "Dòng 2 (MAU001): “Cấp” không hợp lệ" in out and "KHÔNG nhập gì" in out
