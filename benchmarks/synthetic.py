@@ -51,6 +51,9 @@ def write_roster(path: Path, cadres: int = 48_000, seed: int = 2026) -> tuple[in
     units = _units()
     communes = [u for u in units if u[3] == "Xã" and u[2] == "TINH"]
     rows = []
+    # Units exist only through the rows that name them: every unit gets at least one cadre.
+    for unit in units:
+        rows.append(_cadre(rng, len(rows), unit, "KHAC"))
     for commune in communes:  # every commune gets its key titles
         for title in COMMUNE_TITLES:
             rows.append(_cadre(rng, len(rows), commune, title))

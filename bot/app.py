@@ -6,7 +6,10 @@ wins, and groups run from the lowest number. The order is:
   group -2  guard.bot_membership   record that a user blocked the bot
   group -1  guard.guard            private chats only; edited and oversized messages refused
   group  0  start                  /start, contact sharing, invite links, /unlink
-            menu                   /menu, /help, profile, settings, unit, "coming soon" entries
+            menu                   /menu, /help, profile, settings, "coming soon" entries
+            gaps                   /gaps: the cadre's own gaps
+            report                 /report: a unit's indicators, drill-down, chart, Excel
+            courses                course details
             admin                  HR commands (/invite)
             fallback               unknown commands, media, plain text, stale buttons — always last
 """
@@ -21,14 +24,14 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from db import Database
-from handlers import admin, fallback, guard, menu, start
+from handlers import admin, courses, fallback, gaps, guard, menu, report, start
 from handlers.common import Services, reply
 
 log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, admin, fallback)
+FEATURES = (guard, start, menu, gaps, report, courses, admin, fallback)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 

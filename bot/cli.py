@@ -9,16 +9,23 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from sqlalchemy.orm import Session
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from db import Database, SchemaOutdatedError
 from db.migrate import ensure_schema
 from domain import accounts
-from domain.errors import DomainError
+from domain.clock import today_in
+from domain.errors import DomainError, NotFound
 from domain.roster import ImportResult, import_roster
+
+if TYPE_CHECKING:
+    from domain.report import Report
 
 log = logging.getLogger("cadrebot")
 
@@ -159,6 +166,72 @@ def cmd_grant_hr(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.courses import import_courses
+
+    database = _open_db(settings.database_url)
+    result = database.run(import_courses, Path(args.file), skip_bad_rows=args.skip_bad_rows)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return 0 if result.applied else 1
+    for error in result.rejected:
+        print(f"Dòng {error.row}{f' ({error.code})' if error.code else ''}: {error.reason}")
+    print(f"Lớp: thêm {result.added}, cập nhật {result.updated}, không đổi {result.unchanged}, "
+          f"bị từ chối {len(result.rejected)}")
+    if result.rejected and not result.applied:
+        print("Tệp có dòng lỗi nên KHÔNG nhập gì. Sửa các dòng trên, hoặc chạy lại với --skip-bad-rows.")
+    return 0 if result.applied else 1
+
+
+def _report(session: Session, unit_code: str | None, today: date, xlsx: str | None) -> Report:
+    from domain.exports import report_xlsx
+    from domain.report import build_report, people_with_mandatory_gaps
+    from domain.units import unit_by_code
+
+    unit = unit_by_code(session, unit_code) if unit_code else None
+    if unit_code and unit is None:
+        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    report = build_report(session, unit, today)
+    if xlsx:
+        _, people = people_with_mandatory_gaps(session, unit, 0, 100_000)
+        Path(xlsx).write_bytes(report_xlsx(report, people))
+        accounts.audit(session, "cli", "export-xlsx", unit_code or "PROVINCE", xlsx)
+    return report
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.report import render_report
+
+    database = _open_db(settings.database_url)
+    report = database.run(_report, args.unit, today_in(settings.timezone), args.xlsx)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(_plain(render_report(report)))
+    if args.xlsx:
+        print(f"Đã ghi {args.xlsx}", file=sys.stderr)
+    return 0
+
+
+def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.gaps import gaps_by_code
+    from handlers.gaps import render_gaps
+
+    database = _open_db(settings.database_url)
+    data = database.run(gaps_by_code, args.code, today_in(settings.timezone))
+    if args.json:
+        print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(_plain(render_gaps(data)))
+    return 0
+
+
+def _plain(text: str) -> str:
+    from bot.terminal import render
+
+    return render(text)
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -196,6 +269,20 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("code")
     grant.add_argument("--revoke", action="store_true")
     grant.set_defaults(func=cmd_grant_hr)
+    courses = sub.add_parser("import-courses", help="nhập danh sách lớp (.xlsx/.csv)")
+    courses.add_argument("file")
+    courses.add_argument("--skip-bad-rows", action="store_true")
+    courses.add_argument("--json", action="store_true")
+    courses.set_defaults(func=cmd_import_courses)
+    report = sub.add_parser("report", help="chỉ tiêu Nghị quyết của toàn tỉnh hoặc một đơn vị")
+    report.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--xlsx", metavar="FILE", help="ghi thêm tệp Excel")
+    report.set_defaults(func=cmd_report)
+    gaps = sub.add_parser("gaps", help="tiêu chuẩn còn thiếu của một cán bộ")
+    gaps.add_argument("code")
+    gaps.add_argument("--json", action="store_true")
+    gaps.set_defaults(func=cmd_gaps)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from db.models import Cadre
 from domain.accounts import grant_hr
+from domain.courses import import_courses
 from domain.roster import import_roster
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
@@ -20,6 +21,7 @@ def seed_demo(session: Session, settings: Settings) -> bool:
     if session.scalar(select(func.count(Cadre.id))):
         return False
     import_roster(session, DEMO_DATA / "roster.csv")
+    import_courses(session, DEMO_DATA / "courses.csv")
     for code in settings.demo.hr_cadres:
         grant_hr(session, code, actor="demo-seed")
     return True

@@ -136,3 +136,23 @@ class ChatUser(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set when Telegram says the user blocked the bot; cleared when they write again.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Course(Base):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    provider: Mapped[str] = mapped_column(String(255))
+    mode: Mapped[str | None] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    register_by: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(SmallInteger)
+    location: Mapped[str | None] = mapped_column(String(255))
+    audience: Mapped[str | None] = mapped_column(String(255))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Cadre, ChatUser, InviteToken, Unit
@@ -217,33 +217,6 @@ def require_manager(actor: Actor | None) -> Actor:
     if actor is None or not (actor.is_manager or actor.is_hr):
         raise PermissionDenied("Chức năng này chỉ dành cho cán bộ quản lý.")
     return actor
-
-
-@dataclass(frozen=True)
-class UnitSummary:
-    code: str
-    name: str
-    units: int
-    cadres: int
-    linked: int
-
-
-def unit_summary(session: Session, actor: Actor, unit_code: str | None = None) -> UnitSummary:
-    """Head counts of a unit's subtree: the actor's own unit unless HR names another."""
-    require_manager(actor)
-    unit = session.get(Unit, actor.unit_id) if unit_code is None else session.scalar(
-        select(Unit).where(Unit.code == unit_code.strip().upper())
-    )
-    if unit is None:
-        raise NotFound(f"Không có đơn vị mã {unit_code}.")
-    if not actor.may_see_unit(unit.path):
-        raise PermissionDenied("Bạn chỉ xem được đơn vị của mình và các đơn vị trực thuộc.")
-    units = session.scalar(select(func.count()).select_from(Unit).where(in_subtree(unit.path))) or 0
-    base = select(func.count(Cadre.id)).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path))
-    cadres = session.scalar(base) or 0
-    linked = session.scalar(base.where(Cadre.telegram_user_id.is_not(None))) or 0
-    audit(session, actor.code, "view-unit", unit.code)
-    return UnitSummary(unit.code, unit.name, units, cadres, linked)
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,6 @@ SETTINGS = (
     "<b>Cài đặt</b>\nTài khoản Telegram đang liên kết với hồ sơ <b>{code}</b> – {name}.\n"
     "Muốn dùng tài khoản khác? Hủy liên kết rồi liên kết lại từ tài khoản mới."
 )
-UNIT = (
-    "<b>Đơn vị: {name}</b> ({code})\nSố đơn vị (gồm đơn vị trực thuộc): {units}\n"
-    "Số cán bộ: {cadres}\nĐã liên kết Telegram: {linked} ({pct}%)"
-)
 ADMIN = (
     "<b>Quản trị – Ban Tổ chức</b>\n"
     "• Tạo đường dẫn mời cho một cán bộ: <code>/invite MÃ_CÁN_BỘ</code>\n"
@@ -46,6 +42,7 @@ HELP = (
     "/menu – menu chính\n"
     "/profile – hồ sơ của tôi\n"
     "/gaps – tiêu chuẩn còn thiếu so với Nghị quyết\n"
+    "/report – chỉ tiêu Nghị quyết của đơn vị (cán bộ quản lý, Ban Tổ chức)\n"
     "/courses – khóa học, đăng ký lớp\n"
     "/eval – tự đánh giá hằng tháng\n"
     "/ask – hỏi về Nghị quyết (gõ có dấu hoặc không dấu đều được)\n"
@@ -54,14 +51,21 @@ HELP = (
     "Bấm các nút dưới tin nhắn để thao tác. Bot chỉ làm việc trong trò chuyện riêng; "
     "bạn chỉ xem được hồ sơ của chính mình."
 )
-HELP_MANAGER = "\n\n<b>Cán bộ quản lý</b>: mục “🏢 Đơn vị của tôi” cho số liệu đơn vị và các đơn vị trực thuộc."
-HELP_HR = "\n\n<b>Ban Tổ chức</b>: /invite MÃ_CÁN_BỘ tạo đường dẫn mời; mục “🛠 Quản trị” liệt kê các thao tác."
+HELP_MANAGER = (
+    "\n\n<b>Cán bộ quản lý</b>: /report hoặc mục “🏢 Đơn vị của tôi” cho tiến độ từng chỉ tiêu của đơn vị "
+    "và các đơn vị trực thuộc, biểu đồ, tệp Excel và danh sách cán bộ còn thiếu chuẩn."
+)
+HELP_HR = (
+    "\n\n<b>Ban Tổ chức</b>: /report cho toàn tỉnh, /report MÃ_ĐƠN_VỊ cho một đơn vị; "
+    "/invite MÃ_CÁN_BỘ tạo đường dẫn mời; mục “🛠 Quản trị” liệt kê các thao tác."
+)
 
 COMMANDS = [
     BotCommand("start", "Bắt đầu, liên kết tài khoản"),
     BotCommand("menu", "Menu chính"),
     BotCommand("profile", "Hồ sơ của tôi"),
     BotCommand("gaps", "Tiêu chuẩn còn thiếu"),
+    BotCommand("report", "Chỉ tiêu của đơn vị (quản lý)"),
     BotCommand("courses", "Khóa học"),
     BotCommand("eval", "Tự đánh giá tháng"),
     BotCommand("ask", "Hỏi về Nghị quyết"),
@@ -69,7 +73,7 @@ COMMANDS = [
     BotCommand("unlink", "Hủy liên kết tài khoản"),
 ]
 # Menu entries built by later issues; until then they say "coming soon".
-PENDING = {"gaps", "courses", "eval", "ask"}
+PENDING = {"courses", "eval", "ask"}
 
 
 def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
@@ -124,14 +128,6 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 
 
 @linked_only
-async def unit(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    s = run_tx(context, accounts.unit_summary, actor)
-    pct = round(100 * s.linked / s.cadres) if s.cadres else 0
-    await reply(update, UNIT.format(name=esc(s.name), code=esc(s.code), units=s.units, cadres=s.cadres,
-                                    linked=s.linked, pct=pct), keyboard([[BACK]]))
-
-
-@linked_only
 async def admin(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     accounts.require_hr(actor)
     await reply(update, ADMIN, keyboard([[BACK]]))
@@ -156,7 +152,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:home$"))
     app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
     app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
-    app.add_handler(CallbackQueryHandler(unit, pattern=r"^menu:unit$"))
     app.add_handler(CallbackQueryHandler(admin, pattern=r"^menu:admin$"))
     pending_pattern = r"^menu:(" + "|".join(sorted(PENDING)) + r")$"
     app.add_handler(CallbackQueryHandler(pending, pattern=pending_pattern))

@@ -62,38 +62,12 @@ async def test_unlinked_user_pressing_menu_is_told_to_link(bot: BotHarness, rost
     assert "chưa liên kết" in texts[-1]
 
 
-async def test_manager_sees_own_subtree_counts_and_is_audited(bot: BotHarness, roster: Database,
-                                                              user: UpdateFactory) -> None:
+async def test_manager_sees_own_unit_report_and_is_audited(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
     await link(bot, user, MANAGER_PHONE)
     texts = await bot.send(user.callback("menu:unit"))
-    assert "Xã Minh Hương" in texts[-1]
-    assert "Số đơn vị (gồm đơn vị trực thuộc): 3" in texts[-1]
-    assert "Số cán bộ: 9" in texts[-1]
-    assert roster.run(lambda s: s.scalar(select(AuditLog.action).where(AuditLog.action == "view-unit")))
-
-
-async def test_manager_cannot_view_sibling_unit(roster: Database) -> None:
-    def attempt(session):  # type: ignore[no-untyped-def]
-        actor = accounts.actor_for(session, 1) or _actor(session, "MAU010")
-        return accounts.unit_summary(session, actor, "XTP")
-
-    import pytest
-
-    from domain.errors import PermissionDenied
-
-    with pytest.raises(PermissionDenied):
-        roster.run(attempt)
-
-
-def _actor(session, code: str) -> accounts.Actor:  # type: ignore[no-untyped-def]
-    from db.models import Cadre
-
-    cadre = session.scalar(select(Cadre).where(Cadre.code == code))
-    cadre.telegram_user_id = 1
-    session.flush()
-    actor = accounts.actor_for(session, 1)
-    assert actor is not None
-    return actor
+    assert "Chỉ tiêu Nghị quyết – Xã Minh Hương" in texts[-1] and "9 cán bộ" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(AuditLog.target).where(AuditLog.action == "report"))) == "XMH"
 
 
 async def test_hr_role_by_grant_and_invite_command(bot: BotHarness, roster: Database,

@@ -1,0 +1,190 @@
+"""Courses (domain.md §6): importing HR's course list, and which open courses fit a cadre."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Course
+from domain.clock import utcnow
+from domain.roster import RowError
+from domain.rules import RuleBook, default_rules
+from domain.spreadsheet import load_sheet
+from domain.text import ascii_key
+
+HEADERS = {
+    "Mã lớp": "code", "Tên lớp": "name", "Loại": "kind", "Cơ sở đào tạo": "provider", "Hình thức": "mode",
+    "Ngày bắt đầu": "start_date", "Ngày kết thúc": "end_date", "Hạn đăng ký": "register_by",
+    "Số chỗ": "capacity", "Địa điểm": "location", "Đối tượng": "audience",
+}
+REQUIRED = ("Mã lớp", "Tên lớp", "Loại", "Cơ sở đào tạo", "Ngày bắt đầu", "Ngày kết thúc", "Hạn đăng ký", "Số chỗ")
+COURSE_FIELDS = ("name", "kind", "provider", "mode", "start_date", "end_date", "register_by", "capacity",
+                 "location", "audience")
+EVERYONE = {"moi can bo", "tat ca", "tat ca can bo", ""}
+
+
+@dataclass
+class CourseImportResult:
+    total_rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"applied": self.applied, "rows": self.total_rows, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": len(self.rejected),
+                "errors": [{"row": e.row, "code": e.code, "reason": e.reason} for e in self.rejected]}
+
+
+def _date(raw: str, header: str, problems: list[str]) -> date | None:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(raw.split(" ")[0], fmt).date()
+        except ValueError:
+            continue
+    problems.append(f"“{header}” không hợp lệ: “{raw}” (dạng dd/mm/yyyy)")
+    return None
+
+
+def parse_course(cells: dict[str, str], rules: RuleBook) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    values: dict[str, Any] = {"code": cells.get("code", "").strip()}
+    for key, header in (("code", "Mã lớp"), ("name", "Tên lớp"), ("provider", "Cơ sở đào tạo")):
+        if not cells.get(key):
+            problems.append(f"thiếu “{header}”")
+    values["name"], values["provider"] = cells.get("name", ""), cells.get("provider", "")
+    kind = cells.get("kind", "").strip().upper()
+    if kind not in rules.course_kinds:
+        problems.append(f"“Loại” không hợp lệ: “{cells.get('kind', '')}” (chọn: {', '.join(rules.course_kinds)})")
+    values["kind"] = kind
+    for key, header in (("start_date", "Ngày bắt đầu"), ("end_date", "Ngày kết thúc"), ("register_by", "Hạn đăng ký")):
+        values[key] = _date(cells.get(key, ""), header, problems)
+    capacity = cells.get("capacity", "")
+    if not capacity.isdigit() or not 0 < int(capacity) <= 10000:
+        problems.append(f"“Số chỗ” phải là số nguyên dương, nhận được “{capacity}”")
+    values["capacity"] = int(capacity) if capacity.isdigit() else 0
+    if values["start_date"] and values["end_date"] and values["end_date"] < values["start_date"]:
+        problems.append("“Ngày kết thúc” trước “Ngày bắt đầu”")
+    if values["start_date"] and values["register_by"] and values["register_by"] > values["start_date"]:
+        problems.append("“Hạn đăng ký” sau “Ngày bắt đầu”")
+    values["mode"] = cells.get("mode") or None
+    values["location"] = cells.get("location") or None
+    values["audience"] = cells.get("audience") or None
+    return values, problems
+
+
+def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
+                   rules: RuleBook | None = None) -> CourseImportResult:
+    rules = rules or default_rules()
+    sheet = load_sheet(path, HEADERS, REQUIRED)
+    result = CourseImportResult(total_rows=len(sheet.rows))
+    good: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, cells in sheet.rows:
+        values, problems = parse_course(cells, rules)
+        key = values["code"].upper()
+        if key in seen:
+            problems.append(f"trùng “Mã lớp” với dòng {seen[key]}")
+        seen.setdefault(key, number)
+        if problems:
+            result.rejected.append(RowError(number, values["code"], "; ".join(problems)))
+        else:
+            good.append(values)
+    if result.rejected and not skip_bad_rows:
+        return result
+    _write(session, good, result)
+    result.applied = True
+    return result
+
+
+def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportResult) -> None:
+    columns = [getattr(Course, f) for f in COURSE_FIELDS]
+    existing = {r[1].upper(): r for r in session.execute(select(Course.id, Course.code, *columns))}
+    now = utcnow()
+    new, changed = [], []
+    for values in rows:
+        old = existing.get(values["code"].upper())
+        if old is None:
+            new.append({**values, "cancelled": False, "created_at": now, "updated_at": now})
+        elif any(old[i + 2] != values[f] for i, f in enumerate(COURSE_FIELDS)):
+            changed.append({"id": old[0], **{f: values[f] for f in COURSE_FIELDS}, "updated_at": now})
+        else:
+            result.unchanged += 1
+    if new:
+        session.execute(insert(Course), new)
+    if changed:
+        session.execute(update(Course), changed)
+    result.added, result.updated = len(new), len(changed)
+
+
+# --- fit -----------------------------------------------------------------------------------------
+
+
+def audience_fits(audience: str | None, cadre: Cadre, unit_level: str) -> bool:
+    """The course list's free-text audience, read the way HR writes it."""
+    loose = ascii_key(audience or "")
+    if loose in EVERYONE:
+        return True
+    if "lanh dao" in loose:
+        return cadre.is_leader
+    if "cap xa" in loose:
+        return unit_level == "Xã"
+    if "cap tinh" in loose:
+        return unit_level == "Tỉnh"
+    position = ascii_key(cadre.position)
+    return loose in position or position in loose
+
+
+def open_courses(session: Session, today: date) -> list[Course]:
+    query = select(Course).where(Course.cancelled.is_(False), Course.register_by >= today)
+    return list(session.scalars(query.order_by(Course.register_by, Course.code)))
+
+
+@dataclass(frozen=True)
+class CourseView:
+    code: str
+    name: str
+    kind_label: str
+    provider: str
+    mode: str
+    start_date: date
+    end_date: date
+    register_by: date
+    capacity: int
+    seats_left: int
+    location: str
+    audience: str
+    open: bool
+
+
+def course_view(session: Session, code: str, today: date, rules: RuleBook | None = None) -> CourseView:
+    from domain.errors import NotFound
+
+    rules = rules or default_rules()
+    course = course_by_code(session, code)
+    if course is None:
+        raise NotFound(f"Không có lớp mã {code}.")
+    kind = rules.course_kinds.get(course.kind)
+    return CourseView(
+        course.code, course.name, kind.label if kind else course.kind, course.provider, course.mode or "—",
+        course.start_date, course.end_date, course.register_by, course.capacity, seats_left(session, course),
+        course.location or "—", course.audience or "Mọi cán bộ",
+        not course.cancelled and course.register_by >= today,
+    )
+
+
+def seats_left(session: Session, course: Course) -> int:
+    """Free seats; registrations arrive with the courses issue."""
+    return course.capacity
+
+
+def course_by_code(session: Session, code: str) -> Course | None:
+    """Course codes keep HR's spelling ("ThS-QLC") but are matched regardless of case."""
+    return session.scalar(select(Course).where(func.upper(Course.code) == code.strip().upper()))

@@ -1,0 +1,208 @@
+"""Where a unit stands on each indicator: one SQL aggregation, never a loop over cadres."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session, contains_eager
+
+from db.models import Cadre, Unit
+from domain.accounts import Actor, audit
+from domain.errors import NotFound, PermissionDenied
+from domain.rules import Indicator, RuleBook, condition_sql, default_rules, in_population, meets, population_sql
+from domain.units import in_subtree
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    id: str
+    title: str
+    ref: str
+    deadline: date
+    target_pct: float
+    population: int
+    met: int
+    pct: float
+    shortfall: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "ref": self.ref, "deadline": self.deadline.isoformat(),
+                "target_pct": self.target_pct, "population": self.population, "met": self.met,
+                "pct": self.pct, "shortfall": self.shortfall}
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    unit_id: int | None
+    unit_code: str | None
+    unit_name: str
+    cadres: int
+    rows: list[IndicatorRow]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "unit": self.unit_code, "cadres": self.cadres,
+                "indicators": [r.as_json() for r in self.rows]}
+
+
+PROVINCE = "Toàn tỉnh"
+
+
+def shortfall(target_pct: float, population: int, met: int) -> int:
+    """People still needed: max(0, ceil(target% × population) − met), in exact arithmetic."""
+    needed = math.ceil(Fraction(str(target_pct)) * population / 100)
+    return max(0, needed - met)
+
+
+def percent(met: int, population: int) -> float:
+    return round(100 * met / population, 2) if population else 0.0
+
+
+def _scope(unit: Unit | None) -> ColumnElement[bool]:
+    return in_subtree(unit.path) if unit is not None else true()
+
+
+def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBook | None = None) -> Report:
+    rules = rules or default_rules()
+    columns: list[Any] = [func.count(Cadre.id)]
+    for ind in rules.indicators:
+        pop = population_sql(ind.population)
+        columns.append(func.coalesce(func.sum(case((pop, 1), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((and_(pop, condition_sql(ind.condition)), 1), else_=0)), 0))
+    query = select(*columns).select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit))
+    counts = session.execute(query).one()
+    rows = []
+    for i, ind in enumerate(rules.indicators):
+        population, met = int(counts[1 + 2 * i]), int(counts[2 + 2 * i])
+        rows.append(IndicatorRow(ind.id, ind.title, ind.ref, ind.deadline, ind.target_pct, population, met,
+                                 percent(met, population), shortfall(ind.target_pct, population, met)))
+    return Report(today, unit.id if unit else None, unit.code if unit else None,
+                  unit.name if unit else PROVINCE, int(counts[0]), rows)
+
+
+def mandatory_gap_sql(rules: RuleBook) -> ColumnElement[bool]:
+    """True for a cadre with at least one gap on a 100% target."""
+    parts = [and_(population_sql(i.population), not_(condition_sql(i.condition)))
+             for i in rules.indicators if i.mandatory]
+    return or_(false(), *parts)
+
+
+# --- who may see what ------------------------------------------------------------------------
+
+
+def resolve_unit(session: Session, actor: Actor, unit_ref: str | int | None) -> Unit | None:
+    """The unit a report is about: a manager's own by default, the province for HR.
+
+    Re-checked on every call: a forged button naming a sibling unit is refused here.
+    """
+    if not (actor.is_manager or actor.is_hr):
+        raise PermissionDenied("Báo cáo chỉ dành cho cán bộ quản lý và Ban Tổ chức.")
+    if unit_ref is None:
+        return None if actor.is_hr else session.get(Unit, actor.unit_id)
+    unit = (session.get(Unit, unit_ref) if isinstance(unit_ref, int)
+            else session.scalar(select(Unit).where(Unit.code == unit_ref.strip().upper())))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị {unit_ref}.")
+    if not actor.may_see_unit(unit.path):
+        raise PermissionDenied("Bạn chỉ xem được đơn vị của mình và các đơn vị trực thuộc.")
+    return unit
+
+
+def report_for(session: Session, actor: Actor, unit_ref: str | int | None, today: date) -> Report:
+    unit = resolve_unit(session, actor, unit_ref)
+    audit(session, actor.code, "report", unit.code if unit else "PROVINCE")
+    return build_report(session, unit, today)
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    unit_id: int
+    code: str
+    name: str
+    cadres: int
+    with_mandatory_gap: int
+
+    @property
+    def gap_pct(self) -> float:
+        return percent(self.with_mandatory_gap, self.cadres)
+
+
+def child_units(session: Session, actor: Actor, unit_ref: str | int | None,
+                rules: RuleBook | None = None) -> tuple[Unit | None, list[ChildRow]]:
+    """Direct children of a unit with their subtree counts, worst (largest share with a gap) first."""
+    rules = rules or default_rules()
+    unit = resolve_unit(session, actor, unit_ref)
+    parent_filter = Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
+    children = list(session.scalars(select(Unit).where(parent_filter)))
+    per_unit = session.execute(
+        select(Unit.path, func.count(Cadre.id), func.sum(case((mandatory_gap_sql(rules), 1), else_=0)))
+        .select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit)).group_by(Unit.path)
+    ).all()
+    rows = []
+    for child in children:
+        inside = [(n, g or 0) for path, n, g in per_unit if path.startswith(child.path)]
+        rows.append(ChildRow(child.id, child.code, child.name, sum(n for n, _ in inside), sum(g for _, g in inside)))
+    rows.sort(key=lambda r: (-r.gap_pct, -r.with_mandatory_gap, r.code))
+    return unit, rows
+
+
+@dataclass(frozen=True)
+class PersonGap:
+    code: str
+    full_name: str
+    unit_name: str
+    position: str
+    gaps: list[str]
+
+
+def _mandatory_titles(rules: RuleBook, cadre: Cadre) -> list[str]:
+    level = cadre.unit.level
+    return [i.requirement for i in rules.indicators
+            if i.mandatory and in_population(i.population, cadre, level) and not meets(i.condition, cadre)]
+
+
+def people_with_mandatory_gaps(
+    session: Session, unit: Unit | None, page: int = 0, page_size: int = 10, rules: RuleBook | None = None
+) -> tuple[int, list[PersonGap]]:
+    rules = rules or default_rules()
+    where = and_(_scope(unit), mandatory_gap_sql(rules))
+    base = select(Cadre).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit)).where(where)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page_rows = session.scalars(base.order_by(Unit.path, Cadre.full_name, Cadre.code)
+                                .offset(page * page_size).limit(page_size))
+    people = [PersonGap(c.code, c.full_name, c.unit.name, c.position, _mandatory_titles(rules, c)) for c in page_rows]
+    return total, people
+
+
+def people_for(session: Session, actor: Actor, unit_ref: str | int | None, page: int,
+               page_size: int = 10) -> tuple[Unit | None, int, list[PersonGap]]:
+    unit = resolve_unit(session, actor, unit_ref)
+    audit(session, actor.code, "view-people-with-gaps", unit.code if unit else "PROVINCE", f"page={page}")
+    total, people = people_with_mandatory_gaps(session, unit, page, page_size)
+    return unit, total, people
+
+
+def indicator_by_id(indicator_id: str, rules: RuleBook | None = None) -> Indicator:
+    return (rules or default_rules()).indicator(indicator_id)
+
+
+EXPORT_LIMIT = 100_000
+
+
+def export_for(session: Session, actor: Actor, unit_ref: str | int | None, today: date) -> tuple[Report, bytes]:
+    """The .xlsx export (summary + everyone with a mandatory gap). Audit-logged: it lists people."""
+    from domain.exports import report_xlsx
+
+    unit = resolve_unit(session, actor, unit_ref)
+    report = build_report(session, unit, today)
+    _, people = people_with_mandatory_gaps(session, unit, 0, EXPORT_LIMIT)
+    audit(session, actor.code, "export-xlsx", unit.code if unit else "PROVINCE", f"people={len(people)}")
+    return report, report_xlsx(report, people)

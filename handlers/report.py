@@ -1,0 +1,176 @@
+"""/report: a unit's progress on every indicator, drill-down, people with gaps, chart and Excel.
+
+Callback data carries only unit ids and page numbers; every press re-resolves the actor and
+re-checks that the unit is inside their subtree (domain.report.resolve_unit).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from domain.accounts import Actor
+from domain.clock import today_in
+from domain.exports import chart_png
+from domain.report import Report, child_units, export_for, people_for, report_for
+from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+TITLE = "📊 <b>Chỉ tiêu Nghị quyết – {unit}</b>\n{cadres} cán bộ · số liệu đến {as_of}"
+ROW = (
+    "\n{n}. {mark} <b>{title}</b>\n   Đạt {met}/{population} = {pct:.2f}% · chỉ tiêu {target:g}% · "
+    "còn thiếu {shortfall} người · hạn {deadline} ({ref})"
+)
+EMPTY_ROW = "\n{n}. <b>{title}</b>\n   Không có cán bộ thuộc đối tượng này."
+BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
+BTN_CHILDREN, BTN_PEOPLE = "🏢 Đơn vị trực thuộc", "👥 Cán bộ thiếu chuẩn"
+CHILDREN_TITLE = "🏢 <b>Đơn vị trực thuộc {unit}</b> (tỷ lệ cán bộ còn thiếu chuẩn bắt buộc, cao nhất trước):"
+CHILD_ROW = "{n}. {name}: {gap}/{cadres} người ({pct:.0f}%)"
+NO_CHILDREN = "{unit} không có đơn vị trực thuộc."
+PEOPLE_TITLE = "👥 <b>Cán bộ còn thiếu chuẩn bắt buộc – {unit}</b> ({total} người), trang {page}/{pages}:"
+PERSON_ROW = "{n}. <b>{name}</b> ({code}) – {position}, {unit}\n   Thiếu: {gaps}"
+NO_PEOPLE = "✅ Không còn cán bộ nào của {unit} thiếu chuẩn bắt buộc."
+CHART_CAPTION = "Tiến độ chỉ tiêu – {unit}"
+XLSX_CAPTION = "Báo cáo chỉ tiêu – {unit} (tổng hợp và danh sách cán bộ thiếu chuẩn bắt buộc)"
+PREV, NEXT = "◀️ Trang trước", "Trang sau ▶️"
+PAGE = 10
+
+
+def render_report(report: Report) -> str:
+    lines = [TITLE.format(unit=esc(report.unit_name), cadres=report.cadres, as_of=f"{report.as_of:%d/%m/%Y}")]
+    for n, r in enumerate(report.rows, 1):
+        if not r.population:
+            lines.append(EMPTY_ROW.format(n=n, title=esc(r.title)))
+            continue
+        lines.append(ROW.format(n=n, mark="✅" if r.shortfall == 0 else "⚠️", title=esc(r.title), met=r.met,
+                                population=r.population, pct=r.pct, target=r.target_pct, shortfall=r.shortfall,
+                                deadline=f"{r.deadline:%d/%m/%Y}", ref=esc(r.ref)))
+    return "".join(lines)
+
+
+def _unit_key(report_unit_id: int | None) -> int:
+    return report_unit_id or 0
+
+
+def _ref(raw: str) -> int | None:
+    """Callback unit reference: 0 is 'the default scope' (own unit, or the province for HR)."""
+    value = int(raw)
+    return value or None
+
+
+def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
+    return today_in(services(context).settings.timezone)
+
+
+async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor,
+                       unit_ref: str | int | None) -> None:
+    report = run_tx(context, report_for, actor, unit_ref, _today(context))
+    key = _unit_key(report.unit_id)
+    await reply(update, render_report(report), keyboard([
+        [(BTN_CHART, f"rep:c:{key}"), (BTN_XLSX, f"rep:x:{key}")],
+        [(BTN_CHILDREN, f"rep:d:{key}:0"), (BTN_PEOPLE, f"rep:p:{key}:0")],
+        [BACK],
+    ]))
+
+
+@linked_only
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    await _send_report(update, context, actor, context.args[0] if context.args else None)
+
+
+@linked_only
+async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    data = update.callback_query.data if update.callback_query else ""
+    parts = (data or "").split(":")
+    try:
+        action, unit_ref = parts[1], _ref(parts[2])
+        page = int(parts[3]) if len(parts) > 3 else 0
+    except (IndexError, ValueError):
+        await stale_button(update, context)
+        return
+    if page < 0 or page > 100_000:
+        await stale_button(update, context)
+        return
+    handler = {"u": _open, "c": _chart, "x": _xlsx, "d": _children, "p": _people}.get(action)
+    if handler is None:
+        await stale_button(update, context)
+        return
+    await handler(update, context, actor, unit_ref, page)
+
+
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
+                page: int) -> None:
+    await _send_report(update, context, actor, unit_ref)
+
+
+async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
+                 page: int) -> None:
+    report = run_tx(context, report_for, actor, unit_ref, _today(context))
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        await update.effective_chat.send_photo(
+            InputFile(io.BytesIO(chart_png(report)), filename="chi-tieu.png"),
+            caption=CHART_CAPTION.format(unit=report.unit_name))
+
+
+async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
+                page: int) -> None:
+    report, content = run_tx(context, export_for, actor, unit_ref, _today(context))
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        name = f"bao-cao-chi-tieu-{report.unit_code or 'toan-tinh'}-{report.as_of:%Y%m%d}.xlsx"
+        await update.effective_chat.send_document(InputFile(io.BytesIO(content), filename=name),
+                                                  caption=XLSX_CAPTION.format(unit=report.unit_name))
+
+
+async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
+                    page: int) -> None:
+    unit, rows = run_tx(context, child_units, actor, unit_ref)
+    name = unit.name if unit else "Toàn tỉnh"
+    if not rows:
+        await reply(update, NO_CHILDREN.format(unit=esc(name)), keyboard([[BACK]]))
+        return
+    shown = rows[page * PAGE:(page + 1) * PAGE]
+    lines = [CHILDREN_TITLE.format(unit=esc(name))]
+    lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=r.with_mandatory_gap, cadres=r.cadres,
+                               pct=r.gap_pct) for i, r in enumerate(shown, 1)]
+    buttons = [[(f"{page * PAGE + i}. {r.name}"[:60], f"rep:u:{r.unit_id}")] for i, r in enumerate(shown, 1)]
+    buttons.append(_pager("d", unit.id if unit else 0, page, len(rows)))
+    await reply(update, "\n".join(lines), keyboard([b for b in buttons if b] + [[BACK]]))
+
+
+async def _people(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
+                  page: int) -> None:
+    unit, total, people = run_tx(context, people_for, actor, unit_ref, page, PAGE)
+    name = unit.name if unit else "Toàn tỉnh"
+    if not total:
+        await reply(update, NO_PEOPLE.format(unit=esc(name)), keyboard([[BACK]]))
+        return
+    pages = (total + PAGE - 1) // PAGE
+    lines = [PEOPLE_TITLE.format(unit=esc(name), total=total, page=page + 1, pages=pages)]
+    lines += [PERSON_ROW.format(n=page * PAGE + i, name=esc(p.full_name), code=esc(p.code),
+                                position=esc(p.position), unit=esc(p.unit_name), gaps=esc("; ".join(p.gaps)))
+              for i, p in enumerate(people, 1)]
+    pager = _pager("p", unit.id if unit else 0, page, total)
+    await reply(update, "\n".join(lines), keyboard(([pager] if pager else []) + [[BACK]]))
+
+
+def _pager(action: str, unit_id: int, page: int, total: int) -> list[tuple[str, str]]:
+    buttons = []
+    if page > 0:
+        buttons.append((PREV, f"rep:{action}:{unit_id}:{page - 1}"))
+    if (page + 1) * PAGE < total:
+        buttons.append((NEXT, f"rep:{action}:{unit_id}:{page + 1}"))
+    return buttons
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("report", report_command))
+    app.add_handler(CallbackQueryHandler(report_command, pattern=r"^menu:unit$"))
+    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
