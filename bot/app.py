@@ -9,9 +9,11 @@ wins, and groups run from the lowest number. The order is:
             menu                   /menu, /help, profile, settings, "coming soon" entries
             gaps                   /gaps: the cadre's own gaps
             report                 /report: a unit's indicators, drill-down, chart, Excel
-            courses                course details
+            courses                /courses: catalogue, registration, waitlist, HR course actions
             admin                  HR commands (/invite)
-            fallback               unknown commands, media, plain text, stale buttons — always last
+            text_router            plain text: to the open form (a prompt), else the default reply; /cancel
+            fallback               unknown commands, media, stale buttons — always last
+  jobs      scheduler              the outbox dispatcher (JobQueue)
 """
 
 from __future__ import annotations
@@ -22,16 +24,17 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+import scheduler
 from bot.config import Settings
 from db import Database
-from handlers import admin, courses, fallback, gaps, guard, menu, report, start
+from handlers import admin, courses, fallback, gaps, guard, menu, report, start, text_router
 from handlers.common import Services, reply
 
 log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, admin, fallback)
+FEATURES = (guard, start, menu, gaps, report, courses, admin, text_router, fallback, scheduler)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 
@@ -46,6 +49,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_init(app: Application) -> None:
     await menu.post_init_commands(app)
+    await scheduler.recover(app)
 
 
 def build_application(

@@ -232,6 +232,45 @@ def _plain(text: str) -> str:
     return render(text)
 
 
+def cmd_courses(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.catalogue import course_counts
+
+    database = _open_db(settings.database_url)
+    rows = database.run(course_counts)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return 0
+    for r in rows:
+        state = "ĐÃ HỦY" if r["cancelled"] else f"hạn ĐK {r['register_by']}"
+        print(f"{r['code']:<12} {r['registered']:>4}/{r['capacity']:<4} chờ {r['waitlisted']:<4} {state}  {r['name']}")
+    return 0
+
+
+def cmd_register(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.registration import register_on_behalf
+
+    database = _open_db(settings.database_url)
+    outcome = database.run(register_on_behalf, "cli", args.cadre, args.course, today_in(settings.timezone))
+    if outcome.status == "registered":
+        print(f"Đã đăng ký {outcome.cadre_code} vào lớp {outcome.course_code}.")
+    else:
+        print(f"Lớp {outcome.course_code} đã đủ chỗ: {outcome.cadre_code} ở vị trí {outcome.position} danh sách chờ.")
+    return 0
+
+
+def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.registration import complete
+    from domain.spreadsheet import load_sheet
+
+    sheet = load_sheet(Path(args.file), {"Mã cán bộ": "code"}, ["Mã cán bộ"])
+    codes = [cells["code"] for _, cells in sheet.rows if cells.get("code")]
+    database = _open_db(settings.database_url)
+    results = database.run(complete, args.course, codes, today_in(settings.timezone), "cli")
+    for code, result in results.items():
+        print(f"{code}: {result}")
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -283,6 +322,17 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("code")
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(func=cmd_gaps)
+    listing = sub.add_parser("courses", help="danh sách lớp với số chỗ, đã đăng ký, danh sách chờ")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_courses)
+    register = sub.add_parser("register", help="đăng ký một cán bộ vào lớp")
+    register.add_argument("cadre")
+    register.add_argument("course")
+    register.set_defaults(func=cmd_register)
+    done = sub.add_parser("complete", help="ghi nhận hoàn thành lớp từ tệp (cột “Mã cán bộ”)")
+    done.add_argument("course")
+    done.add_argument("file")
+    done.set_defaults(func=cmd_complete)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -61,6 +61,7 @@ class FakeBotApi(BaseRequest):
         self.calls: list[ApiCall] = []
         self.commands: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1000)
+        self._failures: list[tuple[str, Any]] = []
 
     @property
     def read_timeout(self) -> float | None:
@@ -90,6 +91,27 @@ class FakeBotApi(BaseRequest):
     def clear(self) -> None:
         self.calls.clear()
 
+    def fail(self, method: str, error: Any, times: int = 1) -> None:
+        """Make the next calls of `method` fail: an HTTP status (403, 429) or an exception to raise."""
+        self._failures += [(method, error)] * times
+
+    def _failure(self, method: str) -> tuple[int, bytes] | None:
+        for i, (name, error) in enumerate(self._failures):
+            if name != method:
+                continue
+            del self._failures[i]
+            if isinstance(error, BaseException):
+                raise error
+            body: dict[str, Any] = {"ok": False, "error_code": error}
+            if error == 403:
+                body["description"] = "Forbidden: bot was blocked by the user"
+            elif error == 429:
+                body |= {"description": "Too Many Requests: retry after 3", "parameters": {"retry_after": 3}}
+            else:
+                body["description"] = "Bad Request"
+            return error, json.dumps(body).encode()
+        return None
+
     # --- the Bot API ---------------------------------------------------------------------
 
     async def do_request(
@@ -98,6 +120,9 @@ class FakeBotApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        failure = self._failure(api_method)
+        if failure is not None:
+            return failure
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params, self._files(request_data))
         self._save_files(call)

@@ -7,13 +7,17 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
+    Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -154,5 +158,58 @@ class Course(Base):
     location: Mapped[str | None] = mapped_column(String(255))
     audience: Mapped[str | None] = mapped_column(String(255))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Seats held by status 'registered'. The conditional UPDATE that takes a seat and this
+    # CHECK make the database itself refuse an overbooking, whatever the concurrency.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),)
+
+
+ACTIVE_STATUSES = ("registered", "waitlisted")
+
+
+class Registration(Base):
+    """A cadre's place in a course: registered, waitlisted (queue order = id), cancelled or completed."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    course: Mapped[Course] = relationship()
+    cadre: Mapped[Cadre] = relationship()
+
+    __table_args__ = (
+        # At most one active place per cadre and course; cancelled/completed rows stay as history.
+        Index("uq_registrations_active", "course_id", "cadre_id", unique=True,
+              sqlite_where=text("status IN ('registered', 'waitlisted')"),
+              postgresql_where=text("status IN ('registered', 'waitlisted')")),
+    )
+
+
+class Outbox(Base):
+    """Every outgoing notification is written here first, in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency key
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: text and optional buttons
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -181,8 +181,7 @@ def course_view(session: Session, code: str, today: date, rules: RuleBook | None
 
 
 def seats_left(session: Session, course: Course) -> int:
-    """Free seats; registrations arrive with the courses issue."""
-    return course.capacity
+    return max(0, course.capacity - course.seats_taken)
 
 
 def course_by_code(session: Session, code: str) -> Course | None:

@@ -36,7 +36,7 @@ def chart_png(report: Report) -> bytes:
     ax.set_xlim(0, 100)
     ax.set_xlabel("% đạt")
     ax.set_title(f"{report.unit_name}: tiến độ các chỉ tiêu Nghị quyết (đến {report.as_of:%d/%m/%Y})", fontsize=9)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), fontsize=7, frameon=False)
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
@@ -64,9 +64,9 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
     summary.append([f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {report.cadres}"])
     summary.append([])
     _sheet_rows(summary, ["Mã chỉ tiêu", "Chỉ tiêu", "Căn cứ", "Hạn", "Chỉ tiêu %", "Đối tượng", "Đạt", "% đạt",
-                          "Còn thiếu (người)"],
+                          "Còn thiếu (người)", "Dự kiến nếu học viên đã đăng ký hoàn thành (%)"],
                 [[r.id, r.title, r.ref, r.deadline.strftime("%d/%m/%Y"), r.target_pct, r.population, r.met, r.pct,
-                  r.shortfall] for r in report.rows])
+                  r.shortfall, r.projected_pct] for r in report.rows])
     sheet = wb.create_sheet("Cán bộ thiếu chuẩn bắt buộc")
     _sheet_rows(sheet, ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
                 [[p.code, p.full_name, p.unit_name, p.position, "; ".join(p.gaps)] for p in people])

@@ -8,10 +8,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
-from db.models import Cadre, Unit
+from db.models import Cadre, Course, Registration, Unit
 from domain.accounts import Actor, audit
 from domain.errors import NotFound, PermissionDenied
 from domain.rules import Indicator, RuleBook, condition_sql, default_rules, in_population, meets, population_sql
@@ -29,6 +29,11 @@ class IndicatorRow:
     met: int
     pct: float
     shortfall: int
+    projected_met: int = 0  # met if everyone now registered in a closing course completes it
+
+    @property
+    def projected_pct(self) -> float:
+        return percent(self.projected_met, self.population)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "ref": self.ref, "deadline": self.deadline.isoformat(),
@@ -71,18 +76,29 @@ def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBo
     rules = rules or default_rules()
     columns: list[Any] = [func.count(Cadre.id)]
     for ind in rules.indicators:
-        pop = population_sql(ind.population)
+        pop, cond = population_sql(ind.population), condition_sql(ind.condition)
         columns.append(func.coalesce(func.sum(case((pop, 1), else_=0)), 0))
-        columns.append(func.coalesce(func.sum(case((and_(pop, condition_sql(ind.condition)), 1), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((and_(pop, cond), 1), else_=0)), 0))
+        closing = _registered_in_kinds(rules.kinds_closing(ind))
+        columns.append(func.coalesce(func.sum(case((and_(pop, or_(cond, closing)), 1), else_=0)), 0))
     query = select(*columns).select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit))
     counts = session.execute(query).one()
     rows = []
     for i, ind in enumerate(rules.indicators):
-        population, met = int(counts[1 + 2 * i]), int(counts[2 + 2 * i])
+        population, met, projected = (int(counts[1 + 3 * i + k]) for k in range(3))
         rows.append(IndicatorRow(ind.id, ind.title, ind.ref, ind.deadline, ind.target_pct, population, met,
-                                 percent(met, population), shortfall(ind.target_pct, population, met)))
+                                 percent(met, population), shortfall(ind.target_pct, population, met), projected))
     return Report(today, unit.id if unit else None, unit.code if unit else None,
                   unit.name if unit else PROVINCE, int(counts[0]), rows)
+
+
+def _registered_in_kinds(kinds: list[str]) -> ColumnElement[bool]:
+    """The cadre holds a seat (not a waitlist place) in an active course of one of these kinds."""
+    if not kinds:
+        return false()
+    return exists().where(
+        Registration.cadre_id == Cadre.id, Registration.status == "registered",
+        Registration.course_id == Course.id, Course.kind.in_(kinds), Course.cancelled.is_(False))
 
 
 def mandatory_gap_sql(rules: RuleBook) -> ColumnElement[bool]:

@@ -1,35 +1,290 @@
-"""Course details (registration arrives with the courses issue)."""
+"""/courses: the catalogue, registration with waitlist, cancellation, and HR's course actions.
+
+Callback data names only course and cadre codes; who may do what is re-checked on every
+press (the linked actor from the database, HR role for HR actions).
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from datetime import date
 
-from domain.accounts import Actor
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from domain import catalogue, registration
+from domain.accounts import Actor, require_hr
+from domain.catalogue import STATUS_LABELS
 from domain.clock import today_in
 from domain.courses import course_view
+from domain.rules import default_rules
+from handlers import text_router
 from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.fallback import stale_button
 from handlers.menu import BACK
+from scheduler.outbox import flush_outbox
 
+LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
+LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
+LIST_EMPTY = "Hiện không có lớp nào đang mở đăng ký{kind}."
+KIND_TITLE = "Chọn loại lớp:"
 DETAIL = (
     "🎓 <b>{name}</b> ({code})\nLoại: {kind}\nCơ sở đào tạo: {provider}\nHình thức: {mode}\n"
     "Thời gian: {start} – {end}\nHạn đăng ký: {deadline}\nĐịa điểm: {location}\nĐối tượng: {audience}\n"
     "Số chỗ: {capacity} (còn {left})"
 )
 CLOSED = "\n⛔ Lớp đã hết hạn đăng ký hoặc bị hủy."
+MY_REGISTERED = "\n✅ Bạn đã đăng ký lớp này."
+MY_WAITLISTED = "\n⏳ Bạn đang ở vị trí {position} trong danh sách chờ."
+CONFIRM_REGISTER = "Xác nhận đăng ký lớp <b>{code}</b> – {name}?"
+CONFIRM_WAITLIST = (
+    "Lớp <b>{code}</b> đã hết chỗ. Vào danh sách chờ? Khi có người hủy, người đầu danh sách được nhận chỗ."
+)
+REGISTERED = "✅ Đã đăng ký lớp <b>{code}</b> – {name}."
+WAITLISTED = (
+    "⏳ Lớp <b>{code}</b> đã đủ chỗ. Bạn ở vị trí <b>{position}</b> trong danh sách chờ; có chỗ bot sẽ báo ngay."
+)
+CONFIRM_CANCEL = "Hủy đăng ký lớp <b>{code}</b>?"
+CANCELLED = "Đã hủy đăng ký lớp <b>{code}</b>."
+MINE_TITLE = "📌 <b>Lớp của tôi</b>"
+MINE_ROW = "• <b>{code}</b> – {name}: {status}{position} · khai giảng {start}"
+MINE_EMPTY = "Bạn chưa đăng ký lớp nào. Xem /courses để chọn lớp."
+ROSTER_TITLE = "👥 <b>Học viên lớp {code}</b> ({n} người):"
+ROSTER_ROW = "{n}. {name} ({code}) – {unit}: {status}{position}"
+ROSTER_EMPTY = "Lớp {code} chưa có ai đăng ký."
+ASK_CADRE = "Nhập mã cán bộ cần đăng ký hộ vào lớp {code} (ví dụ MAU013). Gõ /cancel để thôi."
+ASK_CAPACITY = "Nhập số chỗ mới cho lớp {code} (hiện {capacity}). Gõ /cancel để thôi."
+BAD_NUMBER = "“{value}” không phải số nguyên. Hãy nhập lại số chỗ, hoặc /cancel."
+CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
+CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo."
+COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người."
+COMPLETED = "Ghi nhận hoàn thành lớp {code}:\n{lines}"
+BEHALF_DONE = "{outcome} (cho {name}, {cadre})."
+YES, NO = "✅ Xác nhận", "✖️ Không"
+PAGE = 15
+
+
+def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
+    return today_in(services(context).settings.timezone)
+
+
+def _arg(update: Update, index: int) -> str:
+    data = update.callback_query.data if update.callback_query else ""
+    parts = (data or "").split(":")
+    return parts[index] if len(parts) > index else ""
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send what this update queued at once; the outbox job retries whatever fails."""
+    await flush_outbox(context.bot, services(context).db)
+
+
+# --- cadre ---------------------------------------------------------------------------------------
+
+
+@linked_only
+async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    kind = _arg(update, 2) if update.callback_query and _arg(update, 1) == "list" else ""
+    items = run_tx(context, catalogue.courses_for, actor.cadre_id, _today(context), kind or None)
+    kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
+    extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
+    if not items:
+        await reply(update, LIST_EMPTY.format(kind=kind_label), keyboard(extra))
+        return
+    lines = [LIST_TITLE.format(kind=kind_label)]
+    for n, i in enumerate(items[:PAGE], 1):
+        mine = f" · <i>{STATUS_LABELS[i.my_status]}</i>" if i.my_status else ""
+        lines.append(LIST_ROW.format(star="⭐ " if i.closes_my_gap else "", n=n, code=esc(i.code), name=esc(i.name),
+                                     deadline=f"{i.register_by:%d/%m/%Y}", start=f"{i.start_date:%d/%m/%Y}",
+                                     seats=i.seats_left, mine=mine))
+    buttons = [[(f"{'⭐ ' if i.closes_my_gap else ''}{i.code}", f"course:view:{i.code}")] for i in items[:PAGE]]
+    await reply(update, "\n".join(lines), keyboard(buttons + extra))
+
+
+async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kinds = default_rules().course_kinds.values()
+    await reply(update, KIND_TITLE, keyboard([[(k.label, f"course:list:{k.code}")] for k in kinds] + [[BACK]]))
 
 
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    code = (update.callback_query.data or "").split(":", 2)[2] if update.callback_query else ""
-    c = run_tx(context, course_view, code[:64], today_in(services(context).settings.timezone))
+    code = _arg(update, 2)[:64]
+    c = run_tx(context, course_view, code, _today(context))
+    place = run_tx(context, catalogue.my_place, actor.cadre_id, code)
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
                          capacity=c.capacity, left=c.seats_left)
-    buttons = keyboard([[("📋 Tiêu chuẩn còn thiếu", "menu:gaps")], [BACK]])
-    await reply(update, text + ("" if c.open else CLOSED), buttons)
+    rows: list[list[tuple[str, str]]] = []
+    if place.status == "registered":
+        text += MY_REGISTERED
+    elif place.status == "waitlisted":
+        text += MY_WAITLISTED.format(position=place.position)
+    if place.status:
+        rows.append([("✖️ Hủy đăng ký", f"course:cancel:{c.code}")])
+    elif c.open:
+        rows.append([("📝 Đăng ký" if c.seats_left else "⏳ Vào danh sách chờ", f"course:reg:{c.code}")])
+    if not c.open:
+        text += CLOSED
+    if actor.is_hr:
+        rows += [[("👥 Học viên", f"course:roster:{c.code}"), ("➕ Đăng ký hộ", f"course:behalf:{c.code}")],
+                 [("✏️ Sửa số chỗ", f"course:capacity:{c.code}"), ("⛔ Hủy lớp", f"course:kill:{c.code}")]]
+    await reply(update, text, keyboard([*rows, [("🎓 Danh sách lớp", "menu:courses"), BACK]]))
+
+
+@linked_only
+async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    c = run_tx(context, course_view, _arg(update, 2)[:64], _today(context))
+    text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
+            else CONFIRM_WAITLIST.format(code=esc(c.code)))
+    await reply(update, text, keyboard([[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]]))
+
+
+def _outcome_text(outcome: registration.Outcome) -> str:
+    if outcome.status == "registered":
+        return REGISTERED.format(code=esc(outcome.course_code), name=esc(outcome.course_name))
+    return WAITLISTED.format(code=esc(outcome.course_code), position=outcome.position)
+
+
+@linked_only
+async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    outcome = run_tx(context, registration.register_self, actor.cadre_id, _arg(update, 2)[:64], _today(context))
+    await reply(update, _outcome_text(outcome), keyboard([[("📌 Lớp của tôi", "course:mine")], [BACK]]))
+
+
+@linked_only
+async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    code = esc(_arg(update, 2)[:64])
+    await reply(update, CONFIRM_CANCEL.format(code=code),
+                keyboard([[(YES, f"course:cancelok:{code}"), (NO, f"course:view:{code}")]]))
+
+
+@linked_only
+async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    result = run_tx(context, registration.cancel_self, actor.cadre_id, _arg(update, 2)[:64], _today(context))
+    await reply(update, CANCELLED.format(code=esc(result.course_code)), keyboard([[BACK]]))
+    await _deliver(context)
+
+
+@linked_only
+async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    items = run_tx(context, catalogue.my_registrations, actor.cadre_id, _today(context))
+    if not items:
+        await reply(update, MINE_EMPTY, keyboard([[("🎓 Danh sách lớp", "menu:courses")], [BACK]]))
+        return
+    lines = [MINE_TITLE]
+    lines += [MINE_ROW.format(code=esc(i.code), name=esc(i.name), status=STATUS_LABELS[i.status],
+                              position=f" (vị trí {i.position})" if i.position else "",
+                              start=f"{i.start_date:%d/%m/%Y}") for i in items]
+    buttons = [[(f"✖️ Hủy {i.code}", f"course:cancel:{i.code}")] for i in items if i.can_cancel]
+    await reply(update, "\n".join(lines), keyboard([*buttons, [BACK]]))
+
+
+# --- HR ------------------------------------------------------------------------------------------
+
+
+@linked_only
+async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    course, lines = run_tx(context, catalogue.course_roster, _arg(update, 2)[:64])
+    if not lines:
+        await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([[BACK]]))
+        return
+    text = [ROSTER_TITLE.format(code=esc(course.code), n=len(lines))]
+    text += [ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
+                               status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
+             for n, r in enumerate(lines[:50], 1)]
+    done = [[(f"✅ Hoàn thành: {r.code}", f"course:done:{course.code}:{r.code}")]
+            for r in lines[:20] if r.status == "registered"]
+    await reply(update, "\n".join(text), keyboard([*done, [BACK]]))
+
+
+@linked_only
+async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = _arg(update, 2)[:64], _arg(update, 3)[:64]
+    results = run_tx(context, registration.complete, code, [cadre], _today(context), actor.code)
+    lines = "\n".join(f"• {esc(k)}: {esc(v)}" for k, v in results.items())
+    await reply(update, COMPLETED.format(code=esc(code), lines=lines), keyboard([[BACK]]))
+    await _deliver(context)
+
+
+@linked_only
+async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code = _arg(update, 2)[:64]
+    text_router.open_form(context, "course-behalf", code)
+    await reply(update, ASK_CADRE.format(code=esc(code)))
+
+
+async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
+    actor = _hr_actor(context, update)
+    outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, _today(context))
+    await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
+                                           cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
+    await _deliver(context)
+
+
+@linked_only
+async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    c = run_tx(context, course_view, _arg(update, 2)[:64], _today(context))
+    text_router.open_form(context, "course-capacity", c.code)
+    await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
+
+
+async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
+    actor = _hr_actor(context, update)
+    if not value.isdigit():
+        text_router.open_form(context, "course-capacity", course)
+        await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
+        return
+    promoted = run_tx(context, registration.set_capacity, course, int(value), actor.code)
+    await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=int(value), promoted=promoted),
+                keyboard([[BACK]]))
+    await _deliver(context)
+
+
+@linked_only
+async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code = esc(_arg(update, 2)[:64])
+    await reply(update, CONFIRM_COURSE_CANCEL.format(code=code),
+                keyboard([[(YES, f"course:killok:{code}"), (NO, f"course:view:{code}")]]))
+
+
+@linked_only
+async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code = _arg(update, 2)[:64]
+    told = run_tx(context, registration.cancel_course, code, actor.code)
+    await reply(update, COURSE_CANCELLED.format(code=esc(code), told=told), keyboard([[BACK]]))
+    await _deliver(context)
+
+
+def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
+    """Forms re-check the role when the value arrives, not only when the prompt was opened."""
+    from handlers.common import load_actor
+
+    user = update.effective_user
+    return require_hr(load_actor(context, user.id) if user else None)
+
+
+async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    action = _arg(update, 1)
+    handler = {
+        "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
+        "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": mark_done,
+        "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": do_kill,
+    }.get(action)
+    if handler is None:
+        await stale_button(update, context)
+        return
+    await handler(update, context)
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(view, pattern=r"^course:view:"))
+    app.add_handler(CommandHandler("courses", list_courses))
+    app.add_handler(CallbackQueryHandler(list_courses, pattern=r"^menu:courses$"))
+    app.add_handler(CallbackQueryHandler(course_button, pattern=r"^course:"))
+    text_router.FORMS["course-behalf"] = behalf_entered
+    text_router.FORMS["course-capacity"] = capacity_entered

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from handlers import text_router
 from handlers.common import reply
 
 UNKNOWN_COMMAND = "Không có lệnh {command}. Gõ /help để xem các lệnh, hoặc /menu để mở menu chính."
@@ -36,6 +37,6 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT, plain_text))
+    text_router.DEFAULT.append(plain_text)
     app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))

@@ -73,7 +73,7 @@ COMMANDS = [
     BotCommand("unlink", "Hủy liên kết tài khoản"),
 ]
 # Menu entries built by later issues; until then they say "coming soon".
-PENDING = {"courses", "eval", "ask"}
+PENDING = {"eval", "ask"}
 
 
 def menu_markup(actor: Actor) -> InlineKeyboardMarkup:

@@ -25,6 +25,7 @@ ROW = (
     "\n{n}. {mark} <b>{title}</b>\n   Đạt {met}/{population} = {pct:.2f}% · chỉ tiêu {target:g}% · "
     "còn thiếu {shortfall} người · hạn {deadline} ({ref})"
 )
+PROJECTION = "\n   ↗ Nếu những người đã đăng ký lớp hoàn thành: {met}/{population} = {pct:.2f}%"
 EMPTY_ROW = "\n{n}. <b>{title}</b>\n   Không có cán bộ thuộc đối tượng này."
 BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
 BTN_CHILDREN, BTN_PEOPLE = "🏢 Đơn vị trực thuộc", "👥 Cán bộ thiếu chuẩn"
@@ -49,6 +50,8 @@ def render_report(report: Report) -> str:
         lines.append(ROW.format(n=n, mark="✅" if r.shortfall == 0 else "⚠️", title=esc(r.title), met=r.met,
                                 population=r.population, pct=r.pct, target=r.target_pct, shortfall=r.shortfall,
                                 deadline=f"{r.deadline:%d/%m/%Y}", ref=esc(r.ref)))
+        if r.projected_met > r.met:
+            lines.append(PROJECTION.format(met=r.projected_met, population=r.population, pct=r.projected_pct))
     return "".join(lines)
 
 

@@ -1,0 +1,137 @@
+"""What a cadre sees of the course catalogue: open courses, those closing their gaps first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
+from domain.courses import audience_fits, course_by_code, open_courses
+from domain.errors import NotFound
+from domain.gaps import compute_gaps
+from domain.registration import waitlist_position
+from domain.rules import default_rules
+
+STATUS_LABELS = {"registered": "đã đăng ký", "waitlisted": "danh sách chờ", "cancelled": "đã hủy",
+                 "completed": "đã hoàn thành"}
+
+
+@dataclass(frozen=True)
+class CourseItem:
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    register_by: date
+    start_date: date
+    seats_left: int
+    closes_my_gap: bool
+    fits_me: bool
+    my_status: str | None
+
+
+def _my_status(session: Session, cadre_id: int) -> dict[int, Registration]:
+    rows = session.scalars(select(Registration).where(Registration.cadre_id == cadre_id,
+                                                      Registration.status.in_(ACTIVE_STATUSES)))
+    return {r.course_id: r for r in rows}
+
+
+def courses_for(session: Session, cadre_id: int, today: date, kind: str | None = None) -> list[CourseItem]:
+    cadre = session.get(Cadre, cadre_id)
+    if cadre is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    rules = default_rules()
+    gap_courses = {c.code for g in compute_gaps(session, cadre, today).gaps for c in g.courses}
+    mine = _my_status(session, cadre_id)
+    items = []
+    for course in open_courses(session, today):
+        if kind and course.kind != kind:
+            continue
+        label = rules.course_kinds[course.kind].label if course.kind in rules.course_kinds else course.kind
+        reg = mine.get(course.id)
+        items.append(CourseItem(course.code, course.name, course.kind, label, course.register_by, course.start_date,
+                                max(0, course.capacity - course.seats_taken), course.code in gap_courses,
+                                audience_fits(course.audience, cadre, cadre.unit.level),
+                                reg.status if reg else None))
+    items.sort(key=lambda i: (not i.closes_my_gap, not i.fits_me, i.register_by, i.code))
+    return items
+
+
+@dataclass(frozen=True)
+class MyRegistration:
+    code: str
+    name: str
+    status: str
+    position: int | None
+    start_date: date
+    can_cancel: bool
+
+
+def my_registrations(session: Session, cadre_id: int, today: date) -> list[MyRegistration]:
+    rows = session.execute(
+        select(Registration, Course).join(Course, Registration.course_id == Course.id)
+        .where(Registration.cadre_id == cadre_id, Registration.status.in_((*ACTIVE_STATUSES, "completed")))
+        .order_by(Course.start_date)
+    ).all()
+    return [MyRegistration(c.code, c.name, r.status,
+                           waitlist_position(session, r) if r.status == "waitlisted" else None, c.start_date,
+                           r.status in ACTIVE_STATUSES and today < c.start_date)
+            for r, c in rows]
+
+
+@dataclass(frozen=True)
+class MyPlace:
+    status: str | None
+    position: int | None
+
+
+def my_place(session: Session, cadre_id: int, course_code: str) -> MyPlace:
+    course = course_by_code(session, course_code)
+    if course is None:
+        raise NotFound(f"Không có lớp mã {course_code}.")
+    reg = _my_status(session, cadre_id).get(course.id)
+    if reg is None:
+        return MyPlace(None, None)
+    return MyPlace(reg.status, waitlist_position(session, reg) if reg.status == "waitlisted" else None)
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    code: str
+    full_name: str
+    unit_name: str
+    status: str
+    position: int | None
+
+
+def course_roster(session: Session, course_code: str) -> tuple[Course, list[RosterLine]]:
+    course = course_by_code(session, course_code)
+    if course is None:
+        raise NotFound(f"Không có lớp mã {course_code}.")
+    regs = session.scalars(select(Registration).where(Registration.course_id == course.id,
+                                                      Registration.status != "cancelled")
+                           .order_by(Registration.status, Registration.id))
+    lines, place = [], 0
+    for r in regs:
+        if r.status == "waitlisted":
+            place += 1
+        lines.append(RosterLine(r.cadre.code, r.cadre.full_name, r.cadre.unit.name, r.status,
+                                place if r.status == "waitlisted" else None))
+    order = {"registered": 0, "completed": 1, "waitlisted": 2}
+    lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, line.full_name))
+    return course, lines
+
+
+def course_counts(session: Session) -> list[dict[str, object]]:
+    """Every course with capacity, registered and waitlisted counts (for scripts)."""
+    counts = dict(((course_id, status), n) for course_id, status, n in session.execute(
+        select(Registration.course_id, Registration.status, func.count()).group_by(
+            Registration.course_id, Registration.status)))
+    return [{"code": c.code, "name": c.name, "kind": c.kind, "capacity": c.capacity,
+             "registered": counts.get((c.id, "registered"), 0), "waitlisted": counts.get((c.id, "waitlisted"), 0),
+             "completed": counts.get((c.id, "completed"), 0), "register_by": c.register_by.isoformat(),
+             "start_date": c.start_date.isoformat(), "cancelled": c.cancelled}
+            for c in session.scalars(select(Course).order_by(Course.start_date, Course.code))]

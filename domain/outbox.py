@@ -1,0 +1,38 @@
+"""Writing notifications to the outbox, in the same transaction as the change they announce.
+
+A crash after the change commits cannot lose the message: the dispatcher sends it later.
+The idempotency key makes enqueuing the same notification twice a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Outbox
+from domain.clock import utcnow
+
+Buttons = list[list[tuple[str, str]]]
+
+
+def enqueue(
+    session: Session, key: str, cadre: Cadre, kind: str, text: str,
+    buttons: Buttons | None = None, due_at: datetime | None = None,
+) -> bool:
+    """Queue a message to a linked cadre; False if they cannot be reached or it was queued already."""
+    if cadre.telegram_chat_id is None:
+        return False
+    if session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
+        return False
+    now = utcnow()
+    payload: dict[str, Any] = {"text": text}
+    if buttons:
+        payload["buttons"] = buttons
+    session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,
+                       payload=json.dumps(payload, ensure_ascii=False), due_at=due_at or now, status="pending",
+                       attempts=0, created_at=now))
+    return True

@@ -1,0 +1,313 @@
+"""Registering for courses: seats, waitlist, cancellation, and completion (domain.md §6).
+
+A seat is taken by one conditional UPDATE (`seats_taken < capacity`) that the database
+evaluates under its own lock, backed by a CHECK constraint: never one seat more, however
+many people press "Đăng ký" at once, in however many processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration
+from domain.accounts import audit
+from domain.clock import utcnow
+from domain.courses import audience_fits, course_by_code
+from domain.errors import DomainError, NotFound
+from domain.levels import SCALES
+from domain.outbox import enqueue
+from domain.rules import RuleBook, default_rules
+
+
+class RegistrationRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # registered | waitlisted
+    course_code: str
+    course_name: str
+    position: int | None  # place in the waitlist
+    cadre_code: str
+    cadre_name: str
+
+
+# --- validators: each a named rule raising a Vietnamese message ------------------------------------
+
+
+def check_course_open(course: Course, today: date) -> None:
+    if course.cancelled:
+        raise RegistrationRefused(f"Lớp {course.code} đã bị hủy.")
+    if today > course.register_by:
+        raise RegistrationRefused(f"Lớp {course.code} đã hết hạn đăng ký ({course.register_by:%d/%m/%Y}).")
+
+
+def check_audience(course: Course, cadre: Cadre) -> None:
+    if not audience_fits(course.audience, cadre, cadre.unit.level):
+        raise RegistrationRefused(
+            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ của bạn không thuộc đối tượng này; "
+            "nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ."
+        )
+
+
+def active_registration(session: Session, course: Course, cadre: Cadre) -> Registration | None:
+    return session.scalar(select(Registration).where(
+        Registration.course_id == course.id, Registration.cadre_id == cadre.id,
+        Registration.status.in_(ACTIVE_STATUSES)))
+
+
+def check_not_registered(session: Session, course: Course, cadre: Cadre) -> None:
+    existing = active_registration(session, course, cadre)
+    if existing is None:
+        return
+    if existing.status == "registered":
+        raise RegistrationRefused(f"{cadre.full_name} đã đăng ký lớp {course.code}.")
+    place = waitlist_position(session, existing)
+    raise RegistrationRefused(f"{cadre.full_name} đang ở vị trí {place} trong danh sách chờ lớp {course.code}.")
+
+
+def check_no_overlap(session: Session, course: Course, cadre: Cadre) -> None:
+    clash = session.scalar(
+        select(Course).join(Registration, Registration.course_id == Course.id).where(
+            Registration.cadre_id == cadre.id, Registration.status.in_(ACTIVE_STATUSES), Course.id != course.id,
+            Course.start_date <= course.end_date, Course.end_date >= course.start_date)
+    )
+    if clash is not None:
+        raise RegistrationRefused(
+            f"Trùng thời gian với lớp {clash.code} ({clash.start_date:%d/%m/%Y}–{clash.end_date:%d/%m/%Y}) "
+            "đã đăng ký. Hãy hủy lớp kia trước nếu muốn đổi."
+        )
+
+
+def check_not_started(course: Course, today: date) -> None:
+    if today >= course.start_date:
+        raise RegistrationRefused(
+            f"Lớp {course.code} đã bắt đầu ({course.start_date:%d/%m/%Y}), không thể hủy trên bot; "
+            "hãy liên hệ Ban Tổ chức."
+        )
+
+
+# --- operations ----------------------------------------------------------------------------------
+
+
+def _course(session: Session, code: str, lock: bool = False) -> Course:
+    course = course_by_code(session, code)
+    if course is None:
+        raise NotFound(f"Không có lớp mã {code}.")
+    if lock:
+        # Registrations and cancellations of one course queue on its row (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already serialises writers), so waitlist places are exact.
+        session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+    return course
+
+
+def _cadre(session: Session, code: str) -> Cadre:
+    cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
+    if cadre is None:
+        raise NotFound(f"Không có cán bộ mã {code}.")
+    return cadre
+
+
+def waitlist_position(session: Session, registration: Registration) -> int:
+    return session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.course_id == registration.course_id, Registration.status == "waitlisted",
+        Registration.id <= registration.id)) or 0
+
+
+def _take_seat(session: Session, course: Course) -> bool:
+    result = session.execute(
+        update(Course)
+        .where(Course.id == course.id, Course.seats_taken < Course.capacity, Course.cancelled.is_(False))
+        .values(seats_taken=Course.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def register(session: Session, cadre: Cadre, course_code: str, today: date, actor: str) -> Outcome:
+    course = _course(session, course_code, lock=True)
+    check_course_open(course, today)
+    check_audience(course, cadre)
+    check_not_registered(session, course, cadre)
+    check_no_overlap(session, course, cadre)
+    seated = _take_seat(session, course)
+    now = utcnow()
+    registration = Registration(course_id=course.id, cadre_id=cadre.id, status="registered" if seated else "waitlisted",
+                                registered_by=actor, created_at=now, updated_at=now)
+    session.add(registration)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same person pressed twice at the same moment
+        raise RegistrationRefused(f"{cadre.full_name} đã đăng ký lớp {course.code}.") from exc
+    audit(session, actor, "register", f"{cadre.code}@{course.code}", registration.status)
+    position = None if seated else waitlist_position(session, registration)
+    return Outcome(registration.status, course.code, course.name, position, cadre.code, cadre.full_name)
+
+
+def register_self(session: Session, cadre_id: int, course_code: str, today: date) -> Outcome:
+    cadre = session.get(Cadre, cadre_id)
+    if cadre is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return register(session, cadre, course_code, today, cadre.code)
+
+
+def register_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Outcome:
+    """HR registers someone; the person is told through the outbox."""
+    cadre = _cadre(session, cadre_code)
+    outcome = register(session, cadre, course_code, today, hr_code)
+    text = (f"Ban Tổ chức đã đăng ký cho bạn lớp {outcome.course_code} – {outcome.course_name}"
+            + (" (danh sách chờ, vị trí " + str(outcome.position) + ")." if outcome.position else "."))
+    enqueue(session, f"registered-by-hr:{outcome.course_code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
+            "course-registered", text)
+    return outcome
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    course_code: str
+    was_registered: bool
+    promoted: str | None  # code of the cadre who got the freed seat
+
+
+def _promote_next(session: Session, course: Course) -> Registration | None:
+    """Hand a freed seat to the first in line, or give it back to the course."""
+    nxt = session.scalar(
+        select(Registration).where(Registration.course_id == course.id, Registration.status == "waitlisted")
+        .order_by(Registration.id).limit(1).with_for_update(skip_locked=True)
+    )
+    if nxt is None:
+        session.execute(update(Course).where(Course.id == course.id)
+                        .values(seats_taken=Course.seats_taken - 1).execution_options(synchronize_session=False))
+        return None
+    now = utcnow()
+    nxt.status, nxt.promoted_at, nxt.updated_at = "registered", now, now
+    enqueue(session, f"waitlist-promoted:{course.code}:{nxt.cadre.code}:{nxt.id}", nxt.cadre, "waitlist-promoted",
+            f"🎉 Đã có chỗ cho bạn trong lớp {course.code} – {course.name}. Bạn đã được chuyển từ danh sách chờ "
+            f"sang danh sách chính thức. Khai giảng {course.start_date:%d/%m/%Y}.")
+    audit(session, "system", "waitlist-promote", f"{nxt.cadre.code}@{course.code}")
+    return nxt
+
+
+def cancel(session: Session, cadre: Cadre, course_code: str, today: date, actor: str) -> Cancelled:
+    course = _course(session, course_code, lock=True)
+    registration = active_registration(session, course, cadre)
+    if registration is None:
+        raise NotFound(f"{cadre.full_name} chưa đăng ký lớp {course.code}.")
+    check_not_started(course, today)
+    was_registered = registration.status == "registered"
+    registration.status, registration.updated_at = "cancelled", utcnow()
+    promoted = _promote_next(session, course) if was_registered else None
+    audit(session, actor, "cancel-registration", f"{cadre.code}@{course.code}")
+    return Cancelled(course.code, was_registered, promoted.cadre.code if promoted else None)
+
+
+def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) -> Cancelled:
+    cadre = session.get(Cadre, cadre_id)
+    if cadre is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return cancel(session, cadre, course_code, today, cadre.code)
+
+
+def cancel_course(session: Session, course_code: str, actor: str) -> int:
+    """HR cancels a course: every active registration ends and each person is told."""
+    course = _course(session, course_code)
+    if course.cancelled:
+        raise RegistrationRefused(f"Lớp {course.code} đã bị hủy trước đó.")
+    course.cancelled, course.seats_taken, course.updated_at = True, 0, utcnow()
+    told = 0
+    for registration in session.scalars(select(Registration).where(
+            Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))):
+        registration.status, registration.updated_at = "cancelled", utcnow()
+        told += enqueue(session, f"course-cancelled:{course.code}:{registration.cadre.code}", registration.cadre,
+                        "course-cancelled", f"⛔ Lớp {course.code} – {course.name} đã bị hủy. Đăng ký của bạn "
+                        "được hủy theo; hãy xem /courses để chọn lớp khác.")
+    audit(session, actor, "cancel-course", course.code)
+    return told
+
+
+def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:
+    """Change the seat count; new seats go to the waitlist at once. Returns how many were promoted."""
+    course = _course(session, course_code)
+    if capacity < course.seats_taken:
+        raise RegistrationRefused(
+            f"Lớp {course.code} đã có {course.seats_taken} người đăng ký; số chỗ không thể nhỏ hơn."
+        )
+    if not 0 < capacity <= 10000:
+        raise RegistrationRefused("Số chỗ phải từ 1 đến 10000.")
+    course.capacity, course.updated_at = capacity, utcnow()
+    session.flush()
+    promoted = 0
+    while course.seats_taken < course.capacity:
+        session.execute(update(Course).where(Course.id == course.id)
+                        .values(seats_taken=Course.seats_taken + 1).execution_options(synchronize_session=False))
+        session.refresh(course)
+        if _promote_next(session, course) is None:
+            break
+        promoted += 1
+    audit(session, actor, "course-capacity", course.code, str(capacity))
+    return promoted
+
+
+# --- completion ----------------------------------------------------------------------------------
+
+
+def apply_course_effect(session: Session, cadre: Cadre, kind_code: str, year: int, source: str,
+                        rules: RuleBook | None = None) -> list[str]:
+    """Update the record as completing a course of this kind does; returns the fields changed."""
+    kind = (rules or default_rules()).course_kinds.get(kind_code)
+    if kind is None:
+        return []
+    effect, field = kind.effect, kind.effect.field
+    old = getattr(cadre, field)
+    if effect.is_training:
+        new = old if old is not None else year
+    else:
+        assert effect.min_code is not None
+        new = old if SCALES[field].ranks[old] >= SCALES[field].ranks[effect.min_code] else effect.min_code
+    if new == old:
+        return []
+    setattr(cadre, field, new)
+    cadre.updated_at = utcnow()
+    session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source=source, field=field,
+                             old_value=None if old is None else str(old), new_value=str(new)))
+    return [field]
+
+
+def complete(session: Session, course_code: str, cadre_codes: list[str], today: date, actor: str) -> dict[str, str]:
+    """Record who finished a course; each record is updated so gaps and reports change with it."""
+    course = _course(session, course_code)
+    results: dict[str, str] = {}
+    for code in cadre_codes:
+        cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
+        if cadre is None:
+            results[code] = "không có cán bộ này"
+            continue
+        registration = active_registration(session, course, cadre)
+        now = utcnow()
+        if registration is None:
+            already = session.scalar(select(Registration.id).where(
+                Registration.course_id == course.id, Registration.cadre_id == cadre.id,
+                Registration.status == "completed"))
+            if already:
+                results[cadre.code] = "đã ghi nhận trước đó"
+                continue
+            registration = Registration(course_id=course.id, cadre_id=cadre.id, registered_by=actor,
+                                        created_at=now, status="completed")
+            session.add(registration)
+        elif registration.status == "waitlisted":
+            results[cadre.code] = "đang trong danh sách chờ, chưa học"
+            continue
+        registration.status, registration.completed_at, registration.updated_at = "completed", now, now
+        changed = apply_course_effect(session, cadre, course.kind, today.year, f"course:{course.code}")
+        results[cadre.code] = "đã cập nhật hồ sơ" if changed else "hồ sơ đã đạt sẵn"
+        enqueue(session, f"course-completed:{course.code}:{cadre.code}", cadre, "course-completed",
+                f"✅ Đã ghi nhận bạn hoàn thành lớp {course.code} – {course.name}. Hồ sơ của bạn đã được cập nhật; "
+                "xem /gaps.")
+    audit(session, actor, "complete-course", course.code, f"{len(cadre_codes)} cán bộ")
+    return results

@@ -1,0 +1,144 @@
+"""Courses in the bot: catalogue, one-press registration with confirmation, waitlist, HR actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.demo import DEMO_DATA
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import Cadre, Outbox
+from domain import accounts
+from domain.courses import import_courses
+from domain.roster import import_roster
+from tests.conftest import SAMPLE_ROSTER, BotHarness, link
+from tests.course_fixtures import write_course
+
+
+@pytest.fixture
+def catalogue(roster: Database) -> Database:
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    return roster
+
+
+async def test_catalogue_puts_my_gap_courses_first(bot: BotHarness, catalogue: Database,
+                                                    user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")  # MAU013: CDS, LLCT, ThS gaps
+    texts = await bot.send(user.text("/courses"))
+    starred = [line for line in texts[-1].splitlines()[2:] if line.startswith("⭐")]
+    assert {line.split()[2] for line in starred} == {"CDS-01", "CC-K26", "ThS-QLC"}
+    assert texts[-1].index("⭐ 1.") < texts[-1].index("TC-K26A")
+    texts = await bot.send(user.callback("course:kinds"))
+    texts = await bot.send(user.callback("course:list:THAC_SI"))
+    assert "ThS-QLC" in texts[-1] and "CDS-01" not in texts[-1]
+
+
+async def test_register_confirm_waitlist_cancel_and_promotion(bot: BotHarness, catalogue: Database,
+                                                              tmp_path: Path) -> None:
+    catalogue.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+    first, second = UpdateFactory(user_id=601), UpdateFactory(user_id=602)
+    await link(bot, first, "0912345016")
+    await link(bot, second, "0912345017")
+    texts = await bot.send(first.callback("course:view:ONE"))
+    assert "Số chỗ: 1 (còn 1)" in texts[-1]
+    assert "course:reg:ONE" in [b["callback_data"] for b in bot.last_buttons()]
+    texts = await bot.send(first.callback("course:reg:ONE"))
+    assert "Xác nhận đăng ký lớp ONE" in texts[-1]
+    texts = await bot.send(first.callback("course:regok:ONE"))
+    assert "Đã đăng ký lớp ONE" in texts[-1]
+    texts = await bot.send(second.callback("course:reg:ONE"))
+    assert "đã hết chỗ" in texts[-1]
+    texts = await bot.send(second.callback("course:regok:ONE"))
+    assert "vị trí 1 trong danh sách chờ" in texts[-1]
+    texts = await bot.send(second.callback("course:regok:ONE"))
+    assert "đang ở vị trí 1" in texts[-1]
+    texts = await bot.send(first.text("/courses"))
+    texts = await bot.send(first.callback("course:mine"))
+    assert "ONE" in texts[-1] and "đã đăng ký" in texts[-1]
+    await bot.send(first.callback("course:cancel:ONE"))
+    texts = await bot.send(first.callback("course:cancelok:ONE"))
+    assert "Đã hủy đăng ký lớp ONE" in texts[0]
+    told = [c.text for c in bot.api.sent(chat_id=602)]
+    assert any("Đã có chỗ cho bạn trong lớp ONE" in t for t in told)
+    assert catalogue.run(lambda s: s.scalar(select(Outbox.status))) == "sent"
+
+
+async def test_refusal_is_shown_in_vietnamese(bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    await link(bot, user, "0912345004")  # not a leader
+    texts = await bot.send(user.callback("course:regok:CC-K26"))
+    assert "dành cho: Lãnh đạo quản lý" in texts[-1]
+
+
+async def test_non_hr_cannot_press_hr_buttons(bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")
+    for data in ("course:roster:CDS-01", "course:killok:CDS-01", "course:done:CDS-01:MAU013",
+                 "course:behalf:CDS-01", "course:capacity:CDS-01"):
+        texts = await bot.send(user.callback(data))
+        assert "chỉ dành cho cán bộ Ban Tổ chức" in texts[-1], data
+    assert "không còn hiệu lực" in (await bot.send(user.callback("course:explode:X")))[-1]
+
+
+async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, catalogue: Database,
+                                                               user: UpdateFactory) -> None:
+    catalogue.run(accounts.grant_hr, "MAU004")
+    cadre = UpdateFactory(user_id=613)
+    await link(bot, cadre, "0912345013")
+    await link(bot, user, "0912345004")
+    texts = await bot.send(user.callback("course:view:CDS-01"))
+    assert "course:behalf:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]
+    assert "Nhập mã cán bộ" in (await bot.send(user.callback("course:behalf:CDS-01")))[-1]
+    texts = await bot.send(user.text("mau013"))
+    assert "Đã đăng ký lớp CDS-01" in texts[0] and "Sùng A Long" in texts[0]
+    assert any("Ban Tổ chức đã đăng ký cho bạn lớp CDS-01" in c.text for c in bot.api.sent(chat_id=613))
+    texts = await bot.send(user.callback("course:roster:CDS-01"))
+    assert "Sùng A Long (MAU013)" in texts[-1]
+    texts = await bot.send(user.callback("course:done:CDS-01:MAU013"))
+    assert "MAU013: đã cập nhật hồ sơ" in texts[0]
+    assert catalogue.run(lambda s: s.scalar(select(Cadre.trained_digital_ai).where(Cadre.code == "MAU013")))
+    await bot.send(user.callback("course:capacity:CDS-01"))
+    assert "không phải số nguyên" in (await bot.send(user.text("nhiều")))[-1]
+    assert "thành 600" in (await bot.send(user.text("600")))[-1]
+    assert "Không có thao tác nào đang dở" in (await bot.send(user.text("/cancel")))[-1]
+    await bot.send(user.callback("course:kill:TC-K26A"))
+    texts = await bot.send(user.callback("course:killok:TC-K26A"))
+    assert "Đã hủy lớp TC-K26A" in texts[0]
+
+
+async def test_cli_courses_register_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bot.cli import main as cli_main
+
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    cli_main(["import-roster", str(SAMPLE_ROSTER)])
+    cli_main(["import-courses", str(DEMO_DATA / "courses.csv")])
+    assert cli_main(["register", "MAU013", "cds-01"]) == 0
+    assert cli_main(["register", "MAU013", "CDS-01"]) == 1
+    capsys.readouterr()
+    assert cli_main(["courses", "--json"]) == 0
+    rows = {r["code"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["CDS-01"]["capacity"], rows["CDS-01"]["registered"], rows["CDS-01"]["waitlisted"]) == (500, 1, 0)
+    done = tmp_path / "done.csv"
+    done.write_text("KẾT QUẢ LỚP CDS-01\nMã cán bộ,Họ và tên\nMAU013,Sùng A Long\n", encoding="utf-8")
+    assert cli_main(["complete", "CDS-01", str(done)]) == 0
+    assert "MAU013: đã cập nhật hồ sơ" in capsys.readouterr().out
+
+
+def test_import_courses_errors_named(database: Database, tmp_path: Path) -> None:
+    database.run(import_roster, SAMPLE_ROSTER)
+    bad = tmp_path / "bad.csv"
+    rows = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace("LLCT_CAO_CAP", "BAY_LUON")
+    rows[2] = rows[2].replace(",80,", ",nhiều,")
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = database.run(import_courses, bad)
+    assert not result.applied
+    reasons = {e.row: e.reason for e in result.rejected}
+    assert "“Loại” không hợp lệ" in reasons[2] and "“Số chỗ”" in reasons[3]
+    again = database.run(import_courses, DEMO_DATA / "courses.csv")
+    assert again.added == 6 and database.run(import_courses, DEMO_DATA / "courses.csv").unchanged == 6

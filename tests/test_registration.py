@@ -1,0 +1,168 @@
+"""Registration rules, waitlist promotion, course cancellation, and completion updating the record."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.demo import DEMO_DATA
+from db import Database
+from db.models import Cadre, Course, Outbox, RecordChange, Registration
+from domain import registration as reg
+from domain.courses import import_courses
+from domain.errors import NotFound
+from domain.gaps import gaps_by_code
+from domain.levels import POLITICAL_THEORY
+from domain.report import build_report
+from domain.roster import import_roster
+from tests.conftest import SAMPLE_ROSTER
+from tests.course_fixtures import write_course, write_people
+
+TODAY = date(2026, 11, 26)
+
+
+def cadre(session: Session, code: str) -> Cadre:
+    return session.scalars(select(Cadre).where(Cadre.code == code)).one()
+
+
+def link_all(session: Session) -> None:
+    session.execute(update(Cadre).values(telegram_chat_id=Cadre.id + 900000, telegram_user_id=Cadre.id + 900000))
+
+
+@pytest.fixture
+def catalogue(database: Database) -> Database:
+    database.run(import_roster, SAMPLE_ROSTER)
+    database.run(import_courses, DEMO_DATA / "courses.csv")
+    database.run(link_all)
+    return database
+
+
+@pytest.fixture
+def small_class(database: Database, tmp_path: Path) -> Database:
+    database.run(import_roster, write_people(tmp_path / "people.csv", 6))
+    database.run(import_courses, write_course(tmp_path / "c.csv", "LOP2", 2, date(2027, 1, 10)))
+    database.run(link_all)
+    return database
+
+
+def do(db: Database, fn, *args):  # type: ignore[no-untyped-def]
+    return db.run(lambda s: fn(s, *args))
+
+
+def test_register_then_waitlist_with_positions(small_class: Database) -> None:
+    outcomes = [do(small_class, lambda s, c: reg.register(s, cadre(s, c), "LOP2", TODAY, c), f"P00{i}")
+                for i in range(5)]
+    assert [o.status for o in outcomes] == ["registered"] * 2 + ["waitlisted"] * 3
+    assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
+    assert small_class.run(lambda s: s.scalar(select(Course.seats_taken))) == 2
+
+
+def test_cancel_promotes_first_in_line_and_queues_message(small_class: Database) -> None:
+    for i in range(4):
+        do(small_class, lambda s, c: reg.register(s, cadre(s, c), "LOP2", TODAY, c), f"P00{i}")
+    result = do(small_class, lambda s: reg.cancel(s, cadre(s, "P000"), "lop2", TODAY, "P000"))
+    assert result.promoted == "P002"
+    statuses = small_class.run(lambda s: dict(s.execute(
+        select(Cadre.code, Registration.status).join(Registration, Registration.cadre_id == Cadre.id)).all()))
+    assert statuses == {"P000": "cancelled", "P001": "registered", "P002": "registered", "P003": "waitlisted"}
+    message = small_class.run(lambda s: s.scalars(select(Outbox)).one())
+    assert message.kind == "waitlist-promoted" and "LOP2" in message.payload and message.status == "pending"
+    # a waitlisted person cancelling frees no seat
+    assert do(small_class, lambda s: reg.cancel(s, cadre(s, "P003"), "LOP2", TODAY, "P003")).promoted is None
+    assert small_class.run(lambda s: s.scalar(select(Course.seats_taken))) == 2
+
+
+def test_cancel_without_waitlist_returns_the_seat(small_class: Database) -> None:
+    do(small_class, lambda s: reg.register(s, cadre(s, "P000"), "LOP2", TODAY, "x"))
+    do(small_class, lambda s: reg.cancel(s, cadre(s, "P000"), "LOP2", TODAY, "x"))
+    assert small_class.run(lambda s: s.scalar(select(Course.seats_taken))) == 0
+    again = do(small_class, lambda s: reg.register(s, cadre(s, "P000"), "LOP2", TODAY, "x"))
+    assert again.status == "registered"  # history row kept, new active row allowed
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "message"),
+    [
+        ("none", "CDS-01", None),
+        ("late", "CDS-01", "hết hạn đăng ký"),
+        ("audience", "VTVL-DC", "dành cho"),
+        ("twice", "CDS-01", "đã đăng ký"),
+        ("overlap", "TC-K26A", "Trùng thời gian với lớp CC-K26"),
+        ("cancelled", "CDS-01", "đã bị hủy"),
+    ],
+)
+def test_refusals(catalogue: Database, setup: str, code: str, message: str | None) -> None:
+    today = date(2027, 1, 1) if setup == "late" else TODAY
+    if setup in ("twice", "overlap"):
+        first = "CDS-01" if setup == "twice" else "CC-K26"
+        do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), first, TODAY, "x"))
+    if setup == "cancelled":
+        do(catalogue, lambda s: reg.cancel_course(s, "CDS-01", "hr"))
+    if message is None:
+        assert do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), code, today, "x")).status == "registered"
+        return
+    with pytest.raises(reg.RegistrationRefused, match=message):
+        do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), code, today, "x"))
+
+
+def test_cancel_after_start_refused_and_unknown_course(catalogue: Database) -> None:
+    do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), "CDS-01", TODAY, "x"))
+    with pytest.raises(reg.RegistrationRefused, match="đã bắt đầu"):
+        do(catalogue, lambda s: reg.cancel(s, cadre(s, "MAU013"), "CDS-01", date(2027, 1, 6), "x"))
+    with pytest.raises(NotFound, match="Không có lớp mã NOPE"):
+        do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), "NOPE", TODAY, "x"))
+
+
+def test_course_cancel_tells_everyone_and_frees_seats(catalogue: Database) -> None:
+    for code in ("MAU013", "MAU016", "MAU017"):
+        do(catalogue, lambda s, c: reg.register(s, cadre(s, c), "CDS-01", TODAY, c), code)
+    assert do(catalogue, lambda s: reg.cancel_course(s, "CDS-01", "hr")) == 3
+    kinds = catalogue.run(lambda s: s.scalars(select(Outbox.kind)).all())
+    assert kinds == ["course-cancelled"] * 3
+
+
+def test_capacity_increase_promotes_waitlist(small_class: Database) -> None:
+    for i in range(5):
+        do(small_class, lambda s, c: reg.register(s, cadre(s, c), "LOP2", TODAY, c), f"P00{i}")
+    assert do(small_class, lambda s: reg.set_capacity(s, "LOP2", 4, "hr")) == 2
+    with pytest.raises(reg.RegistrationRefused, match="không thể nhỏ hơn"):
+        do(small_class, lambda s: reg.set_capacity(s, "LOP2", 1, "hr"))
+    assert small_class.run(lambda s: s.scalar(select(Course.seats_taken))) == 4
+
+
+def test_completion_updates_record_history_gaps_and_report(catalogue: Database) -> None:
+    do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), "CC-K26", TODAY, "x"))
+    before = {g.indicator for g in catalogue.run(gaps_by_code, "MAU013", TODAY).gaps}
+    assert "PCT_XA_LLCT_CAO_CAP" in before
+    pct_before = next(r for r in catalogue.run(build_report, None, TODAY).rows if r.id == "PCT_XA_LLCT_CAO_CAP")
+    results = do(catalogue, lambda s: reg.complete(s, "CC-K26", ["MAU013", "MAU001", "NOBODY"], TODAY, "hr"))
+    assert results == {"MAU013": "đã cập nhật hồ sơ", "MAU001": "hồ sơ đã đạt sẵn", "NOBODY": "không có cán bộ này"}
+    assert catalogue.run(lambda s: cadre(s, "MAU013").political_theory) == POLITICAL_THEORY.code_of("Cao cấp")
+    after = {g.indicator for g in catalogue.run(gaps_by_code, "MAU013", TODAY).gaps}
+    assert "PCT_XA_LLCT_CAO_CAP" not in after and "CO_QUAN_LLCT_CAO_CAP" not in after
+    pct_after = next(r for r in catalogue.run(build_report, None, TODAY).rows if r.id == "PCT_XA_LLCT_CAO_CAP")
+    assert pct_after.met == pct_before.met + 1
+    change = catalogue.run(lambda s: s.scalars(select(RecordChange)).one())
+    assert (change.source, change.field, change.new_value) == ("course:CC-K26", "political_theory", "3")
+
+
+def test_training_completion_sets_the_year(catalogue: Database) -> None:
+    do(catalogue, lambda s: reg.complete(s, "CDS-01", ["MAU013"], TODAY, "hr"))
+    assert catalogue.run(lambda s: cadre(s, "MAU013").trained_digital_ai) == 2026
+    again = do(catalogue, lambda s: reg.complete(s, "CDS-01", ["MAU013"], TODAY, "hr"))
+    assert again == {"MAU013": "đã ghi nhận trước đó"}
+
+
+def test_report_projection_counts_seats_not_waitlist(small_class: Database) -> None:
+    for i in range(3):  # 2 seats, 1 waitlisted; CDS_AI closes TRAINED_DIGITAL_AI
+        do(small_class, lambda s, c: reg.register(s, cadre(s, c), "LOP2", TODAY, c), f"P00{i}")
+    row = next(r for r in small_class.run(build_report, None, TODAY).rows if r.id == "TRAINED_DIGITAL_AI")
+    assert (row.population, row.met, row.projected_met) == (6, 0, 2)
+    from handlers.report import render_report
+
+    assert "Nếu những người đã đăng ký lớp hoàn thành: 2/6 = 33.33%" in render_report(
+        small_class.run(build_report, None, TODAY))
