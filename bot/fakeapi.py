@@ -62,6 +62,7 @@ class FakeBotApi(BaseRequest):
         self.commands: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1000)
         self._failures: list[tuple[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
 
     @property
     def read_timeout(self) -> float | None:
@@ -120,6 +121,9 @@ class FakeBotApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        if method == "GET":  # a file download
+            content = self.uploads.get(api_method)
+            return (200, content) if content is not None else (404, b"")
         failure = self._failure(api_method)
         if failure is not None:
             return failure
@@ -185,6 +189,10 @@ class FakeBotApi(BaseRequest):
             return self.commands
         if call.method == "getUpdates":
             return []
+        if call.method == "getFile":
+            file_id = str(call.params.get("file_id"))
+            return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.uploads.get(file_id, b"")),
+                    "file_path": file_id}
         if call.method in SENDING:
             return self._message(call)
         return True
@@ -255,9 +263,11 @@ class UpdateFactory:
     def voice(self) -> dict[str, Any]:
         return self._update(message=self._message(voice={"file_id": "v", "file_unique_id": "v", "duration": 3}))
 
-    def document(self, file_name: str = "a.xlsx") -> dict[str, Any]:
-        return self._update(message=self._message(document={"file_id": "d", "file_unique_id": "d",
-                                                             "file_name": file_name}))
+    def document(self, file_name: str = "a.xlsx", file_id: str = "d", caption: str = "",
+                 size: int = 100) -> dict[str, Any]:
+        extra = {"caption": caption} if caption else {}
+        return self._update(message=self._message(document={"file_id": file_id, "file_unique_id": file_id,
+                                                             "file_name": file_name, "file_size": size}, **extra))
 
     def my_chat_member(self, status: str) -> dict[str, Any]:
         old: dict[str, Any] = {"status": "member", "user": {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot"}}

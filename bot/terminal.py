@@ -12,6 +12,7 @@ import html
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
@@ -27,7 +28,7 @@ QUIT = {"/quit", "/exit", "/thoat", "thoát", "thoat"}
 INTRO = (
     "cadrebot – trò chuyện ngoại tuyến (không cần Telegram). Bạn đóng vai cán bộ {code} – {name}.\n"
     "Gõ tin nhắn hoặc lệnh như trên Telegram; bấm nút bằng cách gõ số [n] hoặc tên nút; "
-    "/contact để chia sẻ số điện thoại của bạn; /quit để thoát.\n"
+    "/contact để chia sẻ số điện thoại của bạn; /file ĐƯỜNG_DẪN để gửi tệp; /quit để thoát.\n"
 )
 _TAG = re.compile(r"<[^>]+>")
 
@@ -55,6 +56,7 @@ class TerminalChat:
         self.buttons_message_id = 0
         self.echo = not inp.isatty()
         self.factory = UpdateFactory(user_id=DEMO_USER_ID, first_name=full_name.split()[-1])
+        self.api: FakeBotApi | None = None
 
     def _print(self, line: str = "") -> None:
         self.out.write(line + "\n")
@@ -98,9 +100,22 @@ class TerminalChat:
     def _contact(self) -> dict[str, Any]:
         return self.factory.own_contact(self.phone or "")
 
-    def to_update(self, line: str) -> dict[str, Any]:
+    def _file(self, argument: str) -> dict[str, Any] | None:
+        """`/file PATH [caption]`: send a local file as a document, as HR does from a phone."""
+        path_text, _, caption = argument.partition(" ")
+        path = Path(path_text).expanduser()
+        if not path.is_file() or self.api is None:
+            self._print(f"   (Không đọc được tệp {path_text})")
+            return None
+        file_id = f"upload-{len(self.api.uploads) + 1}"
+        self.api.uploads[file_id] = path.read_bytes()
+        return self.factory.document(path.name, file_id, caption, size=path.stat().st_size)
+
+    def to_update(self, line: str) -> dict[str, Any] | None:
         if line == "/contact":
             return self._contact()
+        if line.startswith("/file "):
+            return self._file(line[len("/file "):].strip())
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return self._press(self.buttons[int(line) - 1])
         if line.isdigit() and len(line) <= 2 and self.buttons:
@@ -112,6 +127,7 @@ class TerminalChat:
 
     async def run(self) -> None:
         api = FakeBotApi(self.settings.telegram.bot_username, self.settings.demo.output_dir, self.on_call)
+        self.api = api
         app = build_application(self.settings, self.database, request=api)
         self._print(INTRO.format(code=self.code, name=self.full_name))
         async with app:
@@ -128,7 +144,9 @@ class TerminalChat:
                     self._print(f"👤 {line}")
                 if fold(line) in QUIT:
                     break
-                await app.process_update(Update.de_json(self.to_update(line), app.bot))
+                update = self.to_update(line)
+                if update is not None:
+                    await app.process_update(Update.de_json(update, app.bot))
         self._print("Tạm biệt!")
 
 

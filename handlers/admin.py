@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from domain import accounts
 from domain.accounts import Actor
-from handlers.common import esc, linked_only, reply, run_tx, services
+from domain.hr_import import import_spreadsheet
+from domain.roster import RowError
+from domain.text import ascii_key
+from handlers.common import esc, friendly, linked_only, load_actor, reply, run_tx, services
 
 INVITE_USAGE = "Cách dùng: <code>/invite MÃ_CÁN_BỘ</code>, ví dụ <code>/invite MAU004</code>."
 INVITE_DONE = (
@@ -29,5 +35,61 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                                            link=esc(link)))
 
 
+UPLOAD_ONLY_HR = (
+    "Bot không xử lý tệp gửi đến. Nếu bạn là cán bộ Ban Tổ chức cần nhập danh sách, hãy liên hệ quản trị "
+    "để được cấp quyền."
+)
+UPLOAD_TYPE = "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8) theo mẫu danh sách cán bộ hoặc danh sách lớp."
+UPLOAD_TOO_BIG = "Tệp quá lớn (tối đa {mb} MB). Hãy chia nhỏ hoặc dùng lệnh cadrebot import-roster trên máy chủ."
+UPLOAD_DONE = "📥 <b>Đã nhập {what}</b> từ {name}\n{summary}"
+UPLOAD_REFUSED = (
+    "⛔ <b>Chưa nhập gì</b> từ {name}: tệp có {n} dòng lỗi.\n{errors}\n\nSửa tệp rồi gửi lại, hoặc gửi lại "
+    "kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ."
+)
+UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
+WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp"}
+MAX_UPLOAD_MB = 20
+SHOWN_ERRORS = 15
+SKIP_WORDS = ("bo dong loi", "skip")
+
+
+def _errors(errors: list[RowError]) -> str:
+    lines = [f"• Dòng {e.row}{f' ({esc(e.code)})' if e.code else ''}: {esc(e.reason)}" for e in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(f"… và {len(errors) - SHOWN_ERRORS} dòng lỗi khác.")
+    return "\n".join(lines)
+
+
+@friendly
+async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.message, update.effective_user
+    actor = load_actor(context, user.id) if user else None
+    if message is None or message.document is None or actor is None or not actor.is_hr:
+        await reply(update, UPLOAD_ONLY_HR)
+        return
+    document = message.document
+    name = document.file_name or "tep"
+    if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        await reply(update, UPLOAD_TYPE)
+        return
+    if (document.file_size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
+        await reply(update, UPLOAD_TOO_BIG.format(mb=MAX_UPLOAD_MB))
+        return
+    content = await (await document.get_file()).download_as_bytearray()
+    skip = any(word in ascii_key(message.caption or "") for word in SKIP_WORDS)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(bytes(content))
+        result = run_tx(context, import_spreadsheet, actor, path, skip)
+    if not result.applied:
+        await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))
+        return
+    text = UPLOAD_DONE.format(what=WHAT[result.kind], name=esc(name), summary=esc(result.summary))
+    if result.errors:
+        text += UPLOAD_SKIPPED.format(errors=_errors(result.errors))
+    await reply(update, text)
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite))
+    app.add_handler(MessageHandler(filters.Document.ALL, upload))

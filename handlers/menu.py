@@ -32,7 +32,9 @@ SETTINGS = (
 ADMIN = (
     "<b>Quản trị – Ban Tổ chức</b>\n"
     "• Tạo đường dẫn mời cho một cán bộ: <code>/invite MÃ_CÁN_BỘ</code>\n"
-    "• Nhập danh sách cán bộ từ Excel: <code>cadrebot import-roster TỆP.xlsx</code> trên máy chủ\n"
+    "• Nhập danh sách cán bộ hoặc danh sách lớp: gửi tệp .xlsx/.csv theo mẫu vào đây "
+    "(thêm chú thích “bỏ dòng lỗi” để bỏ qua dòng lỗi), hoặc <code>cadrebot import-roster TỆP</code> trên máy chủ\n"
+    "• Lớp học: mở /courses, chọn lớp để xem học viên, đăng ký hộ, ghi nhận hoàn thành, sửa số chỗ, hủy lớp\n"
     "• Đường dẫn mời cho cả đơn vị: <code>cadrebot invite --unit MÃ_ĐƠN_VỊ --out links.csv</code>\n"
     "• Cấp quyền Ban Tổ chức: <code>cadrebot grant-hr MÃ_CÁN_BỘ</code>"
 )

@@ -17,9 +17,10 @@ async def test_group_chat_refused(bot: BotHarness, roster: Database, user: Updat
 
 
 async def test_stickers_voice_photos_documents(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
-    for update in (user.sticker(), user.voice(), user.photo(), user.document()):
+    for update in (user.sticker(), user.voice(), user.photo()):
         texts = await bot.send(update)
         assert "chỉ hiểu tin nhắn chữ" in texts[0]
+    assert "Bot không xử lý tệp" in (await bot.send(user.document()))[0]
 
 
 async def test_edited_message(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:

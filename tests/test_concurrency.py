@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
+from benchmarks.synthetic import write_course, write_people
 from db import Database
 from db.migrate import upgrade
 from db.models import Cadre, Course, Outbox, Registration
@@ -21,7 +22,6 @@ from db.session import make_engine
 from domain import registration as reg
 from domain.courses import import_courses
 from domain.roster import import_roster
-from tests.course_fixtures import write_course, write_people
 
 TODAY = date(2026, 11, 26)
 PROCESSES, THREADS = 4, 4

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from benchmarks.synthetic import write_course
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from db import Database
@@ -16,7 +17,6 @@ from domain import accounts
 from domain.courses import import_courses
 from domain.roster import import_roster
 from tests.conftest import SAMPLE_ROSTER, BotHarness, link
-from tests.course_fixtures import write_course
 
 
 @pytest.fixture

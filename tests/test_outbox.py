@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from telegram.error import NetworkError
 
+from benchmarks.synthetic import write_course
 from bot.fakeapi import UpdateFactory
 from db import Database
 from db.models import Cadre, ChatUser, Outbox, Registration
@@ -15,7 +16,6 @@ from domain import registration as reg
 from domain.courses import import_courses
 from scheduler.outbox import claim_due, flush_outbox, requeue_unconfirmed
 from tests.conftest import BotHarness, link
-from tests.course_fixtures import write_course
 
 TODAY = date(2026, 11, 26)
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from benchmarks.synthetic import write_course, write_people
 from bot.demo import DEMO_DATA
 from db import Database
 from db.models import Cadre, Course, Outbox, RecordChange, Registration
@@ -20,7 +21,6 @@ from domain.levels import POLITICAL_THEORY
 from domain.report import build_report
 from domain.roster import import_roster
 from tests.conftest import SAMPLE_ROSTER
-from tests.course_fixtures import write_course, write_people
 
 TODAY = date(2026, 11, 26)
 

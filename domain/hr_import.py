@@ -1,0 +1,49 @@
+"""HR's spreadsheets sent to the bot: recognise roster or course list, import, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from domain.accounts import Actor, audit, require_hr
+from domain.courses import import_courses
+from domain.roster import RowError, import_roster
+from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
+from domain.text import ascii_key
+
+
+@dataclass
+class HrImport:
+    kind: str  # "roster" | "courses"
+    applied: bool
+    summary: str
+    errors: list[RowError] = field(default_factory=list)
+
+
+def detect_kind(path: Path) -> str:
+    for number, cells in enumerate(read_rows(path), start=1):
+        keys = {ascii_key(c) for c in cells}
+        if "ma lop" in keys:
+            return "courses"
+        if "ma can bo" in keys or number >= HEADER_SEARCH_ROWS:
+            break
+    return "roster"
+
+
+def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool) -> HrImport:
+    require_hr(actor)
+    kind = detect_kind(path)
+    if kind == "courses":
+        c = import_courses(session, path, skip_bad_rows=skip_bad_rows)
+        summary = (f"Lớp: thêm {c.added}, cập nhật {c.updated}, không đổi {c.unchanged}, "
+                   f"bị từ chối {len(c.rejected)}")
+        result = HrImport(kind, c.applied, summary, c.rejected)
+    else:
+        r = import_roster(session, path, skip_bad_rows=skip_bad_rows)
+        summary = (f"Đơn vị: thêm {r.units_added}, cập nhật {r.units_updated}\nCán bộ: thêm {r.cadres_added}, "
+                   f"cập nhật {r.cadres_updated}, không đổi {r.cadres_unchanged}, bị từ chối {len(r.rejected)}")
+        result = HrImport(kind, r.applied, summary, r.rejected)
+    audit(session, actor.code, f"import-{kind}", path.name, summary)
+    return result

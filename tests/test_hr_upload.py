@@ -1,0 +1,61 @@
+"""HR sends the roster or the course list to the bot as a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.demo import DEMO_DATA
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import Course
+from domain import accounts
+from tests.conftest import SAMPLE_ROSTER, BotHarness, link
+from tests.test_terminal_chat import run_chat
+
+
+async def _as_hr(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+
+
+async def test_hr_uploads_courses_then_roster(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
+    texts = await bot.send(user.document("lop.csv", "c1"))
+    assert "Đã nhập danh sách lớp" in texts[-1] and "Lớp: thêm 6" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 6
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    texts = await bot.send(user.document("canbo.csv", "r1"))
+    assert "Đã nhập danh sách cán bộ" in texts[-1] and "không đổi 16" in texts[-1]
+
+
+async def test_bad_rows_refused_then_skipped_by_caption(bot: BotHarness, roster: Database,
+                                                        user: UpdateFactory) -> None:
+    await _as_hr(bot, roster, user)
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("LLCT_CAO_CAP", "SAI")
+    bot.api.uploads["bad"] = ("\n".join(lines) + "\n").encode()
+    texts = await bot.send(user.document("lop.csv", "bad"))
+    assert "Chưa nhập gì" in texts[-1] and "Dòng 2 (CC-K26)" in texts[-1]
+    texts = await bot.send(user.document("lop.csv", "bad", caption="Bỏ dòng lỗi"))
+    assert "Lớp: thêm 5" in texts[-1] and "Các dòng lỗi đã bỏ qua" in texts[-1]
+
+
+async def test_non_hr_and_wrong_files(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")
+    assert "Bot không xử lý tệp" in (await bot.send(user.document("x.xlsx")))[-1]
+    await _as_hr(bot, roster, UpdateFactory(user_id=555004))
+    hr = UpdateFactory(user_id=555004)
+    assert "Chỉ nhận tệp .xlsx hoặc .csv" in (await bot.send(hr.document("anh.jpg")))[-1]
+    assert "quá lớn" in (await bot.send(hr.document("big.xlsx", size=50 * 1024 * 1024)))[-1]
+    bot.api.uploads["bin"] = bytes(range(256))
+    assert "nhị phân" in (await bot.send(hr.document("x.csv", "bin")))[-1]
+
+
+def test_terminal_file_command(tmp_path: Path) -> None:
+    out = run_chat(tmp_path, ["/contact", f"/file {DEMO_DATA / 'courses.csv'}", "/file /khong/co.csv"],
+                   "--as", "MAU004")
+    assert "Đã nhập danh sách lớp" in out and "không đổi 6" in out
+    assert "Không đọc được tệp /khong/co.csv" in out
