@@ -10,8 +10,9 @@ wins, and groups run from the lowest number. The order is:
             gaps                   /gaps: the cadre's own gaps
             report                 /report: a unit's indicators, drill-down, chart, Excel
             courses                /courses: catalogue, registration, waitlist, HR course actions
-            admin                  HR commands (/invite)
-            text_router            plain text: to the open form (a prompt), else the default reply; /cancel
+            ask                    /ask: answers about the resolution (also free text, via text_router)
+            admin                  HR commands (/invite), HR file uploads
+            text_router            plain text: to the open form (a prompt), else ask; /cancel
             fallback               unknown commands, media, stale buttons — always last
   jobs      scheduler              the outbox dispatcher (JobQueue)
 """
@@ -27,14 +28,14 @@ from telegram.request import BaseRequest
 import scheduler
 from bot.config import Settings
 from db import Database
-from handlers import admin, courses, fallback, gaps, guard, menu, report, start, text_router
+from handlers import admin, ask, courses, fallback, gaps, guard, menu, report, start, text_router
 from handlers.common import Services, reply
 
 log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, admin, text_router, fallback, scheduler)
+FEATURES = (guard, start, menu, gaps, report, courses, ask, admin, text_router, fallback, scheduler)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 

@@ -271,6 +271,30 @@ def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.index import default_kb
+
+    if args.eval:
+        from knowledge.evaluate import evaluate, print_report
+
+        report = evaluate(Path(args.eval))
+        print_report(Path(args.eval), report, verbose=not args.json)
+        return 0
+    if not args.question:
+        print("Cần câu hỏi, ví dụ: cadrebot ask \"bí thư xã cần trình độ chính trị gì\"", file=sys.stderr)
+        return 2
+    answer = default_kb().ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.answer)
+        if answer.source:
+            print(f"Nguồn: {answer.source}")
+        elif answer.suggestions:
+            print("Các mục gần nhất: " + "; ".join(answer.suggestions))
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -333,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     done.add_argument("course")
     done.add_argument("file")
     done.set_defaults(func=cmd_complete)
+    ask = sub.add_parser("ask", help="hỏi về Nghị quyết")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--eval", metavar="FILE", help="chấm điểm một tệp câu hỏi .jsonl, kèm mức cơ sở BM25")
+    ask.set_defaults(func=cmd_ask)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -286,5 +286,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("courses", list_courses))
     app.add_handler(CallbackQueryHandler(list_courses, pattern=r"^menu:courses$"))
     app.add_handler(CallbackQueryHandler(course_button, pattern=r"^course:"))
-    text_router.FORMS["course-behalf"] = behalf_entered
-    text_router.FORMS["course-capacity"] = capacity_entered
+    text_router.add_form(app, "course-behalf", behalf_entered)
+    text_router.add_form(app, "course-capacity", capacity_entered)

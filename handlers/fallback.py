@@ -37,6 +37,6 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    text_router.DEFAULT.append(plain_text)
+    text_router.set_default(app, plain_text)
     app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))

@@ -75,7 +75,7 @@ COMMANDS = [
     BotCommand("unlink", "Hủy liên kết tài khoản"),
 ]
 # Menu entries built by later issues; until then they say "coming soon".
-PENDING = {"eval", "ask"}
+PENDING = {"eval"}
 
 
 def menu_markup(actor: Actor) -> InlineKeyboardMarkup:

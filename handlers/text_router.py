@@ -15,9 +15,18 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from handlers.common import friendly, reply
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
-FORMS: dict[str, FormHandler] = {}
-DEFAULT: list[Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]] = []
+TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 KEY = "awaiting"
+FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
+
+
+def add_form(app: Application, name: str, handler: FormHandler) -> None:
+    app.bot_data.setdefault(FORMS_KEY, {})[name] = handler
+
+
+def set_default(app: Application, handler: TextHandler) -> None:
+    """What plain text does when no form is open; the first feature to claim it keeps it."""
+    app.bot_data.setdefault(DEFAULT_KEY, handler)
 
 
 def open_form(context: ContextTypes.DEFAULT_TYPE, name: str, argument: str) -> None:
@@ -34,12 +43,14 @@ def close_form(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pending = (context.user_data or {}).get(KEY)
     text = update.message.text if update.message and update.message.text else ""
-    if pending and pending[0] in FORMS:
+    forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
+    if pending and pending[0] in forms:
         close_form(context)
-        await FORMS[pending[0]](update, context, pending[1], text.strip())
+        await forms[pending[0]](update, context, pending[1], text.strip())
         return
-    for handler in DEFAULT[:1]:
-        await handler(update, context)
+    default: TextHandler | None = context.application.bot_data.get(DEFAULT_KEY)
+    if default is not None:
+        await default(update, context)
 
 
 CANCELLED = "Đã hủy thao tác đang dở. Gõ /menu để mở menu chính."

@@ -35,7 +35,8 @@ async def test_huge_text(bot: BotHarness, roster: Database, user: UpdateFactory)
 
 async def test_unknown_command_and_plain_text(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
     assert "Không có lệnh /xyz" in (await bot.send(user.text("/xyz")))[0]
-    assert "/menu" in (await bot.send(user.text("xin chào")))[0]
+    assert "Xin chào" in (await bot.send(user.text("xin chào")))[0]
+    assert "không thuộc nội dung Nghị quyết" in (await bot.send(user.text("giá vàng hôm nay")))[0]
 
 
 async def test_stale_or_forged_button(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:

@@ -1,0 +1,43 @@
+"""The knowledge module on its question sets, beside a plain BM25 baseline measured in the same run.
+
+Also: index build time (target < 2 s) and in-process answer latency at p95 (target < 10 ms).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from knowledge.evaluate import evaluate, load_cases, print_report
+from knowledge.index import build
+
+DATA = Path(__file__).resolve().parent.parent / "knowledge" / "data"
+SHARED_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "kb-dev-questions.jsonl"
+
+
+def main() -> None:
+    builds = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        kb = build()
+        builds.append(time.perf_counter() - t0)
+    print(f"knowledge index build: median {statistics.median(builds) * 1000:.1f} ms (target < 2000 ms)")
+    files = [DATA / "questions-dev.jsonl", DATA / "questions-extra.jsonl"]
+    if SHARED_DEV.exists():
+        files[0] = SHARED_DEV
+    latencies = []
+    for path in files:
+        print_report(path, evaluate(path, kb), verbose=False)
+        for case in load_cases(path):
+            for _ in range(20):
+                t0 = time.perf_counter()
+                kb.ask(case.question)
+                latencies.append((time.perf_counter() - t0) * 1000)
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(f"answer latency over {len(latencies)} asks: p50 {statistics.median(latencies):.2f} ms, "
+          f"p95 {p95:.2f} ms (target < 10 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""/ask and free text: short answers about the resolution, with the section they come from."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import text_router
+from handlers.common import esc, keyboard, load_actor, reply
+from handlers.menu import BACK
+from knowledge.index import Answer, default_kb
+from knowledge.text import fold_text
+
+PROMPT = (
+    "❓ Gõ câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030, có dấu hay không dấu đều được. "
+    "Ví dụ: “bí thư xã cần trình độ chính trị gì”, “den 2029 bao nhieu % lanh dao co thac si”. Gõ /cancel để thôi."
+)
+SOURCE = "\n\n📖 Nguồn: {ref} – {title}"
+PERSONAL = "\n👉 Để xem tiêu chuẩn của riêng bạn theo vị trí hiện tại, gõ /gaps."
+PERSONAL_UNLINKED = "\n👉 Liên kết tài khoản (/start) để bot tính tiêu chuẩn của riêng bạn."
+NOT_FOUND_MORE = "\nBạn có thể xem các mục gần nhất dưới đây, hoặc hỏi lại bằng từ ngữ khác."
+FULL_SECTION = "📖 <b>{ref} – {title}</b>\n\n{text}"
+UNKNOWN_SECTION = "Không tìm thấy mục này trong Nghị quyết."
+BTN_FULL = "📖 Xem toàn văn mục"
+TELEGRAM_LIMIT = 4000
+
+
+def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:
+    kb = default_kb()
+    if answer.found and answer.source:
+        rows = [[(BTN_FULL, f"kb:full:{answer.source}"[:64])]]
+    else:
+        rows = [[(f"{ref} – {kb.title_of(ref)}"[:60], f"kb:full:{ref}"[:64])] for ref in answer.suggestions[:3]]
+    return [*rows, [BACK]]
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    answer = default_kb().ask(question)
+    text = esc(answer.answer)
+    if answer.found and answer.source:
+        text += SOURCE.format(ref=esc(answer.source), title=esc(default_kb().title_of(answer.source)))
+    elif answer.suggestions:
+        text += NOT_FOUND_MORE
+    if answer.personal:
+        user = update.effective_user
+        text += PERSONAL if user and load_actor(context, user.id) else PERSONAL_UNLINKED
+    await reply(update, text, keyboard(_buttons(answer)))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.args:
+        await answer_question(update, context, " ".join(context.args))
+        return
+    text_router.open_form(context, "ask", "")
+    await reply(update, PROMPT)
+
+
+async def ask_from_form(update: Update, context: ContextTypes.DEFAULT_TYPE, _arg: str, value: str) -> None:
+    await answer_question(update, context, value)
+
+
+GREETINGS = {"xin chao", "chao", "chao bot", "hello", "hi", "alo", "chao ban", "cam on", "thanks", "ok"}
+GREETING_REPLY = (
+    "Xin chào! Tôi trả lời câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030 — cứ gõ câu hỏi. "
+    "Gõ /menu để mở menu chính, /help để xem hướng dẫn."
+)
+
+
+async def ask_free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typing a question with no form open asks the knowledge module (a greeting gets a greeting)."""
+    text = update.message.text if update.message and update.message.text else ""
+    if fold_text(text).strip(" !.?") in GREETINGS:
+        await reply(update, GREETING_REPLY)
+        return
+    await answer_question(update, context, text)
+
+
+async def full_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    data = update.callback_query.data if update.callback_query else ""
+    ref = (data or "").split(":", 2)[-1]
+    kb = default_kb()
+    body = kb.section_text(ref)
+    if body is None:
+        await reply(update, UNKNOWN_SECTION)
+        return
+    text = FULL_SECTION.format(ref=esc(ref), title=esc(kb.title_of(ref)), text=esc(body))
+    for start in range(0, len(text), TELEGRAM_LIMIT):
+        last = start + TELEGRAM_LIMIT >= len(text)
+        await reply(update, text[start:start + TELEGRAM_LIMIT], keyboard([[BACK]]) if last else None)
+
+
+def register(app: Application) -> None:
+    default_kb()  # build the index at start, not on the first question
+    app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(CallbackQueryHandler(ask_command, pattern=r"^menu:ask$"))
+    app.add_handler(CallbackQueryHandler(full_section, pattern=r"^kb:full:"))
+    text_router.add_form(app, "ask", ask_from_form)
+    text_router.set_default(app, ask_free_text)

@@ -1,0 +1,323 @@
+"""Answering questions about the resolution: BM25 over passages and FAQ entries, typo-tolerant,
+with a confidence check that declines rather than guesses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from knowledge.resolution import Resolution, load
+from knowledge.text import DATA, content_words, expansions_of, fold_text, strip_question_patterns, terms, words
+
+RULES = Path(__file__).resolve().parent / "rules" / "indicators.toml"
+MAX_ANSWER = 780
+K1, B = 1.2, 0.75
+FAQ_BOOST = 1.15  # a curated answer beats a passage that scores the same
+MIN_COVERAGE = 0.62  # share of the question's (IDF-weighted) words the answer's source must contain
+UNKNOWN_WEIGHT = 1.5  # a word the resolution never uses weighs more than its rarest word: likely off-topic
+CHUNK = 450  # passages are indexed in chunks of whole sentences of about this many characters
+EXPANSION_WEIGHT = 0.5
+HEADING_WEIGHT = 2
+SHORT_HEADING = 6  # words
+HEADING_SHARE = 0.35  # of the question's weight carried by the heading's words
+COVERAGE_RERANK = 0.4
+SUGGEST_FROM = 0.3
+POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
+RERANK_DEPTH = 12
+SECOND_ANSWER = 0.75  # a second source is added when it scores this close to the best
+PERSONAL = re.compile(r"\b(toi|cua toi|minh|em|chuc danh cua toi|vi tri cua toi)\b")
+OFF_TOPIC_HINT = (
+    "Câu hỏi này không thuộc nội dung Nghị quyết nâng cao chất lượng cán bộ 2026–2030, nên tôi không trả lời "
+    "để tránh thông tin sai."
+)
+
+
+@dataclass(frozen=True)
+class Doc:
+    ref: str
+    title: str
+    text: str  # what the answer is cut from
+    terms: Counter[str]
+    length: int
+    is_faq: bool
+    full_text: str  # the whole section, for "Xem toàn văn mục"
+
+
+@dataclass(frozen=True)
+class Query:
+    words: list[str]
+    terms: dict[str, float]  # term -> weight (expansions count less)
+    groups: list[tuple[float, set[str]]]  # (weight, words any of which covers it)
+
+
+@dataclass
+class Answer:
+    answer: str
+    found: bool
+    source: str | None
+    score: float
+    suggestions: list[str] = field(default_factory=list)
+    personal: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"answer": self.answer, "found": self.found, "source": self.source, "score": round(self.score, 3),
+                "suggestions": self.suggestions}
+
+
+def _faq_entries() -> list[tuple[list[str], str, str]]:
+    raw = tomllib.loads((DATA / "faq.toml").read_text(encoding="utf-8"))
+    return [(e["questions"], e["answer"], e["ref"]) for e in raw.get("faq", [])]
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _pct(met: int, population: int) -> str:
+    return f"{100 * met / population:.2f}".replace(".", ",") + "%"
+
+
+def _indicator_entries(footnotes: dict[int, str]) -> list[tuple[list[str], str, str]]:
+    """Each measurable target becomes an FAQ entry: the rule, the deadline, and the baseline."""
+    raw = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    entries = []
+    for ind in raw.get("indicator", []):
+        answer = ind["explanation"]
+        base = ind.get("baseline", {})
+        if base.get("footnote") in footnotes:  # the resolution's own words for the baseline
+            answer += f" Hiện trạng: {footnotes[base['footnote']]}"
+        elif "met" in base and "population" in base:
+            met, population = _thousands(base["met"]), _thousands(base["population"])
+            answer += (f" Hiện trạng ({base['as_of']}): {met}/{population} đồng chí đạt "
+                       f"({_pct(base['met'], base['population'])}).")
+        entries.append(([ind["title"], ind["requirement"] + " " + ind["title"]], answer, ind["ref"]))
+    return entries
+
+
+def _chunks(text: str) -> list[str]:
+    sentences = _sentences(text)
+    chunks: list[str] = []
+    for sentence in sentences:
+        if chunks and len(chunks[-1]) + len(sentence) < CHUNK:
+            chunks[-1] = f"{chunks[-1]} {sentence}"
+        else:
+            chunks.append(sentence)
+    return chunks or [text]
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.;:])\s+(?=[A-ZĐÀ-Ỹ\-“\"(])|\s+-\s+(?=[A-ZĐÀ-Ỹ])", text.strip().lstrip("- "))
+    return [p.strip() for p in parts if p.strip()]
+
+
+class KnowledgeBase:
+    def __init__(self, resolution: Resolution, faq: list[tuple[list[str], str, str]]) -> None:
+        self.resolution = resolution
+        self.docs: list[Doc] = []
+        section_text: dict[str, list[str]] = {}
+        for p in resolution.passages:
+            section_text.setdefault(p.ref, []).append(p.clean_text)
+        for p in resolution.passages:
+            for chunk in _chunks(p.clean_text):
+                self._add(p.ref, p.title, chunk, self._chunk_terms(chunk, p.title), False,
+                          "\n".join(section_text[p.ref]))
+        for questions, answer, ref in faq:
+            counts = Counter(terms(content_words(_mark_ai(answer))))
+            counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
+            full = "\n".join(section_text.get(ref, [answer]))
+            self._add(ref, ref, answer, counts, True, full)
+        self.avg_len = sum(d.length for d in self.docs) / len(self.docs)
+        df: Counter[str] = Counter()
+        for d in self.docs:
+            df.update(d.terms.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.vocab = sorted({t for t in self.idf if "_" not in t and t.isalpha() and len(t) >= 3})
+        self.titles = dict(resolution.sections)
+
+    def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str) -> None:
+        self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full))
+
+    @staticmethod
+    def _chunk_terms(text: str, title: str) -> Counter[str]:
+        # The heading's words count once: they say what the paragraph is about.
+        counts = Counter(terms(content_words(_mark_ai(text))))
+        heading = set(terms(content_words(title.split(" – ")[-1])))
+        counts.update({t: HEADING_WEIGHT for t in heading})
+        return counts
+
+    # --- query side ----------------------------------------------------------------------------
+
+    def _correct(self, tokens: list[str]) -> list[str]:
+        """Fix typos word by word against the resolution's own vocabulary."""
+        fixed = []
+        for token in tokens:
+            if token in self.idf or not token.isalpha() or len(token) < 5:
+                fixed.append(token)
+                continue
+            match = process.extractOne(token, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
+            fixed.append(match[0] if match else token)
+        return fixed
+
+    def _bm25(self, q_terms: dict[str, float], doc: Doc) -> float:
+        score = 0.0
+        for t, weight in q_terms.items():
+            f = doc.terms.get(t, 0)
+            if f:
+                score += weight * self.idf[t] * f * (K1 + 1) / (f + K1 * (1 - B + B * doc.length / self.avg_len))
+        return score * (FAQ_BOOST if doc.is_faq else 1.0)
+
+    def _weight(self, word: str) -> float:
+        return self.idf.get(word, self.max_idf * UNKNOWN_WEIGHT)
+
+    def _coverage(self, query: Query, doc: Doc) -> float:
+        total = sum(weight for weight, _ in query.groups)
+        covered = sum(weight for weight, alternatives in query.groups if alternatives & doc.terms.keys())
+        return covered / total if total else 0.0
+
+    def parse(self, question: str) -> Query:
+        stripped = strip_question_patterns(_mark_ai(question))
+        q_words = self._correct(content_words(stripped))
+        expansions = expansions_of(stripped)
+        grouped = {w for key in expansions for w in key.split()}
+        groups = [(self._weight(w), {w}) for w in dict.fromkeys(q_words) if w not in grouped]
+        for key, extra in expansions.items():
+            words_in_key = [w for w in key.split() if w in q_words] or key.split()
+            groups.append((max(self._weight(w) for w in words_in_key), set(words_in_key) | set(extra)))
+        q_terms = dict.fromkeys(terms(q_words), 1.0)
+        for extra in expansions.values():
+            for t in terms(extra):
+                q_terms.setdefault(t, EXPANSION_WEIGHT)
+        return Query(q_words, q_terms, groups)
+
+    def rank(self, question: str) -> tuple[Query, list[tuple[float, Doc]]]:
+        """BM25, then the leaders re-ranked by how much of the question they cover."""
+        query = self.parse(question)
+        scored = [(self._bm25(query.terms, d), d) for d in self.docs]
+        scored.sort(key=lambda x: -x[0])
+        head = [(s * (1 - COVERAGE_RERANK + COVERAGE_RERANK * self._coverage(query, d)), d)
+                for s, d in scored[:RERANK_DEPTH]]
+        head.sort(key=lambda x: -x[0])
+        return query, head + scored[RERANK_DEPTH:]
+
+    def ask(self, question: str) -> Answer:
+        question = question.strip()[:500]
+        personal = bool(PERSONAL.search(fold_text(question)))
+        query, ranked = self.rank(question)
+        q_words = query.words
+        if not q_words or ranked[0][0] <= 0:
+            return self._decline(ranked, personal)
+        best_score, best = ranked[0]
+        coverage = self._coverage(query, best)
+        confidence = min(1.0, coverage)
+        if coverage < MIN_COVERAGE:
+            return self._decline(ranked, personal, confidence)
+        if not best.is_faq and self._asks_for_section(query, best):
+            return Answer(self._excerpt(best.full_text, [], from_start=True), True, best.ref, confidence,
+                          self._suggest(ranked[1:], exclude=best.ref), personal)
+        text = best.text if best.is_faq else self._excerpt(best.text, q_words)
+        second = self._second(query, ranked, best_score, best, len(text))
+        if second is not None:
+            text = f"{text} ({best.ref})\n\n{second}"
+        return Answer(text, True, best.ref, confidence, self._suggest(ranked[1:], exclude=best.ref), personal)
+
+    def _second(self, query: Query, ranked: list[tuple[float, Doc]], best_score: float, best: Doc,
+                used: int) -> str | None:
+        """A close runner-up from another section often holds the other half of the answer."""
+        for score, doc in ranked[1:4]:
+            if score < SECOND_ANSWER * best_score:
+                return None
+            if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE:
+                continue
+            text = doc.text if doc.is_faq else self._excerpt(doc.text, query.words)
+            if used + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
+                return f"{text} ({doc.ref})"
+        return None
+
+    def _asks_for_section(self, query: Query, doc: Doc) -> bool:
+        """'Quan điểm của nghị quyết' names a short heading: answer with the section from its start."""
+        heading = content_words(doc.title.split(" – ")[-1])
+        if not heading or len(heading) > SHORT_HEADING or len(doc.full_text) <= len(doc.text):
+            return False
+        if sum(w in query.words for w in heading) / len(heading) < 0.8:
+            return False
+        weight = {w: self._weight(w) for w in query.words}
+        return sum(v for w, v in weight.items() if w in heading) / sum(weight.values()) >= HEADING_SHARE
+
+    def _excerpt(self, text: str, q_words: list[str], from_start: bool = False) -> str:
+        """The sentences that answer, within the length limit, starting at the best one."""
+        if len(text) <= MAX_ANSWER:
+            return text.lstrip("- ").strip()
+        sentences = [s for line in text.split("\n") for s in _sentences(line)]
+        wanted = set(terms(q_words))
+
+        def weight(s: str) -> float:
+            return sum(self.idf.get(t, 0) for t in set(terms(content_words(s))) & wanted)
+
+        start = 0 if from_start else max(range(len(sentences)), key=lambda i: weight(sentences[i]))
+        chosen, size = [sentences[start]], len(sentences[start])
+        for nxt in sentences[start + 1:]:
+            if size + len(nxt) + 1 > MAX_ANSWER:
+                break
+            chosen.append(nxt)
+            size += len(nxt) + 1
+        excerpt = " ".join(chosen)
+        return excerpt if len(excerpt) <= MAX_ANSWER else excerpt[: MAX_ANSWER - 1].rsplit(" ", 1)[0] + "…"
+
+    def _suggest(self, ranked: list[tuple[float, Doc]], exclude: str | None = None, n: int = 3) -> list[str]:
+        seen: list[str] = []
+        for score, doc in ranked:
+            if score <= 0 or len(seen) >= n:
+                break
+            if doc.ref != exclude and doc.ref not in seen and not doc.ref.startswith("Chú thích"):
+                seen.append(doc.ref)
+        return seen
+
+    def _decline(self, ranked: list[tuple[float, Doc]], personal: bool, score: float = 0.0) -> Answer:
+        # Close topics only when the question was at least half about the resolution.
+        suggestions = self._suggest(ranked) if score >= SUGGEST_FROM else list(POPULAR)
+        return Answer(OFF_TOPIC_HINT, False, None, score, suggestions, personal)
+
+    def section_text(self, ref: str) -> str | None:
+        for doc in self.docs:
+            if doc.ref == ref:
+                return doc.full_text
+        return None
+
+    def title_of(self, ref: str) -> str:
+        return self.titles.get(ref, ref).split(" – ")[-1]
+
+
+def _mark_ai(question: str) -> str:
+    """'AI' in capitals is artificial intelligence; 'ai' in Vietnamese is 'who'."""
+    return re.sub(r"\bAI\b", "trí tuệ nhân tạo aitech", question)
+
+
+def build() -> KnowledgeBase:
+    resolution = load()
+    return KnowledgeBase(resolution, _faq_entries() + _indicator_entries(resolution.footnotes))
+
+
+@cache
+def default_kb() -> KnowledgeBase:
+    return build()
+
+
+def timed_build() -> tuple[KnowledgeBase, float]:
+    t0 = time.perf_counter()
+    kb = build()
+    return kb, time.perf_counter() - t0
+
+
+__all__ = ["Answer", "KnowledgeBase", "build", "default_kb", "words"]

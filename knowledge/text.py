@@ -1,0 +1,87 @@
+"""Vietnamese text as people type it: diacritics or not, đ/d, case, punctuation, abbreviations, typos.
+
+Everything is compared in one form: lower case, no diacritics (đ→d), abbreviations expanded
+to their words (LLCT → ly luan chinh tri). Abbreviations and stop words are data files.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+from domain.text import ascii_key
+
+DATA = Path(__file__).resolve().parent / "data"
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    abbreviations: dict[str, str]  # folded abbreviation -> folded expansion
+    stopwords: frozenset[str]
+    phrases: dict[str, str]  # folded multi-word variant -> canonical words
+    stop_phrases: tuple[str, ...]  # question patterns, longest first
+    expansions: dict[str, list[str]]  # folded query word/phrase -> extra folded words
+
+
+@cache
+def lexicon() -> Lexicon:
+    raw = tomllib.loads((DATA / "lexicon.toml").read_text(encoding="utf-8"))
+    abbreviations = {ascii_key(k): ascii_key(v) for k, v in raw["abbreviations"].items()}
+    phrases = {ascii_key(k): ascii_key(v) for k, v in raw.get("phrases", {}).items()}
+    query = raw.get("query", {})
+    stop_phrases = tuple(sorted((ascii_key(p) for p in query.get("stop_phrases", [])), key=len, reverse=True))
+    expansions = {ascii_key(k): ascii_key(v).split() for k, v in query.get("expansions", {}).items()}
+    return Lexicon(abbreviations, frozenset(ascii_key(w) for w in raw["stopwords"]["words"]), phrases,
+                   stop_phrases, expansions)
+
+
+def fold_text(text: str) -> str:
+    """Lower case, no diacritics; '%' and decimal separators kept so '68%' and '47.301' survive."""
+    return ascii_key(text)
+
+
+def words(text: str) -> list[str]:
+    """Folded words with abbreviations expanded ('PCT UBND' -> 'pho chu tich uy ban nhan dan')."""
+    lex = lexicon()
+    folded = fold_text(text)
+    for variant, canonical in lex.phrases.items():
+        if variant in folded:
+            folded = re.sub(rf"\b{re.escape(variant)}\b", canonical, folded)
+    out: list[str] = []
+    for token in _WORD.findall(folded):
+        token = token.rstrip(".,")
+        out.extend(lex.abbreviations.get(token, token).split())
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    stop = lexicon().stopwords
+    return [w for w in words(text) if w not in stop]
+
+
+def terms(tokens: list[str]) -> list[str]:
+    """Unigrams and adjacent bigrams: Vietnamese words are often two syllables ('chinh tri')."""
+    return tokens + [f"{a}_{b}" for a, b in pairwise(tokens)]
+
+
+def strip_question_patterns(text: str) -> str:
+    """'Đảng ủy UBND tỉnh phải làm gì?' -> 'dang uy ubnd tinh' (folded)."""
+    folded = fold_text(text)
+    for phrase in lexicon().stop_phrases:
+        folded = re.sub(rf"\b{re.escape(phrase)}\b", " ", folded)
+    # People say "xã" for the resolution's "cấp xã" ("bí thư xã", "đảng ủy xã").
+    return re.sub(r"(?<!cap )\bxa\b(?! hoi)", "cap xa", folded)
+
+
+def expansions_of(folded_question: str) -> dict[str, list[str]]:
+    """Query words or phrases present in the question -> words that also count as a match."""
+    found = {}
+    for key, extra in lexicon().expansions.items():
+        if re.search(rf"\b{re.escape(key)}\b", folded_question):
+            found[key] = extra
+    return found
