@@ -17,7 +17,18 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from knowledge.resolution import Resolution, load
-from knowledge.text import DATA, content_words, expansions_of, fold_text, strip_question_patterns, terms, words
+from knowledge.text import (
+    DATA,
+    accented_words,
+    content_words,
+    expand_abbreviations,
+    expansions_of,
+    fold_text,
+    strip_question_patterns,
+    terms,
+    typed_accents,
+    words,
+)
 
 RULES = Path(__file__).resolve().parent / "rules" / "indicators.toml"
 MAX_ANSWER = 780
@@ -51,6 +62,7 @@ class Doc:
     length: int
     is_faq: bool
     full_text: str  # the whole section, for "Xem toàn văn mục"
+    accented: frozenset[str]  # its words with diacritics, to tell "giám" from "giảm"
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class Query:
     words: list[str]
     terms: dict[str, float]  # term -> weight (expansions count less)
     groups: list[tuple[float, set[str]]]  # (weight, words any of which covers it)
+    accents: dict[str, str]  # folded word -> the accented form typed, where diacritics were typed
 
 
 @dataclass
@@ -129,13 +142,15 @@ class KnowledgeBase:
             section_text.setdefault(p.ref, []).append(p.clean_text)
         for p in resolution.passages:
             for chunk in _chunks(p.clean_text):
-                self._add(p.ref, p.title, chunk, self._chunk_terms(chunk, p.title), False,
-                          "\n".join(section_text[p.ref]))
+                counts = self._chunk_terms(chunk, p.title)
+                counts.update(set(terms(content_words(p.context))))
+                self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
+                          chunk + " " + p.context)
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
             full = "\n".join(section_text.get(ref, [answer]))
-            self._add(ref, ref, answer, counts, True, full)
+            self._add(ref, ref, answer, counts, True, full, " ".join(questions) + " " + answer)
         self.avg_len = sum(d.length for d in self.docs) / len(self.docs)
         df: Counter[str] = Counter()
         for d in self.docs:
@@ -146,8 +161,10 @@ class KnowledgeBase:
         self.vocab = sorted({t for t in self.idf if "_" not in t and t.isalpha() and len(t) >= 3})
         self.titles = dict(resolution.sections)
 
-    def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str) -> None:
-        self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full))
+    def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
+             vocabulary: str) -> None:
+        accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
+        self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -183,8 +200,17 @@ class KnowledgeBase:
 
     def _coverage(self, query: Query, doc: Doc) -> float:
         total = sum(weight for weight, _ in query.groups)
-        covered = sum(weight for weight, alternatives in query.groups if alternatives & doc.terms.keys())
+        covered = sum(weight for weight, alternatives in query.groups
+                      if any(self._present(word, query, doc) for word in alternatives))
         return covered / total if total else 0.0
+
+    @staticmethod
+    def _present(word: str, query: Query, doc: Doc) -> bool:
+        """A typed 'giảm' is not the resolution's 'giám', though both fold to 'giam'."""
+        if word not in doc.terms:
+            return False
+        accented = query.accents.get(word)
+        return accented is None or accented in doc.accented
 
     def parse(self, question: str) -> Query:
         stripped = strip_question_patterns(_mark_ai(question))
@@ -199,7 +225,7 @@ class KnowledgeBase:
         for extra in expansions.values():
             for t in terms(extra):
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
-        return Query(q_words, q_terms, groups)
+        return Query(q_words, q_terms, groups, typed_accents(question))
 
     def rank(self, question: str) -> tuple[Query, list[tuple[float, Doc]]]:
         """BM25, then the leaders re-ranked by how much of the question they cover."""

@@ -32,6 +32,7 @@ class Passage:
     title: str  # the heading path, for suggestions
     text: str
     footnotes: list[int] = field(default_factory=list)
+    context: str = ""  # for a footnote: the sentence that points to it
 
     @property
     def clean_text(self) -> str:
@@ -89,6 +90,13 @@ def _paragraphs(text: str) -> list[str]:
     return joined + pending
 
 
+def _pointing_sentence(owner: Passage, number: int) -> str:
+    """The part of the owner paragraph just before footnote mark `number`."""
+    marks = "".join(SUPERSCRIPTS[int(d)] for d in str(number))
+    before = owner.text.split(marks, 1)[0]
+    return _MARKS.sub("", re.split(r"(?<=[.;:])\s", before)[-1])
+
+
 def _is_heading(body: str) -> bool:
     return len(body) < 140 and not body.rstrip().endswith((".", ";"))
 
@@ -112,7 +120,8 @@ def parse(text: str) -> Resolution:
     for number, note in footnotes.items():
         owner = next((p for p in passages if number in p.footnotes), None)
         ref = f"Chú thích {number}" + (f" ({owner.ref})" if owner else "")
-        passages.append(Passage(ref, (f"{owner.title} – " if owner else "") + f"Chú thích {number}", note))
+        title = (f"{owner.title} – " if owner else "") + f"Chú thích {number}"
+        passages.append(Passage(ref, title, note, context=_pointing_sentence(owner, number) if owner else ""))
     return Resolution(passages, footnotes, sections)
 
 

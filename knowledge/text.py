@@ -13,10 +13,14 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
-from domain.text import ascii_key
+from domain.text import ascii_key, fold
 
 DATA = Path(__file__).resolve().parent / "data"
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?")
+_ACCENTED_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# i/y spelling variants (sĩ/sỹ, kĩ/kỹ, lí/lý): a final y after a consonant is written i.
+_FINAL_Y = re.compile(r"\b(ch|gh|kh|nh|ng|ph|th|tr|gi|[bcdghklmnpqrstvx])([yýỳỷỹỵ])\b")
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 
 
 @dataclass(frozen=True)
@@ -31,18 +35,32 @@ class Lexicon:
 @cache
 def lexicon() -> Lexicon:
     raw = tomllib.loads((DATA / "lexicon.toml").read_text(encoding="utf-8"))
-    abbreviations = {ascii_key(k): ascii_key(v) for k, v in raw["abbreviations"].items()}
-    phrases = {ascii_key(k): ascii_key(v) for k, v in raw.get("phrases", {}).items()}
+    abbreviations = {fold_text(k): fold_text(v) for k, v in raw["abbreviations"].items()}
+    phrases = {fold_text(k): fold_text(v) for k, v in raw.get("phrases", {}).items()}
     query = raw.get("query", {})
-    stop_phrases = tuple(sorted((ascii_key(p) for p in query.get("stop_phrases", [])), key=len, reverse=True))
-    expansions = {ascii_key(k): ascii_key(v).split() for k, v in query.get("expansions", {}).items()}
-    return Lexicon(abbreviations, frozenset(ascii_key(w) for w in raw["stopwords"]["words"]), phrases,
+    stop_phrases = tuple(sorted((fold_text(p) for p in query.get("stop_phrases", [])), key=len, reverse=True))
+    expansions = {fold_text(k): fold_text(v).split() for k, v in query.get("expansions", {}).items()}
+    return Lexicon(abbreviations, frozenset(fold_text(w) for w in raw["stopwords"]["words"]), phrases,
                    stop_phrases, expansions)
+
+
+def _i_for_y(text: str) -> str:
+    return _FINAL_Y.sub(lambda m: m.group(1) + m.group(2).translate(_Y_TO_I), text)
 
 
 def fold_text(text: str) -> str:
     """Lower case, no diacritics; '%' and decimal separators kept so '68%' and '47.301' survive."""
-    return ascii_key(text)
+    return _i_for_y(ascii_key(text))
+
+
+def accented_words(text: str) -> list[str]:
+    """Lower-case words keeping their diacritics (NFC), i/y variants unified."""
+    return [_i_for_y(w) for w in _ACCENTED_WORD.findall(fold(text))]
+
+
+def typed_accents(text: str) -> dict[str, str]:
+    """For each word written with diacritics: folded form -> the accented form the user typed."""
+    return {fold_text(w): w for w in accented_words(text) if fold_text(w) != w}
 
 
 def words(text: str) -> list[str]:
@@ -85,3 +103,15 @@ def expansions_of(folded_question: str) -> dict[str, list[str]]:
         if re.search(rf"\b{re.escape(key)}\b", folded_question):
             found[key] = extra
     return found
+
+
+@cache
+def _accented_expansions() -> dict[str, str]:
+    raw = tomllib.loads((DATA / "lexicon.toml").read_text(encoding="utf-8"))
+    return {fold_text(k): fold(v) for k, v in raw["abbreviations"].items()}
+
+
+def expand_abbreviations(text: str) -> str:
+    """The accented words of every abbreviation in `text` ('UBND' -> 'ủy ban nhân dân')."""
+    table = _accented_expansions()
+    return " ".join(table[t] for t in _WORD.findall(fold_text(text)) if t in table)
