@@ -10,6 +10,7 @@ wins, and groups run from the lowest number. The order is:
             gaps                   /gaps: the cadre's own gaps
             report                 /report: a unit's indicators, drill-down, chart, Excel
             courses                /courses: catalogue, registration, waitlist, HR course actions
+            evaluation             /eval (draft in the database), /review, /delegate
             ask                    /ask: answers about the resolution (also free text, via text_router)
             admin                  HR commands (/invite), HR file uploads
             text_router            plain text: to the open form (a prompt), else ask; /cancel
@@ -20,6 +21,8 @@ wins, and groups run from the lowest number. The order is:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import date
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
@@ -28,14 +31,14 @@ from telegram.request import BaseRequest
 import scheduler
 from bot.config import Settings
 from db import Database
-from handlers import admin, ask, courses, fallback, gaps, guard, menu, report, start, text_router
+from handlers import admin, ask, courses, evaluation, fallback, gaps, guard, menu, report, start, text_router
 from handlers.common import Services, reply
 
 log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, ask, admin, text_router, fallback, scheduler)
+FEATURES = (guard, start, menu, gaps, report, courses, evaluation, ask, admin, text_router, fallback, scheduler)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 
@@ -54,7 +57,8 @@ async def _post_init(app: Application) -> None:
 
 
 def build_application(
-    settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None
+    settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None,
+    clock: Callable[[], date] | None = None,
 ) -> Application:
     builder = (
         Application.builder()
@@ -65,7 +69,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    app.bot_data["services"] = Services(db=database, settings=settings)
+    app.bot_data["services"] = Services(db=database, settings=settings, clock=clock)
     for feature in FEATURES:
         feature.register(app)
     app.add_error_handler(on_error)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -213,3 +214,46 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Evaluation(Base):
+    """A cadre's monthly self-evaluation; the draft lives here too, so no step is ever lost."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # draft | submitted | rated
+    step: Mapped[str] = mapped_column(String(16))  # results | difficulties | rating | preview | done
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    results: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of items
+    difficulties: Mapped[str | None] = mapped_column(Text)
+    self_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    manager_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    manager_comment: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    reviewed_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))  # the manager a deputy acted for
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    cadre: Mapped[Cadre] = relationship(foreign_keys=[cadre_id])
+
+    __table_args__ = (UniqueConstraint("cadre_id", "year", "month", name="one_per_month"),)
+
+
+class ReviewDelegation(Base):
+    """A manager lets another cadre of their unit review in their place for a date range."""
+
+    __tablename__ = "review_delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

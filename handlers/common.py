@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -16,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from db import Database
 from domain.accounts import Actor, actor_for
+from domain.clock import today_in
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,15 @@ NOT_LINKED = (
 class Services:
     db: Database
     settings: Settings
+    clock: Callable[[], date] | None = None  # tests and `run-job --at` fix "today"
+
+    def today(self) -> date:
+        """Today's date where the users are (deadlines and evaluation windows are Vietnamese dates)."""
+        return self.clock() if self.clock else today_in(self.settings.timezone)
+
+
+def today(context: ContextTypes.DEFAULT_TYPE) -> date:
+    return services(context).today()
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -6,19 +6,16 @@ press (the linked actor from the database, HR role for HR actions).
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import catalogue, registration
 from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
-from domain.clock import today_in
 from domain.courses import course_view
 from domain.rules import default_rules
 from handlers import text_router
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.common import esc, keyboard, linked_only, reply, run_tx, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 from scheduler.outbox import flush_outbox
@@ -63,10 +60,6 @@ YES, NO = "✅ Xác nhận", "✖️ Không"
 PAGE = 15
 
 
-def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
-    return today_in(services(context).settings.timezone)
-
-
 def _arg(update: Update, index: int) -> str:
     data = update.callback_query.data if update.callback_query else ""
     parts = (data or "").split(":")
@@ -84,7 +77,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 @linked_only
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     kind = _arg(update, 2) if update.callback_query and _arg(update, 1) == "list" else ""
-    items = run_tx(context, catalogue.courses_for, actor.cadre_id, _today(context), kind or None)
+    items = run_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
     if not items:
@@ -108,7 +101,7 @@ async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     code = _arg(update, 2)[:64]
-    c = run_tx(context, course_view, code, _today(context))
+    c = run_tx(context, course_view, code, today(context))
     place = run_tx(context, catalogue.my_place, actor.cadre_id, code)
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
@@ -133,7 +126,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    c = run_tx(context, course_view, _arg(update, 2)[:64], _today(context))
+    c = run_tx(context, course_view, _arg(update, 2)[:64], today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
     await reply(update, text, keyboard([[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]]))
@@ -147,7 +140,7 @@ def _outcome_text(outcome: registration.Outcome) -> str:
 
 @linked_only
 async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    outcome = run_tx(context, registration.register_self, actor.cadre_id, _arg(update, 2)[:64], _today(context))
+    outcome = run_tx(context, registration.register_self, actor.cadre_id, _arg(update, 2)[:64], today(context))
     await reply(update, _outcome_text(outcome), keyboard([[("📌 Lớp của tôi", "course:mine")], [BACK]]))
 
 
@@ -160,14 +153,14 @@ async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    result = run_tx(context, registration.cancel_self, actor.cadre_id, _arg(update, 2)[:64], _today(context))
+    result = run_tx(context, registration.cancel_self, actor.cadre_id, _arg(update, 2)[:64], today(context))
     await reply(update, CANCELLED.format(code=esc(result.course_code)), keyboard([[BACK]]))
     await _deliver(context)
 
 
 @linked_only
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    items = run_tx(context, catalogue.my_registrations, actor.cadre_id, _today(context))
+    items = run_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
     if not items:
         await reply(update, MINE_EMPTY, keyboard([[("🎓 Danh sách lớp", "menu:courses")], [BACK]]))
         return
@@ -202,7 +195,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _arg(update, 2)[:64], _arg(update, 3)[:64]
-    results = run_tx(context, registration.complete, code, [cadre], _today(context), actor.code)
+    results = run_tx(context, registration.complete, code, [cadre], today(context), actor.code)
     lines = "\n".join(f"• {esc(k)}: {esc(v)}" for k, v in results.items())
     await reply(update, COMPLETED.format(code=esc(code), lines=lines), keyboard([[BACK]]))
     await _deliver(context)
@@ -218,7 +211,7 @@ async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = _hr_actor(context, update)
-    outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, _today(context))
+    outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
     await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
     await _deliver(context)
@@ -227,7 +220,7 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
 @linked_only
 async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    c = run_tx(context, course_view, _arg(update, 2)[:64], _today(context))
+    c = run_tx(context, course_view, _arg(update, 2)[:64], today(context))
     text_router.open_form(context, "course-capacity", c.code)
     await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
 

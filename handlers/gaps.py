@@ -6,9 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain.accounts import Actor
-from domain.clock import today_in
 from domain.gaps import CadreGaps, Gap, gaps_by_id
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.common import esc, keyboard, linked_only, reply, run_tx, today
 from handlers.menu import BACK
 
 TITLE = "📋 <b>Tiêu chuẩn còn thiếu</b> – {name}"
@@ -72,8 +71,7 @@ def course_buttons(data: CadreGaps) -> list[list[tuple[str, str]]]:
 
 @linked_only
 async def show_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    today = today_in(services(context).settings.timezone)
-    data = run_tx(context, gaps_by_id, actor.cadre_id, today)
+    data = run_tx(context, gaps_by_id, actor.cadre_id, today(context))
     await reply(update, render_gaps(data), keyboard([*course_buttons(data), [BACK]]))
 
 

@@ -18,10 +18,10 @@ BUTTONS = {
     "ask": "❓ Hỏi về Nghị quyết",
     "settings": "⚙️ Cài đặt",
     "unit": "🏢 Đơn vị của tôi",
+    "review": "🗂 Xếp loại cấp dưới",
     "admin": "🛠 Quản trị (Ban Tổ chức)",
 }
 BACK = ("⬅️ Về menu", "menu:home")
-COMING_SOON = "🚧 <b>{title}</b>: tính năng đang được hoàn thiện và sẽ sớm có trên cadrebot."
 PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
 PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
 PROFILE_FIX = "Thông tin chưa đúng? Hãy báo bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ gốc."
@@ -46,7 +46,9 @@ HELP = (
     "/gaps – tiêu chuẩn còn thiếu so với Nghị quyết\n"
     "/report – chỉ tiêu Nghị quyết của đơn vị (cán bộ quản lý, Ban Tổ chức)\n"
     "/courses – khóa học, đăng ký lớp\n"
-    "/eval – tự đánh giá hằng tháng\n"
+    "/eval – tự đánh giá hằng tháng (bản nháp được lưu từng bước)\n"
+    "/review – xếp loại bản tự đánh giá của cấp dưới (cán bộ quản lý)\n"
+    "/cancel – dừng thao tác đang dở (bản nháp vẫn được giữ)\n"
     "/ask – hỏi về Nghị quyết (gõ có dấu hoặc không dấu đều được)\n"
     "/unlink – hủy liên kết tài khoản\n"
     "/help – hướng dẫn này\n\n"
@@ -55,7 +57,8 @@ HELP = (
 )
 HELP_MANAGER = (
     "\n\n<b>Cán bộ quản lý</b>: /report hoặc mục “🏢 Đơn vị của tôi” cho tiến độ từng chỉ tiêu của đơn vị "
-    "và các đơn vị trực thuộc, biểu đồ, tệp Excel và danh sách cán bộ còn thiếu chuẩn."
+    "và các đơn vị trực thuộc, biểu đồ, tệp Excel và danh sách cán bộ còn thiếu chuẩn. /review để xếp loại, "
+    "xem tình hình nộp tự đánh giá, nhắc người chưa nộp; /delegate MÃ dd/mm/yyyy dd/mm/yyyy để ủy quyền xếp loại."
 )
 HELP_HR = (
     "\n\n<b>Ban Tổ chức</b>: /report cho toàn tỉnh, /report MÃ_ĐƠN_VỊ cho một đơn vị; "
@@ -71,11 +74,11 @@ COMMANDS = [
     BotCommand("courses", "Khóa học"),
     BotCommand("eval", "Tự đánh giá tháng"),
     BotCommand("ask", "Hỏi về Nghị quyết"),
+    BotCommand("review", "Xếp loại cấp dưới (quản lý)"),
+    BotCommand("cancel", "Dừng thao tác đang dở"),
     BotCommand("help", "Hướng dẫn"),
     BotCommand("unlink", "Hủy liên kết tài khoản"),
 ]
-# Menu entries built by later issues; until then they say "coming soon".
-PENDING = {"eval"}
 
 
 def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
@@ -83,7 +86,7 @@ def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
             [(BUTTONS["courses"], "menu:courses"), (BUTTONS["eval"], "menu:eval")],
             [(BUTTONS["ask"], "menu:ask"), (BUTTONS["settings"], "menu:settings")]]
     if actor.is_manager or actor.is_hr:
-        rows.append([(BUTTONS["unit"], "menu:unit")])
+        rows.append([(BUTTONS["unit"], "menu:unit"), (BUTTONS["review"], "menu:review")])
     if actor.is_hr:
         rows.append([(BUTTONS["admin"], "menu:admin")])
     return keyboard(rows)
@@ -135,14 +138,6 @@ async def admin(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     await reply(update, ADMIN, keyboard([[BACK]]))
 
 
-@linked_only
-async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    key = (update.callback_query.data or "").split(":")[1] if update.callback_query else ""
-    if not key and update.message and update.message.text:
-        key = update.message.text.lstrip("/").split()[0].split("@")[0]
-    await reply(update, COMING_SOON.format(title=BUTTONS.get(key, "Tính năng")), keyboard([[BACK]]))
-
-
 async def post_init_commands(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
 
@@ -155,6 +150,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
     app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
     app.add_handler(CallbackQueryHandler(admin, pattern=r"^menu:admin$"))
-    pending_pattern = r"^menu:(" + "|".join(sorted(PENDING)) + r")$"
-    app.add_handler(CallbackQueryHandler(pending, pattern=pending_pattern))
-    app.add_handler(CommandHandler(sorted(PENDING), pending))

@@ -7,16 +7,14 @@ re-checks that the unit is inside their subtree (domain.report.resolve_unit).
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain.accounts import Actor
-from domain.clock import today_in
 from domain.exports import chart_png
 from domain.report import Report, child_units, export_for, people_for, report_for
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.common import esc, keyboard, linked_only, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -65,13 +63,9 @@ def _ref(raw: str) -> int | None:
     return value or None
 
 
-def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
-    return today_in(services(context).settings.timezone)
-
-
 async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor,
                        unit_ref: str | int | None) -> None:
-    report = run_tx(context, report_for, actor, unit_ref, _today(context))
+    report = run_tx(context, report_for, actor, unit_ref, today(context))
     key = _unit_key(report.unit_id)
     await reply(update, render_report(report), keyboard([
         [(BTN_CHART, f"rep:c:{key}"), (BTN_XLSX, f"rep:x:{key}")],
@@ -112,7 +106,7 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                  page: int) -> None:
-    report = run_tx(context, report_for, actor, unit_ref, _today(context))
+    report = run_tx(context, report_for, actor, unit_ref, today(context))
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
@@ -123,7 +117,7 @@ async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 
 async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                 page: int) -> None:
-    report, content = run_tx(context, export_for, actor, unit_ref, _today(context))
+    report, content = run_tx(context, export_for, actor, unit_ref, today(context))
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:

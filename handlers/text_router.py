@@ -18,6 +18,18 @@ FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 KEY = "awaiting"
 FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
+INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
+Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
+
+
+def add_interceptor(app: Application, handler: Interceptor) -> None:
+    """A feature whose state lives in the database (a draft) may claim free text first."""
+    app.bot_data.setdefault(INTERCEPTORS_KEY, []).append(handler)
+
+
+def add_cancel_hook(app: Application, handler: Interceptor) -> None:
+    """Called by /cancel; returns True if it paused something."""
+    app.bot_data.setdefault(CANCEL_HOOKS_KEY, []).append(handler)
 
 
 def add_form(app: Application, name: str, handler: FormHandler) -> None:
@@ -48,6 +60,9 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         close_form(context)
         await forms[pending[0]](update, context, pending[1], text.strip())
         return
+    for interceptor in context.application.bot_data.get(INTERCEPTORS_KEY, []):
+        if await interceptor(update, context):
+            return
     default: TextHandler | None = context.application.bot_data.get(DEFAULT_KEY)
     if default is not None:
         await default(update, context)
@@ -60,6 +75,8 @@ NOTHING_OPEN = "Không có thao tác nào đang dở. Gõ /menu để mở menu 
 async def cancel_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     had = bool((context.user_data or {}).get(KEY))
     close_form(context)
+    for hook in context.application.bot_data.get(CANCEL_HOOKS_KEY, []):
+        had = await hook(update, context) or had
     await reply(update, CANCELLED if had else NOTHING_OPEN)
 
 

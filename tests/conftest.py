@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from domain.roster import import_roster
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROSTER = ROOT / "bot" / "demo_data" / "roster.csv"
 DATA = Path(__file__).resolve().parent / "data"
+# Every test runs on this date, whatever day the suite runs: deadlines and windows are fixed.
+TODAY = date(2026, 11, 26)
 
 
 def _backends() -> list[Any]:
@@ -99,7 +102,7 @@ class BotHarness:
 @pytest.fixture
 async def bot(settings: Settings, database: Database) -> AsyncIterator[BotHarness]:
     api = FakeBotApi(files_dir=settings.demo.output_dir)
-    app = build_application(settings, database, request=api)
+    app = build_application(settings, database, request=api, clock=lambda: TODAY)
     async with app:
         yield BotHarness(app, api)
 

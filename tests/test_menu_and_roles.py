@@ -41,12 +41,6 @@ async def test_help_explains_everything(bot: BotHarness, roster: Database, user:
         assert command in texts[0]
 
 
-async def test_coming_soon_entries(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
-    await link(bot, user, CADRE_PHONE)
-    texts = await bot.send(user.callback("menu:eval"))
-    assert "sẽ sớm có" in texts[-1]
-
-
 async def test_forged_manager_button_refused_for_cadre(bot: BotHarness, roster: Database,
                                                         user: UpdateFactory) -> None:
     await link(bot, user, CADRE_PHONE)

@@ -1,0 +1,354 @@
+"""/eval: the cadre's monthly self-evaluation form; /review: the manager's side.
+
+The form's state is in the database (domain.evaluation): a restart or a closed phone
+resumes at the same step. Callback data carries the evaluation id; every press re-checks
+that it is the presser's own draft, or that the presser is its reviewer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from domain import evaluation as ev
+from domain.accounts import Actor, require_manager
+from domain.evaluation import RATINGS, EvalView, Window
+from handlers import text_router
+from handlers.common import esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+ASK_RESULTS = (
+    "📝 <b>Tự đánh giá {period}</b>\n<b>Bước 1/3 – Kết quả công việc, sản phẩm</b>\n"
+    "Gửi từng việc một tin nhắn, hoặc nhiều dòng trong một tin. Xong thì bấm “✅ Xong”."
+)
+RESULTS_SO_FAR = "\n\nĐã ghi {n} kết quả:\n{items}"
+ASK_DIFFICULTIES = (
+    "<b>Bước 2/3 – Khó khăn, đề xuất</b> (không bắt buộc)\nGõ nội dung, hoặc bấm “Bỏ qua”."
+)
+ASK_RATING = "<b>Bước 3/3 – Tự xếp loại</b>\nChọn mức bạn tự đánh giá cho {period}:"
+PREVIEW = "👀 <b>Xem lại tự đánh giá {period}</b>{late}\n\n{body}\n\nBấm “📤 Gửi” để gửi cấp trên."
+SUBMITTED = "📤 Đã gửi tự đánh giá {period}{late}. Bạn có thể sửa đến khi cấp trên xếp loại hoặc hết kỳ."
+LATE = " (nộp muộn)"
+VIEW = "📄 <b>Tự đánh giá {period}</b> – {status}{late}\n\n{body}"
+STATUS = {"draft": "bản nháp", "submitted": "đã gửi, chờ xếp loại", "rated": "đã xếp loại"}
+BODY_RESULTS = "<b>Kết quả công việc, sản phẩm</b>\n{items}"
+BODY_DIFFICULTIES = "\n<b>Khó khăn, đề xuất</b>\n{text}"
+BODY_SELF = "\n<b>Tự xếp loại</b>: {rating}"
+BODY_MANAGER = "\n<b>Cấp trên xếp loại</b>: {rating}{comment}"
+HISTORY_TITLE = "📜 <b>Các tháng trước</b>"
+HISTORY_ROW = "• {period}: tự xếp loại {self}; cấp trên: {manager}{late}"
+HISTORY_EMPTY = "Chưa có tháng nào đã gửi."
+PAUSED = "Đã tạm dừng; bản nháp vẫn được giữ. Gõ /eval để làm tiếp đúng chỗ đang dở."
+REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp loại."
+REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
+REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
+ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
+CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}?"
+RATED = "✅ Đã xếp loại {name} – {period}: {rating}. Cán bộ đã được thông báo."
+UNIT_STATUS = (
+    "📊 <b>Tự đánh giá {period} – {unit}</b>\nĐã gửi: {submitted}/{cadres} (muộn: {late})\n"
+    "Chưa gửi: {missing}\nĐã xếp loại: {reviewed}"
+)
+MISSING_LIST = "\nChưa gửi: {names}"
+NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
+GRID_TITLE = "📅 <b>Xếp loại theo tháng – {label}</b> (XS = xuất sắc, Tốt, HT = hoàn thành, KHT = không hoàn thành)"
+GRID_EMPTY = "Chưa có ai do bạn trực tiếp đánh giá."
+DELEGATE_USAGE = (
+    "Cách dùng: <code>/delegate MÃ_CÁN_BỘ dd/mm/yyyy dd/mm/yyyy</code> – ủy quyền xếp loại trong khoảng ngày."
+)
+DELEGATED = "Đã ủy quyền cho {name} xếp loại thay bạn từ {start} đến {end}."
+BTN_DONE, BTN_UNDO, BTN_SKIP, BTN_SEND = "✅ Xong", "↩️ Xóa mục cuối", "Bỏ qua", "📤 Gửi"
+BTN_PAUSE = "⏸ Để sau (giữ nháp)"
+
+
+def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
+    cfg = services(context).settings.evaluation
+    return Window(cfg.window_open_day, cfg.window_close_day)
+
+
+def _arg(update: Update, index: int) -> str:
+    data = update.callback_query.data if update.callback_query else ""
+    parts = (data or "").split(":")
+    return parts[index] if len(parts) > index else ""
+
+
+def _int_arg(update: Update, index: int) -> int | None:
+    value = _arg(update, index)
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _rating_arg(update: Update) -> int:
+    value = _int_arg(update, 3)
+    return -1 if value is None else value
+
+
+def _body(v: EvalView) -> str:
+    items = "\n".join(f"{i}. {esc(item)}" for i, item in enumerate(v.items, 1)) or "(chưa có)"
+    text = BODY_RESULTS.format(items=items)
+    if v.difficulties:
+        text += BODY_DIFFICULTIES.format(text=esc(v.difficulties))
+    if v.self_rating is not None:
+        text += BODY_SELF.format(rating=RATINGS[v.self_rating])
+    if v.manager_rating is not None:
+        comment = f"\nNhận xét: {esc(v.manager_comment)}" if v.manager_comment else ""
+        text += BODY_MANAGER.format(rating=RATINGS[v.manager_rating], comment=comment)
+    return text
+
+
+async def show_step(update: Update, v: EvalView) -> None:
+    """Render the form at the step the database says it is."""
+    cancel = (BTN_PAUSE, f"eval:pause:{v.id}")
+    if v.status != "draft":
+        await show_view(update, v)
+    elif v.step == "results":
+        text = ASK_RESULTS.format(period=v.period)
+        if v.items:
+            text += RESULTS_SO_FAR.format(n=len(v.items), items="\n".join(f"• {esc(i)}" for i in v.items[-5:]))
+        rows = [[(BTN_DONE, f"eval:step:{v.id}:difficulties")]] if v.items else []
+        if v.items:
+            rows.append([(BTN_UNDO, f"eval:undo:{v.id}")])
+        await reply(update, text, keyboard([*rows, [cancel]]))
+    elif v.step == "difficulties":
+        await reply(update, ASK_DIFFICULTIES, keyboard([[(BTN_SKIP, f"eval:skip:{v.id}")], [cancel]]))
+    elif v.step == "rating":
+        rows = [[(label, f"eval:self:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
+        await reply(update, ASK_RATING.format(period=v.period), keyboard([*rows, [cancel]]))
+    else:
+        await reply(update, PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v)), keyboard([
+            [(BTN_SEND, f"eval:submit:{v.id}")],
+            [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"), ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
+            [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]]))
+
+
+async def show_view(update: Update, v: EvalView) -> None:
+    rows = [[("✏️ Sửa", f"eval:edit:{v.id}")]] if v.editable and v.status == "submitted" else []
+    rows.append([("📜 Các tháng trước", "eval:history")])
+    await reply(update, VIEW.format(period=v.period, status=STATUS[v.status], late=LATE if v.late else "",
+                                    body=_body(v)), keyboard([*rows, [BACK]]))
+
+
+# --- the cadre -----------------------------------------------------------------------------------
+
+
+@linked_only
+async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    v = run_tx(context, ev.start_or_resume, actor.cadre_id, today(context), _window(context))
+    await show_step(update, v)
+
+
+@linked_only
+async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    action, eval_id = _arg(update, 1), _int_arg(update, 2)
+    w, now, me = _window(context), today(context), actor.cadre_id
+    if action == "history":
+        await _history(update, context, actor)
+        return
+    if eval_id is None:
+        await stale_button(update, context)
+        return
+    if action == "pause":
+        run_tx(context, ev.pause, me)
+        await reply(update, PAUSED)
+        return
+    operations = {
+        "step": lambda: run_tx(context, ev.go_to, me, eval_id, _arg(update, 3), w, now),
+        "undo": lambda: run_tx(context, ev.remove_last_result, me, eval_id, w, now),
+        "skip": lambda: run_tx(context, ev.set_difficulties, me, eval_id, None, w, now),
+        "self": lambda: run_tx(context, ev.set_self_rating, me, eval_id, _rating_arg(update), w, now),
+        "submit": lambda: run_tx(context, ev.submit, me, eval_id, w, now),
+        "edit": lambda: run_tx(context, ev.reopen, me, eval_id, w, now),
+        "view": lambda: run_tx(context, ev.own_evaluation, me, eval_id, w, now),
+    }
+    operation = operations.get(action)
+    if operation is None:
+        await stale_button(update, context)
+        return
+    v = operation()
+    if action == "submit":
+        await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else ""))
+        await _deliver(context)
+    await show_step(update, v)
+
+
+async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    items = run_tx(context, ev.history, actor.cadre_id, _window(context), today(context))
+    if not items:
+        await reply(update, HISTORY_EMPTY, keyboard([[BACK]]))
+        return
+    lines = [HISTORY_TITLE] + [HISTORY_ROW.format(
+        period=v.period, self=RATINGS[v.self_rating] if v.self_rating is not None else "—",
+        manager=RATINGS[v.manager_rating] + (f" – “{esc(v.manager_comment)}”" if v.manager_comment else "")
+        if v.manager_rating is not None else "chưa xếp loại", late=LATE if v.late else "") for v in items]
+    buttons = [[(f"📄 {v.period}", f"eval:view:{v.id}")] for v in items[:6]]
+    await reply(update, "\n".join(lines), keyboard([*buttons, [BACK]]))
+
+
+async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Free text while a draft is open and recent goes into it (also after a restart)."""
+    user = update.effective_user
+    text = update.message.text if update.message and update.message.text else ""
+    actor = load_actor(context, user.id) if user else None
+    if actor is None or not text.strip():
+        return False
+    w, now = _window(context), today(context)
+    draft = run_tx(context, ev.active_draft, actor.cadre_id, w, now)
+    if draft is None:
+        return False
+    if draft.step == "results":
+        v = run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
+    else:
+        v = run_tx(context, ev.set_difficulties, actor.cadre_id, draft.id, text, w, now)
+    await show_step(update, v)
+    return True
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from scheduler.outbox import flush_outbox
+
+    await flush_outbox(context.bot, services(context).db)
+
+
+# --- the manager ---------------------------------------------------------------------------------
+
+
+@linked_only
+async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    pending = run_tx(context, ev.pending_reviews, actor, today(context))
+    if not pending:
+        await reply(update, REVIEW_EMPTY, keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
+        return
+    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], f"rev:open:{p.id}")]
+            for p in pending[:20]]
+    await reply(update, REVIEW_LIST.format(n=len(pending)),
+                keyboard([*rows, [("📊 Tình hình đơn vị", "rev:unit"), ("📅 Theo quý", "rev:grid")], [BACK]]))
+
+
+@linked_only
+async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    action, eval_id = _arg(update, 1), _int_arg(update, 2)
+    w, now = _window(context), today(context)
+    if action == "unit":
+        await _unit_status(update, context, actor)
+        return
+    if action == "nudge":
+        year, month = w.open_period(now)
+        count = run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
+        await reply(update, NUDGED.format(n=count))
+        await _deliver(context)
+        return
+    if action in ("grid", "year"):
+        await _grid(update, context, actor, whole_year=action == "year")
+        return
+    if eval_id is None:
+        await stale_button(update, context)
+        return
+    v = run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
+    if action == "open":
+        rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
+        await reply(update, REVIEW_ONE.format(name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period,
+                                              late=LATE if v.late else "", body=_body(v)), keyboard(rows))
+    elif action == "rate" and _arg(update, 3).isdigit() and int(_arg(update, 3)) < len(RATINGS):
+        text_router.open_form(context, "review-comment", f"{v.id}:{_arg(update, 3)}")
+        await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)),
+                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{_arg(update, 3)}")]]))
+    elif action == "nocomment" and _arg(update, 3).isdigit():
+        text_router.close_form(context)
+        await _confirm(update, context, v, int(_arg(update, 3)), "")
+    elif action == "ok" and _arg(update, 3).isdigit():
+        comment = (context.user_data or {}).pop("review_comment", {}).get(v.id, "")
+        done = run_tx(context, ev.rate, actor, v.id, int(_arg(update, 3)), comment, w, now)
+        await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
+                                         rating=RATINGS[done.manager_rating or 0]))
+        await _deliver(context)
+    else:
+        await stale_button(update, context)
+
+
+async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
+                   comment: str) -> None:
+    if context.user_data is not None:
+        context.user_data.setdefault("review_comment", {})[v.id] = comment
+    shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
+    await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
+                                            comment=shown),
+                keyboard([[("✅ Xác nhận", f"rev:ok:{v.id}:{rating}"), ("✖️ Chọn lại", f"rev:open:{v.id}")]]))
+
+
+async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
+    eval_id, rating = (int(x) for x in argument.split(":"))
+    actor = _actor(context, update)
+    v = run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
+    await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS])
+
+
+def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
+    user = update.effective_user
+    actor = load_actor(context, user.id) if user else None
+    return require_manager(actor)
+
+
+async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    year, month = _window(context).open_period(today(context))
+    lines = run_tx(context, ev.unit_month_status, actor, year, month)
+    counts = ev.status_counts(lines)
+    text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name), **counts)
+    missing = [line.full_name for line in lines if line.status in ("missing", "draft")]
+    if missing:
+        text += MISSING_LIST.format(names=esc(", ".join(missing[:30])) + (" …" if len(missing) > 30 else ""))
+    rows = [[("⏰ Nhắc người chưa nộp", "rev:nudge")]] if missing else []
+    await reply(update, text, keyboard([*rows, [BACK]]))
+
+
+async def _grid(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, whole_year: bool) -> None:
+    year, month = _window(context).open_period(today(context))
+    quarter = (month - 1) // 3
+    months = list(range(1, 13)) if whole_year else [quarter * 3 + i for i in (1, 2, 3)]
+    grid = run_tx(context, ev.ratings_grid, actor, year, months)
+    if not grid:
+        await reply(update, GRID_EMPTY, keyboard([[BACK]]))
+        return
+    label = f"năm {year}" if whole_year else f"quý {quarter + 1}/{year}"
+    header = "Họ tên: " + " | ".join(f"T{m}" for m in months)
+    lines = [GRID_TITLE.format(label=label), header]
+    lines += [f"{esc(name)}: {' | '.join(cells)}" for name, cells in grid]
+    await reply(update, "\n".join(lines), keyboard([[("📅 Cả năm", "rev:year")], [BACK]]))
+
+
+@linked_only
+async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    args = context.args or []
+    try:
+        start, end = (datetime.strptime(a, "%d/%m/%Y").date() for a in args[1:3])
+    except (ValueError, TypeError):
+        await reply(update, DELEGATE_USAGE)
+        return
+    if len(args) != 3:
+        await reply(update, DELEGATE_USAGE)
+        return
+    name = run_tx(context, ev.delegate, actor, args[0], start, end)
+    await reply(update, DELEGATED.format(name=esc(name), start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
+
+
+async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/cancel also pauses an evaluation draft (it is kept)."""
+    user = update.effective_user
+    actor = load_actor(context, user.id) if user else None
+    return bool(actor and run_tx(context, ev.pause, actor.cadre_id))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("eval", eval_command))
+    app.add_handler(CallbackQueryHandler(eval_command, pattern=r"^menu:eval$"))
+    app.add_handler(CallbackQueryHandler(eval_button, pattern=r"^eval:"))
+    app.add_handler(CommandHandler("review", review_command))
+    app.add_handler(CallbackQueryHandler(review_command, pattern=r"^menu:review$"))
+    app.add_handler(CallbackQueryHandler(review_button, pattern=r"^rev:"))
+    app.add_handler(CommandHandler("delegate", delegate_command))
+    text_router.add_form(app, "review-comment", comment_entered)
+    text_router.add_interceptor(app, draft_text)
+    text_router.add_cancel_hook(app, cancel_draft)
