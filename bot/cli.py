@@ -7,6 +7,7 @@ import asyncio
 import csv
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -295,6 +296,46 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str | None) -> dict[str, object]:
+    from domain.evaluation import RATINGS, month_status, status_counts
+    from domain.exports import evaluations_xlsx
+    from domain.units import unit_by_code
+
+    year, mon = (int(x) for x in month.split("-"))
+    unit = unit_by_code(session, unit_code) if unit_code else None
+    if unit_code and unit is None:
+        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    lines = month_status(session, unit, year, mon)
+    label = lambda r: None if r is None else RATINGS[r]  # noqa: E731
+    people = [{"cadre": x.code, "name": x.full_name, "unit": x.unit_name, "status": x.status, "late": x.late,
+               "self_rating": label(x.self_rating), "manager_rating": label(x.manager_rating)} for x in lines]
+    counts = status_counts(lines)
+    if xlsx:
+        Path(xlsx).write_bytes(evaluations_xlsx(f"{mon:02d}/{year}", unit.name if unit else "Toàn tỉnh", people,
+                                                counts))
+    accounts.audit(session, "cli", "export-evaluations", unit_code or "PROVINCE", month)
+    return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}
+
+
+def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        print("--month phải có dạng YYYY-MM, ví dụ 2026-11", file=sys.stderr)
+        return 2
+    database = _open_db(settings.database_url)
+    data = database.run(_evaluations, args.month, args.unit, args.xlsx)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    counts = data["counts"]
+    assert isinstance(counts, dict)
+    print(f"Tự đánh giá {args.month} – {args.unit or 'toàn tỉnh'}: đã gửi {counts['submitted']}/{counts['cadres']}, "
+          f"muộn {counts['late']}, chưa gửi {counts['missing']}, đã xếp loại {counts['reviewed']}")
+    for person in data["cadres"]:  # type: ignore[attr-defined]
+        print(f"{person['cadre']:<10} {person['status']:<10} {'MUỘN' if person['late'] else '':<5} "
+              f"tự: {person['self_rating'] or '—'} | cấp trên: {person['manager_rating'] or '—'}  {person['name']}")
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -362,6 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--eval", metavar="FILE", help="chấm điểm một tệp câu hỏi .jsonl, kèm mức cơ sở BM25")
     ask.set_defaults(func=cmd_ask)
+    evals = sub.add_parser("evaluations", help="tình hình tự đánh giá một tháng")
+    evals.add_argument("--month", required=True, metavar="YYYY-MM")
+    evals.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    evals.add_argument("--json", action="store_true")
+    evals.add_argument("--xlsx", metavar="FILE")
+    evals.set_defaults(func=cmd_evaluations)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

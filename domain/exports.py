@@ -73,3 +73,20 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def evaluations_xlsx(period: str, unit_name: str, people: list[dict[str, Any]], counts: dict[str, int]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tự đánh giá"
+    ws.append([f"Tình hình tự đánh giá tháng {period} – {unit_name}"])
+    ws.append([f"Đã gửi {counts['submitted']}/{counts['cadres']}; muộn {counts['late']}; chưa gửi {counts['missing']}; "
+               f"đã xếp loại {counts['reviewed']}"])
+    ws.append([])
+    status = {"missing": "Chưa gửi", "draft": "Đang soạn", "submitted": "Đã gửi", "rated": "Đã xếp loại"}
+    _sheet_rows(ws, ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
+                [[p["cadre"], p["name"], p["unit"], status[p["status"]], "Có" if p["late"] else "",
+                  p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
