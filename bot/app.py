@@ -15,7 +15,7 @@ wins, and groups run from the lowest number. The order is:
             admin                  HR commands (/invite), HR file uploads
             text_router            plain text: to the open form (a prompt), else ask; /cancel
             fallback               unknown commands, media, stale buttons — always last
-  jobs      scheduler              the outbox dispatcher (JobQueue)
+  jobs      scheduler              a JobQueue tick runs due jobs; a dispatcher task sends the outbox
 """
 
 from __future__ import annotations
@@ -53,7 +53,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_init(app: Application) -> None:
     await menu.post_init_commands(app)
-    await scheduler.recover(app)
+    await scheduler.start(app)
+
+
+async def _post_stop(app: Application) -> None:
+    await scheduler.stop(app)
 
 
 def build_application(
@@ -65,6 +69,7 @@ def build_application(
         .token(token or settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -10,9 +10,9 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.orm import Session
 
@@ -336,6 +336,85 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox_counts(session: Session) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from db.models import Outbox
+
+    by_status: dict[str, int] = {}
+    by_kind: dict[str, dict[str, int]] = {}
+    for status, kind, n in session.execute(select(Outbox.status, Outbox.kind, func.count()).group_by(
+            Outbox.status, Outbox.kind)):
+        by_status[status] = by_status.get(status, 0) + n
+        by_kind.setdefault(kind, {})[status] = n
+    return {"by_status": by_status, "by_kind": by_kind}
+
+
+def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    database = _open_db(settings.database_url)
+    counts = database.run(_outbox_counts)
+    if args.json:
+        print(json.dumps(counts, ensure_ascii=False, indent=2))
+        return 0
+    print("Theo trạng thái: " + (", ".join(f"{k} {v}" for k, v in sorted(counts["by_status"].items())) or "trống"))
+    for kind, by_status in sorted(counts["by_kind"].items()):
+        print(f"  {kind:<22} " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+    return 0
+
+
+def _digest_for_unit(session: Session, unit_code: str, settings: Settings) -> list[str]:
+    from sqlalchemy import select
+
+    from db.models import Cadre
+    from domain.accounts import Actor
+    from domain.evaluation import Window
+    from domain.units import unit_by_code
+    from scheduler.digest import build_digest
+
+    unit = unit_by_code(session, unit_code)
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    today = today_in(settings.timezone)
+    period = Window(settings.evaluation.window_open_day, settings.evaluation.window_close_day).open_period(today)
+    leaders = list(session.scalars(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.is_leader.is_(True))
+                                   .order_by(Cadre.code)))
+    texts = []
+    for leader in leaders or []:
+        actor = Actor(leader.id, leader.code, leader.full_name, unit.id, unit.code, unit.name, unit.path, True,
+                      leader.is_hr)
+        texts.append(f"— {leader.full_name} ({leader.code}) —\n"
+                     + build_digest(session, leader, actor, period, today, remember=False))
+    return texts
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    database = _open_db(settings.database_url)
+    texts = database.run(_digest_for_unit, args.unit, settings)
+    if not texts:
+        print(f"Đơn vị {args.unit} không có cán bộ lãnh đạo nào để nhận bản tin.")
+    for text in texts:
+        print(_plain(text) + "\n")
+    return 0
+
+
+def cmd_run_job(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.jobs import JOBS, run_job
+
+    if args.name not in JOBS:
+        print(f"Không có công việc {args.name!r}. Có: {', '.join(JOBS)}", file=sys.stderr)
+        return 2
+    try:
+        at = datetime.fromisoformat(args.at)
+    except ValueError:
+        print("--at phải là thời điểm ISO, ví dụ 2026-12-01T08:00", file=sys.stderr)
+        return 2
+    at = at.replace(tzinfo=settings.timezone) if at.tzinfo is None else at.astimezone(settings.timezone)
+    database = _open_db(settings.database_url)
+    queued = database.run(run_job, args.name, at, settings)
+    print(f"{args.name} tại {at:%Y-%m-%d %H:%M}: đã xếp {queued} tin nhắn vào hàng đợi (outbox).")
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -409,6 +488,16 @@ def build_parser() -> argparse.ArgumentParser:
     evals.add_argument("--json", action="store_true")
     evals.add_argument("--xlsx", metavar="FILE")
     evals.set_defaults(func=cmd_evaluations)
+    outbox = sub.add_parser("outbox", help="hàng đợi tin nhắn theo trạng thái và loại")
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(func=cmd_outbox)
+    digest = sub.add_parser("digest", help="in bản tin của lãnh đạo một đơn vị (không gửi)")
+    digest.add_argument("--unit", required=True)
+    digest.set_defaults(func=cmd_digest)
+    job = sub.add_parser("run-job", help="chạy một công việc định kỳ như tại thời điểm --at (chỉ xếp hàng tin)")
+    job.add_argument("name")
+    job.add_argument("--at", required=True, metavar="ISO_TIME")
+    job.set_defaults(func=cmd_run_job)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,26 @@ class EvaluationSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    global_rate_per_s: float
+    per_chat_interval_s: float
+    concurrent_sends: int
+    quiet_start: time
+    quiet_end: time
+    holidays: frozenset[date]
+    urgent_kinds: frozenset[str]
+    eval_open_time: time
+    eval_reminder_days: tuple[int, ...]
+    eval_reminder_time: time
+    digest_weekday: int
+    digest_time: time
+    course_deadline_notice_days: int
+    course_start_notice_days: int
+    course_notice_time: time
+    quarterly_gap_time: time
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: ZoneInfo
     database_url: str
@@ -58,6 +79,7 @@ class Settings:
     evaluation: EvaluationSettings
     demo: DemoSettings
     config_dir: Path
+    scheduler: SchedulerSettings
     token: str | None = None
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
@@ -113,6 +135,52 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
     )
 
 
+def _clock_time(raw: dict[str, Any], key: str, default: str, prefix: str) -> time:
+    value = _get(raw, key, str, default, prefix)
+    try:
+        return datetime.strptime(value, "%H:%M").time()
+    except ValueError as exc:
+        raise ConfigError(f"config.toml: '{prefix}{key}' phải có dạng HH:MM, nhận được {value!r}") from exc
+
+
+def _float_in(raw: dict[str, Any], key: str, default: float, lo: float, hi: float, prefix: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise ConfigError(f"config.toml: '{prefix}{key}' phải là số trong {lo}..{hi}, nhận được {value!r}")
+    return float(value)
+
+
+def _scheduler(raw: dict[str, Any]) -> SchedulerSettings:
+    p = "scheduler."
+    holidays = set()
+    for item in _get(raw, "holidays", list, [], p):
+        try:
+            holidays.add(date.fromisoformat(str(item)))
+        except ValueError as exc:
+            raise ConfigError(f"config.toml: '{p}holidays' có ngày không hợp lệ {item!r} (dạng YYYY-MM-DD)") from exc
+    days = _get(raw, "eval_reminder_days", list, [1, 3, 5], p)
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 28 for d in days):
+        raise ConfigError(f"config.toml: '{p}eval_reminder_days' phải là các ngày 1..28")
+    return SchedulerSettings(
+        global_rate_per_s=_float_in(raw, "global_rate_per_s", 25.0, 0.1, 30.0, p),
+        per_chat_interval_s=_float_in(raw, "per_chat_interval_s", 1.0, 0.0, 60.0, p),
+        concurrent_sends=_int_in(raw, "concurrent_sends", 8, 1, 64, p),
+        quiet_start=_clock_time(raw, "quiet_start", "21:00", p),
+        quiet_end=_clock_time(raw, "quiet_end", "07:00", p),
+        holidays=frozenset(holidays),
+        urgent_kinds=frozenset(_get(raw, "urgent_kinds", list, [], p)),
+        eval_open_time=_clock_time(raw, "eval_open_time", "08:00", p),
+        eval_reminder_days=tuple(days),
+        eval_reminder_time=_clock_time(raw, "eval_reminder_time", "08:00", p),
+        digest_weekday=_int_in(raw, "digest_weekday", 0, 0, 6, p),
+        digest_time=_clock_time(raw, "digest_time", "07:30", p),
+        course_deadline_notice_days=_int_in(raw, "course_deadline_notice_days", 3, 0, 60, p),
+        course_start_notice_days=_int_in(raw, "course_start_notice_days", 1, 0, 60, p),
+        course_notice_time=_clock_time(raw, "course_notice_time", "08:30", p),
+        quarterly_gap_time=_clock_time(raw, "quarterly_gap_time", "08:00", p),
+    )
+
+
 def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
@@ -158,5 +226,6 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             hr_cadres=tuple(_get(demo, "hr_cadres", list, [], "demo.")),
         ),
         config_dir=base,
+        scheduler=_scheduler(_table(raw, "scheduler")),
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
     )

@@ -147,6 +147,8 @@ class TerminalChat:
                 update = self.to_update(line)
                 if update is not None:
                     await app.process_update(Update.de_json(update, app.bot))
+            if app.post_stop:
+                await app.post_stop(app)
         self._print("Tạm biệt!")
 
 

@@ -80,6 +80,8 @@ class Cadre(Base):
     retrained_specialty: Mapped[int | None] = mapped_column(SmallInteger)
     manager_code: Mapped[str | None] = mapped_column(String(64), index=True)
     is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Settings: the cadre muted reminders that are not mandatory (course suggestions, quarterly notes).
+    mute_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # One Telegram account <-> one cadre, enforced by the unique constraint.
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -257,3 +259,28 @@ class ReviewDelegation(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRun(Base):
+    """A scheduled occurrence that has run: a job missed while down runs once, never twice."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    occurrence: Mapped[str] = mapped_column(String(32))  # local ISO time it was scheduled for
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("name", "occurrence", name="job_once"),)
+
+
+class DigestSnapshot(Base):
+    """What a manager's last digest showed, so the next one can say what changed."""
+
+    __tablename__ = "digest_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text)  # JSON: indicator id -> pct

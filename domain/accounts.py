@@ -7,10 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, Cadre, ChatUser, InviteToken, Unit
+from db.models import AuditLog, Cadre, ChatUser, InviteToken, Outbox, Unit
 from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
@@ -62,6 +62,9 @@ def touch_chat_user(session: Session, user_id: int, chat_id: int) -> None:
         session.add(ChatUser(telegram_user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
                              blocked=False))
     else:
+        if row.blocked:  # they are back: what could not reach them goes out after all
+            session.execute(update(Outbox).where(Outbox.chat_id == chat_id, Outbox.status == "unreachable")
+                            .values(status="pending", due_at=now))
         row.chat_id, row.last_seen, row.blocked = chat_id, now, False
 
 
@@ -205,6 +208,20 @@ def grant_hr(session: Session, cadre_code: str, granted: bool = True, actor: str
     cadre.is_hr = granted
     audit(session, actor, "grant-hr" if granted else "revoke-hr", cadre.code)
     return cadre
+
+
+def set_mute_optional(session: Session, actor: Actor, muted: bool) -> bool:
+    """Settings: stop (or resume) reminders that are not mandatory."""
+    cadre = session.get(Cadre, actor.cadre_id)
+    if cadre is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre.mute_optional = muted
+    return muted
+
+
+def is_muted(session: Session, actor: Actor) -> bool:
+    cadre = session.get(Cadre, actor.cadre_id)
+    return bool(cadre and cadre.mute_optional)
 
 
 def require_hr(actor: Actor | None) -> Actor:

@@ -21,7 +21,7 @@ Buttons = list[list[tuple[str, str]]]
 
 def enqueue(
     session: Session, key: str, cadre: Cadre, kind: str, text: str,
-    buttons: Buttons | None = None, due_at: datetime | None = None,
+    buttons: Buttons | None = None, due_at: datetime | None = None, period: str | None = None,
 ) -> bool:
     """Queue a message to a linked cadre; False if they cannot be reached or it was queued already."""
     if cadre.telegram_chat_id is None:
@@ -32,6 +32,8 @@ def enqueue(
     payload: dict[str, Any] = {"text": text}
     if buttons:
         payload["buttons"] = buttons
+    if period:  # lets the dispatcher drop a reminder the person no longer needs
+        payload["period"] = period
     session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,
                        payload=json.dumps(payload, ensure_ascii=False), due_at=due_at or now, status="pending",
                        attempts=0, created_at=now))

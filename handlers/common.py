@@ -7,7 +7,7 @@ import html
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -40,6 +40,20 @@ class Services:
     def today(self) -> date:
         """Today's date where the users are (deadlines and evaluation windows are Vietnamese dates)."""
         return self.clock() if self.clock else today_in(self.settings.timezone)
+
+    def now(self) -> datetime:
+        """Local time; with a fixed clock, 10:00 that day (outside quiet hours)."""
+        if self.clock:
+            return datetime.combine(self.clock(), time(10, 0), tzinfo=self.settings.timezone)
+        return datetime.now(self.settings.timezone)
+
+
+async def deliver_now(context: ContextTypes.DEFAULT_TYPE, *kinds: str) -> None:
+    """Send the notifications this update queued for other people, without waiting for the dispatcher."""
+    from scheduler.outbox import flush_outbox
+
+    svc = services(context)
+    await flush_outbox(context.bot, svc.db, frozenset(kinds), svc.settings.scheduler, svc.now())
 
 
 def today(context: ContextTypes.DEFAULT_TYPE) -> date:

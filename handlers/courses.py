@@ -15,10 +15,9 @@ from domain.catalogue import STATUS_LABELS
 from domain.courses import course_view
 from domain.rules import default_rules
 from handlers import text_router
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, services, today
+from handlers.common import deliver_now, esc, keyboard, linked_only, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
-from scheduler.outbox import flush_outbox
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
@@ -67,8 +66,8 @@ def _arg(update: Update, index: int) -> str:
 
 
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send what this update queued at once; the outbox job retries whatever fails."""
-    await flush_outbox(context.bot, services(context).db)
+    """Tell the people this update concerns at once; the dispatcher retries whatever fails."""
+    await deliver_now(context, "waitlist-promoted", "course-cancelled", "course-registered", "course-completed")
 
 
 # --- cadre ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
 from handlers import text_router
-from handlers.common import esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
+from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -169,7 +169,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     v = operation()
     if action == "submit":
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else ""))
-        await _deliver(context)
+        await deliver_now(context, "eval-submitted")
     await show_step(update, v)
 
 
@@ -205,12 +205,6 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
-async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from scheduler.outbox import flush_outbox
-
-    await flush_outbox(context.bot, services(context).db)
-
-
 # --- the manager ---------------------------------------------------------------------------------
 
 
@@ -237,7 +231,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         year, month = w.open_period(now)
         count = run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
         await reply(update, NUDGED.format(n=count))
-        await _deliver(context)
+        await deliver_now(context, "eval-reminder")
         return
     if action in ("grid", "year"):
         await _grid(update, context, actor, whole_year=action == "year")
@@ -262,7 +256,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         done = run_tx(context, ev.rate, actor, v.id, int(_arg(update, 3)), comment, w, now)
         await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
                                          rating=RATINGS[done.manager_rating or 0]))
-        await _deliver(context)
+        await deliver_now(context, "eval-rated")
     else:
         await stale_button(update, context)
 

@@ -27,8 +27,11 @@ PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
 PROFILE_FIX = "Thông tin chưa đúng? Hãy báo bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ gốc."
 SETTINGS = (
     "<b>Cài đặt</b>\nTài khoản Telegram đang liên kết với hồ sơ <b>{code}</b> – {name}.\n"
+    "Nhắc không bắt buộc (gợi ý lớp sắp hết hạn đăng ký, nhắc tiêu chuẩn hằng quý): <b>{mute}</b>.\n"
+    "Nhắc tự đánh giá tháng và lịch khai giảng lớp đã đăng ký luôn được gửi.\n"
     "Muốn dùng tài khoản khác? Hủy liên kết rồi liên kết lại từ tài khoản mới."
 )
+MUTE_ON, MUTE_OFF = "🔕 Tắt nhắc không bắt buộc", "🔔 Bật lại nhắc không bắt buộc"
 ADMIN = (
     "<b>Quản trị – Ban Tổ chức</b>\n"
     "• Tạo đường dẫn mời cho một cán bộ: <code>/invite MÃ_CÁN_BỘ</code>\n"
@@ -128,8 +131,15 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 
 @linked_only
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name)),
-                keyboard([[("🔓 Hủy liên kết", "unlink:ask")], [BACK]]))
+    data = update.callback_query.data if update.callback_query else ""
+    if data in ("settings:mute:on", "settings:mute:off"):
+        muted = run_tx(context, accounts.set_mute_optional, actor, data.endswith(":on"))
+    else:
+        muted = run_tx(context, accounts.is_muted, actor)
+    toggle = (MUTE_OFF, "settings:mute:off") if muted else (MUTE_ON, "settings:mute:on")
+    await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name),
+                                        mute="đang tắt" if muted else "đang bật"),
+                keyboard([[toggle], [("🔓 Hủy liên kết", "unlink:ask")], [BACK]]))
 
 
 @linked_only
@@ -148,5 +158,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("profile", profile))
     app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:home$"))
     app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
-    app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
+    app.add_handler(CallbackQueryHandler(settings, pattern=r"^(menu:settings|settings:mute:(on|off))$"))
     app.add_handler(CallbackQueryHandler(admin, pattern=r"^menu:admin$"))

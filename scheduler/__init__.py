@@ -1,33 +1,64 @@
-"""Reminders, digests and the outbox dispatcher, run through PTB's JobQueue."""
+"""Reminders, digests and delivery: a JobQueue tick runs due jobs, a dispatcher task sends the outbox.
+
+Jobs only fill the outbox; the dispatcher is the one path to Telegram for everything that is
+not a direct reply, within the rate limits, quiet hours and holidays of config.toml.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime
 
 from telegram.ext import Application, ContextTypes
 
-from handlers.common import Services, services
-from scheduler.outbox import flush_outbox, requeue_unconfirmed
+from handlers.common import Services
+from scheduler.jobs import run_due
+from scheduler.outbox import Dispatcher, requeue_unconfirmed
 
 log = logging.getLogger(__name__)
-FLUSH_INTERVAL_S = 2.0
+TICK_S = 60.0
+STOP_KEY, TASK_KEY = "scheduler.stop", "scheduler.task"
 
 
-async def _flush_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await flush_outbox(context.bot, services(context).db)
+def _services(app: Application) -> Services:
+    svc: Services = app.bot_data["services"]
+    return svc
 
 
-async def recover(app: Application) -> None:
-    """At start: messages claimed by a process that died are queued again."""
-    count = services_of(app).db.run(requeue_unconfirmed)
+def local_now(svc: Services) -> datetime:
+    return datetime.now(svc.settings.timezone)
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run every job whose time has come and has not run yet (also those missed while down)."""
+    svc = _services(context.application)
+    done = svc.db.run(run_due, local_now(svc), svc.settings)
+    if done:
+        log.info("Scheduled jobs queued messages: %s", done)
+
+
+async def start(app: Application) -> None:
+    """At start: unconfirmed messages go back to the queue, and the dispatcher starts."""
+    svc = _services(app)
+    count = svc.db.run(requeue_unconfirmed)
     if count:
         log.info("Re-queued %d unconfirmed outbox messages", count)
+    stop = asyncio.Event()
+    dispatcher = Dispatcher(app.bot, svc.db, svc.settings.scheduler, lambda: local_now(svc))
+    app.bot_data[STOP_KEY] = stop
+    app.bot_data[TASK_KEY] = asyncio.get_running_loop().create_task(dispatcher.run_forever(stop))
 
 
-def services_of(app: Application) -> Services:
-    return app.bot_data["services"]
+async def stop(app: Application) -> None:
+    event = app.bot_data.pop(STOP_KEY, None)
+    task = app.bot_data.pop(TASK_KEY, None)
+    if event is not None:
+        event.set()
+    if task is not None:
+        await task
 
 
 def register(app: Application) -> None:
     if app.job_queue is not None:
-        app.job_queue.run_repeating(_flush_job, interval=FLUSH_INTERVAL_S, first=FLUSH_INTERVAL_S, name="outbox")
+        app.job_queue.run_repeating(tick, interval=TICK_S, first=5.0, name="scheduler-tick")

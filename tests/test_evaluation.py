@@ -55,17 +55,18 @@ def test_window(today: date, period: tuple[int, int], late: bool) -> None:
 
 def test_month_not_yet_open_refused(roster: Database) -> None:
     with pytest.raises(ev.EvaluationRefused, match="chưa mở"):
-        roster.run(ev.start_or_resume, 1, date(2026, 11, 20), WINDOW, (2026, 11))
+        roster.run(ev.start_or_resume, _cid(roster, "MAU016"), date(2026, 11, 20), WINDOW, (2026, 11))
 
 
 def test_item_limits(roster: Database) -> None:
-    v = roster.run(ev.start_or_resume, 1, TODAY, WINDOW)
+    cid = _cid(roster, "MAU016")
+    v = roster.run(ev.start_or_resume, cid, TODAY, WINDOW)
     with pytest.raises(ev.EvaluationRefused, match="Tối đa 30"):
-        roster.run(ev.add_results, 1, v.id, "\n".join(f"việc {i}" for i in range(31)), WINDOW, TODAY)
+        roster.run(ev.add_results, cid, v.id, "\n".join(f"việc {i}" for i in range(31)), WINDOW, TODAY)
     with pytest.raises(ev.EvaluationRefused, match="1000 ký tự"):
-        roster.run(ev.add_results, 1, v.id, "x" * 1001, WINDOW, TODAY)
+        roster.run(ev.add_results, cid, v.id, "x" * 1001, WINDOW, TODAY)
     with pytest.raises(ev.EvaluationRefused, match="ít nhất một"):
-        roster.run(ev.go_to, 1, v.id, "difficulties", WINDOW, TODAY)
+        roster.run(ev.go_to, cid, v.id, "difficulties", WINDOW, TODAY)
 
 
 # --- the cadre's form -----------------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""The outbox: a crash between 'seat taken' and 'message sent' loses neither."""
+"""Delivery through the outbox: limits, retries, blocked users, quiet hours, crashes."""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from telegram.error import NetworkError
 
@@ -14,69 +17,170 @@ from db import Database
 from db.models import Cadre, ChatUser, Outbox, Registration
 from domain import registration as reg
 from domain.courses import import_courses
-from scheduler.outbox import claim_due, flush_outbox, requeue_unconfirmed
-from tests.conftest import BotHarness, link
+from domain.outbox import enqueue
+from scheduler.outbox import Dispatcher, RateLimiter, claim_due, requeue_unconfirmed
+from tests.conftest import TODAY, BotHarness, link
 
-TODAY = date(2026, 11, 26)
+DAY = datetime(2026, 11, 26, 10, 0)
 
 
-def _setup(db: Database, tmp_path: Path) -> None:
-    db.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+class FakeTime:
+    """A clock the limiter reads and sleeps on, without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.starts: list[tuple[float, int]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def dispatcher(bot: BotHarness, db: Database, settings, at: datetime = DAY) -> Dispatcher:  # type: ignore[no-untyped-def]
+    fake = FakeTime()
+    limiter = RateLimiter(settings.scheduler.global_rate_per_s, settings.scheduler.per_chat_interval_s,
+                          fake.clock, fake.sleep)
+    return Dispatcher(bot.app.bot, db, settings.scheduler, lambda: at.replace(tzinfo=settings.timezone), limiter)
+
+
+def queue(db: Database, code: str, kind: str, key: str, text: str = "Xin chào", period: str | None = None) -> bool:
+    def work(session):  # type: ignore[no-untyped-def]
+        cadre = session.scalars(select(Cadre).where(Cadre.code == code)).one()
+        return enqueue(session, key, cadre, kind, text, period=period)
+
+    return db.run(work)
+
+
+def status(db: Database) -> list[str]:
+    return db.run(lambda s: s.scalars(select(Outbox.status).order_by(Outbox.id)).all())
+
+
+@pytest.fixture
+async def linked(bot: BotHarness, roster: Database) -> UpdateFactory:
+    user = UpdateFactory(user_id=702)
+    await link(bot, user, "0912345017")  # MAU017
+    bot.api.clear()
+    return user
+
+
+async def test_sends_and_confirms_once(bot: BotHarness, roster: Database, settings, linked: UpdateFactory) -> None:  # type: ignore[no-untyped-def]
+    assert queue(roster, "MAU017", "digest", "k1", "Bản tin")
+    assert not queue(roster, "MAU017", "digest", "k1", "Bản tin")  # the same key twice: queued once
+    d = dispatcher(bot, roster, settings)
+    assert await d.run_once() == 1
+    assert await d.run_once() == 0
+    assert status(roster) == ["sent"]
+    assert [c.text for c in bot.api.sent(chat_id=linked.chat_id)] == ["Bản tin"]
+
+
+async def test_network_failure_backs_off_then_sends(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                    linked: UpdateFactory) -> None:
+    queue(roster, "MAU017", "digest", "k1")
+    bot.api.fail("sendMessage", NetworkError("connection reset"))
+    d = dispatcher(bot, roster, settings)
+    assert await d.run_once() == 0
+    row = roster.run(lambda s: s.scalars(select(Outbox)).one())
+    assert row.status == "pending" and row.attempts == 1 and "connection reset" in row.last_error
+    roster.run(lambda s: s.execute(update(Outbox).values(due_at=row.created_at)))  # the backoff has passed
+    assert await d.run_once() == 1
+
+
+async def test_retry_after_pauses_everyone(bot: BotHarness, roster: Database, settings, linked: UpdateFactory) -> None:  # type: ignore[no-untyped-def]
+    queue(roster, "MAU017", "digest", "k1")
+    bot.api.fail("sendMessage", 429)
+    d = dispatcher(bot, roster, settings)
+    assert await d.run_once() == 0
+    assert status(roster) == ["pending"]
+    assert d.limiter.next_slot >= 3  # Telegram asked for 3 s
+
+
+async def test_blocked_user_unreachable_until_they_write_again(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                                linked: UpdateFactory) -> None:
+    queue(roster, "MAU017", "digest", "k1")
+    bot.api.fail("sendMessage", 403)
+    d = dispatcher(bot, roster, settings)
+    await d.run_once()
+    assert status(roster) == ["unreachable"]
+    assert roster.run(lambda s: s.get(ChatUser, linked.user_id).blocked) is True
+    queue(roster, "MAU017", "digest", "k2")
+    await d.run_once()  # not even tried while blocked
+    assert status(roster) == ["unreachable", "unreachable"]
+    await bot.send(linked.text("/menu"))  # they are back
+    bot.api.clear()
+    assert await d.run_once() == 2
+
+
+async def test_crash_after_claim_is_resent_once(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                linked: UpdateFactory) -> None:
+    queue(roster, "MAU017", "digest", "k1")
+    assert len(roster.run(claim_due, 10)) == 1  # the process claims, then dies before sending
+    d = dispatcher(bot, roster, settings)
+    assert await d.run_once() == 0  # a claimed row is not due for anyone else
+    assert roster.run(requeue_unconfirmed) == 1  # the restart
+    assert await d.run_once() == 1
+    assert await d.run_once() == 0
+    assert len(bot.api.sent(chat_id=linked.chat_id)) == 1
+
+
+async def test_quiet_hours_and_holidays_hold_all_but_urgent(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                            linked: UpdateFactory) -> None:
+    queue(roster, "MAU017", "digest", "k1")
+    queue(roster, "MAU017", "waitlist-promoted", "k2")
+    night = dispatcher(bot, roster, settings, datetime(2026, 11, 26, 22, 30))
+    assert await night.run_once() == 1
+    assert status(roster) == ["pending", "sent"]
+    tet = replace(settings, scheduler=replace(settings.scheduler, holidays=frozenset({date(2027, 2, 6)})))
+    assert await dispatcher(bot, roster, tet, datetime(2027, 2, 6, 10, 0)).run_once() == 0
+    early = dispatcher(bot, roster, settings, datetime(2026, 11, 27, 6, 59))
+    assert await early.run_once() == 0
+    assert await dispatcher(bot, roster, settings, datetime(2026, 11, 27, 7, 0)).run_once() == 1
+
+
+async def test_reminder_dropped_once_the_person_submitted(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                          linked: UpdateFactory) -> None:
+    from domain import evaluation as ev
+    from domain.evaluation import Window
+
+    queue(roster, "MAU017", "eval-reminder", "eval-reminder:2026-11:MAU017:1", period="2026-11")
+    cid = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU017")))
+    w = Window(25, 5)
+    v = roster.run(ev.start_or_resume, cid, TODAY, w)
+    roster.run(ev.add_results, cid, v.id, "Việc", w, TODAY)
+    roster.run(ev.set_self_rating, cid, v.id, 1, w, TODAY)
+    roster.run(ev.submit, cid, v.id, w, TODAY)
+    assert await dispatcher(bot, roster, settings).run_once() == 0
+    assert status(roster) == ["skipped"]
+
+
+def test_rate_limiter_paces_globally_and_per_chat() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(25.0, 1.0, fake.clock, fake.sleep)
+    starts = []
+
+    async def go() -> None:
+        for chat in (1, 2, 3, 1, 1):
+            await limiter.acquire(chat)
+            starts.append(round(fake.now, 3))
+
+    asyncio.run(go())
+    assert starts[:3] == [0.0, 0.04, 0.08]  # 25/s
+    assert starts[3] == 1.0 and starts[4] == 2.0  # one per second to the same chat
+
+
+async def test_action_notifications_go_out_at_once(bot: BotHarness, roster: Database, tmp_path: Path,
+                                                   linked: UpdateFactory) -> None:
+    roster.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+    first = UpdateFactory(user_id=701)
+    await link(bot, first, "0912345016")
 
     def place(session):  # type: ignore[no-untyped-def]
-        a = session.scalars(select(Cadre).where(Cadre.code == "MAU016")).one()
-        b = session.scalars(select(Cadre).where(Cadre.code == "MAU017")).one()
-        reg.register(session, a, "ONE", TODAY, "x")
-        reg.register(session, b, "ONE", TODAY, "x")
+        for code in ("MAU016", "MAU017"):
+            reg.register(session, session.scalars(select(Cadre).where(Cadre.code == code)).one(), "ONE", TODAY, code)
 
-    db.run(place)
-
-
-async def test_network_failure_keeps_message_until_sent(bot: BotHarness, roster: Database, tmp_path: Path) -> None:
-    first, second = UpdateFactory(user_id=701), UpdateFactory(user_id=702)
-    await link(bot, first, "0912345016")
-    await link(bot, second, "0912345017")
-    _setup(roster, tmp_path)
-    bot.api.fail("sendMessage", NetworkError("connection reset"), times=1)
-    await bot.send(first.callback("course:cancelok:ONE"))  # reply fails, the outbox send happens after
-    status = roster.run(lambda s: s.scalar(select(Registration.status).where(Registration.promoted_at.is_not(None))))
-    assert status == "registered"  # the seat is kept whatever the network does
-    pending = roster.run(lambda s: s.scalars(select(Outbox)).one())
-    assert pending.kind == "waitlist-promoted"
-    await flush_outbox(bot.app.bot, roster)
-    row = roster.run(lambda s: s.scalars(select(Outbox)).one())
-    assert row.status in ("sent", "pending")
-    if row.status == "pending":  # backoff: make it due and try again
-        roster.run(lambda s: s.execute(update(Outbox).values(due_at=row.created_at)))
-        await flush_outbox(bot.app.bot, roster)
-    assert roster.run(lambda s: s.scalar(select(Outbox.status))) == "sent"
-    assert sum("Đã có chỗ cho bạn" in c.text for c in bot.api.sent(chat_id=702)) == 1
-
-
-async def test_crash_after_claim_is_resent_once(bot: BotHarness, roster: Database, tmp_path: Path) -> None:
-    second = UpdateFactory(user_id=702)
-    await link(bot, second, "0912345017")
-    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=1)))
-    _setup(roster, tmp_path)
-    roster.run(lambda s: reg.cancel(s, s.scalars(select(Cadre).where(Cadre.code == "MAU016")).one(), "ONE",
-                                    TODAY, "x"))
-    claimed = roster.run(claim_due, 10)  # the process claims, then dies before sending
-    assert len(claimed) == 1
-    assert await flush_outbox(bot.app.bot, roster) == 0  # claimed rows are not due for others
-    assert roster.run(requeue_unconfirmed) == 1  # the restart
-    assert await flush_outbox(bot.app.bot, roster) == 1
-    assert await flush_outbox(bot.app.bot, roster) == 0
-    assert sum("Đã có chỗ cho bạn" in c.text for c in bot.api.sent(chat_id=702)) == 1
-
-
-async def test_blocked_recipient_marked_unreachable(bot: BotHarness, roster: Database, tmp_path: Path) -> None:
-    second = UpdateFactory(user_id=702)
-    await link(bot, second, "0912345017")
-    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=1)))
-    _setup(roster, tmp_path)
-    roster.run(lambda s: reg.cancel(s, s.scalars(select(Cadre).where(Cadre.code == "MAU016")).one(), "ONE",
-                                    TODAY, "x"))
-    bot.api.fail("sendMessage", 403)
-    await flush_outbox(bot.app.bot, roster)
-    assert roster.run(lambda s: s.scalar(select(Outbox.status))) == "unreachable"
-    assert roster.run(lambda s: s.get(ChatUser, 702).blocked) is True
+    roster.run(place)
+    await bot.send(first.callback("course:cancelok:ONE"))
+    assert any("Đã có chỗ cho bạn" in c.text for c in bot.api.sent(chat_id=linked.chat_id))
+    assert roster.run(lambda s: s.scalar(select(Registration.status).where(Registration.promoted_at.is_not(None)))) \
+        == "registered"

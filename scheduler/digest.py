@@ -1,0 +1,109 @@
+"""One digest per manager: evaluations, reviews waiting, unreachable people, registrations, indicators."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registration, Unit
+from domain.accounts import Actor
+from domain.clock import utcnow
+from domain.evaluation import StatusLine, month_status, pending_reviews, period_label, status_counts
+from domain.report import Report, build_report
+from domain.units import in_subtree
+
+MAX_NAMES = 10
+
+
+@dataclass
+class DigestCache:
+    """Within one digest run, a unit's figures are computed once for all its managers."""
+
+    reports: dict[int, Report] = field(default_factory=dict)
+    statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(html.escape(n) for n in names[:MAX_NAMES])
+    return shown + (f" và {len(names) - MAX_NAMES} người khác" if len(names) > MAX_NAMES else "")
+
+
+def _unreachable(session: Session, unit: Unit) -> list[str]:
+    return list(session.scalars(
+        select(Cadre.full_name).join(Unit, Cadre.unit_id == Unit.id)
+        .join(ChatUser, ChatUser.telegram_user_id == Cadre.telegram_user_id)
+        .where(in_subtree(unit.path), ChatUser.blocked.is_(True)).order_by(Cadre.full_name)))
+
+
+def _registrations(session: Session, unit: Unit) -> dict[str, int]:
+    rows = session.execute(
+        select(Registration.status, func.count()).join(Cadre, Registration.cadre_id == Cadre.id)
+        .join(Unit, Cadre.unit_id == Unit.id)
+        .where(in_subtree(unit.path), Registration.status.in_(ACTIVE_STATUSES)).group_by(Registration.status))
+    return {status: n for status, n in rows}
+
+
+def _previous(session: Session, manager_id: int) -> dict[str, float]:
+    payload = session.scalar(select(DigestSnapshot.payload).where(DigestSnapshot.manager_id == manager_id)
+                             .order_by(DigestSnapshot.at.desc()).limit(1))
+    return json.loads(payload) if payload else {}
+
+
+def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
+    lines = []
+    for r in report.rows:
+        if not r.population:
+            continue
+        change = ""
+        if r.id in before:
+            delta = r.pct - before[r.id]
+            change = f" ({delta:+.1f})" if abs(delta) >= 0.05 else " (=)"
+        mark = "✅" if r.shortfall == 0 else "⚠️"
+        lines.append(f"{mark} {html.escape(r.title)}: {r.pct:.1f}%{change} / {r.target_pct:g}%")
+    return lines
+
+
+def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[int, int], today: date,
+                 cache: DigestCache | None = None, remember: bool = True) -> str:
+    """The text of one manager's digest; remembers the indicator figures for the next one."""
+    cache = cache or DigestCache()
+    unit = manager.unit
+    year, month = period
+    key = (unit.id, year, month)
+    if key not in cache.statuses:
+        cache.statuses[key] = month_status(session, unit, year, month)
+    lines_status = cache.statuses[key]
+    counts = status_counts(lines_status)
+    missing = [x.full_name for x in lines_status if x.status in ("missing", "draft") and x.code != manager.code]
+    late = [x.full_name for x in lines_status if x.late]
+    if unit.id not in cache.reports:
+        cache.reports[unit.id] = build_report(session, unit, today)
+    report = cache.reports[unit.id]
+    reviews = pending_reviews(session, actor, today)
+    unreachable = _unreachable(session, unit)
+    registrations = _registrations(session, unit)
+    before = _previous(session, manager.id)
+    parts = [f"📬 <b>Bản tin {html.escape(unit.name)}</b> – {today:%d/%m/%Y}",
+             f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {counts['submitted']}/{counts['cadres']}"
+             f" (muộn {counts['late']}), đã xếp loại {counts['reviewed']}."]
+    if missing:
+        parts.append(f"Chưa gửi ({len(missing)}): {_names(missing)}")
+    if late:
+        parts.append(f"Nộp muộn ({len(late)}): {_names(late)}")
+    parts.append(f"\n<b>Chờ bạn xếp loại</b>: {len(reviews)}" + (" – gõ /review" if reviews else ""))
+    if unreachable:
+        parts.append(f"\n<b>Không nhận được tin nhắn</b> (đã chặn bot) ({len(unreachable)}): {_names(unreachable)}")
+    parts.append(f"\n<b>Đăng ký lớp</b>: {registrations.get('registered', 0)} người đã có chỗ, "
+                 f"{registrations.get('waitlisted', 0)} người trong danh sách chờ.")
+    parts.append("\n<b>Chỉ tiêu Nghị quyết</b> (thay đổi so với bản tin trước):")
+    parts += _indicator_lines(report, before)
+    parts.append("\nChi tiết: /report")
+    if remember:
+        session.add(DigestSnapshot(manager_id=manager.id, at=utcnow(),
+                                   payload=json.dumps({r.id: r.pct for r in report.rows})))
+    return "\n".join(parts)
