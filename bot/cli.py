@@ -415,6 +415,38 @@ def cmd_run_job(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """Send the outbox without the rest of the bot (a standby sender, or a drain before maintenance)."""
+    if not settings.token:
+        print("Cần TELEGRAM_BOT_TOKEN để gửi tin.", file=sys.stderr)
+        return 2
+    setup_logging(settings.token, logging.WARNING)
+    database = _open_db(settings.database_url)
+    asyncio.run(_dispatch(settings, database, args.until_empty))
+    return 0
+
+
+async def _dispatch(settings: Settings, database: Database, until_empty: bool) -> None:
+    from sqlalchemy import func, select
+    from telegram import Bot
+
+    from db.models import Outbox
+    from scheduler.outbox import Dispatcher, requeue_unconfirmed
+
+    database.run(requeue_unconfirmed)
+    bot = Bot(settings.token or "", base_url=settings.telegram.base_url)
+    async with bot:
+        dispatcher = Dispatcher(bot, database, settings.scheduler, lambda: datetime.now(settings.timezone))
+        while True:
+            sent = await dispatcher.run_once(500)
+            if sent == 0:
+                waiting = database.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(
+                    Outbox.status.in_(("pending", "sending")))))
+                if until_empty and not waiting:
+                    return
+                await asyncio.sleep(0.5)
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -498,6 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("name")
     job.add_argument("--at", required=True, metavar="ISO_TIME")
     job.set_defaults(func=cmd_run_job)
+    dispatch = sub.add_parser("dispatch", help="chỉ gửi hàng đợi tin nhắn (không nhận tin)")
+    dispatch.add_argument("--until-empty", action="store_true", help="dừng khi hàng đợi trống")
+    dispatch.set_defaults(func=cmd_dispatch)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -162,7 +162,7 @@ def _scheduler(raw: dict[str, Any]) -> SchedulerSettings:
     if not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 28 for d in days):
         raise ConfigError(f"config.toml: '{p}eval_reminder_days' phải là các ngày 1..28")
     return SchedulerSettings(
-        global_rate_per_s=_float_in(raw, "global_rate_per_s", 25.0, 0.1, 30.0, p),
+        global_rate_per_s=_float_in(raw, "global_rate_per_s", 28.0, 0.1, 10000.0, p),
         per_chat_interval_s=_float_in(raw, "per_chat_interval_s", 1.0, 0.0, 60.0, p),
         concurrent_sends=_int_in(raw, "concurrent_sends", 8, 1, 64, p),
         quiet_start=_clock_time(raw, "quiet_start", "21:00", p),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
@@ -57,6 +57,7 @@ class Database:
 
     def __init__(self, engine: Engine, factory: sessionmaker[Session] | None = None) -> None:
         self.engine = engine
+        self._bound = factory is not None
         self._factory = factory or sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -91,6 +92,15 @@ class Database:
         """Run fn(session, *args) in one transaction and return its result."""
         with self.transaction() as session:
             return fn(session, *args, **kwargs)
+
+    def execute(self, statement: Executable, params: dict[str, Any] | None = None) -> None:
+        """One Core statement in its own transaction: the cheap path for hot, tiny writes."""
+        if self._bound:  # tests: stay inside the outer transaction
+            with self.transaction() as session:
+                session.execute(statement, params)
+            return
+        with self.engine.begin() as conn:
+            conn.execute(statement, params)
 
     def dispose(self) -> None:
         self.engine.dispose()

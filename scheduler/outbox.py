@@ -15,16 +15,18 @@ import contextlib
 import json
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.config import SchedulerSettings
 from db import Database
@@ -33,6 +35,10 @@ from domain.clock import utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+BURST_S = 0.05  # the limiter may catch up this much time after a late wake-up
+# Delivery needs only success, so the dispatcher skips building a Message from each answer;
+# PTB suggests send_message for that call, which is exactly what we avoid here.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot.sendMessage'", category=PTBUserWarning)
 # Reminders about something the person has since done are dropped at send time.
 EVALUATION_KINDS = ("eval-open", "eval-reminder")
 
@@ -48,44 +54,79 @@ class Claimed:
 # --- database steps (each its own short transaction) ----------------------------------------------
 
 
-def _no_longer_needed(session: Session, row: Outbox) -> bool:
-    if row.kind not in EVALUATION_KINDS or row.cadre_id is None:
-        return False
-    period = json.loads(row.payload).get("period", "")
-    if not period:
-        return False
-    year, month = (int(x) for x in period.split("-"))
-    status = session.scalar(select(Evaluation.status).where(
-        Evaluation.cadre_id == row.cadre_id, Evaluation.year == year, Evaluation.month == month))
-    return status in ("submitted", "rated")
+def _already_done(session: Session, rows: list[Row[Any]]) -> set[int]:
+    """Ids of evaluation reminders whose month the person has submitted since (one query a batch)."""
+    wanted: dict[tuple[int, int, int], list[int]] = {}
+    for row in rows:
+        if row.kind in EVALUATION_KINDS and row.cadre_id is not None:
+            period = json.loads(row.payload).get("period", "")
+            if period:
+                year, month = (int(x) for x in period.split("-"))
+                wanted.setdefault((row.cadre_id, year, month), []).append(row.id)
+    if not wanted:
+        return set()
+    submitted = session.execute(select(Evaluation.cadre_id, Evaluation.year, Evaluation.month).where(
+        Evaluation.cadre_id.in_({key[0] for key in wanted}), Evaluation.status.in_(("submitted", "rated"))))
+    return {row_id for cadre_id, year, month in submitted for row_id in wanted.get((cadre_id, year, month), [])}
 
 
 def claim_due(session: Session, limit: int, urgent_only: bool = False,
               urgent_kinds: frozenset[str] = frozenset()) -> list[Claimed]:
     """Mark due rows 'sending' (PostgreSQL: SKIP LOCKED, so a standby process can share the work)."""
-    query = select(Outbox).where(Outbox.status == "pending", Outbox.due_at <= utcnow())
+    query = select(Outbox.id, Outbox.chat_id, Outbox.cadre_id, Outbox.kind, Outbox.payload, Outbox.attempts).where(
+        Outbox.status == "pending", Outbox.due_at <= utcnow())
     if urgent_only:
         query = query.where(Outbox.kind.in_(urgent_kinds))
-    rows = session.scalars(query.order_by(Outbox.due_at, Outbox.id).limit(limit)
+    rows = session.execute(query.order_by(Outbox.due_at, Outbox.id).limit(limit)
                            .with_for_update(skip_locked=True)).all()
+    if not rows:
+        return []
     blocked = set(session.scalars(select(ChatUser.chat_id).where(
         ChatUser.blocked.is_(True), ChatUser.chat_id.in_({r.chat_id for r in rows}))))
-    claimed = []
-    for row in rows:
-        if row.chat_id in blocked:
-            row.status, row.last_error = "unreachable", "blocked the bot"
-        elif _no_longer_needed(session, row):
-            row.status = "skipped"
-        else:
-            row.status, row.attempts = "sending", row.attempts + 1
-            claimed.append(Claimed(row.id, row.chat_id, row.payload, row.attempts))
+    done = _already_done(session, list(rows))
+    held = [r.id for r in rows if r.chat_id in blocked]
+    skipped = [r.id for r in rows if r.id in done and r.chat_id not in blocked]
+    claimed = [Claimed(r.id, r.chat_id, r.payload, r.attempts + 1) for r in rows
+               if r.chat_id not in blocked and r.id not in done]
+    if held:
+        session.execute(update(Outbox).where(Outbox.id.in_(held)).values(status="unreachable",
+                                                                          last_error="blocked the bot"))
+    if skipped:
+        session.execute(update(Outbox).where(Outbox.id.in_(skipped)).values(status="skipped"))
+    if claimed:
+        session.execute(update(Outbox).where(Outbox.id.in_([c.id for c in claimed]))
+                        .values(status="sending", attempts=Outbox.attempts + 1))
     return claimed
+
+
+def release(session: Session, ids: list[int]) -> None:
+    """Claimed rows this process will not send after all (it is stopping): back to the queue."""
+    session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "sending")
+                    .values(status="pending", attempts=Outbox.attempts - 1))
 
 
 def requeue_unconfirmed(session: Session) -> int:
     """After a crash: rows claimed but never confirmed go back to the queue."""
     result = session.execute(update(Outbox).where(Outbox.status == "sending").values(status="pending"))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_CONFIRM = update(Outbox).where(Outbox.id == bindparam("row_id")).values(status="sent", sent_at=bindparam("at"))
+
+
+def confirm_sent(database: Database, row_id: int) -> None:
+    """The hot path: one small prepared UPDATE, committed at once, right after Telegram accepted the message."""
+    database.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
+
+
+async def _send(bot: Bot, item: Claimed) -> None:
+    """sendMessage without building a Message object from the answer: delivery needs only success."""
+    payload = json.loads(item.payload)
+    kwargs: dict[str, Any] = {"chat_id": item.chat_id, "text": payload["text"], "parse_mode": ParseMode.HTML}
+    markup = _markup(payload)
+    if markup is not None:
+        kwargs["reply_markup"] = markup
+    await bot.do_api_request("sendMessage", api_kwargs=kwargs)
 
 
 def mark(session: Session, row_id: int, status: str, error: str | None = None, delay_s: float = 0) -> None:
@@ -122,8 +163,10 @@ class RateLimiter:
     async def acquire(self, chat_id: int) -> None:
         async with self.lock:
             now = self.clock()
-            start = max(now, self.next_slot, self.chat_next.get(chat_id, 0.0))
-            self.next_slot = start + self.interval
+            # A sleep that overshot may be made up, but never by more than a short burst.
+            slot = max(self.next_slot, now - BURST_S)
+            start = max(slot, now, self.chat_next.get(chat_id, 0.0))
+            self.next_slot = slot + self.interval
             self.chat_next[chat_id] = start + self.per_chat
         if start > now:
             await self.sleep(start - now)
@@ -160,16 +203,15 @@ class Dispatcher:
                  local_now: Callable[[], datetime], limiter: RateLimiter | None = None) -> None:
         self.bot, self.database, self.settings, self.local_now = bot, database, settings, local_now
         self.limiter = limiter or RateLimiter(settings.global_rate_per_s, settings.per_chat_interval_s)
+        self.stopping = asyncio.Event()
 
     def quiet(self) -> bool:
         return is_quiet(self.local_now(), self.settings)
 
     async def send_one(self, item: Claimed) -> bool:
-        payload = json.loads(item.payload)
         await self.limiter.acquire(item.chat_id)
         try:
-            await self.bot.send_message(item.chat_id, payload["text"], parse_mode=ParseMode.HTML,
-                                        reply_markup=_markup(payload))
+            await _send(self.bot, item)
         except Forbidden as exc:
             self.database.run(mark, item.id, "unreachable", str(exc))
             return False
@@ -185,7 +227,7 @@ class Dispatcher:
             status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
             self.database.run(mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
             return False
-        self.database.run(mark, item.id, "sent")
+        confirm_sent(self.database, item.id)
         return True
 
     async def run_once(self, limit: int = 200) -> int:
@@ -195,15 +237,22 @@ class Dispatcher:
         if not claimed:
             return 0
         semaphore = asyncio.Semaphore(s.concurrent_sends)
+        not_started: list[int] = []
 
         async def guarded(item: Claimed) -> bool:
             async with semaphore:
+                if self.stopping.is_set():  # a graceful stop sends nothing new, so it duplicates nothing
+                    not_started.append(item.id)
+                    return False
                 return await self.send_one(item)
 
         results = await asyncio.gather(*(guarded(item) for item in claimed))
+        if not_started:
+            self.database.run(release, not_started)
         return sum(results)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 1.0) -> None:
+        self.stopping = stop
         while not stop.is_set():
             try:
                 sent = await self.run_once()
@@ -232,9 +281,8 @@ async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], sett
 
 
 async def _send_now(bot: Bot, database: Database, item: Claimed) -> int:
-    payload = json.loads(item.payload)
     try:
-        await bot.send_message(item.chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=_markup(payload))
+        await _send(bot, item)
     except Forbidden as exc:
         database.run(mark, item.id, "unreachable", str(exc))
         return 0
@@ -244,5 +292,5 @@ async def _send_now(bot: Bot, database: Database, item: Claimed) -> int:
     except TelegramError as exc:
         database.run(mark, item.id, "pending", str(exc), min(2.0 ** item.attempts, 600))
         return 0
-    database.run(mark, item.id, "sent")
+    confirm_sent(database, item.id)
     return 1

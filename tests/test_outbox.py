@@ -184,3 +184,14 @@ async def test_action_notifications_go_out_at_once(bot: BotHarness, roster: Data
     assert any("Đã có chỗ cho bạn" in c.text for c in bot.api.sent(chat_id=linked.chat_id))
     assert roster.run(lambda s: s.scalar(select(Registration.status).where(Registration.promoted_at.is_not(None)))) \
         == "registered"
+
+
+async def test_graceful_stop_returns_unsent_claims(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                   linked: UpdateFactory) -> None:
+    queue(roster, "MAU017", "digest", "k1")
+    d = dispatcher(bot, roster, settings)
+    d.stopping.set()
+    assert await d.run_once() == 0
+    row = roster.run(lambda s: s.scalars(select(Outbox)).one())
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert bot.api.sent() == []
