@@ -31,6 +31,7 @@ from telegram.request import BaseRequest
 import scheduler
 from bot.config import Settings
 from db import Database
+from domain.rules import default_rules
 from handlers import admin, ask, courses, evaluation, fallback, gaps, guard, menu, report, start, text_router
 from handlers.common import Services, reply
 
@@ -74,6 +75,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    default_rules()  # validated at start: a malformed rule fails here, naming the rule and field
     app.bot_data["services"] = Services(db=database, settings=settings, clock=clock)
     for feature in FEATURES:
         feature.register(app)

@@ -24,6 +24,7 @@ from domain import accounts
 from domain.clock import today_in
 from domain.errors import DomainError, NotFound
 from domain.roster import ImportResult, import_roster
+from domain.rules import RuleError, default_rules
 
 if TYPE_CHECKING:
     from domain.report import Report
@@ -544,10 +545,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["run"])
     try:
         settings = load_settings(args.config) if args.config else load_settings()
+        default_rules()  # a malformed rules file stops everything at start, naming the rule and field
         func: Command = args.func
         return func(settings, args)
     except ConfigError as exc:
         print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
+    except RuleError as exc:
+        print(f"Lỗi tệp chỉ tiêu (knowledge/rules/indicators.toml): {exc}", file=sys.stderr)
         return 2
     except (DomainError, SchemaOutdatedError) as exc:
         print(str(exc), file=sys.stderr)

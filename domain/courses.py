@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ REQUIRED = ("Mã lớp", "Tên lớp", "Loại", "Cơ sở đào tạo", "Ngày 
 COURSE_FIELDS = ("name", "kind", "provider", "mode", "start_date", "end_date", "register_by", "capacity",
                  "location", "audience")
 EVERYONE = {"moi can bo", "tat ca", "tat ca can bo", ""}
+MAX_CODE = 20  # codes travel in Telegram button data, which is limited to 64 bytes
+CODE_PATTERN = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_CODE}}}")
 
 
 @dataclass
@@ -59,6 +62,8 @@ def parse_course(cells: dict[str, str], rules: RuleBook) -> tuple[dict[str, Any]
     for key, header in (("code", "Mã lớp"), ("name", "Tên lớp"), ("provider", "Cơ sở đào tạo")):
         if not cells.get(key):
             problems.append(f"thiếu “{header}”")
+    if not CODE_PATTERN.fullmatch(values["code"] or "x"):
+        problems.append(f"“Mã lớp” chỉ gồm chữ không dấu, số, '-', '_' và tối đa {MAX_CODE} ký tự: “{values['code']}”")
     values["name"], values["provider"] = cells.get("name", ""), cells.get("provider", "")
     kind = cells.get("kind", "").strip().upper()
     if kind not in rules.course_kinds:

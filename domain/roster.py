@@ -6,6 +6,7 @@ records every changed field in the cadre's history. Nothing is ever deleted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,6 +78,8 @@ CADRE_FIELDS = (
     "job_matched", "in_succession_plan", "planned_title", *YEAR_FIELDS, "manager_code",
 )
 YES, NO = "Có", "Không"
+MAX_CODE = 20  # codes travel in Telegram button data (64 bytes at most)
+CODE_PATTERN = re.compile(rf"[A-Z0-9_.-]{{1,{MAX_CODE}}}")
 Progress = Callable[[int, int], None]
 
 
@@ -198,6 +201,8 @@ def parse_row(cells: dict[str, str]) -> tuple[dict[str, Any], UnitDef | None, li
     p = _RowProblems()
     get = lambda f: cells.get(f, "")  # noqa: E731
     values: dict[str, Any] = {"code": _code(p.need(get("code"), "Mã cán bộ"))}
+    if values["code"] and not CODE_PATTERN.fullmatch(values["code"]):
+        p.append(f"“Mã cán bộ” chỉ gồm chữ không dấu, số, '-', '_' và tối đa {MAX_CODE} ký tự")
     values["full_name"] = p.need(get("full_name"), "Họ và tên")
     values["birth_date"] = _parse_date(get("birth_date"), p)
     values["gender"] = _parse_choice(get("gender"), GENDERS, "Giới tính", p)

@@ -25,6 +25,7 @@ T = TypeVar("T")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
+CALLBACK_LIMIT = 64
 NOT_LINKED = (
     "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. Gõ /start để liên kết "
     "bằng số điện thoại hoặc đường dẫn mời của Ban Tổ chức."
@@ -79,7 +80,10 @@ def esc(value: object) -> str:
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+    """Inline buttons; a button whose data would break Telegram's 64-byte limit is left out, not sent broken."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t, callback_data=d) for t, d in row if len(d.encode()) <= CALLBACK_LIMIT]
+        for row in rows])
 
 
 async def reply(update: Update, text: str, markup: Markup = None) -> None:

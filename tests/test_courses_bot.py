@@ -142,3 +142,13 @@ def test_import_courses_errors_named(database: Database, tmp_path: Path) -> None
     assert "“Loại” không hợp lệ" in reasons[2] and "“Số chỗ”" in reasons[3]
     again = database.run(import_courses, DEMO_DATA / "courses.csv")
     assert again.added == 6 and database.run(import_courses, DEMO_DATA / "courses.csv").unchanged == 6
+
+
+def test_course_code_must_fit_in_button_data(database: Database, tmp_path: Path) -> None:
+    database.run(import_roster, SAMPLE_ROSTER)
+    bad = tmp_path / "bad.csv"
+    rows = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace("CC-K26", "LỚP CAO CẤP KHÓA 2026 HỆ KHÔNG TẬP TRUNG")
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = database.run(import_courses, bad)
+    assert "tối đa 20 ký tự" in result.rejected[0].reason

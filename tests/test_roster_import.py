@@ -224,3 +224,10 @@ def test_cli_bad_file_exit_code_and_message(tmp_path: Path, monkeypatch: pytest.
     assert cli_main(["import-roster", str(write_csv(tmp_path / "b.csv", header, rows))]) == 1
     out = capsys.readouterr().out
     assert "Dòng 2 (MAU001): “Cấp” không hợp lệ" in out and "KHÔNG nhập gì" in out
+
+
+def test_codes_must_fit_in_button_data(database: Database, tmp_path: Path) -> None:
+    header, rows = sample_rows()
+    rows[3]["Mã cán bộ"] = "MÃ CÓ DẤU VÀ RẤT RẤT DÀI"
+    reasons = reject_reasons(database, write_csv(tmp_path / "long.csv", header, rows))
+    assert "tối đa 20 ký tự" in reasons[5]

@@ -59,3 +59,15 @@ def test_extra_rule_is_just_data() -> None:
     rules = parse_rules(BASE + GOOD.replace('id = "X"', 'id = "ALL_MASTERS"'))
     assert rules.indicators[-1].id == "ALL_MASTERS"
     assert rules.kinds_closing(rules.indicators[-1]) == ["THAC_SI"]
+
+
+def test_cli_refuses_to_start_on_a_malformed_rules_file(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot import cli
+    from domain import rules
+
+    bad = tmp_path / "indicators.toml"
+    bad.write_text(GOOD.replace("target_pct = 50", "target_pct = 500"), encoding="utf-8")
+    monkeypatch.setattr(cli, "default_rules", lambda: rules.load_rules(bad))
+    assert cli.main(["migrate"]) == 2
+    assert "indicator 'X'.target_pct" in capsys.readouterr().err
