@@ -120,6 +120,7 @@ class TerminalChat:
             return self._press(self.buttons[int(line) - 1])
         if line.isdigit() and len(line) <= 2 and self.buttons:
             self._print(f"   (Không có nút [{line}]; hãy gõ số từ 1 đến {len(self.buttons)}.)")
+            return None
         for button in self.buttons:
             if fold(line) in (fold(button.label), fold(_strip_emoji(button.label))):
                 return self._press(button)

@@ -15,11 +15,12 @@ PROMPT = (
     "❓ Gõ câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030, có dấu hay không dấu đều được. "
     "Ví dụ: “bí thư xã cần trình độ chính trị gì”, “den 2029 bao nhieu % lanh dao co thac si”. Gõ /cancel để thôi."
 )
-SOURCE = "\n\n📖 Nguồn: {ref} – {title}"
+SOURCE = "\n\n📖 Nguồn: {ref}"
+SOURCE_TITLE = " – {title}"
 PERSONAL = "\n👉 Để xem tiêu chuẩn của riêng bạn theo vị trí hiện tại, gõ /gaps."
 PERSONAL_UNLINKED = "\n👉 Liên kết tài khoản (/start) để bot tính tiêu chuẩn của riêng bạn."
 NOT_FOUND_MORE = "\nBạn có thể xem các mục gần nhất dưới đây, hoặc hỏi lại bằng từ ngữ khác."
-FULL_SECTION = "📖 <b>{ref} – {title}</b>\n\n{text}"
+FULL_SECTION = "📖 <b>{ref}{title}</b>\n\n{text}"
 UNKNOWN_SECTION = "Không tìm thấy mục này trong Nghị quyết."
 BTN_FULL = "📖 Xem toàn văn mục"
 TELEGRAM_LIMIT = 4000
@@ -30,7 +31,8 @@ def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:
     if answer.found and answer.source:
         rows = [[(BTN_FULL, f"kb:full:{answer.source}"[:64])]]
     else:
-        rows = [[(f"{ref} – {kb.title_of(ref)}"[:60], f"kb:full:{ref}"[:64])] for ref in answer.suggestions[:3]]
+        rows = [[(f"{ref} – {kb.title_of(ref)}".rstrip(" –")[:60], f"kb:full:{ref}"[:64])]
+                for ref in answer.suggestions[:3]]
     return [*rows, [BACK]]
 
 
@@ -38,7 +40,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     answer = default_kb().ask(question)
     text = esc(answer.answer)
     if answer.found and answer.source:
-        text += SOURCE.format(ref=esc(answer.source), title=esc(default_kb().title_of(answer.source)))
+        text += SOURCE.format(ref=esc(answer.source))
+        title = default_kb().title_of(answer.source)
+        text += SOURCE_TITLE.format(title=esc(title)) if title else ""
     elif answer.suggestions:
         text += NOT_FOUND_MORE
     if answer.personal:
@@ -83,7 +87,8 @@ async def full_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if body is None:
         await reply(update, UNKNOWN_SECTION)
         return
-    text = FULL_SECTION.format(ref=esc(ref), title=esc(kb.title_of(ref)), text=esc(body))
+    title = kb.title_of(ref)
+    text = FULL_SECTION.format(ref=esc(ref), title=f" – {esc(title)}" if title else "", text=esc(body))
     for start in range(0, len(text), TELEGRAM_LIMIT):
         last = start + TELEGRAM_LIMIT >= len(text)
         await reply(update, text[start:start + TELEGRAM_LIMIT], keyboard([[BACK]]) if last else None)

@@ -242,7 +242,7 @@ class KnowledgeBase:
         personal = bool(PERSONAL.search(fold_text(question)))
         query, ranked = self.rank(question)
         q_words = query.words
-        if not q_words or ranked[0][0] <= 0:
+        if not any(w.isalpha() for w in q_words) or ranked[0][0] <= 0:  # a bare number is not a question
             return self._decline(ranked, personal)
         best_score, best = ranked[0]
         coverage = self._coverage(query, best)
@@ -322,7 +322,8 @@ class KnowledgeBase:
         return None
 
     def title_of(self, ref: str) -> str:
-        return self.titles.get(ref, ref).split(" – ")[-1]
+        """The heading of a section ('Đến hết năm 2028'); '' where the reference says it all."""
+        return self.titles.get(ref, "").split(" – ")[-1]
 
 
 def _mark_ai(question: str) -> str:

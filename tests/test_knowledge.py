@@ -153,3 +153,8 @@ async def test_menu_prompt_then_question(bot: BotHarness, roster: Database, user
     assert "Gõ câu hỏi" in (await bot.send(user.callback("menu:ask")))[-1]
     texts = await bot.send(user.text("Tôi là PCT UBND xã, tôi có cần cao cấp LLCT không?"))
     assert "75%" in texts[-1] and "/gaps" in texts[-1]
+
+
+def test_a_bare_number_is_not_a_question() -> None:
+    assert not default_kb().ask("9").found
+    assert not default_kb().ask("2029").found

@@ -30,6 +30,8 @@ def test_piped_chat_links_and_presses_buttons(tmp_path: Path) -> None:
     assert "Hồ sơ của tôi\n   Mã cán bộ: MAU003" in out  # pressed [1] by number
     assert out.count("Menu chính") == 2  # pressed "Về menu" by label
     assert "Không có nút [99]" in out
+    after = out.split("Không có nút [99]", 1)[1].split("👤", 1)[0]
+    assert "🤖" not in after  # a mistyped button number is not sent to the bot as a message
     assert "<b>" not in out
 
 
