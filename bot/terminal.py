@@ -54,6 +54,8 @@ class TerminalChat:
         self.inp, self.out = inp, out
         self.buttons: list[Button] = []
         self.buttons_message_id = 0
+        # Every inline button still on screen, by label: older messages' buttons stay pressable, as in Telegram.
+        self.on_screen: dict[str, tuple[Button, int]] = {}
         self.echo = not inp.isatty()
         self.factory = UpdateFactory(user_id=DEMO_USER_ID, first_name=full_name.split()[-1])
         self.api: FakeBotApi | None = None
@@ -79,6 +81,9 @@ class TerminalChat:
             self.buttons = buttons
             result = call.result if isinstance(call.result, dict) else {}
             self.buttons_message_id = int(result.get("message_id", 0))
+            for b in buttons:
+                if b.callback_data:
+                    self.on_screen[fold(_strip_emoji(b.label))] = (b, self.buttons_message_id)
             number = 0
             for row in call.button_rows:
                 cells = []
@@ -124,6 +129,9 @@ class TerminalChat:
         for button in self.buttons:
             if fold(line) in (fold(button.label), fold(_strip_emoji(button.label))):
                 return self._press(button)
+        earlier = self.on_screen.get(fold(_strip_emoji(line)))
+        if earlier is not None and earlier[0].callback_data:
+            return self.factory.callback(earlier[0].callback_data, message_id=earlier[1])
         return self.factory.text(line)
 
     async def run(self) -> None:

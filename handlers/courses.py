@@ -54,7 +54,7 @@ CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promote
 CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo."
 COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người."
 COMPLETED = "Ghi nhận hoàn thành lớp {code}:\n{lines}"
-BEHALF_DONE = "{outcome} (cho {name}, {cadre})."
+BEHALF_DONE = "{outcome}\nNgười được đăng ký: {name} ({cadre}). Họ được báo qua bot nếu đã liên kết."
 YES, NO = "✅ Xác nhận", "✖️ Không"
 PAGE = 15
 
@@ -210,7 +210,9 @@ async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = _hr_actor(context, update)
+    text_router.open_form(context, "course-behalf", course)  # a mistyped code can be typed again
     outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
+    text_router.close_form(context)
     await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
     await _deliver(context)

@@ -60,7 +60,7 @@ def render_gaps(data: CadreGaps) -> str:
             n += 1
             lines.append(_gap_text(n, gap))
     if data.met:
-        lines.append(MET.format(items="\n".join(f"• {esc(i.requirement)}" for i in data.met)).rstrip())
+        lines.append(MET.format(items="\n".join(f"• {esc(i.requirement)}" for i in data.met)).lstrip("\n"))
     return "\n".join(lines) + WRONG_DATA
 
 
