@@ -23,7 +23,7 @@ from db.migrate import ensure_schema
 from domain import accounts
 from domain.clock import today_in
 from domain.errors import DomainError, NotFound
-from domain.roster import ImportResult, import_roster
+from domain.roster import ImportResult, RowError, import_roster
 from domain.rules import RuleError, default_rules
 
 if TYPE_CHECKING:
@@ -107,20 +107,28 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _print_rejected(rejected: list[RowError]) -> None:
+    for error in rejected:
+        print(f"Dòng {error.row}{f' ({error.code})' if error.code else ''}: {error.reason}")
+
+
+def _print_nothing_imported(rejected: list[RowError], applied: bool) -> None:
+    if rejected and not applied:
+        print("Tệp có dòng lỗi nên KHÔNG nhập gì. Sửa các dòng trên, hoặc chạy lại với --skip-bad-rows "
+              "để nhập các dòng hợp lệ.")
+
+
 def _print_import(result: ImportResult, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
-    for error in result.rejected:
-        print(f"Dòng {error.row}{f' ({error.code})' if error.code else ''}: {error.reason}")
+    _print_rejected(result.rejected)
     print(f"Đơn vị: thêm {result.units_added}, cập nhật {result.units_updated}")
     print(
         f"Cán bộ: thêm {result.cadres_added}, cập nhật {result.cadres_updated}, "
         f"không đổi {result.cadres_unchanged}, bị từ chối {len(result.rejected)}"
     )
-    if result.rejected and not result.applied:
-        print("Tệp có dòng lỗi nên KHÔNG nhập gì. Sửa các dòng trên, hoặc chạy lại với --skip-bad-rows "
-              "để nhập các dòng hợp lệ.")
+    _print_nothing_imported(result.rejected, result.applied)
 
 
 def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
@@ -176,12 +184,10 @@ def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0 if result.applied else 1
-    for error in result.rejected:
-        print(f"Dòng {error.row}{f' ({error.code})' if error.code else ''}: {error.reason}")
+    _print_rejected(result.rejected)
     print(f"Lớp: thêm {result.added}, cập nhật {result.updated}, không đổi {result.unchanged}, "
           f"bị từ chối {len(result.rejected)}")
-    if result.rejected and not result.applied:
-        print("Tệp có dòng lỗi nên KHÔNG nhập gì. Sửa các dòng trên, hoặc chạy lại với --skip-bad-rows.")
+    _print_nothing_imported(result.rejected, result.applied)
     return 0 if result.applied else 1
 
 
@@ -459,6 +465,14 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
+def _import_parser(sub: Any, name: str, help_text: str, func: Command) -> None:
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("file")
+    parser.add_argument("--skip-bad-rows", action="store_true", help="bỏ qua dòng lỗi, nhập các dòng hợp lệ")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cadrebot", description="Trợ lý cán bộ tỉnh Tuyên Quang")
     parser.add_argument("--config", type=Path, help="đường dẫn config.toml")
@@ -470,11 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--db", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
     chat.add_argument("--fresh", action="store_true", help="tạo lại cơ sở dữ liệu mẫu từ đầu")
     chat.set_defaults(func=cmd_chat)
-    imp = sub.add_parser("import-roster", help="nhập danh sách cán bộ (.xlsx/.csv)")
-    imp.add_argument("file")
-    imp.add_argument("--skip-bad-rows", action="store_true", help="bỏ qua dòng lỗi, nhập các dòng hợp lệ")
-    imp.add_argument("--json", action="store_true")
-    imp.set_defaults(func=cmd_import_roster)
+    _import_parser(sub, "import-roster", "nhập danh sách cán bộ (.xlsx/.csv)", cmd_import_roster)
     inv = sub.add_parser("invite", help="tạo đường dẫn mời dùng một lần")
     inv.add_argument("code", nargs="?")
     inv.add_argument("--unit", help="mọi cán bộ chưa liên kết của đơn vị và đơn vị trực thuộc")
@@ -485,11 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("code")
     grant.add_argument("--revoke", action="store_true")
     grant.set_defaults(func=cmd_grant_hr)
-    courses = sub.add_parser("import-courses", help="nhập danh sách lớp (.xlsx/.csv)")
-    courses.add_argument("file")
-    courses.add_argument("--skip-bad-rows", action="store_true")
-    courses.add_argument("--json", action="store_true")
-    courses.set_defaults(func=cmd_import_courses)
+    _import_parser(sub, "import-courses", "nhập danh sách lớp (.xlsx/.csv)", cmd_import_courses)
     report = sub.add_parser("report", help="chỉ tiêu Nghị quyết của toàn tỉnh hoặc một đơn vị")
     report.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
     report.add_argument("--json", action="store_true")

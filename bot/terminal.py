@@ -81,15 +81,15 @@ class TerminalChat:
             self.buttons = buttons
             result = call.result if isinstance(call.result, dict) else {}
             self.buttons_message_id = int(result.get("message_id", 0))
-            for b in buttons:
-                if b.callback_data:
-                    self.on_screen[fold(_strip_emoji(b.label))] = (b, self.buttons_message_id)
+            for button in buttons:
+                if button.callback_data:
+                    self.on_screen[fold(_strip_emoji(button.label))] = (button, self.buttons_message_id)
             number = 0
             for row in call.button_rows:
                 cells = []
-                for b in row:
+                for raw in row:
                     number += 1
-                    cells.append(f"[{number}] {b.get('text', '')}")
+                    cells.append(f"[{number}] {raw.get('text', '')}")
                 self._print("   " + "   ".join(cells))
         elif isinstance(markup, dict) and markup.get("remove_keyboard"):
             self.buttons = []
