@@ -52,12 +52,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     app = build_application(settings, database)
     log.info("Starting cadrebot (%s mode)", settings.telegram.mode)
     # run_polling/run_webhook stop gracefully on SIGINT, SIGTERM and SIGABRT.
+    updates = ["message", "edited_message", "callback_query", "my_chat_member"]
     if settings.telegram.mode == "webhook":
-        app.run_webhook(listen=settings.telegram.webhook_listen, port=settings.telegram.webhook_port,
-                        webhook_url=settings.telegram.webhook_url, allowed_updates=["message", "edited_message",
-                                                                                    "callback_query", "my_chat_member"])
+        tg = settings.telegram
+        app.run_webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
+                        webhook_url=tg.webhook_url, secret_token=settings.webhook_secret, allowed_updates=updates)
     else:
-        app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"])
+        app.run_polling(allowed_updates=updates)
     database.dispose()
     log.info("cadrebot stopped")
     return 0

@@ -33,6 +33,7 @@ class TelegramSettings:
     webhook_url: str
     webhook_listen: str
     webhook_port: int
+    webhook_path: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Settings:
     config_dir: Path
     scheduler: SchedulerSettings
     token: str | None = None
+    webhook_secret: str | None = None  # Telegram echoes it in a header; requests without it are refused
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(database_url={self.database_url!r}, mode={self.telegram.mode!r})"
@@ -132,6 +134,7 @@ def _telegram(raw: dict[str, Any]) -> TelegramSettings:
         webhook_url=webhook_url,
         webhook_listen=_get(raw, "webhook_listen", str, "0.0.0.0", p),
         webhook_port=_int_in(raw, "webhook_port", 8443, 1, 65535, p),
+        webhook_path=_get(raw, "webhook_path", str, "telegram", p).strip("/"),
     )
 
 
@@ -228,4 +231,5 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         config_dir=base,
         scheduler=_scheduler(_table(raw, "scheduler")),
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        webhook_secret=env.get("CADREBOT_WEBHOOK_SECRET") or None,
     )

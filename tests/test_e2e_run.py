@@ -139,3 +139,61 @@ def test_run_start_link_menu_over_http(stand_in: tuple[StandIn, int], tmp_path: 
     assert proc.returncode == 0, err
     assert "cadrebot stopped" in err
     assert TOKEN not in out + err and TOKEN.split(":")[1] not in out + err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_webhook_mode_accepts_only_telegram(stand_in: tuple[StandIn, int], tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    api, port = stand_in
+    hook = _free_port()
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = config.replace('base_url = "https://api.telegram.org/bot"', f'base_url = "http://127.0.0.1:{port}/bot"')
+    config = config.replace('url = "sqlite:///var/cadrebot.db"', f'url = "sqlite:///{tmp_path / "hook.db"}"')
+    config = config.replace('mode = "polling"', 'mode = "webhook"')
+    config = config.replace('webhook_url = ""', 'webhook_url = "https://bot.example.invalid/telegram"')
+    config = config.replace('webhook_listen = "0.0.0.0"', 'webhook_listen = "127.0.0.1"')
+    config = config.replace("webhook_port = 8443", f"webhook_port = {hook}")
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CADREBOT_DATABASE_URL"}
+    env |= {"CADREBOT_CONFIG": str(tmp_path / "config.toml"), "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CADREBOT_WEBHOOK_SECRET": "s3cret-hook"}
+    proc = subprocess.Popen([*_cadrebot(), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = json.dumps(UpdateFactory(user_id=4243).text("/start")).encode()
+
+        def post(secret: str | None) -> int:
+            headers = {"Content-Type": "application/json"}
+            if secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+            request = urllib.request.Request(f"http://127.0.0.1:{hook}/telegram", data=body, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                status = post(None)
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 403  # no secret: refused
+        assert post("s3cret-hook") == 200
+        api.wait_for("liên kết tài khoản")
+        assert any(m == "setWebhook" for m, _ in api.calls)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert TOKEN not in out + err
