@@ -418,7 +418,7 @@ def cmd_run_job(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     at = at.replace(tzinfo=settings.timezone) if at.tzinfo is None else at.astimezone(settings.timezone)
     database = _open_db(settings.database_url)
-    queued = database.run(run_job, args.name, at, settings)
+    queued = run_job(database, args.name, at, settings)
     print(f"{args.name} tại {at:%Y-%m-%d %H:%M}: đã xếp {queued} tin nhắn vào hàng đợi (outbox).")
     return 0
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+# SQLite: reads that may take seconds (a job scanning 48,000 cadres) begin DEFERRED so they
+# do not hold the write lock the bot's handlers need; everything else begins IMMEDIATE.
+_DEFERRED: ContextVar[bool] = ContextVar("cadrebot_deferred_begin", default=False)
 
 
 class SchemaOutdatedError(RuntimeError):
@@ -37,7 +41,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _DEFERRED.get() else "BEGIN IMMEDIATE")
 
 
 def _is_memory(engine: Engine) -> bool:
@@ -92,6 +96,14 @@ class Database:
         """Run fn(session, *args) in one transaction and return its result."""
         with self.transaction() as session:
             return fn(session, *args, **kwargs)
+
+    def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like run(), for long reads: on SQLite the transaction does not take the write lock."""
+        token = _DEFERRED.set(True)
+        try:
+            return self.run(fn, *args, **kwargs)
+        finally:
+            _DEFERRED.reset(token)
 
     def execute(self, statement: Executable, params: dict[str, Any] | None = None) -> None:
         """One Core statement in its own transaction: the cheap path for hot, tiny writes."""

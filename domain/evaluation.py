@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -306,19 +306,19 @@ def _delegators(session: Session, deputy_id: int, today: date) -> list[int]:
 def _reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
     """Everyone whose reviewer (direct manager, else parent-unit head) is one of these managers."""
     managers = list(session.scalars(select(Cadre).where(Cadre.id.in_(manager_ids))))
-    codes = [m.code for m in managers]
-    direct = list(session.scalars(select(Cadre).where(Cadre.manager_code.in_(codes)))) if codes else []
-    led_units = [m.unit_id for m in managers if m.is_leader]
-    orphans = list(session.scalars(
-        select(Cadre).join(Unit, Cadre.unit_id == Unit.id)
-        .where(Unit.parent_id.in_(led_units), or_(Cadre.manager_code.is_(None), Cadre.manager_code == ""))
-    )) if led_units else []
-    seen: dict[int, Cadre] = {c.id: c for c in direct}
-    for c in orphans:
-        reviewer = reviewer_of(session, c)
-        if reviewer is not None and reviewer.id in manager_ids:
-            seen.setdefault(c.id, c)
-    return [c for c in seen.values() if c.id not in manager_ids]
+    codes = {m.code for m in managers}
+    people: dict[int, Cadre] = {}
+    if codes:
+        people.update((c.id, c) for c in session.scalars(select(Cadre).where(Cadre.manager_code.in_(codes))))
+    for unit_id in {m.unit_id for m in managers if m.is_leader}:
+        # reviewer_of() gives people without a direct manager to the first leader (by code) of the parent unit
+        head = session.scalar(select(func.min(Cadre.code)).where(Cadre.unit_id == unit_id, Cadre.is_leader.is_(True)))
+        if head not in codes:
+            continue
+        orphans = session.scalars(select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(
+            Unit.parent_id == unit_id, or_(Cadre.manager_code.is_(None), Cadre.manager_code == "")))
+        people.update((c.id, c) for c in orphans)
+    return [c for c in people.values() if c.id not in manager_ids]
 
 
 def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> int | None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Cadre
+from db.models import Cadre, Course
 from domain.courses import audience_fits, open_courses
 from domain.errors import NotFound
 from domain.levels import SCALES
@@ -61,11 +61,14 @@ def describe_missing(indicator: Indicator, cadre: Cadre) -> str:
     return f"{scale.name}: hiện có {current}, cần {c.label} trở lên"
 
 
-def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | None = None) -> CadreGaps:
+def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | None = None,
+                 courses: list[Course] | None = None) -> CadreGaps:
+    """`courses`: the open courses, when the caller computes gaps for many people at once."""
     rules = rules or default_rules()
     unit_level = cadre.unit.level
     result = CadreGaps(cadre.code, cadre.full_name, cadre.unit.name)
-    courses = [c for c in open_courses(session, today) if audience_fits(c.audience, cadre, unit_level)]
+    available = open_courses(session, today) if courses is None else courses
+    courses = [c for c in available if audience_fits(c.audience, cadre, unit_level)]
     for indicator in rules.indicators:
         if not in_population(indicator.population, cadre, unit_level):
             continue

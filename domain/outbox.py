@@ -7,10 +7,11 @@ The idempotency key makes enqueuing the same notification twice a no-op.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Outbox
@@ -38,3 +39,40 @@ def enqueue(
                        payload=json.dumps(payload, ensure_ascii=False), due_at=due_at or now, status="pending",
                        attempts=0, created_at=now))
     return True
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    cadre_id: int
+    chat_id: int
+    kind: str
+    text: str
+    buttons: Buttons | None = None
+    period: str | None = None
+
+
+def enqueue_many(session: Session, messages: list[Message], chunk: int = 500) -> int:
+    """Bulk form of enqueue for jobs that reach thousands: one lookup and one insert per chunk."""
+    now = utcnow()
+    queued = 0
+    for start in range(0, len(messages), chunk):
+        part = messages[start:start + chunk]
+        existing = set(session.scalars(select(Outbox.key).where(Outbox.key.in_([m.key for m in part]))))
+        rows = []
+        for m in part:
+            if m.key in existing:
+                continue
+            existing.add(m.key)
+            payload: dict[str, Any] = {"text": m.text}
+            if m.buttons:
+                payload["buttons"] = m.buttons
+            if m.period:
+                payload["period"] = m.period
+            rows.append({"key": m.key, "chat_id": m.chat_id, "cadre_id": m.cadre_id, "kind": m.kind,
+                         "payload": json.dumps(payload, ensure_ascii=False), "due_at": now, "status": "pending",
+                         "attempts": 0, "created_at": now})
+        if rows:
+            session.execute(insert(Outbox), rows)
+            queued += len(rows)
+    return queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -72,8 +73,8 @@ def _scope(unit: Unit | None) -> ColumnElement[bool]:
     return in_subtree(unit.path) if unit is not None else true()
 
 
-def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBook | None = None) -> Report:
-    rules = rules or default_rules()
+def _count_columns(rules: RuleBook) -> list[Any]:
+    """Cadres, then per indicator: population, met, and met if the registered complete."""
     columns: list[Any] = [func.count(Cadre.id)]
     for ind in rules.indicators:
         pop, cond = population_sql(ind.population), condition_sql(ind.condition)
@@ -81,8 +82,10 @@ def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBo
         columns.append(func.coalesce(func.sum(case((and_(pop, cond), 1), else_=0)), 0))
         closing = _registered_in_kinds(rules.kinds_closing(ind))
         columns.append(func.coalesce(func.sum(case((and_(pop, or_(cond, closing)), 1), else_=0)), 0))
-    query = select(*columns).select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit))
-    counts = session.execute(query).one()
+    return columns
+
+
+def _report(unit: Unit | None, today: date, counts: Sequence[int], rules: RuleBook) -> Report:
     rows = []
     for i, ind in enumerate(rules.indicators):
         population, met, projected = (int(counts[1 + 3 * i + k]) for k in range(3))
@@ -90,6 +93,28 @@ def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBo
                                  percent(met, population), shortfall(ind.target_pct, population, met), projected))
     return Report(today, unit.id if unit else None, unit.code if unit else None,
                   unit.name if unit else PROVINCE, int(counts[0]), rows)
+
+
+def build_report(session: Session, unit: Unit | None, today: date, rules: RuleBook | None = None) -> Report:
+    rules = rules or default_rules()
+    query = select(*_count_columns(rules)).select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit))
+    return _report(unit, today, session.execute(query).one(), rules)
+
+
+def subtree_reports(session: Session, today: date, rules: RuleBook | None = None) -> dict[int, Report]:
+    """Every unit's subtree report from one grouped query, summed up the tree (for digests)."""
+    rules = rules or default_rules()
+    own = {row[0]: list(row[1:]) for row in session.execute(
+        select(Cadre.unit_id, *_count_columns(rules)).group_by(Cadre.unit_id))}
+    units = list(session.scalars(select(Unit)))
+    width = 1 + 3 * len(rules.indicators)
+    totals = {u.id: [int(x) for x in own.get(u.id, [0] * width)] for u in units}
+    for unit in sorted(units, key=lambda u: -u.path.count("/")):  # deepest first
+        if unit.parent_id in totals:
+            parent = totals[unit.parent_id]
+            for i, value in enumerate(totals[unit.id]):
+                parent[i] += value
+    return {u.id: _report(u, today, totals[u.id], rules) for u in units}
 
 
 def _registered_in_kinds(kinds: list[str]) -> ColumnElement[bool]:

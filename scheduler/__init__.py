@@ -33,7 +33,8 @@ def local_now(svc: Services) -> datetime:
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run every job whose time has come and has not run yet (also those missed while down)."""
     svc = _services(context.application)
-    done = svc.db.run(run_due, local_now(svc), svc.settings)
+    # Off the event loop: a province-wide job takes seconds, and updates must keep flowing meanwhile.
+    done = await asyncio.to_thread(run_due, svc.db, local_now(svc), svc.settings)
     if done:
         log.info("Scheduled jobs queued messages: %s", done)
 

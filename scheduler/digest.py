@@ -14,7 +14,7 @@ from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registra
 from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.evaluation import StatusLine, month_status, pending_reviews, period_label, status_counts
-from domain.report import Report, build_report
+from domain.report import Report, build_report, subtree_reports
 from domain.units import in_subtree
 
 MAX_NAMES = 10
@@ -26,6 +26,8 @@ class DigestCache:
 
     reports: dict[int, Report] = field(default_factory=dict)
     statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
+    unreachable: dict[int, list[str]] = field(default_factory=dict)
+    registrations: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def _names(names: list[str]) -> str:
@@ -81,12 +83,14 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     counts = status_counts(lines_status)
     missing = [x.full_name for x in lines_status if x.status in ("missing", "draft") and x.code != manager.code]
     late = [x.full_name for x in lines_status if x.late]
-    if unit.id not in cache.reports:
-        cache.reports[unit.id] = build_report(session, unit, today)
-    report = cache.reports[unit.id]
+    if not cache.reports:
+        cache.reports.update(subtree_reports(session, today))
+    report = cache.reports.get(unit.id) or build_report(session, unit, today)
     reviews = pending_reviews(session, actor, today)
-    unreachable = _unreachable(session, unit)
-    registrations = _registrations(session, unit)
+    if unit.id not in cache.unreachable:
+        cache.unreachable[unit.id] = _unreachable(session, unit)
+        cache.registrations[unit.id] = _registrations(session, unit)
+    unreachable, registrations = cache.unreachable[unit.id], cache.registrations[unit.id]
     before = _previous(session, manager.id)
     parts = [f"📬 <b>Bản tin {html.escape(unit.name)}</b> – {today:%d/%m/%Y}",
              f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {counts['submitted']}/{counts['cadres']}"

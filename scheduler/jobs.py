@@ -1,5 +1,9 @@
 """Scheduled jobs. Each only fills the outbox (idempotency keys make a second run a no-op),
 and each knows its own schedule, so a job missed while the bot was down runs once on return.
+
+At province scale a job reads in a deferred transaction and writes in chunks of short
+transactions, so the bot's own writes never wait long behind it. A job interrupted half-way
+is simply run again: the messages already queued are recognised by their keys.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from bot.config import Settings
+from db import Database
 from db.models import Cadre, Course, Evaluation, JobRun, Registration, Unit
 from domain.accounts import actor_for
 from domain.clock import utcnow
-from domain.courses import audience_fits
+from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label
 from domain.gaps import compute_gaps
-from domain.outbox import enqueue
+from domain.outbox import Message, enqueue, enqueue_many
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
 from scheduler.digest import DigestCache, build_digest
@@ -27,11 +32,26 @@ from scheduler.digest import DigestCache, build_digest
 LOOKBACK = timedelta(days=8)  # a missed occurrence older than this is not worth sending any more
 
 
+CHUNK = 2000  # messages written per transaction
+DIGEST_CHUNK = 50  # managers per transaction
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     latest: Callable[[datetime, Settings], datetime | None]  # latest occurrence at or before a local time
-    run: Callable[[Session, datetime, Settings], int]  # returns how many messages were queued
+    run: Callable[[Database, datetime, Settings], int]  # returns how many messages were queued
+
+
+def _write(database: Database, messages: list[Message]) -> int:
+    return sum(database.run(enqueue_many, messages[i:i + CHUNK]) for i in range(0, len(messages), CHUNK))
+
+
+def _recipients(session: Session, where: ColumnElement[bool]) -> list[tuple[int, str, int]]:
+    """(id, code, chat id) of linked cadres matching `where`, without loading whole records."""
+    rows = session.execute(select(Cadre.id, Cadre.code, Cadre.telegram_chat_id)
+                           .where(Cadre.telegram_chat_id.is_not(None), where).order_by(Cadre.id))
+    return [(r.id, r.code, r.telegram_chat_id) for r in rows]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -71,17 +91,15 @@ def eval_open_latest(now: datetime, settings: Settings) -> datetime | None:
     return max((c for c in candidates if c <= now), default=None)
 
 
-def eval_open(session: Session, at: datetime, settings: Settings) -> int:
+def eval_open(database: Database, at: datetime, settings: Settings) -> int:
     window = _window(settings)
     year, month = at.year, at.month
     closes = window.closes(year, month)
     text = (f"📝 Kỳ tự đánh giá {period_label(year, month)} đã mở, đến hết ngày {closes:%d/%m/%Y}. "
             "Gõ /eval để làm (bản nháp được lưu từng bước).")
-    queued = 0
-    for cadre in session.scalars(_linked(select(Cadre)).where(_not_submitted(year, month))):
-        queued += enqueue(session, f"eval-open:{year}-{month:02d}:{cadre.code}", cadre, "eval-open", text,
-                          period=f"{year}-{month:02d}")
-    return queued
+    people = database.read(_recipients, _not_submitted(year, month))
+    return _write(database, [Message(f"eval-open:{year}-{month:02d}:{code}", cid, chat, "eval-open", text,
+                                     period=f"{year}-{month:02d}") for cid, code, chat in people])
 
 
 def eval_reminder_latest(now: datetime, settings: Settings) -> datetime | None:
@@ -93,7 +111,7 @@ def eval_reminder_latest(now: datetime, settings: Settings) -> datetime | None:
     return max((c for c in candidates if c <= now), default=None)
 
 
-def eval_reminder(session: Session, at: datetime, settings: Settings) -> int:
+def eval_reminder(database: Database, at: datetime, settings: Settings) -> int:
     """Reminders in month M+1 for month M, to those who have not submitted; the nth of the month."""
     window = _window(settings)
     previous = _month_back(at.date())
@@ -105,11 +123,10 @@ def eval_reminder(session: Session, at: datetime, settings: Settings) -> int:
     text = (f"⏰ Bạn chưa gửi tự đánh giá {period_label(year, month)}. "
             + ("Hôm nay là hạn cuối. " if last_day else f"Hạn cuối: {closes:%d/%m/%Y}. ")
             + "Gõ /eval để làm ngay.")
-    queued = 0
-    for cadre in session.scalars(_linked(select(Cadre)).where(_not_submitted(year, month))):
-        queued += enqueue(session, f"eval-reminder:{year}-{month:02d}:{cadre.code}:{number}", cadre,
-                          "eval-reminder", text, period=f"{year}-{month:02d}")
-    return queued
+    people = database.read(_recipients, _not_submitted(year, month))
+    return _write(database, [Message(f"eval-reminder:{year}-{month:02d}:{code}:{number}", cid, chat,
+                                     "eval-reminder", text, period=f"{year}-{month:02d}")
+                             for cid, code, chat in people])
 
 
 # --- manager digests -----------------------------------------------------------------------------
@@ -129,37 +146,44 @@ def window_closed_digest_latest(now: datetime, settings: Settings) -> datetime |
     return max((c for c in candidates if c <= now), default=None)
 
 
-def managers(session: Session) -> list[Cadre]:
-    """Linked cadres who lead a unit or have people reporting to them."""
+def manager_ids(session: Session) -> list[int]:
+    """Linked cadres who lead a unit or have people reporting to them, unit by unit."""
     reporting = select(Cadre.manager_code).where(Cadre.manager_code.is_not(None)).distinct()
-    query = _linked(select(Cadre)).where(or_(Cadre.is_leader.is_(True), Cadre.code.in_(reporting)))
-    return list(session.scalars(query.join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit))
-                                .order_by(Unit.path, Cadre.code)))
+    return list(session.scalars(
+        _linked(select(Cadre.id)).join(Unit, Cadre.unit_id == Unit.id)
+        .where(or_(Cadre.is_leader.is_(True), Cadre.code.in_(reporting))).order_by(Unit.path, Cadre.code)))
 
 
-def digests(session: Session, at: datetime, settings: Settings, reason: str) -> int:
-    window = _window(settings)
-    period = window.open_period(at.date())
-    if reason == "window-closed":
-        previous = _month_back(at.date())
-        period = (previous.year, previous.month)
-    cache, queued = DigestCache(), 0
-    hr_ids = settings.telegram.hr_telegram_ids
-    for manager in managers(session):
+def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
+                  hr_ids: tuple[int, ...], cache: DigestCache) -> int:
+    queued = 0
+    for manager in session.scalars(select(Cadre).where(Cadre.id.in_(ids)).order_by(Cadre.id)):
         actor = actor_for(session, manager.telegram_user_id or 0, hr_ids)
-        if actor is None:
+        if actor is None or manager.telegram_chat_id is None:
             continue
         text = build_digest(session, manager, actor, period, at.date(), cache)
         queued += enqueue(session, f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}", manager, "digest", text)
     return queued
 
 
-def weekly_digest(session: Session, at: datetime, settings: Settings) -> int:
-    return digests(session, at, settings, "weekly")
+def digests(database: Database, at: datetime, settings: Settings, reason: str) -> int:
+    """One message per manager; a unit's figures are computed once for all its managers."""
+    period = _window(settings).open_period(at.date())
+    if reason == "window-closed":
+        previous = _month_back(at.date())
+        period = (previous.year, previous.month)
+    ids = database.read(manager_ids)
+    cache, hr_ids = DigestCache(), settings.telegram.hr_telegram_ids
+    return sum(database.run(_digest_chunk, ids[i:i + DIGEST_CHUNK], at, period, reason, hr_ids, cache)
+               for i in range(0, len(ids), DIGEST_CHUNK))
 
 
-def window_closed_digest(session: Session, at: datetime, settings: Settings) -> int:
-    return digests(session, at, settings, "window-closed")
+def weekly_digest(database: Database, at: datetime, settings: Settings) -> int:
+    return digests(database, at, settings, "weekly")
+
+
+def window_closed_digest(database: Database, at: datetime, settings: Settings) -> int:
+    return digests(database, at, settings, "window-closed")
 
 
 # --- courses ---------------------------------------------------------------------------------------
@@ -181,39 +205,44 @@ def _would_close(kind: str) -> ColumnElement[bool] | None:
         if closes else None
 
 
-def course_notices(session: Session, at: datetime, settings: Settings) -> int:
+def course_notices(database: Database, at: datetime, settings: Settings) -> int:
+    return _write(database, database.read(_course_messages, at.date(), settings))
+
+
+def _course_messages(session: Session, today: date, settings: Settings) -> list[Message]:
     s = settings.scheduler
-    deadline_day = at.date() + timedelta(days=s.course_deadline_notice_days)
-    start_day = at.date() + timedelta(days=s.course_start_notice_days)
-    queued = 0
+    deadline_day = today + timedelta(days=s.course_deadline_notice_days)
+    start_day = today + timedelta(days=s.course_start_notice_days)
     open_courses = select(Course).where(Course.cancelled.is_(False))
+    messages: list[Message] = []
     for course in session.scalars(open_courses.where(Course.register_by == deadline_day)):
-        queued += _deadline_notice(session, course)
+        messages += _deadline_notices(session, course)
     for course in session.scalars(open_courses.where(Course.start_date == start_day)):
+        text = (f"🎓 Lớp {course.code} – {course.name} khai giảng ngày {course.start_date:%d/%m/%Y} tại "
+                f"{course.location or 'nơi đã thông báo'}.")
         for registration in session.scalars(select(Registration).where(
                 Registration.course_id == course.id, Registration.status == "registered")):
-            queued += enqueue(session, f"course-start:{course.code}:{registration.cadre.code}", registration.cadre,
-                              "course-start", f"🎓 Lớp {course.code} – {course.name} khai giảng ngày "
-                              f"{course.start_date:%d/%m/%Y} tại {course.location or 'nơi đã thông báo'}.")
-    return queued
+            cadre = registration.cadre
+            if cadre.telegram_chat_id is not None:
+                messages.append(Message(f"course-start:{course.code}:{cadre.code}", cadre.id,
+                                        cadre.telegram_chat_id, "course-start", text))
+    return messages
 
 
-def _deadline_notice(session: Session, course: Course) -> int:
+def _deadline_notices(session: Session, course: Course) -> list[Message]:
     gap = _would_close(course.kind)
     if gap is None:
-        return 0
+        return []
     registered = exists().where(Registration.cadre_id == Cadre.id, Registration.course_id == course.id,
                                 Registration.status.in_(("registered", "waitlisted", "completed")))
     query = (_linked(select(Cadre)).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit))
              .where(gap, not_(registered), Cadre.mute_optional.is_(False)))
     text = (f"📌 Còn ít ngày để đăng ký lớp {course.code} – {course.name} (hạn {course.register_by:%d/%m/%Y}). "
             "Lớp giúp bạn đạt tiêu chuẩn còn thiếu; xem /courses.")
-    queued = 0
-    for cadre in session.scalars(query):
-        if audience_fits(course.audience, cadre, cadre.unit.level):
-            queued += enqueue(session, f"course-deadline:{course.code}:{cadre.code}", cadre, "course-deadline",
-                              text, buttons=[[("🎓 Xem lớp", f"course:view:{course.code}")]])
-    return queued
+    button = [[("🎓 Xem lớp", f"course:view:{course.code}")]]
+    return [Message(f"course-deadline:{course.code}:{c.code}", c.id, c.telegram_chat_id or 0, "course-deadline",
+                    text, buttons=button)
+            for c in session.scalars(query) if audience_fits(course.audience, c, c.unit.level)]
 
 
 # --- quarterly deadlines ---------------------------------------------------------------------------
@@ -226,19 +255,25 @@ def quarterly_latest(now: datetime, settings: Settings) -> datetime | None:
                                                   now.tzinfo)
 
 
-def quarterly_gaps(session: Session, at: datetime, settings: Settings) -> int:
+def quarterly_gaps(database: Database, at: datetime, settings: Settings) -> int:
+    return _write(database, database.read(_quarterly_messages, at))
+
+
+def _quarterly_messages(session: Session, at: datetime) -> list[Message]:
     quarter = f"{at.year}Q{(at.month - 1) // 3 + 1}"
     query = (_linked(select(Cadre)).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit))
              .where(mandatory_gap_sql(default_rules()), Cadre.mute_optional.is_(False)))
-    queued = 0
+    courses = open_courses(session, at.date())
+    messages = []
     for cadre in session.scalars(query):
-        gaps = [g for g in compute_gaps(session, cadre, at.date()).gaps if g.mandatory]
+        gaps = [g for g in compute_gaps(session, cadre, at.date(), courses=courses).gaps if g.mandatory]
         lines = [f"• {g.requirement} – hạn {g.deadline:%d/%m/%Y} ({g.ref})"
                  + (f"; lớp: {', '.join(c.code for c in g.courses)}" if g.courses else "") for g in gaps]
         text = "📋 Nhắc định kỳ: bạn còn tiêu chuẩn bắt buộc chưa đạt theo Nghị quyết:\n" + "\n".join(lines) \
             + "\nXem chi tiết: /gaps"
-        queued += enqueue(session, f"quarterly-gaps:{quarter}:{cadre.code}", cadre, "quarterly-gaps", text)
-    return queued
+        messages.append(Message(f"quarterly-gaps:{quarter}:{cadre.code}", cadre.id, cadre.telegram_chat_id or 0,
+                                "quarterly-gaps", text))
+    return messages
 
 
 JOBS: dict[str, Job] = {job.name: job for job in (
@@ -251,14 +286,22 @@ JOBS: dict[str, Job] = {job.name: job for job in (
 )}
 
 
-def run_job(session: Session, name: str, at: datetime, settings: Settings) -> int:
+def run_job(database: Database, name: str, at: datetime, settings: Settings) -> int:
     """Run one job as if at local time `at` (it only fills the outbox)."""
     if name not in JOBS:
         raise KeyError(name)
-    return JOBS[name].run(session, at, settings)
+    return JOBS[name].run(database, at, settings)
 
 
-def run_due(session: Session, now: datetime, settings: Settings) -> dict[str, int]:
+def _ran(session: Session, name: str, key: str) -> bool:
+    return session.scalar(select(JobRun.id).where(JobRun.name == name, JobRun.occurrence == key)) is not None
+
+
+def _record(session: Session, name: str, key: str, queued: int) -> None:
+    session.add(JobRun(name=name, occurrence=key, ran_at=utcnow(), queued=queued))
+
+
+def run_due(database: Database, now: datetime, settings: Settings) -> dict[str, int]:
     """Every job whose latest occurrence has not run yet runs now, once (recorded in job_runs)."""
     done: dict[str, int] = {}
     for job in JOBS.values():
@@ -266,14 +309,12 @@ def run_due(session: Session, now: datetime, settings: Settings) -> dict[str, in
         if occurrence is None or now - occurrence > LOOKBACK:
             continue
         key = occurrence.strftime("%Y-%m-%dT%H:%M")
-        if session.scalar(select(JobRun.id).where(JobRun.name == job.name, JobRun.occurrence == key)):
+        if database.run(_ran, job.name, key):
             continue
+        queued = job.run(database, occurrence, settings)
         try:
-            with session.begin_nested():
-                queued = job.run(session, occurrence, settings)
-                session.add(JobRun(name=job.name, occurrence=key, ran_at=utcnow(), queued=queued))
-                session.flush()
-        except IntegrityError:  # another process ran it at the same moment; its messages stand
+            database.run(_record, job.name, key, queued)
+        except IntegrityError:  # another process ran it at the same moment; the keys kept messages single
             continue
         done[job.name] = queued
     return done

@@ -188,3 +188,20 @@ async def test_hr_sees_province_and_any_unit(bot: BotHarness, roster: Database, 
     assert "Xã Thái Bình" in (await bot.send(user.text("/report XTP")))[-1]
     texts = await bot.send(user.callback("rep:d:0:0"))
     assert "Đơn vị trực thuộc Toàn tỉnh" in texts[-1] and "Tỉnh Tuyên Quang" in texts[-1]
+
+
+def test_subtree_reports_agree_with_build_report(database: Database, tmp_path: Path) -> None:
+    from domain.report import subtree_reports
+
+    path = tmp_path / "synthetic.csv"
+    write_roster(path, cadres=2500, seed=11)
+    database.run(import_roster, path)
+
+    def compare(session: Session) -> None:
+        all_reports = subtree_reports(session, TODAY)
+        for code in ("TINH", "X003", "S002", "X003-P04"):
+            unit = unit_by_code(session, code)
+            direct = build_report(session, unit, TODAY)
+            assert all_reports[unit.id].rows == direct.rows and all_reports[unit.id].cadres == direct.cadres
+
+    database.run(compare)

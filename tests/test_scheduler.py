@@ -55,27 +55,27 @@ def linked(roster: Database) -> Database:
 
 def test_window_opening_tells_everyone_linked(linked: Database, settings: Settings) -> None:
     submit(linked, "MAU017", date(2026, 11, 25))
-    assert linked.run(run_job, "eval-open", at(settings, 2026, 11, 25, 8, 0), settings) == 3
+    assert run_job(linked, "eval-open", at(settings, 2026, 11, 25, 8, 0), settings) == 3
     assert keys(linked, "eval-open") == ["eval-open:2026-11:MAU010", "eval-open:2026-11:MAU011",
                                          "eval-open:2026-11:MAU016"]
-    assert linked.run(run_job, "eval-open", at(settings, 2026, 11, 25, 8, 0), settings) == 0  # a second run: nothing
+    assert run_job(linked, "eval-open", at(settings, 2026, 11, 25, 8, 0), settings) == 0  # a second run: nothing
 
 
 def test_reminders_stop_when_submitted_and_say_last_day(linked: Database, settings: Settings) -> None:
-    assert linked.run(run_job, "eval-reminder", at(settings, 2026, 12, 1, 8, 0), settings) == 4
+    assert run_job(linked, "eval-reminder", at(settings, 2026, 12, 1, 8, 0), settings) == 4
     assert "eval-reminder:2026-11:MAU016:1" in keys(linked, "eval-reminder")
     submit(linked, "MAU016", date(2026, 12, 2))
-    assert linked.run(run_job, "eval-reminder", at(settings, 2026, 12, 5, 8, 0), settings) == 3
+    assert run_job(linked, "eval-reminder", at(settings, 2026, 12, 5, 8, 0), settings) == 3
     last = linked.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.key == "eval-reminder:2026-11:MAU010:3")))
     assert "Hôm nay là hạn cuối" in json.loads(last)["text"]
 
 
 def test_missed_jobs_run_once_when_the_bot_comes_back(linked: Database, settings: Settings) -> None:
-    first = linked.run(run_due, at(settings, 2026, 11, 26, 10, 0), settings)
+    first = run_due(linked, at(settings, 2026, 11, 26, 10, 0), settings)
     assert first["eval-open"] == 4 and "weekly-digest" in first
-    assert linked.run(run_due, at(settings, 2026, 11, 26, 10, 1), settings) == {}  # not twice
+    assert run_due(linked, at(settings, 2026, 11, 26, 10, 1), settings) == {}  # not twice
     # down from 26/11 to 2/12 09:00: the 1/12 reminder and Monday 30/11's digest run, once each
-    back = linked.run(run_due, at(settings, 2026, 12, 2, 9, 0), settings)
+    back = run_due(linked, at(settings, 2026, 12, 2, 9, 0), settings)
     assert back["eval-reminder"] == 4 and "weekly-digest" in back
     occurrences = linked.run(lambda s: s.scalars(select(JobRun.occurrence).where(JobRun.name == "eval-reminder")).all())
     assert occurrences == ["2026-12-01T08:00"]
@@ -93,14 +93,14 @@ def test_schedule_arithmetic(settings: Settings) -> None:
 
 def test_one_digest_per_manager_with_changes(linked: Database, settings: Settings) -> None:
     submit(linked, "MAU016", date(2026, 11, 26))
-    assert linked.run(run_job, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings) == 2  # MAU010, MAU011
+    assert run_job(linked, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings) == 2  # MAU010, MAU011
     digest = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-11-30T07:30:MAU010"))))["text"]
     assert "Bản tin Xã Minh Hương" in digest and "đã gửi 1/9" in digest and "Chưa gửi (7)" in digest
     assert "Chờ bạn xếp loại" in digest and "Chỉ tiêu Nghị quyết" in digest
     linked.run(import_courses, DEMO_DATA / "courses.csv")
     linked.run(lambda s: reg.complete(s, "CDS-01", ["MAU013", "MAU017"], date(2026, 12, 1), "hr"))
-    linked.run(run_job, "weekly-digest", at(settings, 2026, 12, 7, 7, 30), settings)
+    run_job(linked, "weekly-digest", at(settings, 2026, 12, 7, 7, 30), settings)
     second = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-12-07T07:30:MAU010"))))["text"]
     assert "chuyển đổi số, kỹ năng số và ứng dụng AI: 55.6% (+22.2) / 100%" in second
@@ -116,7 +116,7 @@ def test_unreachable_people_appear_in_the_digest(bot: BotHarness, linked: Databa
                              first_seen=utcnow(), last_seen=utcnow(), blocked=True))
 
     linked.run(block)
-    linked.run(run_job, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings)
+    run_job(linked, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings)
     digest = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-11-30T07:30:MAU010"))))["text"]
     assert "Không nhận được tin nhắn" in digest and "Bùi Thị Trang" in digest
@@ -126,21 +126,21 @@ def test_course_deadline_and_start_notices_respect_mute(linked: Database, settin
     linked.run(import_courses, DEMO_DATA / "courses.csv")
     link_codes(linked, "MAU013")
     linked.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU017").values(mute_optional=True)))
-    queued = linked.run(run_job, "course-notices", at(settings, 2026, 12, 25, 8, 30), settings)  # CDS-01 closes 28/12
+    queued = run_job(linked, "course-notices", at(settings, 2026, 12, 25, 8, 30), settings)  # CDS-01 closes 28/12
     deadline = keys(linked, "course-deadline")
     assert queued == len(deadline) and "course-deadline:CDS-01:MAU013" in deadline
     assert not any("MAU017" in k for k in deadline)  # muted
     assert not any("MAU001" in k for k in deadline)  # not linked
     linked.run(lambda s: reg.register(s, s.scalars(select(Cadre).where(Cadre.code == "MAU013")).one(), "CDS-01",
                                       date(2026, 12, 26), "MAU013"))
-    linked.run(run_job, "course-notices", at(settings, 2027, 1, 4, 8, 30), settings)  # starts 05/01
+    run_job(linked, "course-notices", at(settings, 2027, 1, 4, 8, 30), settings)  # starts 05/01
     assert keys(linked, "course-start") == ["course-start:CDS-01:MAU013"]
 
 
 def test_quarterly_gap_reminder(linked: Database, settings: Settings) -> None:
     linked.run(import_courses, DEMO_DATA / "courses.csv")
     # MAU016 has every mandatory training already
-    assert linked.run(run_job, "quarterly-gaps", at(settings, 2027, 1, 1, 8, 0), settings) == 3
+    assert run_job(linked, "quarterly-gaps", at(settings, 2027, 1, 1, 8, 0), settings) == 3
     text = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "quarterly-gaps:2027Q1:MAU017"))))["text"]
     assert "tiêu chuẩn bắt buộc" in text and "hạn 31/12/2028" in text
