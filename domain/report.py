@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, contains_eager
 from db.models import Cadre, Course, Registration, Unit
 from domain.accounts import Actor, audit
 from domain.errors import NotFound, PermissionDenied
-from domain.rules import Indicator, RuleBook, condition_sql, default_rules, in_population, meets, population_sql
+from domain.rules import RuleBook, condition_sql, default_rules, in_population, meets, population_sql
 from domain.units import in_subtree
 
 
@@ -230,9 +230,6 @@ def people_for(session: Session, actor: Actor, unit_ref: str | int | None, page:
     total, people = people_with_mandatory_gaps(session, unit, page, page_size)
     return unit, total, people
 
-
-def indicator_by_id(indicator_id: str, rules: RuleBook | None = None) -> Indicator:
-    return (rules or default_rules()).indicator(indicator_id)
 
 
 EXPORT_LIMIT = 100_000

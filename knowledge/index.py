@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -339,12 +338,6 @@ def build() -> KnowledgeBase:
 @cache
 def default_kb() -> KnowledgeBase:
     return build()
-
-
-def timed_build() -> tuple[KnowledgeBase, float]:
-    t0 = time.perf_counter()
-    kb = build()
-    return kb, time.perf_counter() - t0
 
 
 __all__ = ["Answer", "KnowledgeBase", "build", "default_kb", "words"]
