@@ -227,12 +227,18 @@ def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
     from handlers.gaps import render_gaps
 
     database = _open_db(settings.database_url)
-    data = database.run(gaps_by_code, args.code, today_in(settings.timezone))
+    data = database.run(_audited, "cli-gaps", args.code, gaps_by_code, args.code, today_in(settings.timezone))
     if args.json:
         print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
     else:
         print(_plain(render_gaps(data)))
     return 0
+
+
+def _audited(session: Session, action: str, target: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Reads of a person's record or of people lists from the command line are audit-logged too."""
+    accounts.audit(session, "cli", action, target)
+    return fn(session, *args)
 
 
 def _plain(text: str) -> str:
@@ -397,7 +403,7 @@ def _digest_for_unit(session: Session, unit_code: str, settings: Settings) -> li
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     database = _open_db(settings.database_url)
-    texts = database.run(_digest_for_unit, args.unit, settings)
+    texts = database.run(_audited, "cli-digest", args.unit, _digest_for_unit, args.unit, settings)
     if not texts:
         print(f"Đơn vị {args.unit} không có cán bộ lãnh đạo nào để nhận bản tin.")
     for text in texts:

@@ -95,3 +95,16 @@ async def test_gaps_ignore_arguments_naming_someone_else(bot: BotHarness, catalo
     await link(bot, user, "0912345004")
     texts = await bot.send(user.text("/gaps MAU013"))
     assert "Phạm Thu Hương" in texts[-1] and "Sùng A Long" not in texts[-1]
+
+
+def test_cli_gaps_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from db.models import AuditLog
+
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    cli_main(["import-roster", str(SAMPLE_ROSTER)])
+    cli_main(["gaps", "MAU013", "--json"])
+    db = Database.from_url(f"sqlite:///{tmp_path / 'cli.db'}")
+    assert db.run(lambda s: s.scalars(select(AuditLog.target).where(AuditLog.action == "cli-gaps")).all()) == ["MAU013"]
+    db.dispose()
