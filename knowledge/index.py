@@ -39,6 +39,7 @@ CHUNK = 450  # passages are indexed in chunks of whole sentences of about this m
 EXPANSION_WEIGHT = 0.5
 HEADING_WEIGHT = 2
 SHORT_HEADING = 6  # words
+MAX_HEADING_PREFIX = 14  # words: longer headings are not repeated before the answer
 HEADING_SHARE = 0.35  # of the question's weight carried by the heading's words
 COVERAGE_RERANK = 0.4
 SUGGEST_FROM = 0.3
@@ -251,7 +252,7 @@ class KnowledgeBase:
         if not best.is_faq and self._asks_for_section(query, best):
             return Answer(self._excerpt(best.full_text, [], from_start=True), True, best.ref, confidence,
                           self._suggest(ranked[1:], exclude=best.ref), personal)
-        text = best.text if best.is_faq else self._excerpt(best.text, q_words)
+        text = best.text if best.is_faq else self._with_heading(best, self._excerpt(best.text, q_words))
         second = self._second(query, ranked, best_score, best, len(text))
         if second is not None:
             text = f"{text} ({best.ref})\n\n{second}"
@@ -269,6 +270,16 @@ class KnowledgeBase:
             if used + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
                 return f"{text} ({doc.ref})"
         return None
+
+    @staticmethod
+    def _with_heading(doc: Doc, text: str) -> str:
+        """'Ban Tổ chức Tỉnh ủy: Chủ trì, phối hợp…': who or when the passage is about, if it does not say."""
+        heading = doc.title.split(" – ")[-1].rstrip(":")
+        if doc.ref.startswith(("Chú thích", "Phần")) or len(heading.split()) > MAX_HEADING_PREFIX:
+            return text
+        if fold_text(heading) in fold_text(text) or len(heading) + len(text) + 2 > MAX_ANSWER:
+            return text
+        return f"{heading}: {text[0].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text}"
 
     def _asks_for_section(self, query: Query, doc: Doc) -> bool:
         """'Quan điểm của nghị quyết' names a short heading: answer with the section from its start."""
