@@ -62,8 +62,8 @@ def _errors(errors: list[RowError]) -> str:
 
 @friendly
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, user = update.message, update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    message = update.message
+    actor = load_actor(update, context)
     if message is None or message.document is None or actor is None or not actor.is_hr:
         await reply(update, UPLOAD_ONLY_HR)
         return

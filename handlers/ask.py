@@ -46,8 +46,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     elif answer.suggestions:
         text += NOT_FOUND_MORE
     if answer.personal:
-        user = update.effective_user
-        text += PERSONAL if user and load_actor(context, user.id) else PERSONAL_UNLINKED
+        text += PERSONAL if load_actor(update, context) else PERSONAL_UNLINKED
     await reply(update, text, keyboard(_buttons(answer)))
 
 

@@ -71,8 +71,19 @@ def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any)
     return services(context).db.run(fn, *args)
 
 
-def load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Actor | None:
-    return run_tx(context, actor_for, user_id, services(context).settings.telegram.hr_telegram_ids)
+def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
+    """The linked cadre behind this update, with roles re-derived from the database; None if not linked."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return run_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
+
+
+def callback_part(update: Update, index: int) -> str:
+    """Field `index` of a button's colon-separated data ('' if absent): data is client-written, never trusted."""
+    data = update.callback_query.data if update.callback_query else ""
+    parts = (data or "").split(":")
+    return parts[index] if len(parts) > index else ""
 
 
 def esc(value: object) -> str:
@@ -115,8 +126,7 @@ def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Corouti
 
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        actor = load_actor(context, user.id) if user else None
+        actor = load_actor(update, context)
         if actor is None:
             await reply(update, NOT_LINKED)
             return

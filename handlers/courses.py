@@ -15,7 +15,7 @@ from domain.catalogue import STATUS_LABELS
 from domain.courses import course_view
 from domain.rules import default_rules
 from handlers import text_router
-from handlers.common import deliver_now, esc, keyboard, linked_only, reply, run_tx, today
+from handlers.common import callback_part, deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -59,12 +59,6 @@ YES, NO = "✅ Xác nhận", "✖️ Không"
 PAGE = 15
 
 
-def _arg(update: Update, index: int) -> str:
-    data = update.callback_query.data if update.callback_query else ""
-    parts = (data or "").split(":")
-    return parts[index] if len(parts) > index else ""
-
-
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell the people this update concerns at once; the dispatcher retries whatever fails."""
     await deliver_now(context, "waitlist-promoted", "course-cancelled", "course-registered", "course-completed")
@@ -75,7 +69,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @linked_only
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    kind = _arg(update, 2) if update.callback_query and _arg(update, 1) == "list" else ""
+    kind = callback_part(update, 2) if update.callback_query and callback_part(update, 1) == "list" else ""
     items = run_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
@@ -99,7 +93,7 @@ async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    code = _arg(update, 2)[:64]
+    code = callback_part(update, 2)[:64]
     c = run_tx(context, course_view, code, today(context))
     place = run_tx(context, catalogue.my_place, actor.cadre_id, code)
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
@@ -125,7 +119,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    c = run_tx(context, course_view, _arg(update, 2)[:64], today(context))
+    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
     await reply(update, text, keyboard([[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]]))
@@ -139,20 +133,20 @@ def _outcome_text(outcome: registration.Outcome) -> str:
 
 @linked_only
 async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    outcome = run_tx(context, registration.register_self, actor.cadre_id, _arg(update, 2)[:64], today(context))
+    outcome = run_tx(context, registration.register_self, actor.cadre_id, callback_part(update, 2)[:64], today(context))
     await reply(update, _outcome_text(outcome), keyboard([[("📌 Lớp của tôi", "course:mine")], [BACK]]))
 
 
 @linked_only
 async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    code = esc(_arg(update, 2)[:64])
+    code = esc(callback_part(update, 2)[:64])
     await reply(update, CONFIRM_CANCEL.format(code=code),
                 keyboard([[(YES, f"course:cancelok:{code}"), (NO, f"course:view:{code}")]]))
 
 
 @linked_only
 async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    result = run_tx(context, registration.cancel_self, actor.cadre_id, _arg(update, 2)[:64], today(context))
+    result = run_tx(context, registration.cancel_self, actor.cadre_id, callback_part(update, 2)[:64], today(context))
     await reply(update, CANCELLED.format(code=esc(result.course_code)), keyboard([[BACK]]))
     await _deliver(context)
 
@@ -177,7 +171,7 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 @linked_only
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    course, lines = run_tx(context, catalogue.course_roster, _arg(update, 2)[:64])
+    course, lines = run_tx(context, catalogue.course_roster, callback_part(update, 2)[:64])
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([[BACK]]))
         return
@@ -193,7 +187,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 @linked_only
 async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code, cadre = _arg(update, 2)[:64], _arg(update, 3)[:64]
+    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
     results = run_tx(context, registration.complete, code, [cadre], today(context), actor.code)
     lines = "\n".join(f"• {esc(k)}: {esc(v)}" for k, v in results.items())
     await reply(update, COMPLETED.format(code=esc(code), lines=lines), keyboard([[BACK]]))
@@ -203,7 +197,7 @@ async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 @linked_only
 async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code = _arg(update, 2)[:64]
+    code = callback_part(update, 2)[:64]
     text_router.open_form(context, "course-behalf", code)
     await reply(update, ASK_CADRE.format(code=esc(code)))
 
@@ -221,7 +215,7 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
 @linked_only
 async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    c = run_tx(context, course_view, _arg(update, 2)[:64], today(context))
+    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     text_router.open_form(context, "course-capacity", c.code)
     await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
 
@@ -241,7 +235,7 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 @linked_only
 async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code = esc(_arg(update, 2)[:64])
+    code = esc(callback_part(update, 2)[:64])
     await reply(update, CONFIRM_COURSE_CANCEL.format(code=code),
                 keyboard([[(YES, f"course:killok:{code}"), (NO, f"course:view:{code}")]]))
 
@@ -249,7 +243,7 @@ async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 @linked_only
 async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code = _arg(update, 2)[:64]
+    code = callback_part(update, 2)[:64]
     told = run_tx(context, registration.cancel_course, code, actor.code)
     await reply(update, COURSE_CANCELLED.format(code=esc(code), told=told), keyboard([[BACK]]))
     await _deliver(context)
@@ -257,14 +251,11 @@ async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 
 def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
     """Forms re-check the role when the value arrives, not only when the prompt was opened."""
-    from handlers.common import load_actor
-
-    user = update.effective_user
-    return require_hr(load_actor(context, user.id) if user else None)
+    return require_hr(load_actor(update, context))
 
 
 async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    action = _arg(update, 1)
+    action = callback_part(update, 1)
     handler = {
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": mark_done,

@@ -16,7 +16,18 @@ from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
 from handlers import text_router
-from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
+from handlers.common import (
+    callback_part,
+    deliver_now,
+    esc,
+    keyboard,
+    linked_only,
+    load_actor,
+    reply,
+    run_tx,
+    services,
+    today,
+)
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -69,14 +80,8 @@ def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
     return Window(cfg.window_open_day, cfg.window_close_day)
 
 
-def _arg(update: Update, index: int) -> str:
-    data = update.callback_query.data if update.callback_query else ""
-    parts = (data or "").split(":")
-    return parts[index] if len(parts) > index else ""
-
-
 def _int_arg(update: Update, index: int) -> int | None:
-    value = _arg(update, index)
+    value = callback_part(update, index)
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
@@ -141,7 +146,7 @@ async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 @linked_only
 async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action, eval_id = _arg(update, 1), _int_arg(update, 2)
+    action, eval_id = callback_part(update, 1), _int_arg(update, 2)
     w, now, me = _window(context), today(context), actor.cadre_id
     if action == "history":
         await _history(update, context, actor)
@@ -154,7 +159,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         await reply(update, PAUSED)
         return
     operations = {
-        "step": lambda: run_tx(context, ev.go_to, me, eval_id, _arg(update, 3), w, now),
+        "step": lambda: run_tx(context, ev.go_to, me, eval_id, callback_part(update, 3), w, now),
         "undo": lambda: run_tx(context, ev.remove_last_result, me, eval_id, w, now),
         "skip": lambda: run_tx(context, ev.set_difficulties, me, eval_id, None, w, now),
         "self": lambda: run_tx(context, ev.set_self_rating, me, eval_id, _rating_arg(update), w, now),
@@ -188,9 +193,8 @@ async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 
 async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Free text while a draft is open and recent goes into it (also after a restart)."""
-    user = update.effective_user
     text = update.message.text if update.message and update.message.text else ""
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     if actor is None or not text.strip():
         return False
     w, now = _window(context), today(context)
@@ -222,7 +226,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action, eval_id = _arg(update, 1), _int_arg(update, 2)
+    action, eval_id = callback_part(update, 1), _int_arg(update, 2)
     w, now = _window(context), today(context)
     if action == "unit":
         await _unit_status(update, context, actor)
@@ -244,16 +248,16 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
         await reply(update, REVIEW_ONE.format(name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period,
                                               late=LATE if v.late else "", body=_body(v)), keyboard(rows))
-    elif action == "rate" and _arg(update, 3).isdigit() and int(_arg(update, 3)) < len(RATINGS):
-        text_router.open_form(context, "review-comment", f"{v.id}:{_arg(update, 3)}")
+    elif action == "rate" and callback_part(update, 3).isdigit() and int(callback_part(update, 3)) < len(RATINGS):
+        text_router.open_form(context, "review-comment", f"{v.id}:{callback_part(update, 3)}")
         await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)),
-                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{_arg(update, 3)}")]]))
-    elif action == "nocomment" and _arg(update, 3).isdigit():
+                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{callback_part(update, 3)}")]]))
+    elif action == "nocomment" and callback_part(update, 3).isdigit():
         text_router.close_form(context)
-        await _confirm(update, context, v, int(_arg(update, 3)), "")
-    elif action == "ok" and _arg(update, 3).isdigit():
+        await _confirm(update, context, v, int(callback_part(update, 3)), "")
+    elif action == "ok" and callback_part(update, 3).isdigit():
         comment = (context.user_data or {}).pop("review_comment", {}).get(v.id, "")
-        done = run_tx(context, ev.rate, actor, v.id, int(_arg(update, 3)), comment, w, now)
+        done = run_tx(context, ev.rate, actor, v.id, int(callback_part(update, 3)), comment, w, now)
         await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
                                          rating=RATINGS[done.manager_rating or 0]))
         await deliver_now(context, "eval-rated")
@@ -279,8 +283,7 @@ async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, ar
 
 
 def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
-    user = update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     return require_manager(actor)
 
 
@@ -330,8 +333,7 @@ async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, a
 
 async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """/cancel also pauses an evaluation draft (it is kept)."""
-    user = update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     return bool(actor and run_tx(context, ev.pause, actor.cadre_id))
 
 

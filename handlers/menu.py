@@ -96,8 +96,7 @@ def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
 
 
 async def send_main_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     if actor is None:
         await reply(update, NOT_LINKED)
         return
@@ -110,8 +109,7 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     text = HELP
     if actor and (actor.is_manager or actor.is_hr):
         text += HELP_MANAGER

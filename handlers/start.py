@@ -50,7 +50,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         cadre = run_tx(context, accounts.link_by_token, user.id, chat.id, context.args[0][:128])
         await _linked(update, context, cadre)
         return
-    actor = load_actor(context, user.id)
+    actor = load_actor(update, context)
     if actor is not None:
         await reply(update, ALREADY.format(name=esc(actor.full_name), code=esc(actor.code)))
         await send_main_menu(update, context)
@@ -72,8 +72,7 @@ async def contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @friendly
 async def unlink_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    actor = load_actor(context, user.id) if user else None
+    actor = load_actor(update, context)
     if actor is None:
         await reply(update, "Tài khoản này chưa liên kết với hồ sơ nào.")
         return
