@@ -190,6 +190,31 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
 # --- sending --------------------------------------------------------------------------------------
 
 
+async def deliver(bot: Bot, database: Database, item: Claimed,
+                  on_retry_after: Callable[[float], None] | None = None) -> bool:
+    """Send one claimed row and record the outcome; the one place delivery errors are handled."""
+    try:
+        await _send(bot, item)
+    except Forbidden as exc:
+        database.run(mark, item.id, "unreachable", str(exc))
+        return False
+    except RetryAfter as exc:
+        delay = _retry_after_seconds(exc)
+        if on_retry_after is not None:
+            on_retry_after(delay)
+        database.run(mark, item.id, "pending", str(exc), delay)
+        return False
+    except BadRequest as exc:  # the message itself is wrong: retrying will not help
+        database.run(mark, item.id, "failed", str(exc))
+        return False
+    except TelegramError as exc:  # network: back off, try again later
+        status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
+        database.run(mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
+        return False
+    confirm_sent(database, item.id)
+    return True
+
+
 def is_quiet(now: datetime, settings: SchedulerSettings) -> bool:
     """Quiet hours or a holiday (local time): only urgent kinds go out."""
     if now.date() in settings.holidays:
@@ -210,25 +235,7 @@ class Dispatcher:
 
     async def send_one(self, item: Claimed) -> bool:
         await self.limiter.acquire(item.chat_id)
-        try:
-            await _send(self.bot, item)
-        except Forbidden as exc:
-            self.database.run(mark, item.id, "unreachable", str(exc))
-            return False
-        except RetryAfter as exc:
-            delay = _retry_after_seconds(exc)
-            self.limiter.pause(delay)
-            self.database.run(mark, item.id, "pending", str(exc), delay)
-            return False
-        except BadRequest as exc:  # the message itself is wrong: retrying will not help
-            self.database.run(mark, item.id, "failed", str(exc))
-            return False
-        except TelegramError as exc:  # network: back off, try again later
-            status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
-            self.database.run(mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
-            return False
-        confirm_sent(self.database, item.id)
-        return True
+        return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause)
 
     async def run_once(self, limit: int = 200) -> int:
         """Claim one batch and send it; returns how many were delivered."""
@@ -276,21 +283,5 @@ async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], sett
         return 0
     sent = 0
     for item in database.run(claim_due, limit, True, kinds):
-        sent += await _send_now(bot, database, item)
+        sent += await deliver(bot, database, item)
     return sent
-
-
-async def _send_now(bot: Bot, database: Database, item: Claimed) -> int:
-    try:
-        await _send(bot, item)
-    except Forbidden as exc:
-        database.run(mark, item.id, "unreachable", str(exc))
-        return 0
-    except RetryAfter as exc:
-        database.run(mark, item.id, "pending", str(exc), _retry_after_seconds(exc))
-        return 0
-    except TelegramError as exc:
-        database.run(mark, item.id, "pending", str(exc), min(2.0 ** item.attempts, 600))
-        return 0
-    confirm_sent(database, item.id)
-    return 1
