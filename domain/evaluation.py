@@ -137,10 +137,16 @@ def start_or_resume(session: Session, cadre_id: int, today: date, window: Window
     return _view(session, ev, window, today)
 
 
-def _own_draft(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
+def _owned(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
+    """The evaluation, if it is this cadre's own (the id comes from button data, which the client writes)."""
     ev = session.get(Evaluation, eval_id)
     if ev is None or ev.cadre_id != cadre_id:
         raise PermissionDenied("Bản tự đánh giá này không phải của bạn.")
+    return ev
+
+
+def _own_draft(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
+    ev = _owned(session, cadre_id, eval_id)
     if ev.status != "draft":
         raise EvaluationRefused("Bản tự đánh giá này đã gửi. Bấm “Sửa” nếu còn được sửa.")
     return ev
@@ -232,9 +238,7 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
 
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """Edit a submitted evaluation: allowed until the manager rates it or the window closes."""
-    ev = session.get(Evaluation, eval_id)
-    if ev is None or ev.cadre_id != cadre_id:
-        raise PermissionDenied("Bản tự đánh giá này không phải của bạn.")
+    ev = _owned(session, cadre_id, eval_id)
     if ev.status == "rated":
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
     if ev.status == "submitted" and window.is_late(ev.year, ev.month, today):
@@ -275,9 +279,7 @@ def history(session: Session, cadre_id: int, window: Window, today: date, limit:
 
 
 def own_evaluation(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
-    ev = session.get(Evaluation, eval_id)
-    if ev is None or ev.cadre_id != cadre_id:
-        raise PermissionDenied("Bản tự đánh giá này không phải của bạn.")
+    ev = _owned(session, cadre_id, eval_id)
     return _view(session, ev, window, today)
 
 
