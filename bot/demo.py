@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from db.models import Cadre
 from domain.accounts import grant_hr
+from domain.cadres import cadre_by_code
 from domain.courses import import_courses
 from domain.roster import import_roster
 
@@ -28,5 +29,5 @@ def seed_demo(session: Session, settings: Settings) -> bool:
 
 
 def demo_identity(session: Session, code: str) -> tuple[str, str, str | None] | None:
-    cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
+    cadre = cadre_by_code(session, code)
     return (cadre.code, cadre.full_name, cadre.phone) if cadre else None

@@ -11,6 +11,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Cadre, ChatUser, InviteToken, Outbox, Unit
+from domain.cadres import own_record, require_cadre
 from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
@@ -136,9 +137,7 @@ def hash_token(token: str) -> str:
 
 def create_invite(session: Session, cadre_code: str, ttl_days: int, actor: str = "cli") -> str:
     """A one-time token for the cadre; only its hash is stored. Returns the token itself."""
-    cadre = session.scalar(select(Cadre).where(Cadre.code == cadre_code.strip().upper()))
-    if cadre is None:
-        raise NotFound(f"Không có cán bộ mã {cadre_code}.")
+    cadre = require_cadre(session, cadre_code)
     return _new_token(session, cadre, ttl_days, actor)
 
 
@@ -202,9 +201,7 @@ def unlink(session: Session, user_id: int) -> Cadre:
 
 
 def grant_hr(session: Session, cadre_code: str, granted: bool = True, actor: str = "cli") -> Cadre:
-    cadre = session.scalar(select(Cadre).where(Cadre.code == cadre_code.strip().upper()))
-    if cadre is None:
-        raise NotFound(f"Không có cán bộ mã {cadre_code}.")
+    cadre = require_cadre(session, cadre_code)
     cadre.is_hr = granted
     audit(session, actor, "grant-hr" if granted else "revoke-hr", cadre.code)
     return cadre
@@ -212,9 +209,7 @@ def grant_hr(session: Session, cadre_code: str, granted: bool = True, actor: str
 
 def set_mute_optional(session: Session, actor: Actor, muted: bool) -> bool:
     """Settings: stop (or resume) reminders that are not mandatory."""
-    cadre = session.get(Cadre, actor.cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, actor.cadre_id)
     cadre.mute_optional = muted
     return muted
 
@@ -246,9 +241,7 @@ class Profile:
 
 def own_profile(session: Session, actor: Actor) -> Profile:
     """A cadre reads only their own record; the id comes from the server-side actor, never the client."""
-    cadre = session.get(Cadre, actor.cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, actor.cadre_id)
     return profile_of(cadre)
 
 

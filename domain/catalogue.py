@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
+from db.models import ACTIVE_STATUSES, Course, Registration
+from domain.cadres import own_record
 from domain.courses import audience_fits, course_by_code, open_courses
 from domain.errors import NotFound
 from domain.gaps import compute_gaps
@@ -40,9 +41,7 @@ def _my_status(session: Session, cadre_id: int) -> dict[int, Registration]:
 
 
 def courses_for(session: Session, cadre_id: int, today: date, kind: str | None = None) -> list[CourseItem]:
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, cadre_id)
     rules = default_rules()
     gap_courses = {c.code for g in compute_gaps(session, cadre, today).gaps for c in g.courses}
     mine = _my_status(session, cadre_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, ReviewDelegation, Unit
 from domain.accounts import Actor, audit
+from domain.cadres import require_cadre
 from domain.clock import as_utc, utcnow
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.outbox import enqueue
@@ -395,9 +396,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
 def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date) -> str:
     if end < start:
         raise EvaluationRefused("Ngày kết thúc phải sau ngày bắt đầu.")
-    deputy = session.scalar(select(Cadre).where(Cadre.code == deputy_code.strip().upper()))
-    if deputy is None:
-        raise NotFound(f"Không có cán bộ mã {deputy_code}.")
+    deputy = require_cadre(session, deputy_code)
     unit = session.get(Unit, actor.unit_id)
     if deputy.id == actor.cadre_id or unit is None or not deputy.unit.path.startswith(unit.path):
         raise PermissionDenied("Chỉ ủy quyền được cho một cán bộ khác trong đơn vị của bạn.")

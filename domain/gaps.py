@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course
+from domain.cadres import own_record, require_cadre
 from domain.courses import audience_fits, open_courses
-from domain.errors import NotFound
 from domain.levels import SCALES
 from domain.rules import Indicator, RuleBook, default_rules, in_population, meets
 
@@ -87,14 +86,10 @@ def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | 
 
 
 def gaps_by_code(session: Session, code: str, today: date, rules: RuleBook | None = None) -> CadreGaps:
-    cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
-    if cadre is None:
-        raise NotFound(f"Không có cán bộ mã {code}.")
+    cadre = require_cadre(session, code)
     return compute_gaps(session, cadre, today, rules)
 
 
 def gaps_by_id(session: Session, cadre_id: int, today: date, rules: RuleBook | None = None) -> CadreGaps:
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, cadre_id)
     return compute_gaps(session, cadre, today, rules)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration
 from domain.accounts import audit
+from domain.cadres import cadre_by_code, own_record, require_cadre
 from domain.clock import utcnow
 from domain.courses import audience_fits, course_by_code
 from domain.errors import DomainError, NotFound
@@ -107,13 +108,6 @@ def _course(session: Session, code: str, lock: bool = False) -> Course:
     return course
 
 
-def _cadre(session: Session, code: str) -> Cadre:
-    cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
-    if cadre is None:
-        raise NotFound(f"Không có cán bộ mã {code}.")
-    return cadre
-
-
 def waitlist_position(session: Session, registration: Registration) -> int:
     return session.scalar(select(func.count()).select_from(Registration).where(
         Registration.course_id == registration.course_id, Registration.status == "waitlisted",
@@ -151,15 +145,13 @@ def register(session: Session, cadre: Cadre, course_code: str, today: date, acto
 
 
 def register_self(session: Session, cadre_id: int, course_code: str, today: date) -> Outcome:
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, cadre_id)
     return register(session, cadre, course_code, today, cadre.code)
 
 
 def register_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Outcome:
     """HR registers someone; the person is told through the outbox."""
-    cadre = _cadre(session, cadre_code)
+    cadre = require_cadre(session, cadre_code)
     outcome = register(session, cadre, course_code, today, hr_code)
     text = (f"Ban Tổ chức đã đăng ký cho bạn lớp {outcome.course_code} – {outcome.course_name}"
             + (" (danh sách chờ, vị trí " + str(outcome.position) + ")." if outcome.position else "."))
@@ -208,9 +200,7 @@ def cancel(session: Session, cadre: Cadre, course_code: str, today: date, actor:
 
 
 def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) -> Cancelled:
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+    cadre = own_record(session, cadre_id)
     return cancel(session, cadre, course_code, today, cadre.code)
 
 
@@ -284,7 +274,7 @@ def complete(session: Session, course_code: str, cadre_codes: list[str], today: 
     course = _course(session, course_code)
     results: dict[str, str] = {}
     for code in cadre_codes:
-        cadre = session.scalar(select(Cadre).where(Cadre.code == code.strip().upper()))
+        cadre = cadre_by_code(session, code)
         if cadre is None:
             results[code] = "không có cán bộ này"
             continue
