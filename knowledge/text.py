@@ -30,6 +30,7 @@ class Lexicon:
     phrases: dict[str, str]  # folded multi-word variant -> canonical words
     stop_phrases: tuple[str, ...]  # question patterns, longest first
     expansions: dict[str, list[str]]  # folded query word/phrase -> extra folded words
+    accented_abbreviations: dict[str, str]  # folded abbreviation -> expansion with its diacritics
 
 
 @cache
@@ -40,8 +41,9 @@ def lexicon() -> Lexicon:
     query = raw.get("query", {})
     stop_phrases = tuple(sorted((fold_text(p) for p in query.get("stop_phrases", [])), key=len, reverse=True))
     expansions = {fold_text(k): fold_text(v).split() for k, v in query.get("expansions", {}).items()}
+    accented = {fold_text(k): fold(v) for k, v in raw["abbreviations"].items()}
     return Lexicon(abbreviations, frozenset(fold_text(w) for w in raw["stopwords"]["words"]), phrases,
-                   stop_phrases, expansions)
+                   stop_phrases, expansions, accented)
 
 
 def _i_for_y(text: str) -> str:
@@ -105,13 +107,7 @@ def expansions_of(folded_question: str) -> dict[str, list[str]]:
     return found
 
 
-@cache
-def _accented_expansions() -> dict[str, str]:
-    raw = tomllib.loads((DATA / "lexicon.toml").read_text(encoding="utf-8"))
-    return {fold_text(k): fold(v) for k, v in raw["abbreviations"].items()}
-
-
 def expand_abbreviations(text: str) -> str:
     """The accented words of every abbreviation in `text` ('UBND' -> 'ủy ban nhân dân')."""
-    table = _accented_expansions()
+    table = lexicon().accented_abbreviations
     return " ".join(table[t] for t in _WORD.findall(fold_text(text)) if t in table)
