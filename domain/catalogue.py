@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Course, Registration
 from domain.cadres import own_record
-from domain.courses import audience_fits, course_by_code, open_courses
-from domain.errors import NotFound
+from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
 from domain.gaps import compute_gaps
 from domain.registration import waitlist_position
 from domain.rules import default_rules
@@ -87,10 +86,13 @@ class MyPlace:
     position: int | None
 
 
-def my_place(session: Session, cadre_id: int, course_code: str) -> MyPlace:
-    course = course_by_code(session, course_code)
-    if course is None:
-        raise NotFound(f"Không có lớp mã {course_code}.")
+def course_page(session: Session, cadre_id: int, course_code: str, today: date) -> tuple[CourseView, MyPlace]:
+    """A course's details and the viewer's own place in it, in one transaction."""
+    course = require_course(session, course_code)
+    return view_of(course, today), _place(session, cadre_id, course)
+
+
+def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:
     reg = _my_status(session, cadre_id).get(course.id)
     if reg is None:
         return MyPlace(None, None)
@@ -107,9 +109,7 @@ class RosterLine:
 
 
 def course_roster(session: Session, course_code: str) -> tuple[Course, list[RosterLine]]:
-    course = course_by_code(session, course_code)
-    if course is None:
-        raise NotFound(f"Không có lớp mã {course_code}.")
+    course = require_course(session, course_code)
     regs = session.scalars(select(Registration).where(Registration.course_id == course.id,
                                                       Registration.status != "cancelled")
                            .order_by(Registration.status, Registration.id))

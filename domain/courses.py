@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course
 from domain.clock import utcnow
+from domain.errors import NotFound
 from domain.roster import RowError
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
@@ -170,25 +171,26 @@ class CourseView:
 
 
 def course_view(session: Session, code: str, today: date, rules: RuleBook | None = None) -> CourseView:
-    from domain.errors import NotFound
+    return view_of(require_course(session, code), today, rules)
 
-    rules = rules or default_rules()
-    course = course_by_code(session, code)
-    if course is None:
-        raise NotFound(f"Không có lớp mã {code}.")
-    kind = rules.course_kinds.get(course.kind)
+
+def view_of(course: Course, today: date, rules: RuleBook | None = None) -> CourseView:
+    kind = (rules or default_rules()).course_kinds.get(course.kind)
     return CourseView(
         course.code, course.name, kind.label if kind else course.kind, course.provider, course.mode or "—",
-        course.start_date, course.end_date, course.register_by, course.capacity, seats_left(session, course),
-        course.location or "—", course.audience or "Mọi cán bộ",
+        course.start_date, course.end_date, course.register_by, course.capacity,
+        max(0, course.capacity - course.seats_taken), course.location or "—", course.audience or "Mọi cán bộ",
         not course.cancelled and course.register_by >= today,
     )
-
-
-def seats_left(session: Session, course: Course) -> int:
-    return max(0, course.capacity - course.seats_taken)
 
 
 def course_by_code(session: Session, code: str) -> Course | None:
     """Course codes keep HR's spelling ("ThS-QLC") but are matched regardless of case."""
     return session.scalar(select(Course).where(func.upper(Course.code) == code.strip().upper()))
+
+
+def require_course(session: Session, code: str) -> Course:
+    course = course_by_code(session, code)
+    if course is None:
+        raise NotFound(f"Không có lớp mã {code}.")
+    return course

@@ -18,7 +18,7 @@ from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration
 from domain.accounts import audit
 from domain.cadres import cadre_by_code, own_record, require_cadre
 from domain.clock import utcnow
-from domain.courses import audience_fits, course_by_code
+from domain.courses import audience_fits, require_course
 from domain.errors import DomainError, NotFound
 from domain.levels import SCALES
 from domain.outbox import enqueue
@@ -98,9 +98,7 @@ def check_not_started(course: Course, today: date) -> None:
 
 
 def _course(session: Session, code: str, lock: bool = False) -> Course:
-    course = course_by_code(session, code)
-    if course is None:
-        raise NotFound(f"Không có lớp mã {code}.")
+    course = require_course(session, code)
     if lock:
         # Registrations and cancellations of one course queue on its row (PostgreSQL; SQLite's
         # BEGIN IMMEDIATE already serialises writers), so waitlist places are exact.

@@ -94,8 +94,7 @@ async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     code = callback_part(update, 2)[:64]
-    c = run_tx(context, course_view, code, today(context))
-    place = run_tx(context, catalogue.my_place, actor.cadre_id, code)
+    c, place = run_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
