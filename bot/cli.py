@@ -22,7 +22,7 @@ from db import Database, SchemaOutdatedError
 from db.migrate import ensure_schema
 from domain import accounts
 from domain.clock import today_in
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.roster import ImportResult, RowError, import_roster
 from domain.rules import RuleError, default_rules
 
@@ -195,11 +195,9 @@ def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
 def _report(session: Session, unit_code: str | None, today: date, xlsx: str | None) -> Report:
     from domain.exports import report_xlsx
     from domain.report import build_report, people_with_mandatory_gaps
-    from domain.units import unit_by_code
+    from domain.units import optional_unit
 
-    unit = unit_by_code(session, unit_code) if unit_code else None
-    if unit_code and unit is None:
-        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    unit = optional_unit(session, unit_code)
     report = build_report(session, unit, today)
     if xlsx:
         _, people = people_with_mandatory_gaps(session, unit, 0, 100_000)
@@ -313,12 +311,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str | None) -> dict[str, object]:
     from domain.evaluation import RATINGS, month_status, status_counts
     from domain.exports import evaluations_xlsx
-    from domain.units import unit_by_code
+    from domain.units import optional_unit
 
     year, mon = (int(x) for x in month.split("-"))
-    unit = unit_by_code(session, unit_code) if unit_code else None
-    if unit_code and unit is None:
-        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    unit = optional_unit(session, unit_code)
     lines = month_status(session, unit, year, mon)
     label = lambda r: None if r is None else RATINGS[r]  # noqa: E731
     people = [{"cadre": x.code, "name": x.full_name, "unit": x.unit_name, "status": x.status, "late": x.late,
@@ -382,12 +378,10 @@ def _digest_for_unit(session: Session, unit_code: str, settings: Settings) -> li
     from db.models import Cadre
     from domain.accounts import Actor
     from domain.evaluation import Window
-    from domain.units import unit_by_code
+    from domain.units import require_unit
     from scheduler.digest import build_digest
 
-    unit = unit_by_code(session, unit_code)
-    if unit is None:
-        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    unit = require_unit(session, unit_code)
     today = today_in(settings.timezone)
     period = Window(settings.evaluation.window_open_day, settings.evaluation.window_close_day).open_period(today)
     leaders = list(session.scalars(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.is_leader.is_(True))

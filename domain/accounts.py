@@ -16,7 +16,7 @@ from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
 from domain.phone import normalize_phone
-from domain.units import in_subtree
+from domain.units import in_subtree, require_unit
 
 # Telegram's deep-link payload allows 64 characters of [A-Za-z0-9_-].
 TOKEN_BYTES = 24
@@ -160,9 +160,7 @@ def create_unit_invites(
     session: Session, unit_code: str, ttl_days: int, actor: str = "cli", include_linked: bool = False
 ) -> list[tuple[Cadre, str]]:
     """Tokens for every cadre of a unit's subtree (by default only those not linked yet)."""
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
-    if unit is None:
-        raise NotFound(f"Không có đơn vị mã {unit_code}.")
+    unit = require_unit(session, unit_code)
     query = select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path)).order_by(Cadre.code)
     if not include_linked:
         query = query.where(Cadre.telegram_user_id.is_(None))

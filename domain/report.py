@@ -16,7 +16,7 @@ from db.models import Cadre, Course, Registration, Unit
 from domain.accounts import Actor, audit
 from domain.errors import NotFound, PermissionDenied
 from domain.rules import RuleBook, condition_sql, default_rules, in_population, meets, population_sql
-from domain.units import in_subtree
+from domain.units import in_subtree, unit_by_code
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,7 @@ def resolve_unit(session: Session, actor: Actor, unit_ref: str | int | None) -> 
         raise PermissionDenied("Báo cáo chỉ dành cho cán bộ quản lý và Ban Tổ chức.")
     if unit_ref is None:
         return None if actor.is_hr else session.get(Unit, actor.unit_id)
-    unit = (session.get(Unit, unit_ref) if isinstance(unit_ref, int)
-            else session.scalar(select(Unit).where(Unit.code == unit_ref.strip().upper())))
+    unit = session.get(Unit, unit_ref) if isinstance(unit_ref, int) else unit_by_code(session, unit_ref)
     if unit is None:
         raise NotFound(f"Không có đơn vị {unit_ref}.")
     if not actor.may_see_unit(unit.path):

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Unit
+from domain.errors import NotFound
 
 
 def recompute_paths(session: Session) -> int:
@@ -44,3 +45,15 @@ def in_subtree(path: str) -> ColumnElement[bool]:
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
+
+
+def require_unit(session: Session, code: str) -> Unit:
+    unit = unit_by_code(session, code)
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {code}.")
+    return unit
+
+
+def optional_unit(session: Session, code: str | None) -> Unit | None:
+    """None for 'the whole province'; a code that names no unit is an error, not the province."""
+    return None if code is None else require_unit(session, code)
