@@ -55,6 +55,16 @@ def audit(session: Session, actor: str, action: str, target: str | None = None, 
     session.add(AuditLog(at=utcnow(), actor=actor, action=action, target=target, detail=detail))
 
 
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def chat_user_is_current(session: Session, user_id: int, chat_id: int) -> bool:
+    """True when touch_chat_user would change nothing that matters (a read, so no write lock per update)."""
+    row = session.get(ChatUser, user_id)
+    return (row is not None and not row.blocked and row.chat_id == chat_id
+            and as_utc(row.last_seen) > utcnow() - LAST_SEEN_RESOLUTION)
+
+
 def touch_chat_user(session: Session, user_id: int, chat_id: int) -> None:
     """Remember every private chat; writing again makes a blocked user reachable again."""
     row = session.get(ChatUser, user_id)

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ChatMemberHandler, ContextTypes, TypeHandler
 
-from domain.accounts import touch_chat_user
+from domain.accounts import chat_user_is_current, touch_chat_user
 from domain.reachability import mark_blocked
 from handlers.common import reply, run_tx, services
 
@@ -32,7 +32,9 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     user = update.effective_user
     if chat is not None and user is not None and update.my_chat_member is None:
-        run_tx(context, touch_chat_user, user.id, chat.id)
+        db = services(context).db
+        if not db.read(chat_user_is_current, user.id, chat.id):
+            db.run(touch_chat_user, user.id, chat.id)
     message = update.message
     limit = services(context).settings.max_text_length
     text = message.text or message.caption or "" if message else ""
