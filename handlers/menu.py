@@ -20,6 +20,7 @@ BUTTONS = {
     "unit": "🏢 Đơn vị của tôi",
     "review": "🗂 Xếp loại cấp dưới",
     "admin": "🛠 Quản trị (Ban Tổ chức)",
+    "find": "🔎 Tìm cán bộ",
 }
 BACK = ("⬅️ Về menu", "menu:home")
 PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
@@ -61,7 +62,8 @@ HELP = (
 HELP_MANAGER = (
     "\n\n<b>Cán bộ quản lý</b>: /report hoặc mục “🏢 Đơn vị của tôi” cho tiến độ từng chỉ tiêu của đơn vị "
     "và các đơn vị trực thuộc, biểu đồ, tệp Excel và danh sách cán bộ còn thiếu chuẩn. /review để xếp loại, "
-    "xem tình hình nộp tự đánh giá, nhắc người chưa nộp; /delegate MÃ dd/mm/yyyy dd/mm/yyyy để ủy quyền xếp loại."
+    "xem tình hình nộp tự đánh giá, nhắc người chưa nộp; /find TÊN_HOẶC_MÃ để tra cứu một cán bộ trong đơn vị; "
+    "/delegate MÃ dd/mm/yyyy dd/mm/yyyy để ủy quyền xếp loại."
 )
 HELP_HR = (
     "\n\n<b>Ban Tổ chức</b>: /report cho toàn tỉnh, /report MÃ_ĐƠN_VỊ cho một đơn vị; "
@@ -90,6 +92,7 @@ def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
             [(BUTTONS["ask"], "menu:ask"), (BUTTONS["settings"], "menu:settings")]]
     if actor.is_manager or actor.is_hr:
         rows.append([(BUTTONS["unit"], "menu:unit"), (BUTTONS["review"], "menu:review")])
+        rows.append([(BUTTONS["find"], "menu:find")])
     if actor.is_hr:
         rows.append([(BUTTONS["admin"], "menu:admin")])
     return keyboard(rows)

@@ -1,0 +1,135 @@
+"""/find and the "🔎 Tìm cán bộ" button: HR (province-wide) and managers (their subtree) look a cadre up.
+
+The card button carries only the cadre id; every press re-resolves the actor and re-checks the scope
+(domain.find.cadre_card), so a forged id outside the subtree is refused and audit-logged.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from domain.accounts import Actor, require_manager
+from domain.catalogue import STATUS_LABELS
+from domain.evaluation import RATINGS, Window, period_label
+from domain.find import CadreCard, EvaluationLine, RegistrationLine, SearchResult, cadre_card, search_cadres
+from handlers import text_router
+from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
+from handlers.fallback import stale_button
+from handlers.gaps import WRONG_DATA, render_gaps
+from handlers.menu import BACK
+
+FORM = "find"
+ASK = "🔎 <b>Tìm cán bộ</b>\nGõ họ tên (có dấu hay không dấu, một phần cũng được) hoặc mã cán bộ:"
+NOTHING = "Không tìm thấy cán bộ nào khớp “{query}”{scope}. Thử gõ ít chữ hơn, hoặc mã cán bộ."
+IN_SUBTREE = " trong đơn vị của bạn"
+FOUND = "🔎 <b>Kết quả cho “{query}”</b>: {total} người{more}. Chọn một người:"
+MORE = " (hiện {shown} người đầu; gõ thêm chữ để thu hẹp)"
+REFUSED = "⛔ Cán bộ này không thuộc phạm vi bạn được xem."
+CARD_TITLE = "👤 <b>{name}</b> ({code})"
+REGISTRATIONS = "\n\n🎓 <b>Đăng ký lớp</b>"
+NO_REGISTRATIONS = "\n\n🎓 Chưa đăng ký lớp nào."
+REGISTRATION_ROW = "\n• {code} – {name} (khai giảng {start}): {status}"
+EVALUATIONS = "\n\n📝 <b>Tự đánh giá gần đây</b>"
+EVAL_STATUS = {"missing": "chưa nộp", "draft": "đang soạn, chưa gửi", "submitted": "đã gửi, chờ xếp loại",
+               "rated": "đã xếp loại"}
+BTN_AGAIN = "🔎 Tìm người khác"
+MAX_CARD_CHARS = 4000
+
+
+def _period(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
+    cfg = services(context).settings.evaluation
+    return Window(cfg.window_open_day, cfg.window_close_day).open_period(today(context))
+
+
+async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text_router.open_form(context, FORM, "")
+    await reply(update, ASK)
+
+
+def _results_markup(result: SearchResult) -> list[list[tuple[str, str]]]:
+    return [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], f"find:card:{m.cadre_id}")] for m in result.matches]
+
+
+async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, query: str) -> None:
+    result = run_tx(context, search_cadres, actor, query)
+    shown = esc(query[:100])
+    if not result.matches:
+        await reply(update, NOTHING.format(query=shown, scope="" if actor.is_hr else IN_SUBTREE),
+                    keyboard([[(BTN_AGAIN, "menu:find")], [BACK]]))
+        return
+    if result.total == 1:
+        await _card(update, context, actor, result.matches[0].cadre_id)
+        return
+    more = MORE.format(shown=len(result.matches)) if result.total > len(result.matches) else ""
+    await reply(update, FOUND.format(query=shown, total=result.total, more=more),
+                keyboard([*_results_markup(result), [(BTN_AGAIN, "menu:find")], [BACK]]))
+
+
+def _evaluation_row(line: EvaluationLine) -> str:
+    status = EVAL_STATUS[line.status]
+    if line.manager_rating is not None:
+        status += f": {RATINGS[line.manager_rating]}"
+    return f"\n• {period_label(line.year, line.month)}: {status}{' (nộp muộn)' if line.late else ''}"
+
+
+def _registration_row(r: RegistrationLine) -> str:
+    return REGISTRATION_ROW.format(code=esc(r.course_code), name=esc(r.course_name), start=f"{r.start_date:%d/%m/%Y}",
+                                   status=STATUS_LABELS.get(r.status, r.status))
+
+
+def render_card(card: CadreCard) -> str:
+    lines = [CARD_TITLE.format(name=esc(card.full_name), code=esc(card.code))]
+    lines += [f"\n{k}: <b>{esc(v)}</b>" for k, v in card.profile.fields if k not in ("Mã cán bộ", "Họ và tên")]
+    lines.append("\n\n" + render_gaps(card.gaps).removesuffix(WRONG_DATA))
+    if card.registrations:
+        lines.append(REGISTRATIONS)
+        lines += [_registration_row(r) for r in card.registrations[:10]]
+    else:
+        lines.append(NO_REGISTRATIONS)
+    lines.append(EVALUATIONS)
+    lines += [_evaluation_row(line) for line in card.evaluations]
+    text = "".join(lines)
+    return text if len(text) <= MAX_CARD_CHARS else text[:MAX_CARD_CHARS].rsplit("\n", 1)[0] + "\n…"
+
+
+async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, cadre_id: int) -> None:
+    card = run_tx(context, cadre_card, actor, cadre_id, today(context), _period(context))
+    if card is None:
+        await reply(update, REFUSED, keyboard([[BACK]]))
+        return
+    await reply(update, render_card(card), keyboard([[(BTN_AGAIN, "menu:find")], [BACK]]))
+
+
+@linked_only
+async def find_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    query = " ".join(context.args or [])
+    if not query.strip():
+        await _ask(update, context)
+        return
+    await _search(update, context, actor, query)
+
+
+@linked_only
+async def find_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    if update.callback_query and update.callback_query.data == "menu:find":
+        await _ask(update, context)
+        return
+    raw = callback_part(update, 2)
+    if callback_part(update, 1) != "card" or not raw.isdecimal() or len(raw) > 12:
+        await stale_button(update, context)
+        return
+    await _card(update, context, actor, int(raw))
+
+
+async def query_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
+    actor = require_manager(load_actor(update, context))
+    await _search(update, context, actor, value)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("find", find_command))
+    app.add_handler(CallbackQueryHandler(find_button, pattern=r"^(menu:find|find:)"))
+    text_router.add_form(app, FORM, query_entered)

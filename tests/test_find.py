@@ -1,0 +1,91 @@
+"""/find and the "🔎 Tìm cán bộ" button: typed without diacritics, partial, scoped, audit-logged."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import AuditLog, Cadre
+from domain import accounts
+from tests.conftest import BotHarness, link
+
+HR_PHONE = "0912345004"  # MAU004, granted HR below
+MANAGER_PHONE = "0912345010"  # MAU010, Bí thư xã Minh Hương (XMH subtree)
+CADRE_PHONE = "0912345016"  # MAU016, a specialist with nobody under him
+
+
+def _audit(db: Database, action: str) -> list[tuple[str, str | None]]:
+    return db.run(lambda s: [(a.actor, a.target) for a in s.scalars(select(AuditLog).where(AuditLog.action == action))])
+
+
+def _cadre_id(db: Database, code: str) -> int:
+    return db.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == code)))
+
+
+async def test_hr_finds_a_cadre_typed_without_diacritics(bot: BotHarness, roster: Database,
+                                                         user: UpdateFactory) -> None:
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    texts = await bot.send(user.text("/find trieu van son"))
+    card = texts[-1]
+    assert "Triệu Văn Sơn (MAU005)" in card
+    assert "Phòng Tổ chức cán bộ" in card and "Lý luận chính trị" in card
+    assert "Tiêu chuẩn còn thiếu" in card and "Tự đánh giá gần đây" in card and "chưa nộp" in card
+    assert ("MAU004", "MAU005") in _audit(roster, "cadre-read")
+    assert _audit(roster, "cadre-search")
+
+
+async def test_partial_name_lists_matches_as_buttons(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    texts = await bot.send(user.text("/find van"))
+    assert "người" in texts[-1]
+    labels = [b["text"] for b in bot.last_buttons()]
+    assert any("Triệu Văn Sơn" in label for label in labels) and any("Ma Văn Chiến" in label for label in labels)
+    son = next(b for b in bot.last_buttons() if "Triệu Văn Sơn" in b["text"])
+    texts = await bot.send(user.callback(son["callback_data"]))
+    assert "Triệu Văn Sơn (MAU005)" in texts[-1]
+
+
+async def test_menu_button_prompts_and_typed_name_searches(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    await link(bot, user, MANAGER_PHONE)
+    assert "🔎 Tìm cán bộ" in [b["text"] for b in bot.last_buttons()]
+    texts = await bot.send(user.callback("menu:find"))
+    assert "Gõ họ tên" in texts[-1]
+    texts = await bot.send(user.text("GIANG thi van"))
+    assert "Giàng Thị Vân (MAU015)" in texts[-1]
+
+
+async def test_manager_search_and_card_stay_inside_the_subtree(bot: BotHarness, roster: Database,
+                                                               user: UpdateFactory) -> None:
+    await link(bot, user, MANAGER_PHONE)
+    texts = await bot.send(user.text("/find trieu van son"))
+    assert "Không tìm thấy" in texts[-1] and "trong đơn vị của bạn" in texts[-1]
+    texts = await bot.send(user.callback(f"find:card:{_cadre_id(roster, 'MAU005')}"))
+    assert "không thuộc phạm vi" in texts[-1]
+    assert ("MAU010", "MAU005") in _audit(roster, "cadre-read-refused")
+    texts = await bot.send(user.text("/find MAU017"))
+    assert "Bùi Thị Trang (MAU017)" in texts[-1]
+
+
+async def test_plain_cadre_and_forged_buttons_are_refused(bot: BotHarness, roster: Database,
+                                                          user: UpdateFactory) -> None:
+    await link(bot, user, CADRE_PHONE)
+    texts = await bot.send(user.text("/find son"))
+    assert "chỉ dành cho cán bộ quản lý" in texts[-1]
+    texts = await bot.send(user.callback("find:card:1"))
+    assert "chỉ dành cho cán bộ quản lý" in texts[-1]
+    roster.run(accounts.grant_hr, "MAU016")
+    for forged in ("find:card:-1", "find:card:x", "find:card:", "find:zap:1", "find:card:99999999999999"):
+        texts = await bot.send(user.callback(forged))
+        assert "Nút này đã cũ" in texts[-1]
+
+
+async def test_names_are_escaped_in_the_card(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    roster.run(accounts.grant_hr, "MAU004")
+    roster.run(lambda s: setattr(s.scalar(select(Cadre).where(Cadre.code == "MAU005")), "full_name", "Sơn <b>x</b>"))
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.text("/find MAU005"))
+    assert "Sơn &lt;b&gt;x&lt;/b&gt;" in bot.api.sent()[-1].text
