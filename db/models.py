@@ -284,3 +284,18 @@ class DigestSnapshot(Base):
     manager_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[str] = mapped_column(Text)  # JSON: indicator id -> pct
+
+
+class ConversationStep(Base):
+    """The step a user's conversation waits at (a typed value, a button choice, a file to confirm).
+
+    Kept in the database so a restart between two steps loses nothing; one open step per user and chat.
+    """
+
+    __tablename__ = "conversation_steps"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    step: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the step's argument and data
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

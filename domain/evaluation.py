@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, ReviewDelegation, Unit
+from domain import conversation
 from domain.accounts import Actor, audit
 from domain.cadres import require_cadre
 from domain.clock import as_utc, utcnow
@@ -391,6 +392,19 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
             + (f"\nNhận xét: {ev.manager_comment}" if ev.manager_comment else ""))
     enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
     return _view(session, ev, window, today)
+
+
+REVIEW_CONFIRM_STEP = "review-confirm"
+
+
+def rate_confirmed(session: Session, actor: Actor, chat: tuple[int, int], eval_id: int, rating: int,
+                   window: Window, today: date) -> EvalView:
+    """The manager confirmed: rate with the comment kept at the confirmation step, closing that step
+    in the same transaction (a stale confirmation for another rating carries no comment)."""
+    step = conversation.take_step(session, *chat, {REVIEW_CONFIRM_STEP})
+    same = step is not None and step.argument == f"{eval_id}:{rating}"
+    comment = str(step.data.get("comment", "")) if step is not None and same else ""
+    return rate(session, actor, eval_id, rating, comment, window, today)
 
 
 def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date) -> str:

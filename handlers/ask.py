@@ -54,7 +54,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if context.args:
         await answer_question(update, context, " ".join(context.args))
         return
-    text_router.open_form(context, "ask", "")
+    await text_router.open_form(update, context, "ask", "")
     await reply(update, PROMPT)
 
 

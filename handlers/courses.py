@@ -197,15 +197,15 @@ async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code = callback_part(update, 2)[:64]
-    text_router.open_form(context, "course-behalf", code)
+    await text_router.open_form(update, context, "course-behalf", code)
     await reply(update, ASK_CADRE.format(code=esc(code)))
 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = _hr_actor(context, update)
-    text_router.open_form(context, "course-behalf", course)  # a mistyped code can be typed again
+    await text_router.open_form(update, context, "course-behalf", course)  # a mistyped code can be typed again
     outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
-    text_router.close_form(context)
+    await text_router.close_form(update, context)
     await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
     await _deliver(context)
@@ -215,14 +215,14 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
 async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
-    text_router.open_form(context, "course-capacity", c.code)
+    await text_router.open_form(update, context, "course-capacity", c.code)
     await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
 
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = _hr_actor(context, update)
     if not value.isdigit():
-        text_router.open_form(context, "course-capacity", course)
+        await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return
     promoted = run_tx(context, registration.set_capacity, course, int(value), actor.code)

@@ -248,16 +248,15 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
         await reply(update, REVIEW_ONE.format(name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period,
                                               late=LATE if v.late else "", body=_body(v)), keyboard(rows))
-    elif action == "rate" and callback_part(update, 3).isdigit() and int(callback_part(update, 3)) < len(RATINGS):
-        text_router.open_form(context, "review-comment", f"{v.id}:{callback_part(update, 3)}")
+    elif action == "rate" and _rating_arg(update) in range(len(RATINGS)):
+        await text_router.open_form(update, context, "review-comment", f"{v.id}:{_rating_arg(update)}")
         await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)),
-                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{callback_part(update, 3)}")]]))
-    elif action == "nocomment" and callback_part(update, 3).isdigit():
-        text_router.close_form(context)
-        await _confirm(update, context, v, int(callback_part(update, 3)), "")
-    elif action == "ok" and callback_part(update, 3).isdigit():
-        comment = (context.user_data or {}).pop("review_comment", {}).get(v.id, "")
-        done = run_tx(context, ev.rate, actor, v.id, int(callback_part(update, 3)), comment, w, now)
+                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{_rating_arg(update)}")]]))
+    elif action == "nocomment" and _rating_arg(update) in range(len(RATINGS)):
+        await _confirm(update, context, v, _rating_arg(update), "")
+    elif action == "ok" and _rating_arg(update) in range(len(RATINGS)):
+        who = text_router.chat_key(update)
+        done = run_tx(context, ev.rate_confirmed, actor, who, v.id, _rating_arg(update), w, now)
         await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
                                          rating=RATINGS[done.manager_rating or 0]))
         await deliver_now(context, "eval-rated")
@@ -267,8 +266,8 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
                    comment: str) -> None:
-    if context.user_data is not None:
-        context.user_data.setdefault("review_comment", {})[v.id] = comment
+    """The confirmation is a step in the database holding the comment; text typed there replaces it."""
+    await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}", {"comment": comment})
     shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
     await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
                                             comment=shown),
@@ -276,6 +275,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalVi
 
 
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
+    """The comment typed after choosing a rating (or typed again at the confirmation, replacing it)."""
     eval_id, rating = (int(x) for x in argument.split(":"))
     actor = _actor(context, update)
     v = run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
@@ -346,5 +346,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(review_button, pattern=r"^rev:"))
     app.add_handler(CommandHandler("delegate", delegate_command))
     text_router.add_form(app, "review-comment", comment_entered)
+    text_router.add_form(app, ev.REVIEW_CONFIRM_STEP, comment_entered)
     text_router.add_interceptor(app, draft_text)
     text_router.add_cancel_hook(app, cancel_draft)

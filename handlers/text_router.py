@@ -1,7 +1,8 @@
 """Where a plain text message goes: to the form the user has open, else to the default reply.
 
 Features register the forms they open (a prompt waiting for one typed value) by name; the
-pending form is kept in user_data as (name, argument).
+open form is a conversation step in the database (domain.conversation), keyed by user and chat,
+so a restart between the prompt and the answer loses nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from handlers.common import friendly, reply
+from domain import conversation
+from handlers.common import friendly, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-KEY = "awaiting"
 FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
 INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
 Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
@@ -41,24 +42,34 @@ def set_default(app: Application, handler: TextHandler) -> None:
     app.bot_data.setdefault(DEFAULT_KEY, handler)
 
 
-def open_form(context: ContextTypes.DEFAULT_TYPE, name: str, argument: str) -> None:
-    if context.user_data is not None:
-        context.user_data[KEY] = (name, argument)
+def chat_key(update: Update) -> tuple[int, int] | None:
+    """The conversation a step belongs to: this user in this chat."""
+    user, chat = update.effective_user, update.effective_chat
+    return (user.id, chat.id) if user and chat else None
 
 
-def close_form(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
+async def open_form(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, argument: str = "",
+                    data: dict[str, Any] | None = None) -> None:
+    """The next plain text from this user in this chat goes to form `name` (data: extra JSON for the step)."""
+    who = chat_key(update)
+    if who is not None:
+        run_tx(context, conversation.open_step, *who, name, {**(data or {}), "argument": argument})
+
+
+async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Forget the open form (or any other open step); True if there was one."""
+    who = chat_key(update)
+    return who is not None and run_tx(context, conversation.close_step, *who)
 
 
 @friendly
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pending = (context.user_data or {}).get(KEY)
     text = update.message.text if update.message and update.message.text else ""
     forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
-    if pending and pending[0] in forms:
-        close_form(context)
-        await forms[pending[0]](update, context, pending[1], text.strip())
+    who = chat_key(update)
+    step = run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
+    if step is not None:
+        await forms[step.name](update, context, step.argument, text.strip())
         return
     for interceptor in context.application.bot_data.get(INTERCEPTORS_KEY, []):
         if await interceptor(update, context):
@@ -73,8 +84,7 @@ NOTHING_OPEN = "Không có thao tác nào đang dở. Gõ /menu để mở menu 
 
 
 async def cancel_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    had = bool((context.user_data or {}).get(KEY))
-    close_form(context)
+    had = await close_form(update, context)
     for hook in context.application.bot_data.get(CANCEL_HOOKS_KEY, []):
         had = await hook(update, context) or had
     await reply(update, CANCELLED if had else NOTHING_OPEN)
