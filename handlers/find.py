@@ -43,7 +43,7 @@ def _period(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
 
 
 async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    text_router.open_form(context, FORM, "")
+    await text_router.open_form(update, context, FORM, "")
     await reply(update, ASK)
 
 
