@@ -28,8 +28,8 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import func, insert, select
 
-from bot.config import load_settings
 from bot.fakeapi import FakeBotApi
+from core.config import load_settings
 from db import Database
 from db.migrate import upgrade
 from db.models import Cadre, Outbox, Unit

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 
 from benchmarks.synthetic import write_roster
-from bot.config import load_settings
 from bot.demo import DEMO_DATA
+from core.config import load_settings
 from db import Database
 from db.migrate import upgrade
 from db.models import Cadre, Outbox

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
+from core.config import Settings
 from db.models import Cadre
 from domain.accounts import grant_hr
 from domain.cadres import cadre_by_code

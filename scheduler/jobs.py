@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
-from bot.config import Settings
+from core.config import Settings
 from db import Database
 from db.models import Cadre, Course, Evaluation, JobRun, Registration, Unit
 from domain.accounts import actor_for

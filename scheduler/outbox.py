@@ -28,7 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot.config import SchedulerSettings
+from core.config import SchedulerSettings
 from db import Database
 from db.models import ChatUser, Evaluation, Outbox
 from domain.clock import utcnow

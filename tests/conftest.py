@@ -16,9 +16,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import Settings, load_settings
 from bot.fakeapi import FakeBotApi, UpdateFactory
 from bot.terminal import render
+from core.config import Settings, load_settings
 from db import Database
 from db.migrate import upgrade
 from db.session import make_engine

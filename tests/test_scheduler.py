@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cli import main as cli_main
-from bot.config import Settings
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
+from core.config import Settings
 from db import Database
 from db.models import Cadre, JobRun, Outbox
 from domain import evaluation as ev
