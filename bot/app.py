@@ -29,11 +29,12 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
 import scheduler
-from bot.config import Settings
+from core.config import Settings
+from core.services import Services
 from db import Database
 from domain.rules import default_rules
 from handlers import admin, ask, courses, evaluation, fallback, find, gaps, guard, menu, report, start, text_router
-from handlers.common import Services, reply
+from handlers.common import reply
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ import asyncio
 import logging
 from datetime import datetime
 
+from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
-from handlers.common import Services
+from core.services import Services
 from scheduler.jobs import run_due
-from scheduler.outbox import Dispatcher, requeue_unconfirmed
+from scheduler.outbox import Dispatcher, flush_outbox, requeue_unconfirmed
 
 log = logging.getLogger(__name__)
 TICK_S = 60.0
@@ -60,6 +61,16 @@ async def stop(app: Application) -> None:
         await task
 
 
+def _fill_notify_hook(svc: Services) -> None:
+    """Handlers ask for "send this now" through Services; they never import the scheduler."""
+
+    async def notify_now(bot: Bot, kinds: frozenset[str]) -> None:
+        await flush_outbox(bot, svc.db, kinds, svc.settings.scheduler, svc.now())
+
+    svc.notify_now = notify_now
+
+
 def register(app: Application) -> None:
+    _fill_notify_hook(_services(app))
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick, interval=TICK_S, first=5.0, name="scheduler-tick")
