@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from core.config import ConfigError, Settings, load_settings
 from db import Database, SchemaOutdatedError
 from db.migrate import ensure_schema
 from domain import accounts
@@ -25,6 +25,7 @@ from domain.clock import today_in
 from domain.errors import DomainError
 from domain.roster import ImportResult, RowError, import_roster
 from domain.rules import RuleError, default_rules
+from views.html import plain
 
 if TYPE_CHECKING:
     from domain.report import Report
@@ -207,14 +208,14 @@ def _report(session: Session, unit_code: str | None, today: date, xlsx: str | No
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    from handlers.report import render_report
+    from views.report import render_report
 
     database = _open_db(settings.database_url)
     report = database.run(_report, args.unit, today_in(settings.timezone), args.xlsx)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
-        print(_plain(render_report(report)))
+        print(plain(render_report(report)))
     if args.xlsx:
         print(f"Đã ghi {args.xlsx}", file=sys.stderr)
     return 0
@@ -222,14 +223,14 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
     from domain.gaps import gaps_by_code
-    from handlers.gaps import render_gaps
+    from views.gaps import render_gaps
 
     database = _open_db(settings.database_url)
     data = database.run(_audited, "cli-gaps", args.code, gaps_by_code, args.code, today_in(settings.timezone))
     if args.json:
         print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
     else:
-        print(_plain(render_gaps(data)))
+        print(plain(render_gaps(data)))
     return 0
 
 
@@ -237,12 +238,6 @@ def _audited(session: Session, action: str, target: str, fn: Callable[..., Any],
     """Reads of a person's record or of people lists from the command line are audit-logged too."""
     accounts.audit(session, "cli", action, target)
     return fn(session, *args)
-
-
-def _plain(text: str) -> str:
-    from bot.terminal import render
-
-    return render(text)
 
 
 def cmd_courses(settings: Settings, args: argparse.Namespace) -> int:
@@ -401,7 +396,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if not texts:
         print(f"Đơn vị {args.unit} không có cán bộ lãnh đạo nào để nhận bản tin.")
     for text in texts:
-        print(_plain(text) + "\n")
+        print(plain(text) + "\n")
     return 0
 
 

@@ -8,7 +8,6 @@ Works typed (a terminal) and piped (a script feeding lines).
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import sys
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.fakeapi import ApiCall, FakeBotApi, UpdateFactory
+from core.config import Settings
 from db import Database
 from domain.text import fold
+from views.html import plain as render
 
 DEMO_USER_ID = 424242
 QUIT = {"/quit", "/exit", "/thoat", "thoát", "thoat"}
@@ -30,7 +30,6 @@ INTRO = (
     "Gõ tin nhắn hoặc lệnh như trên Telegram; bấm nút bằng cách gõ số [n] hoặc tên nút; "
     "/contact để chia sẻ số điện thoại của bạn; /file ĐƯỜNG_DẪN để gửi tệp; /quit để thoát.\n"
 )
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -38,10 +37,6 @@ class Button:
     label: str
     callback_data: str | None
     request_contact: bool
-
-
-def render(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
 
 
 class TerminalChat:

@@ -6,62 +6,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain.accounts import Actor
-from domain.gaps import CadreGaps, Gap, gaps_by_id
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, today
+from domain.gaps import CadreGaps, gaps_by_id
+from handlers.common import keyboard, linked_only, reply, run_tx, today
 from handlers.menu import BACK
-
-TITLE = "📋 <b>Tiêu chuẩn còn thiếu</b> – {name}"
-MANDATORY = "\n❗ <b>Bắt buộc</b> (chỉ tiêu 100%, từng người phải đạt):"
-CONTRIBUTION = "\n➕ <b>Góp phần chỉ tiêu chung</b> (đơn vị cần một tỷ lệ cán bộ đạt):"
-GAP_LINE = "{n}. <b>{requirement}</b>\n   Hạn: {deadline} ({left}) · {ref}"
-CONTRIBUTION_TARGET = "\n   Chỉ tiêu: {target:g}% – {title}"
-COURSES = "\n   🎓 Lớp phù hợp: {courses}"
-NO_COURSE = "\n   Chưa có lớp mở phù hợp; đơn vị sẽ được thông báo khi có lớp."
-NONE = (
-    "✅ <b>{name}</b>, bạn đã đạt mọi tiêu chuẩn của Nghị quyết áp dụng cho vị trí hiện tại."
-)
-MET = "\n\n<b>Đã đạt</b>:\n{items}"
-NOT_APPLICABLE = "\n\nKhông có chỉ tiêu nào của Nghị quyết áp dụng riêng cho vị trí của bạn."
-WRONG_DATA = (
-    "\n\nSố liệu chưa đúng (ví dụ bạn đã học xong nhưng hồ sơ chưa ghi)? Hãy gửi bản sao văn bằng, "
-    "chứng chỉ cho bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ."
-)
-
-
-def _left(days: int) -> str:
-    return f"còn {days} ngày" if days >= 0 else f"đã quá hạn {-days} ngày"
-
-
-def _gap_text(n: int, gap: Gap) -> str:
-    text = GAP_LINE.format(n=n, requirement=esc(gap.requirement), deadline=gap.deadline.strftime("%d/%m/%Y"),
-                           left=_left(gap.days_left), ref=esc(gap.ref))
-    if not gap.mandatory:
-        text += CONTRIBUTION_TARGET.format(target=gap.target_pct, title=esc(gap.title))
-    if gap.courses:
-        names = "; ".join(f"{esc(c.code)} – {esc(c.name)} (hạn đăng ký {c.register_by:%d/%m/%Y})"
-                          for c in gap.courses)
-        return text + COURSES.format(courses=names)
-    return text + NO_COURSE
-
-
-def render_gaps(data: CadreGaps) -> str:
-    if not data.gaps:
-        text = NONE.format(name=esc(data.full_name))
-        items = "\n".join(f"• {esc(i.requirement)} ({esc(i.ref)})" for i in data.met)
-        return text + (MET.format(items=items) if items else NOT_APPLICABLE) + WRONG_DATA
-    lines = [TITLE.format(name=esc(data.full_name))]
-    mandatory = [g for g in data.gaps if g.mandatory]
-    optional = [g for g in data.gaps if not g.mandatory]
-    n = 0
-    for header, group in ((MANDATORY, mandatory), (CONTRIBUTION, optional)):
-        if group:
-            lines.append(header)
-        for gap in group:
-            n += 1
-            lines.append(_gap_text(n, gap))
-    if data.met:
-        lines.append(MET.format(items="\n".join(f"• {esc(i.requirement)}" for i in data.met)).lstrip("\n"))
-    return "\n".join(lines) + WRONG_DATA
+from views.gaps import render_gaps
 
 
 def course_buttons(data: CadreGaps) -> list[list[tuple[str, str]]]:

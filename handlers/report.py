@@ -12,19 +12,13 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain.accounts import Actor
-from domain.exports import chart_png
-from domain.report import Report, child_units, export_for, people_for, report_for
+from domain.exports import chart_png, report_xlsx
+from domain.report import child_units, export_for, people_for, report_for
 from handlers.common import esc, keyboard, linked_only, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.report import render_report
 
-TITLE = "📊 <b>Chỉ tiêu Nghị quyết – {unit}</b>\n{cadres} cán bộ · số liệu đến {as_of}"
-ROW = (
-    "\n{n}. {mark} <b>{title}</b>\n   Đạt {met}/{population} = {pct:.2f}% · chỉ tiêu {target:g}% · "
-    "còn thiếu {shortfall} người · hạn {deadline} ({ref})"
-)
-PROJECTION = "\n   ↗ Nếu những người đã đăng ký lớp hoàn thành: {met}/{population} = {pct:.2f}%"
-EMPTY_ROW = "\n{n}. <b>{title}</b>\n   Không có cán bộ thuộc đối tượng này."
 BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
 BTN_CHILDREN, BTN_PEOPLE = "🏢 Đơn vị trực thuộc", "👥 Cán bộ thiếu chuẩn"
 CHILDREN_TITLE = "🏢 <b>Đơn vị trực thuộc {unit}</b> (tỷ lệ cán bộ còn thiếu chuẩn bắt buộc, cao nhất trước):"
@@ -37,20 +31,6 @@ CHART_CAPTION = "Tiến độ chỉ tiêu – {unit}"
 XLSX_CAPTION = "Báo cáo chỉ tiêu – {unit} (tổng hợp và danh sách cán bộ thiếu chuẩn bắt buộc)"
 PREV, NEXT = "◀️ Trang trước", "Trang sau ▶️"
 PAGE = 10
-
-
-def render_report(report: Report) -> str:
-    lines = [TITLE.format(unit=esc(report.unit_name), cadres=report.cadres, as_of=f"{report.as_of:%d/%m/%Y}")]
-    for n, r in enumerate(report.rows, 1):
-        if not r.population:
-            lines.append(EMPTY_ROW.format(n=n, title=esc(r.title)))
-            continue
-        lines.append(ROW.format(n=n, mark="✅" if r.shortfall == 0 else "⚠️", title=esc(r.title), met=r.met,
-                                population=r.population, pct=r.pct, target=r.target_pct, shortfall=r.shortfall,
-                                deadline=f"{r.deadline:%d/%m/%Y}", ref=esc(r.ref)))
-        if r.projected_met > r.met:
-            lines.append(PROJECTION.format(met=r.projected_met, population=r.population, pct=r.projected_pct))
-    return "".join(lines)
 
 
 def _unit_key(report_unit_id: int | None) -> int:
@@ -117,7 +97,8 @@ async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 
 async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                 page: int) -> None:
-    report, content = run_tx(context, export_for, actor, unit_ref, today(context))
+    report, people = run_tx(context, export_for, actor, unit_ref, today(context))
+    content = report_xlsx(report, people)
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
