@@ -234,12 +234,14 @@ def people_for(session: Session, actor: Actor, unit_ref: str | int | None, page:
 EXPORT_LIMIT = 100_000
 
 
-def export_for(session: Session, actor: Actor, unit_ref: str | int | None, today: date) -> tuple[Report, bytes]:
-    """The .xlsx export (summary + everyone with a mandatory gap). Audit-logged: it lists people."""
-    from domain.exports import report_xlsx
+def export_for(session: Session, actor: Actor, unit_ref: str | int | None,
+               today: date) -> tuple[Report, list[PersonGap]]:
+    """What the .xlsx export holds (summary + everyone with a mandatory gap). Audit-logged: it lists people.
 
+    The workbook itself is written by domain.exports.report_xlsx, outside the transaction.
+    """
     unit = resolve_unit(session, actor, unit_ref)
     report = build_report(session, unit, today)
     _, people = people_with_mandatory_gaps(session, unit, 0, EXPORT_LIMIT)
     audit(session, actor.code, "export-xlsx", unit.code if unit else "PROVINCE", f"people={len(people)}")
-    return report, report_xlsx(report, people)
+    return report, people
