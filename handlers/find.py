@@ -16,8 +16,8 @@ from domain.find import CadreCard, EvaluationLine, RegistrationLine, SearchResul
 from handlers import text_router
 from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
 from handlers.fallback import stale_button
-from handlers.gaps import WRONG_DATA, render_gaps
 from handlers.menu import BACK
+from views.gaps import WRONG_DATA, render_gaps
 
 FORM = "find"
 ASK = "🔎 <b>Tìm cán bộ</b>\nGõ họ tên (có dấu hay không dấu, một phần cũng được) hoặc mã cán bộ:"
