@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.demo import DEMO_DATA
 from bot.fakeapi import FakeBotApi, UpdateFactory
+from core.config import Settings
 from db import Database
 from db.models import Course, Evaluation, Registration
 from domain import accounts
