@@ -33,14 +33,29 @@ from core.config import Settings
 from core.services import Services
 from db import Database
 from domain.rules import default_rules
-from handlers import admin, ask, courses, evaluation, fallback, find, gaps, guard, menu, report, start, text_router
+from handlers import (
+    admin,
+    ask,
+    courses,
+    evaluation,
+    fallback,
+    find,
+    gaps,
+    guard,
+    menu,
+    report,
+    review_views,
+    start,
+    text_router,
+)
 from handlers.common import reply
 
 log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, evaluation, find, ask, admin, text_router, fallback, scheduler)
+FEATURES = (guard, start, menu, gaps, report, courses, evaluation, review_views, find, ask, admin, text_router,
+            fallback, scheduler)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 

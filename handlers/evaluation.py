@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
-from handlers import text_router
+from handlers import review_views, text_router
 from handlers.common import (
     callback_part,
     deliver_now,
@@ -65,8 +65,6 @@ UNIT_STATUS = (
 )
 MISSING_LIST = "\nChưa gửi: {names}"
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
-GRID_TITLE = "📅 <b>Xếp loại theo tháng – {label}</b> (XS = xuất sắc, Tốt, HT = hoàn thành, KHT = không hoàn thành)"
-GRID_EMPTY = "Chưa có ai do bạn trực tiếp đánh giá."
 DELEGATE_USAGE = (
     "Cách dùng: <code>/delegate MÃ_CÁN_BỘ dd/mm/yyyy dd/mm/yyyy</code> – ủy quyền xếp loại trong khoảng ngày."
 )
@@ -215,13 +213,13 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 @linked_only
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     pending = run_tx(context, ev.pending_reviews, actor, today(context))
+    views = [[("📊 Tình hình đơn vị", "rev:unit")], review_views.entry_buttons(context), [BACK]]
     if not pending:
-        await reply(update, REVIEW_EMPTY, keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
+        await reply(update, REVIEW_EMPTY, keyboard(views))
         return
     rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], f"rev:open:{p.id}")]
             for p in pending[:20]]
-    await reply(update, REVIEW_LIST.format(n=len(pending)),
-                keyboard([*rows, [("📊 Tình hình đơn vị", "rev:unit"), ("📅 Theo quý", "rev:grid")], [BACK]]))
+    await reply(update, REVIEW_LIST.format(n=len(pending)), keyboard([*rows, *views]))
 
 
 @linked_only
@@ -237,8 +235,9 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         await reply(update, NUDGED.format(n=count))
         await deliver_now(context, "eval-reminder")
         return
-    if action in ("grid", "year"):
-        await _grid(update, context, actor, whole_year=action == "year")
+    if action in ("grid", "year"):  # buttons sent before the quarter views moved to handlers.review_views
+        await (review_views.show_current_year if action == "year" else review_views.show_current_quarter)(
+            update, context, actor)
         return
     if eval_id is None:
         await stale_button(update, context)
@@ -298,21 +297,6 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         text += MISSING_LIST.format(names=esc(", ".join(missing[:30])) + (" …" if len(missing) > 30 else ""))
     rows = [[("⏰ Nhắc người chưa nộp", "rev:nudge")]] if missing else []
     await reply(update, text, keyboard([*rows, [BACK]]))
-
-
-async def _grid(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, whole_year: bool) -> None:
-    year, month = _window(context).open_period(today(context))
-    quarter = (month - 1) // 3
-    months = list(range(1, 13)) if whole_year else [quarter * 3 + i for i in (1, 2, 3)]
-    grid = run_tx(context, ev.ratings_grid, actor, year, months)
-    if not grid:
-        await reply(update, GRID_EMPTY, keyboard([[BACK]]))
-        return
-    label = f"năm {year}" if whole_year else f"quý {quarter + 1}/{year}"
-    header = "Họ tên: " + " | ".join(f"T{m}" for m in months)
-    lines = [GRID_TITLE.format(label=label), header]
-    lines += [f"{esc(name)}: {' | '.join(cells)}" for name, cells in grid]
-    await reply(update, "\n".join(lines), keyboard([[("📅 Cả năm", "rev:year")], [BACK]]))
 
 
 @linked_only

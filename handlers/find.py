@@ -118,7 +118,7 @@ async def find_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         await _ask(update, context)
         return
     raw = callback_part(update, 2)
-    if callback_part(update, 1) != "card" or not raw.isdecimal() or len(raw) > 12:
+    if callback_part(update, 1) != "card" or not (raw.isascii() and raw.isdecimal()) or len(raw) > 12:
         await stale_button(update, context)
         return
     await _card(update, context, actor, int(raw))

@@ -201,7 +201,7 @@ async def test_unit_status_nudge_and_grid(bot: BotHarness, roster: Database, use
     mau015 = UpdateFactory(user_id=515)
     await link(bot, mau015, MANAGER)
     texts = await bot.send(mau015.callback("rev:grid"))
-    assert "quý 4/2026" in texts[-1] and "Vũ Văn Nam: — | chờ" in texts[-1]
+    assert "quý 4/2026" in texts[-1] and "Vũ Văn Nam: T10 — · T11 chờ · T12 — → Quý: chưa đủ" in texts[-1]
     plain = UpdateFactory(user_id=530)
     await link(bot, plain, "0912345004")
     assert "chỉ dành cho cán bộ quản lý" in (await bot.send(plain.callback("rev:unit")))[-1]

@@ -1,0 +1,157 @@
+"""The manager's quarter and year views of monthly ratings, always reachable from /review, and their Excel export.
+
+Button data carries only a year and a quarter, parsed strictly; the people shown are re-derived from the
+actor on every press (domain.review_grid).
+"""
+
+from __future__ import annotations
+
+import io
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from domain.accounts import Actor, require_manager
+from domain.classification import quarter_months
+from domain.evaluation import Window
+from domain.review_grid import RATING_SHORT, PersonYear, export_year_grid, reviewee_year
+from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_tx, services, today
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+LEGEND = "XS = xuất sắc, Tốt, HT = hoàn thành, KHT = không hoàn thành; chờ = đã nộp, chờ xếp loại"
+QUARTER_TITLE = "📅 <b>Xếp loại quý {q}/{year}</b> (tháng {first}–{last})\n<i>{legend}</i>"
+QUARTER_ROW = "\n• {name}: {months} → <b>Quý: {klass}</b>"
+YEAR_TITLE = "📆 <b>Xếp loại năm {year}</b> (theo quý)\n<i>{legend}</i>"
+YEAR_ROW = "\n• {name}: {quarters} → <b>Năm: {klass}</b>"
+RULE = ("\n\nQuý được xếp loại khi đủ 3 tháng: Xuất sắc nếu ≥ 2 tháng XS và không tháng nào dưới Tốt; "
+        "Tốt nếu ≥ 2 tháng Tốt trở lên, không tháng nào KHT; Hoàn thành nếu ≥ 2 tháng HT trở lên. "
+        "Năm tính tương tự trên 4 quý (≥ 3 quý). Căn cứ Mục III.4 Nghị quyết.")
+INCOMPLETE = "chưa đủ"
+EMPTY = "Chưa có ai do bạn trực tiếp đánh giá. Bạn vẫn có thể xuất Excel cả đơn vị."
+TRUNCATED = "\n… và {n} người nữa (xem đủ trong tệp Excel)."
+XLSX_CAPTION = "Xếp loại theo tháng, quý, năm {year} – {unit} ({n} cán bộ)"
+XLSX_REFUSED = "⛔ Bạn chỉ xuất được số liệu của đơn vị mình và các đơn vị trực thuộc."
+BTN_YEAR, BTN_XLSX = "📆 Cả năm {year}", "📥 Xuất Excel năm {year}"
+MAX_CHARS = 3600
+FIRST_YEAR = 2020
+
+
+def current_quarter(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
+    cfg = services(context).settings.evaluation
+    year, month = Window(cfg.window_open_day, cfg.window_close_day).open_period(today(context))
+    return year, (month - 1) // 3 + 1
+
+
+def entry_buttons(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
+    """The two buttons /review always shows, whatever is pending."""
+    year, quarter = current_quarter(context)
+    return [("📅 Theo quý", f"qv:q:{year}:{quarter}"), ("📆 Cả năm", f"qv:y:{year}")]
+
+
+def _klass(rating: int | None) -> str:
+    return RATING_SHORT[rating] if rating is not None else INCOMPLETE
+
+
+def _fit(rows: list[str], head: str, tail: str) -> str:
+    text, shown = head, 0
+    for row in rows:
+        if len(text) + len(row) + len(tail) > MAX_CHARS:
+            break
+        text, shown = text + row, shown + 1
+    if shown < len(rows):
+        text += TRUNCATED.format(n=len(rows) - shown)
+    return text + tail
+
+
+def render_quarter(grid: list[PersonYear], year: int, quarter: int) -> str:
+    months = quarter_months(quarter)
+    rows = [QUARTER_ROW.format(name=esc(p.full_name), months=" · ".join(f"T{m} {p.month_cell(m)}" for m in months),
+                               klass=_klass(p.quarters[quarter - 1])) for p in grid]
+    head = QUARTER_TITLE.format(q=quarter, year=year, first=months[0], last=months[-1], legend=LEGEND)
+    return _fit(rows, head, RULE)
+
+
+def render_year(grid: list[PersonYear], year: int) -> str:
+    rows = [YEAR_ROW.format(name=esc(p.full_name), quarters=" · ".join(
+        f"Q{q} {_klass(p.quarters[q - 1])}" for q in (1, 2, 3, 4)), klass=_klass(p.year)) for p in grid]
+    return _fit(rows, YEAR_TITLE.format(year=year, legend=LEGEND), RULE)
+
+
+def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple[str, str]]:
+    prev = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    nav = [(f"◀️ Quý {prev[1]}/{prev[0]}", f"qv:q:{prev[0]}:{prev[1]}")] if prev[0] >= FIRST_YEAR else []
+    nxt = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+    if nxt <= latest:
+        nav.append((f"Quý {nxt[1]}/{nxt[0]} ▶️", f"qv:q:{nxt[0]}:{nxt[1]}"))
+    return nav
+
+
+async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int, quarter: int) -> None:
+    grid = run_tx(context, reviewee_year, actor, year)
+    text = render_quarter(grid, year, quarter) if grid else EMPTY
+    rows = [_quarter_nav(year, quarter, current_quarter(context)),
+            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], [(BTN_XLSX.format(year=year), f"qv:x:{year}")], [BACK]]
+    await reply(update, text, keyboard([r for r in rows if r]))
+
+
+async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int) -> None:
+    grid = run_tx(context, reviewee_year, actor, year)
+    text = render_year(grid, year) if grid else EMPTY
+    latest = current_quarter(context)
+    quarters = [(f"Quý {q}", f"qv:q:{year}:{q}") for q in (1, 2, 3, 4) if (year, q) <= latest]
+    years = [(f"◀️ Năm {year - 1}", f"qv:y:{year - 1}")] if year > FIRST_YEAR else []
+    if year < latest[0]:
+        years.append((f"Năm {year + 1} ▶️", f"qv:y:{year + 1}"))
+    rows = [quarters, years, [(BTN_XLSX.format(year=year), f"qv:x:{year}")], [BACK]]
+    await reply(update, text, keyboard([r for r in rows if r]))
+
+
+async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int) -> None:
+    export = run_tx(context, export_year_grid, actor, year, None, today(context))
+    if export is None:
+        await reply(update, XLSX_REFUSED)
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        await update.effective_chat.send_document(
+            InputFile(io.BytesIO(export.content), filename=f"xep-loai-{year}.xlsx"),
+            caption=XLSX_CAPTION.format(year=year, unit=export.unit_name, n=export.people))
+
+
+def _year_arg(raw: str, latest: int) -> int | None:
+    if not (raw.isascii() and raw.isdecimal() and len(raw) == 4):
+        return None
+    return int(raw) if FIRST_YEAR <= int(raw) <= latest else None
+
+
+@linked_only
+async def views_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    action = callback_part(update, 1)
+    latest = current_quarter(context)
+    year = _year_arg(callback_part(update, 2), latest[0])
+    raw_quarter = callback_part(update, 3)
+    if year is None:
+        await stale_button(update, context)
+    elif action == "q" and raw_quarter in ("1", "2", "3", "4") and (year, int(raw_quarter)) <= latest:
+        await _quarter(update, context, actor, year, int(raw_quarter))
+    elif action == "y" and not raw_quarter:
+        await _year(update, context, actor, year)
+    elif action == "x" and not raw_quarter:
+        await _xlsx(update, context, actor, year)
+    else:
+        await stale_button(update, context)
+
+
+async def show_current_quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    await _quarter(update, context, require_manager(actor), *current_quarter(context))
+
+
+async def show_current_year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    await _year(update, context, require_manager(actor), current_quarter(context)[0])
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(views_button, pattern=r"^qv:"))
