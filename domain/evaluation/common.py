@@ -1,0 +1,87 @@
+"""What the form, the review and the unit status share: ratings, the monthly window, the view of an evaluation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Evaluation
+from domain.errors import DomainError
+
+RATINGS = ("Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",
+           "Không hoàn thành nhiệm vụ")
+RATING_SHORT = ("XS", "Tốt", "HT", "KHT")
+
+
+class EvaluationRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Window:
+    open_day: int
+    close_day: int
+
+    def opens(self, year: int, month: int) -> date:
+        return date(year, month, self.open_day)
+
+    def closes(self, year: int, month: int) -> date:
+        y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+        return date(y, m, self.close_day)
+
+    def open_period(self, today: date) -> tuple[int, int]:
+        """The month a cadre evaluates today: this month from its open day, else the previous one."""
+        if today.day >= self.open_day:
+            return today.year, today.month
+        return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+
+    def is_late(self, year: int, month: int, today: date) -> bool:
+        return today > self.closes(year, month)
+
+    def is_open(self, year: int, month: int, today: date) -> bool:
+        return today >= self.opens(year, month)
+
+
+def period_label(year: int, month: int) -> str:
+    return f"tháng {month:02d}/{year}"
+
+
+@dataclass(frozen=True)
+class EvalView:
+    id: int
+    year: int
+    month: int
+    status: str
+    step: str
+    items: list[str]
+    difficulties: str | None
+    self_rating: int | None
+    manager_rating: int | None
+    manager_comment: str | None
+    late: bool
+    editable: bool
+    cadre_code: str
+    cadre_name: str
+    reviewer_name: str | None
+
+    @property
+    def period(self) -> str:
+        return period_label(self.year, self.month)
+
+
+def view(session: Session, ev: Evaluation, window: Window, today: date) -> EvalView:
+    reviewer = session.get(Cadre, ev.reviewer_id) if ev.reviewer_id else None
+    return EvalView(
+        ev.id, ev.year, ev.month, ev.status, ev.step, json.loads(ev.results or "[]"), ev.difficulties,
+        ev.self_rating, ev.manager_rating, ev.manager_comment, ev.late, _editable(ev, window, today),
+        ev.cadre.code, ev.cadre.full_name, reviewer.full_name if reviewer else None,
+    )
+
+
+def _editable(ev: Evaluation, window: Window, today: date) -> bool:
+    if ev.status == "draft":
+        return True
+    return ev.status == "submitted" and not window.is_late(ev.year, ev.month, today)

@@ -1,0 +1,152 @@
+"""The manager's review: who reviews whom (direct manager, parent-unit head, delegations) and the rating."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Evaluation, ReviewDelegation, Unit
+from domain import conversation
+from domain.accounts import Actor, audit
+from domain.cadres import require_cadre
+from domain.clock import utcnow
+from domain.errors import NotFound, PermissionDenied
+from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
+from domain.outbox import enqueue
+
+MAX_COMMENT_CHARS = 1000
+
+
+def reviewer_of(session: Session, cadre: Cadre) -> Cadre | None:
+    """The direct manager from the roster; if none, the head of the parent unit."""
+    if cadre.manager_code:
+        manager = session.scalar(select(Cadre).where(Cadre.code == cadre.manager_code))
+        if manager is not None and manager.id != cadre.id:
+            return manager
+    parent_id = cadre.unit.parent_id
+    if parent_id is None:
+        return None
+    return session.scalar(select(Cadre).where(Cadre.unit_id == parent_id, Cadre.is_leader.is_(True),
+                                              Cadre.id != cadre.id).order_by(Cadre.code).limit(1))
+
+
+def _delegators(session: Session, deputy_id: int, today: date) -> list[int]:
+    return list(session.scalars(select(ReviewDelegation.manager_id).where(
+        ReviewDelegation.deputy_id == deputy_id, ReviewDelegation.start_date <= today,
+        ReviewDelegation.end_date >= today)))
+
+
+def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
+    """Everyone whose reviewer (direct manager, else parent-unit head) is one of these managers."""
+    managers = list(session.scalars(select(Cadre).where(Cadre.id.in_(manager_ids))))
+    codes = {m.code for m in managers}
+    people: dict[int, Cadre] = {}
+    if codes:
+        people.update((c.id, c) for c in session.scalars(select(Cadre).where(Cadre.manager_code.in_(codes))))
+    for unit_id in {m.unit_id for m in managers if m.is_leader}:
+        # reviewer_of() gives people without a direct manager to the first leader (by code) of the parent unit
+        head = session.scalar(select(func.min(Cadre.code)).where(Cadre.unit_id == unit_id, Cadre.is_leader.is_(True)))
+        if head not in codes:
+            continue
+        orphans = session.scalars(select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(
+            Unit.parent_id == unit_id, or_(Cadre.manager_code.is_(None), Cadre.manager_code == "")))
+        people.update((c.id, c) for c in orphans)
+    return [c for c in people.values() if c.id not in manager_ids]
+
+
+def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> int | None:
+    """The manager the actor reviews for (themselves or a delegator), or None."""
+    reviewer = reviewer_of(session, ev.cadre)
+    if reviewer is None:
+        return None
+    if reviewer.id == actor.cadre_id:
+        return actor.cadre_id
+    return reviewer.id if reviewer.id in _delegators(session, actor.cadre_id, today) else None
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    cadre_code: str
+    cadre_name: str
+    period: str
+    late: bool
+
+
+def pending_reviews(session: Session, actor: Actor, today: date) -> list[Pending]:
+    managers = [actor.cadre_id, *_delegators(session, actor.cadre_id, today)]
+    people = reviewees(session, managers)
+    if not people:
+        return []
+    rows = session.scalars(select(Evaluation).where(
+        Evaluation.cadre_id.in_([c.id for c in people]), Evaluation.status == "submitted")
+        .order_by(Evaluation.year, Evaluation.month, Evaluation.submitted_at))
+    return [Pending(ev.id, ev.cadre.code, ev.cadre.full_name, period_label(ev.year, ev.month), ev.late)
+            for ev in rows]
+
+
+def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: Window, today: date) -> EvalView:
+    ev = session.get(Evaluation, eval_id)
+    if ev is None:
+        raise NotFound("Không tìm thấy bản tự đánh giá.")
+    if _may_review(session, actor, ev, today) is None:
+        raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
+    audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
+    return view(session, ev, window, today)
+
+
+def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str | None, window: Window,
+         today: date) -> EvalView:
+    if not 0 <= rating < len(RATINGS):
+        raise EvaluationRefused("Mức xếp loại không hợp lệ.")
+    if comment and len(comment) > MAX_COMMENT_CHARS:
+        raise EvaluationRefused(f"Nhận xét tối đa {MAX_COMMENT_CHARS} ký tự.")
+    ev = session.get(Evaluation, eval_id)
+    if ev is None:
+        raise NotFound("Không tìm thấy bản tự đánh giá.")
+    acting_for = _may_review(session, actor, ev, today)
+    if acting_for is None:
+        raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
+    if ev.status == "rated":
+        raise EvaluationRefused("Bản tự đánh giá này đã được xếp loại.")
+    if ev.status != "submitted":
+        raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
+    ev.status, ev.manager_rating, ev.manager_comment = "rated", rating, (comment or "").strip() or None
+    ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
+    ev.rated_at, ev.updated_at = utcnow(), utcnow()
+    manager = session.get(Cadre, acting_for)
+    detail = f"rating={rating}" + (f"; thay mặt {manager.code}" if manager and acting_for != actor.cadre_id else "")
+    audit(session, actor.code, "evaluation-rate", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}", detail)
+    text = (f"✅ Tự đánh giá {period_label(ev.year, ev.month)} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
+            + (f"\nNhận xét: {ev.manager_comment}" if ev.manager_comment else ""))
+    enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
+    return view(session, ev, window, today)
+
+
+REVIEW_CONFIRM_STEP = "review-confirm"
+
+
+def rate_confirmed(session: Session, actor: Actor, chat: tuple[int, int], eval_id: int, rating: int,
+                   window: Window, today: date) -> EvalView:
+    """The manager confirmed: rate with the comment kept at the confirmation step, closing that step
+    in the same transaction (a stale confirmation for another rating carries no comment)."""
+    step = conversation.take_step(session, *chat, {REVIEW_CONFIRM_STEP})
+    same = step is not None and step.argument == f"{eval_id}:{rating}"
+    comment = str(step.data.get("comment", "")) if step is not None and same else ""
+    return rate(session, actor, eval_id, rating, comment, window, today)
+
+
+def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date) -> str:
+    if end < start:
+        raise EvaluationRefused("Ngày kết thúc phải sau ngày bắt đầu.")
+    deputy = require_cadre(session, deputy_code)
+    unit = session.get(Unit, actor.unit_id)
+    if deputy.id == actor.cadre_id or unit is None or not deputy.unit.path.startswith(unit.path):
+        raise PermissionDenied("Chỉ ủy quyền được cho một cán bộ khác trong đơn vị của bạn.")
+    session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
+                                 created_at=utcnow()))
+    audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
+    return deputy.full_name

@@ -1,0 +1,100 @@
+"""A unit's evaluation status for a month, the manager's reminder, the quarter's ratings grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Evaluation, Unit
+from domain.accounts import Actor, audit
+from domain.errors import PermissionDenied
+from domain.evaluation.common import RATING_SHORT, period_label
+from domain.evaluation.review import reviewees
+from domain.outbox import enqueue
+from domain.units import in_subtree
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    code: str
+    full_name: str
+    unit_name: str
+    status: str  # missing | draft | submitted | rated
+    late: bool
+    self_rating: int | None
+    manager_rating: int | None
+
+
+def month_status(session: Session, unit: Unit | None, year: int, month: int) -> list[StatusLine]:
+    query = (select(Cadre, Unit, Evaluation).join(Unit, Cadre.unit_id == Unit.id)
+             .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
+                                         Evaluation.month == month)))
+    if unit is not None:
+        query = query.where(in_subtree(unit.path))
+    rows = session.execute(query.order_by(Unit.path, Cadre.full_name)).all()
+    return [StatusLine(c.code, c.full_name, u.name, ev.status if ev else "missing", bool(ev and ev.late),
+                       ev.self_rating if ev else None, ev.manager_rating if ev else None) for c, u, ev in rows]
+
+
+def status_counts(lines: list[StatusLine]) -> dict[str, int]:
+    counts = {"cadres": len(lines), "submitted": 0, "late": 0, "missing": 0, "reviewed": 0}
+    for line in lines:
+        if line.status in ("submitted", "rated"):
+            counts["submitted"] += 1
+        else:
+            counts["missing"] += 1
+        counts["late"] += line.late
+        counts["reviewed"] += line.status == "rated"
+    return counts
+
+
+def unit_month_status(session: Session, actor: Actor, year: int, month: int) -> list[StatusLine]:
+    """The manager's own unit subtree, person by person (audit-logged: it lists people)."""
+    if not (actor.is_manager or actor.is_hr):
+        raise PermissionDenied("Chức năng này chỉ dành cho cán bộ quản lý.")
+    audit(session, actor.code, "evaluation-status", f"{actor.unit_code}:{year}-{month:02d}")
+    return month_status(session, session.get(Unit, actor.unit_id), year, month)
+
+
+def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date) -> int:
+    """The manager's reminder button: one message to each linked person who has not submitted."""
+    unit = session.get(Unit, actor.unit_id)
+    missing = [line.code for line in month_status(session, unit, year, month) if line.status in ("missing", "draft")]
+    sent = 0
+    for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
+        if cadre.id == actor.cadre_id:
+            continue
+        sent += enqueue(session, f"eval-nudge:{year}-{month:02d}:{cadre.code}:{actor.code}:{today:%Y%m%d}", cadre,
+                        "eval-reminder", f"⏰ {actor.full_name} nhắc bạn gửi tự đánh giá {period_label(year, month)}."
+                        " Gõ /eval để làm ngay.")
+    audit(session, actor.code, "evaluation-nudge", f"{year}-{month:02d}", f"{sent} người")
+    return sent
+
+
+def _grid_cell(ev: Evaluation | None) -> str:
+    if ev is not None and ev.manager_rating is not None:
+        return RATING_SHORT[ev.manager_rating]
+    return "chờ" if ev is not None and ev.status == "submitted" else "—"
+
+
+def ratings_grid(session: Session, actor: Actor, year: int, months: list[int]) -> list[tuple[str, list[str]]]:
+    """Each person the actor reviews, with their monthly manager ratings side by side."""
+    people = reviewees(session, [actor.cadre_id])
+    if not people:
+        return []
+    rows = session.scalars(select(Evaluation).where(Evaluation.cadre_id.in_([c.id for c in people]),
+                                                    Evaluation.year == year, Evaluation.month.in_(months)))
+    by_person: dict[int, dict[int, Evaluation]] = {}
+    for ev in rows:
+        by_person.setdefault(ev.cadre_id, {})[ev.month] = ev
+    audit(session, actor.code, "evaluation-grid", str(year))
+    grid = []
+    for cadre in sorted(people, key=lambda c: c.full_name):
+        cells = []
+        for m in months:
+            cells.append(_grid_cell(by_person.get(cadre.id, {}).get(m)))
+        grid.append((cadre.full_name, cells))
+    return grid
