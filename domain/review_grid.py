@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.classification import RULE_FILE, ClassificationRules, default_classification, quarter_months
-from domain.evaluation import RATINGS, _reviewees
+from domain.evaluation import RATINGS, reviewees
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
 
@@ -70,7 +70,7 @@ def _grid(session: Session, people: list[tuple[Cadre, Unit]], year: int) -> list
 def reviewee_year(session: Session, actor: Actor, year: int) -> list[PersonYear]:
     """The people the actor reviews (phone view), by name."""
     require_manager(actor)
-    people = sorted(_reviewees(session, [actor.cadre_id]), key=lambda c: (c.full_name, c.code))
+    people = sorted(reviewees(session, [actor.cadre_id]), key=lambda c: (c.full_name, c.code))
     audit(session, actor.code, "evaluation-grid", str(year))
     return _grid(session, [(c, c.unit) for c in people], year)
 
