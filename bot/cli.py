@@ -125,20 +125,17 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     _print_rejected(result.rejected)
-    print(f"Đơn vị: thêm {result.units_added}, cập nhật {result.units_updated}")
-    print(
-        f"Cán bộ: thêm {result.cadres_added}, cập nhật {result.cadres_updated}, "
-        f"không đổi {result.cadres_unchanged}, bị từ chối {len(result.rejected)}"
-    )
-    _print_nothing_imported(result.rejected, result.applied)
+    print("\n".join(result.summary_lines()))
+    _print_nothing_imported(result.rejected, result.applied or result.dry_run)
 
 
 def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
     database = _open_db(settings.database_url)
     progress = None if args.json else _Progress()
-    result = database.run(import_roster, Path(args.file), skip_bad_rows=args.skip_bad_rows, progress=progress)
+    result = database.run(import_roster, Path(args.file), skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
+                          progress=progress)
     _print_import(result, args.json)
-    return 0 if result.applied else 1
+    return 0 if result.applied or (args.dry_run and result.would_apply) else 1
 
 
 def _write_links(out: TextIO, rows: list[tuple[str, str, str]]) -> None:
@@ -267,15 +264,24 @@ def cmd_register(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.registration import complete
-    from domain.spreadsheet import load_sheet
+    """Every row checked first; nothing written if one is refused (unless --skip-bad-rows)."""
+    from domain.completion import complete, completion_codes
 
-    sheet = load_sheet(Path(args.file), {"Mã cán bộ": "code"}, ["Mã cán bộ"])
-    codes = [cells["code"] for _, cells in sheet.rows if cells.get("code")]
+    codes = completion_codes(Path(args.file))
     database = _open_db(settings.database_url)
-    results = database.run(complete, args.course, codes, today_in(settings.timezone), "cli")
-    for code, result in results.items():
-        print(f"{code}: {result}")
+    plan = database.run(complete, args.course, codes, today_in(settings.timezone), "cli", args.skip_bad_rows)
+    if args.json:
+        print(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2))
+        return 0 if plan.applied else 1
+    for row in plan.rows:
+        mark = {"ok": "✓", "already": "=", "rejected": "✗"}[row.status]
+        print(f"{mark} Dòng {row.row} {row.code}{f' – {row.name}' if row.name else ''}: {row.outcome}")
+    if not plan.applied:
+        print(f"KHÔNG ghi nhận gì: {len(plan.rejected)} dòng bị từ chối. Sửa tệp, hoặc chạy lại với "
+              "--skip-bad-rows để ghi nhận các dòng hợp lệ.", file=sys.stderr)
+        return 1
+    print(f"Đã ghi nhận hoàn thành lớp {plan.course_code}: {len(plan.accepted)} cán bộ; "
+          f"bỏ qua {len(plan.rows) - len(plan.accepted)} dòng.")
     return 0
 
 
@@ -461,12 +467,13 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
-def _import_parser(sub: Any, name: str, help_text: str, func: Command) -> None:
+def _import_parser(sub: Any, name: str, help_text: str, func: Command) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text)
     parser.add_argument("file")
     parser.add_argument("--skip-bad-rows", action="store_true", help="bỏ qua dòng lỗi, nhập các dòng hợp lệ")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(func=func)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -480,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--db", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
     chat.add_argument("--fresh", action="store_true", help="tạo lại cơ sở dữ liệu mẫu từ đầu")
     chat.set_defaults(func=cmd_chat)
-    _import_parser(sub, "import-roster", "nhập danh sách cán bộ (.xlsx/.csv)", cmd_import_roster)
+    _import_parser(sub, "import-roster", "nhập danh sách cán bộ (.xlsx/.csv)", cmd_import_roster).add_argument(
+        "--dry-run", action="store_true", help="chỉ xem trước thay đổi và xung đột, không ghi gì")
     inv = sub.add_parser("invite", help="tạo đường dẫn mời dùng một lần")
     inv.add_argument("code", nargs="?")
     inv.add_argument("--unit", help="mọi cán bộ chưa liên kết của đơn vị và đơn vị trực thuộc")
@@ -511,6 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     done = sub.add_parser("complete", help="ghi nhận hoàn thành lớp từ tệp (cột “Mã cán bộ”)")
     done.add_argument("course")
     done.add_argument("file")
+    done.add_argument("--skip-bad-rows", action="store_true", help="ghi nhận các dòng hợp lệ, bỏ dòng bị từ chối")
+    done.add_argument("--json", action="store_true")
     done.set_defaults(func=cmd_complete)
     ask = sub.add_parser("ask", help="hỏi về Nghị quyết")
     ask.add_argument("question", nargs="*")

@@ -79,6 +79,8 @@ class Cadre(Base):
     trained_planned_title: Mapped[int | None] = mapped_column(SmallInteger)
     retrained_specialty: Mapped[int | None] = mapped_column(SmallInteger)
     manager_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set by HR when the roster gives no reviewer (no manager, no leader above): who rates this cadre.
+    reviewer_code: Mapped[str | None] = mapped_column(String(64))
     is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
     # Settings: the cadre muted reminders that are not mandatory (course suggestions, quarterly notes).
     mute_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
@@ -105,8 +107,24 @@ class InviteToken(Base):
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class RosterImport(Base):
+    """One applied roster file: the time a later import compares course completions against."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    actor: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="{}")  # JSON: counts per field, conflicts
+
+
 class RecordChange(Base):
-    """The cadre's history: every field changed by an import, a completion or an HR action."""
+    """The cadre's history: every field changed by an import, a completion or an HR action.
+
+    source: "import-roster" (import_id names the file), "course:CODE" (registration_id names the
+    completion, actor the HR user), "undo:course:CODE", "correction" (actor).
+    """
 
     __tablename__ = "record_changes"
 
@@ -117,6 +135,10 @@ class RecordChange(Base):
     field: Mapped[str] = mapped_column(String(64))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("roster_imports.id"))
 
 
 class AuditLog(Base):
@@ -238,6 +260,9 @@ class Evaluation(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     reviewed_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))  # the manager a deputy acted for
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A submitted evaluation being edited: the edit (JSON: results, difficulties, self_rating, step)
+    # waits here while the submitted version stays in the manager's queue, until re-submitted.
+    edit_draft: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -14,15 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
 from domain.accounts import audit
-from domain.cadres import cadre_by_code, own_record, require_cadre
+from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
 from domain.courses import audience_fits, require_course
 from domain.errors import DomainError, NotFound
-from domain.levels import SCALES
 from domain.outbox import enqueue
-from domain.rules import RuleBook, default_rules
 
 
 class RegistrationRefused(DomainError):
@@ -64,6 +62,10 @@ def active_registration(session: Session, course: Course, cadre: Cadre) -> Regis
 
 
 def check_not_registered(session: Session, course: Course, cadre: Cadre) -> None:
+    if session.scalar(select(Registration.id).where(Registration.course_id == course.id,
+                                                    Registration.cadre_id == cadre.id,
+                                                    Registration.status == "completed")):
+        raise RegistrationRefused(f"{cadre.full_name} đã hoàn thành lớp {course.code}; không đăng ký lại được.")
     existing = active_registration(session, course, cadre)
     if existing is None:
         return
@@ -240,62 +242,3 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str) 
         promoted += 1
     audit(session, actor, "course-capacity", course.code, str(capacity))
     return promoted
-
-
-# --- completion ----------------------------------------------------------------------------------
-
-
-def apply_course_effect(session: Session, cadre: Cadre, kind_code: str, year: int, source: str,
-                        rules: RuleBook | None = None) -> list[str]:
-    """Update the record as completing a course of this kind does; returns the fields changed."""
-    kind = (rules or default_rules()).course_kinds.get(kind_code)
-    if kind is None:
-        return []
-    effect, field = kind.effect, kind.effect.field
-    old = getattr(cadre, field)
-    if effect.is_training:
-        new = old if old is not None else year
-    else:
-        assert effect.min_code is not None
-        new = old if SCALES[field].ranks[old] >= SCALES[field].ranks[effect.min_code] else effect.min_code
-    if new == old:
-        return []
-    setattr(cadre, field, new)
-    cadre.updated_at = utcnow()
-    session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source=source, field=field,
-                             old_value=None if old is None else str(old), new_value=str(new)))
-    return [field]
-
-
-def complete(session: Session, course_code: str, cadre_codes: list[str], today: date, actor: str) -> dict[str, str]:
-    """Record who finished a course; each record is updated so gaps and reports change with it."""
-    course = _course(session, course_code)
-    results: dict[str, str] = {}
-    for code in cadre_codes:
-        cadre = cadre_by_code(session, code)
-        if cadre is None:
-            results[code] = "không có cán bộ này"
-            continue
-        registration = active_registration(session, course, cadre)
-        now = utcnow()
-        if registration is None:
-            already = session.scalar(select(Registration.id).where(
-                Registration.course_id == course.id, Registration.cadre_id == cadre.id,
-                Registration.status == "completed"))
-            if already:
-                results[cadre.code] = "đã ghi nhận trước đó"
-                continue
-            registration = Registration(course_id=course.id, cadre_id=cadre.id, registered_by=actor,
-                                        created_at=now, status="completed")
-            session.add(registration)
-        elif registration.status == "waitlisted":
-            results[cadre.code] = "đang trong danh sách chờ, chưa học"
-            continue
-        registration.status, registration.completed_at, registration.updated_at = "completed", now, now
-        changed = apply_course_effect(session, cadre, course.kind, today.year, f"course:{course.code}")
-        results[cadre.code] = "đã cập nhật hồ sơ" if changed else "hồ sơ đã đạt sẵn"
-        enqueue(session, f"course-completed:{course.code}:{cadre.code}", cadre, "course-completed",
-                f"✅ Đã ghi nhận bạn hoàn thành lớp {course.code} – {course.name}. Hồ sơ của bạn đã được cập nhật; "
-                "xem /gaps.")
-    audit(session, actor, "complete-course", course.code, f"{len(cadre_codes)} cán bộ")
-    return results

@@ -1,11 +1,15 @@
 """Importing HR's roster (domain.md §2): validate every row, then write all or nothing.
 
 Re-importing the same file changes nothing; a newer file updates cadres by code and
-records every changed field in the cadre's history. Nothing is ever deleted.
+records every changed field in the cadre's history, naming the file. Nothing is ever deleted.
+A file never silently undoes the bot: where it would lower a qualification that a course
+completion raised after the previous import, that field is kept and reported as a conflict.
+Names are stored in Vietnamese title case; the name as typed stays in the history.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, RecordChange, Unit
+from db.models import Cadre, RecordChange, RosterImport, Unit
 from domain.clock import utcnow
 from domain.levels import (
     EDUCATION,
@@ -30,6 +34,16 @@ from domain.levels import (
     match_choice,
 )
 from domain.phone import normalize_phone
+from domain.records import (
+    QUALIFICATIONS,
+    ROSTER_SOURCE,
+    Change,
+    field_label,
+    is_lower,
+    protected_completions,
+    title_case,
+    value_label,
+)
 from domain.spreadsheet import load_sheet
 from domain.text import clean, fold
 from domain.units import recompute_paths
@@ -78,6 +92,7 @@ CADRE_FIELDS = (
     "job_matched", "in_succession_plan", "planned_title", *YEAR_FIELDS, "manager_code",
 )
 YES, NO = "Có", "Không"
+FIELD_TITLES = {f: h for h, f in HEADERS.items()} | {"unit_id": "Đơn vị"}
 MAX_CODE = 20  # codes travel in Telegram button data (64 bytes at most)
 CODE_PATTERN = re.compile(rf"[A-Z0-9_.-]{{1,{MAX_CODE}}}")
 Progress = Callable[[int, int], None]
@@ -109,10 +124,16 @@ class ImportResult:
     cadres_unchanged: int = 0
     rejected: list[RowError] = field(default_factory=list)
     applied: bool = False
+    dry_run: bool = False
+    skip_bad_rows: bool = False
+    per_field: dict[str, int] = field(default_factory=dict)  # field -> cadres whose value changed
+    changes: list[dict[str, Any]] = field(default_factory=list)  # per cadre: code and its field changes
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "applied": self.applied,
+            "dry_run": self.dry_run,
             "rows": self.total_rows,
             "units": {"added": self.units_added, "updated": self.units_updated},
             "cadres": {
@@ -122,7 +143,58 @@ class ImportResult:
                 "rejected": len(self.rejected),
             },
             "errors": [{"row": e.row, "code": e.code, "reason": e.reason} for e in self.rejected],
+            "changes_per_field": dict(sorted(self.per_field.items())),
+            "changes": self.changes,
+            "conflicts": [c.as_dict() for c in self.conflicts],
         }
+
+    @property
+    def would_apply(self) -> bool:
+        return not self.rejected or self.skip_bad_rows
+
+    def summary_lines(self, shown_conflicts: int = 20) -> list[str]:
+        """The import's summary as HR reads it: counts, changes per field, conflicts named."""
+        head = "XEM TRƯỚC (chưa ghi gì): " if self.dry_run else ""
+        lines = [f"{head}Đơn vị: thêm {self.units_added}, cập nhật {self.units_updated}",
+                 f"Cán bộ: thêm {self.cadres_added}, cập nhật {self.cadres_updated}, "
+                 f"không đổi {self.cadres_unchanged}, bị từ chối {len(self.rejected)}"]
+        if self.per_field:
+            lines.append("Thay đổi theo trường: " + ", ".join(
+                f"{FIELD_TITLES.get(f, f)} {n}" for f, n in sorted(self.per_field.items(), key=lambda i: -i[1])))
+        if self.conflicts:
+            lines.append(f"⚠️ {len(self.conflicts)} xung đột (tệp hạ thấp giá trị bot đã ghi nhận; KHÔNG áp dụng):")
+            lines += [f"• {c.text}" for c in self.conflicts[:shown_conflicts]]
+            if len(self.conflicts) > shown_conflicts:
+                lines.append(f"… và {len(self.conflicts) - shown_conflicts} xung đột khác.")
+        return lines
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The file would lower a value a course completion in the bot raised after the previous import."""
+
+    cadre: str
+    name: str
+    field: str
+    file_value: Any
+    recorded_value: Any
+    course: str
+    completed_at: datetime
+    completed_by: str | None
+
+    @property
+    def text(self) -> str:
+        kept = value_label(self.field, self.recorded_value)
+        by = f" bởi {self.completed_by}" if self.completed_by else ""
+        return (f"{self.cadre} ({self.name}) – {field_label(self.field)}: tệp ghi "
+                f"{value_label(self.field, self.file_value)}, hồ sơ {kept} do hoàn thành lớp {self.course} "
+                f"(ghi nhận {self.completed_at:%d/%m/%Y}{by}); giữ {kept}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cadre": self.cadre, "field": self.field, "file_value": self.file_value,
+                "recorded_value": self.recorded_value, "file_label": value_label(self.field, self.file_value),
+                "recorded_label": value_label(self.field, self.recorded_value), "course": self.course,
+                "completed_at": self.completed_at.isoformat(), "completed_by": self.completed_by}
 
 
 # --- parsing one row -------------------------------------------------------------------------
@@ -203,7 +275,8 @@ def parse_row(cells: dict[str, str]) -> tuple[dict[str, Any], UnitDef | None, li
     values: dict[str, Any] = {"code": _code(p.need(get("code"), "Mã cán bộ"))}
     if values["code"] and not CODE_PATTERN.fullmatch(values["code"]):
         p.append(f"“Mã cán bộ” chỉ gồm chữ không dấu, số, '-', '_' và tối đa {MAX_CODE} ký tự")
-    values["full_name"] = p.need(get("full_name"), "Họ và tên")
+    values["name_as_typed"] = p.need(get("full_name"), "Họ và tên")
+    values["full_name"] = title_case(values["name_as_typed"])
     values["birth_date"] = _parse_date(get("birth_date"), p)
     values["gender"] = _parse_choice(get("gender"), GENDERS, "Giới tính", p)
     values["ethnicity"] = get("ethnicity") or None
@@ -383,42 +456,87 @@ def _fmt(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _write_cadres(
-    session: Session, cadres: list[tuple[int, dict[str, Any]]], unit_ids: dict[str, int],
-    result: ImportResult, progress: Progress | None,
-) -> None:
+@dataclass
+class _CadreWrites:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    renamed_new: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (as typed, stored)
+
+
+def _history_row(cadre_id: int, at: datetime, name: str, old: Any, new: Any, detail: str | None = None
+                 ) -> dict[str, Any]:
+    return {"cadre_id": cadre_id, "at": at, "source": ROSTER_SOURCE, "field": name, "old_value": _fmt(old),
+            "new_value": _fmt(new), "detail": detail}
+
+
+def _name_detail(values: dict[str, Any]) -> str | None:
+    typed = values["name_as_typed"]
+    return f"tên trong tệp: “{typed}”" if typed != values["full_name"] else None
+
+
+def _diff(protected: dict[tuple[int, str], Any], old: Any, row: dict[str, Any], values: dict[str, Any],
+          result: ImportResult) -> dict[str, Any]:
+    """The fields this row changes, minus those that would undo a completion (reported as conflicts)."""
+    diff = {f: row[f] for i, f in enumerate(CADRE_FIELDS) if old[i + 2] != row[f]}
+    for name in [f for f in diff if f in QUALIFICATIONS]:
+        current = old[CADRE_FIELDS.index(name) + 2]
+        completion = protected.get((old[0], name))
+        if completion is not None and is_lower(name, diff[name], current):
+            result.conflicts.append(Conflict(values["code"], old[CADRE_FIELDS.index("full_name") + 2], name,
+                                             diff.pop(name), current, completion.course, completion.at,
+                                             completion.actor))
+    return diff
+
+
+def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], unit_ids: dict[str, int],
+                 result: ImportResult, progress: Progress | None, now: datetime) -> _CadreWrites:
     columns = [getattr(Cadre, f) for f in CADRE_FIELDS]
     existing = {row[1]: row for row in session.execute(select(Cadre.id, Cadre.code, *columns))}
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
+    protected = protected_completions(session)
+    writes = _CadreWrites()
     for done, (_, values) in enumerate(cadres, start=1):
         row = {f: values[f] for f in CADRE_FIELDS if f != "unit_id"}
         row["unit_id"] = unit_ids[values["unit_code"]]
         old = existing.get(values["code"])
         if old is None:
-            inserts.append({**row, "code": values["code"], "created_at": now, "updated_at": now})
+            writes.inserts.append({**row, "code": values["code"], "created_at": now, "updated_at": now})
+            if _name_detail(values):
+                writes.renamed_new[values["code"]] = (values["name_as_typed"], values["full_name"])
+        elif diff := _diff(protected, old, row, values, result):
+            writes.updates.append({"id": old[0], **diff, "updated_at": now})
+            olds = {f: old[CADRE_FIELDS.index(f) + 2] for f in diff}
+            writes.history.extend(_history_row(old[0], now, f, olds[f], v, _name_detail(values)
+                                               if f == "full_name" else None) for f, v in diff.items())
+            result.changes.append({"cadre": values["code"], "changes": [
+                Change(f, olds[f], v).as_dict() for f, v in diff.items() if f != "unit_id"]})
+            for f in diff:
+                result.per_field[f] = result.per_field.get(f, 0) + 1
         else:
-            diff = {f: row[f] for i, f in enumerate(CADRE_FIELDS) if old[i + 2] != row[f]}
-            if diff:
-                updates.append({"id": old[0], **diff, "updated_at": now})
-                history.extend(
-                    {"cadre_id": old[0], "at": now, "source": "import-roster", "field": f,
-                     "old_value": _fmt(old[CADRE_FIELDS.index(f) + 2]), "new_value": _fmt(v)}
-                    for f, v in diff.items()
-                )
-            else:
-                result.cadres_unchanged += 1
+            result.cadres_unchanged += 1
         if progress and (done % 2000 == 0 or done == len(cadres)):
             progress(done, len(cadres))
-    for chunk in _chunks(inserts):
+    return writes
+
+
+def _write_cadres(
+    session: Session, cadres: list[tuple[int, dict[str, Any]]], unit_ids: dict[str, int],
+    result: ImportResult, progress: Progress | None, source: RosterImport,
+) -> None:
+    writes = _plan_cadres(session, cadres, unit_ids, result, progress, source.at)
+    for chunk in _chunks(writes.inserts):
         session.execute(insert(Cadre), chunk)
-    if updates:
-        session.execute(update(Cadre), updates)
-    if history:
-        session.execute(insert(RecordChange), history)
-    result.cadres_added, result.cadres_updated = len(inserts), len(updates)
+    if writes.updates:
+        session.execute(update(Cadre), writes.updates)
+    if writes.renamed_new:  # the name as typed is kept in the history of a cadre added title-cased
+        ids = dict(session.execute(select(Cadre.code, Cadre.id).where(Cadre.code.in_(writes.renamed_new))).tuples().all())
+        writes.history.extend(_history_row(ids[code], source.at, "full_name", typed, stored, "viết hoa chuẩn khi nhập")
+                              for code, (typed, stored) in writes.renamed_new.items())
+    for entry in writes.history:
+        entry["import_id"] = source.id
+    for chunk in _chunks(writes.history):
+        session.execute(insert(RecordChange), chunk)
+    result.cadres_added, result.cadres_updated = len(writes.inserts), len(writes.updates)
 
 
 def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:
@@ -426,17 +544,30 @@ def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str,
 
 
 def import_roster(
-    session: Session, path: Path, *, skip_bad_rows: bool = False, progress: Progress | None = None
+    session: Session, path: Path, *, skip_bad_rows: bool = False, dry_run: bool = False, actor: str = "cli",
+    file_name: str | None = None, progress: Progress | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then write it in the caller's transaction (or nothing)."""
+    """Validate the whole file, then write it in the caller's transaction (or nothing).
+
+    dry_run: the same result, conflicts and changes included, and nothing written (a savepoint
+    rolled back)."""
     sheet = load_sheet(path, HEADERS, REQUIRED)
-    result = ImportResult(total_rows=len(sheet.rows))
+    result = ImportResult(total_rows=len(sheet.rows), dry_run=dry_run, skip_bad_rows=skip_bad_rows)
     plan = _collect(sheet.rows)
     _cross_check(plan, session)
     result.rejected = sorted(plan.errors.values(), key=lambda e: e.row)
     if result.rejected and not skip_bad_rows:
         return result
+    savepoint = session.begin_nested() if dry_run else None
+    source = RosterImport(at=utcnow(), file_name=(file_name or path.name)[:255], actor=actor, summary="{}")
+    session.add(source)
+    session.flush()
     unit_ids = _write_units(session, plan.units, result)
-    _write_cadres(session, plan.cadres, unit_ids, result, progress)
+    _write_cadres(session, plan.cadres, unit_ids, result, progress, source)
+    if savepoint is not None:
+        savepoint.rollback()
+        return result
+    source.summary = json.dumps({"cadres": result.as_dict()["cadres"], "per_field": result.per_field,
+                                 "conflicts": len(result.conflicts)}, ensure_ascii=False)
     result.applied = True
     return result

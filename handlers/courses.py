@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from domain import catalogue, registration
+from domain import catalogue, completion, registration
 from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.courses import course_view
@@ -53,7 +53,16 @@ BAD_NUMBER = "“{value}” không phải số nguyên. Hãy nhập lại số c
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
 CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo."
 COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người."
-COMPLETED = "Ghi nhận hoàn thành lớp {code}:\n{lines}"
+CONFIRM_DONE = (
+    "Ghi nhận <b>{name}</b> ({cadre}) hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ thay đổi:\n{changes}\n"
+    "Có thể hủy ghi nhận sau nếu nhầm."
+)
+COMPLETED = "✅ Đã ghi nhận {name} ({cadre}) hoàn thành lớp {code}. Hồ sơ đã cập nhật:\n{changes}"
+DONE_REFUSED = "⛔ Không ghi nhận {cadre} hoàn thành lớp {code}: {reason}."
+NO_CHANGE = "• (hồ sơ đã đạt sẵn, không thay đổi)"
+CONFIRM_UNDO = "Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ sơ được trả về như trước, có ghi lịch sử."
+UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
+BTN_UNDO = "↩️ Hủy ghi nhận này"
 BEHALF_DONE = "{outcome}\nNgười được đăng ký: {name} ({cadre}). Họ được báo qua bot nếu đã liên kết."
 YES, NO = "✅ Xác nhận", "✖️ Không"
 PAGE = 15
@@ -179,17 +188,62 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                                status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
              for n, r in enumerate(lines[:50], 1)]
     done = [[(f"✅ Hoàn thành: {r.code}", f"course:done:{course.code}:{r.code}")]
-            for r in lines[:20] if r.status == "registered"]
+            for r in lines[:20] if r.status == "registered" and today(context) >= course.start_date]
     await reply(update, "\n".join(text), keyboard([*done, [BACK]]))
 
 
 @linked_only
-async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """One cadre's completion: show exactly what changes in the record before anything is written."""
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
-    results = run_tx(context, registration.complete, code, [cadre], today(context), actor.code)
-    lines = "\n".join(f"• {esc(k)}: {esc(v)}" for k, v in results.items())
-    await reply(update, COMPLETED.format(code=esc(code), lines=lines), keyboard([[BACK]]))
+    plan = run_tx(context, completion.plan_completion, code, [(1, cadre)], today(context))
+    row = plan.rows[0]
+    if row.status != completion.OK:
+        await reply(update, DONE_REFUSED.format(cadre=esc(row.code), code=esc(plan.course_code),
+                                                reason=esc(row.reason)), keyboard([[BACK]]))
+        return
+    await reply(update, CONFIRM_DONE.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
+                                            changes=_changes(row)),
+                keyboard([[(YES, f"course:doneok:{plan.course_code}:{row.code}"),
+                           (NO, f"course:roster:{plan.course_code}")]]))
+
+
+def _changes(row: completion.CompletionRow) -> str:
+    return "\n".join(f"• {esc(c.text)}" for c in row.changes) or NO_CHANGE
+
+
+@linked_only
+async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    plan = run_tx(context, completion.complete, code, [(1, cadre)], today(context), actor.code)
+    row = plan.rows[0]
+    if not plan.applied or row.status != completion.OK:
+        await reply(update, DONE_REFUSED.format(cadre=esc(row.code), code=esc(plan.course_code),
+                                                reason=esc(row.reason)), keyboard([[BACK]]))
+        return
+    await reply(update, COMPLETED.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
+                                         changes=_changes(row)),
+                keyboard([[(BTN_UNDO, f"course:undo:{plan.course_code}:{row.code}")], [BACK]]))
+    await _deliver(context)
+
+
+@linked_only
+async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
+    await reply(update, CONFIRM_UNDO.format(code=code, cadre=cadre),
+                keyboard([[(YES, f"course:undook:{code}:{cadre}"), (NO, f"course:roster:{code}")]]))
+
+
+@linked_only
+async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    reverted = run_tx(context, completion.undo_completion, code, cadre, actor.code)
+    lines = "\n".join(f"• {esc(c.text)}" for c in reverted) or NO_CHANGE
+    await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=lines), keyboard([[BACK]]))
     await _deliver(context)
 
 
@@ -257,7 +311,8 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     action = callback_part(update, 1)
     handler = {
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
-        "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": mark_done,
+        "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
+        "doneok": do_done, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": do_kill,
     }.get(action)
     if handler is None:

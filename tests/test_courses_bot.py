@@ -98,8 +98,8 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     texts = await bot.send(user.callback("course:roster:CDS-01"))
     assert "Sùng A Long (MAU013)" in texts[-1]
     texts = await bot.send(user.callback("course:done:CDS-01:MAU013"))
-    assert "MAU013: đã cập nhật hồ sơ" in texts[0]
-    assert catalogue.run(lambda s: s.scalar(select(Cadre.trained_digital_ai).where(Cadre.code == "MAU013")))
+    assert "chưa thể ghi nhận hoàn thành trước ngày đó" in texts[0]  # the course starts in 2027
+    assert not catalogue.run(lambda s: s.scalar(select(Cadre.trained_digital_ai).where(Cadre.code == "MAU013")))
     await bot.send(user.callback("course:capacity:CDS-01"))
     assert "không phải số nguyên" in (await bot.send(user.text("nhiều")))[-1]
     assert "thành 600" in (await bot.send(user.text("600")))[-1]
@@ -126,8 +126,8 @@ async def test_cli_courses_register_complete(tmp_path: Path, monkeypatch: pytest
     assert (rows["CDS-01"]["capacity"], rows["CDS-01"]["registered"], rows["CDS-01"]["waitlisted"]) == (500, 1, 0)
     done = tmp_path / "done.csv"
     done.write_text("KẾT QUẢ LỚP CDS-01\nMã cán bộ,Họ và tên\nMAU013,Sùng A Long\n", encoding="utf-8")
-    assert cli_main(["complete", "CDS-01", str(done)]) == 0
-    assert "MAU013: đã cập nhật hồ sơ" in capsys.readouterr().out
+    assert cli_main(["complete", "CDS-01", str(done)]) == 1  # the course has not started yet
+    assert "chưa thể ghi nhận hoàn thành" in capsys.readouterr().err
 
 
 def test_import_courses_errors_named(database: Database, tmp_path: Path) -> None:

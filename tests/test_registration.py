@@ -14,6 +14,7 @@ from bot.demo import DEMO_DATA
 from db import Database
 from db.models import Cadre, Course, Outbox, RecordChange, Registration
 from domain import registration as reg
+from domain.completion import complete
 from domain.courses import import_courses
 from domain.errors import NotFound
 from domain.gaps import gaps_by_code
@@ -134,27 +135,37 @@ def test_capacity_increase_promotes_waitlist(small_class: Database) -> None:
     assert small_class.run(lambda s: s.scalar(select(Course.seats_taken))) == 4
 
 
+def _started(db: Database, code: str) -> None:
+    """The course began before TODAY, so completion may be recorded."""
+    db.run(lambda s: s.execute(update(Course).where(Course.code == code).values(start_date=date(2026, 11, 1))))
+
+
 def test_completion_updates_record_history_gaps_and_report(catalogue: Database) -> None:
     do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), "CC-K26", TODAY, "x"))
+    do(catalogue, lambda s: reg.register(s, cadre(s, "MAU001"), "CC-K26", TODAY, "x"))
+    _started(catalogue, "CC-K26")
     before = {g.indicator for g in catalogue.run(gaps_by_code, "MAU013", TODAY).gaps}
     assert "PCT_XA_LLCT_CAO_CAP" in before
     pct_before = next(r for r in catalogue.run(build_report, None, TODAY).rows if r.id == "PCT_XA_LLCT_CAO_CAP")
-    results = do(catalogue, lambda s: reg.complete(s, "CC-K26", ["MAU013", "MAU001", "NOBODY"], TODAY, "hr"))
-    assert results == {"MAU013": "đã cập nhật hồ sơ", "MAU001": "hồ sơ đã đạt sẵn", "NOBODY": "không có cán bộ này"}
+    plan = do(catalogue, lambda s: complete(s, "CC-K26", [(1, "MAU013"), (2, "MAU001")], TODAY, "MAU004"))
+    assert [r.outcome for r in plan.rows] == ["LLCT: Trung cấp → Cao cấp", "hồ sơ đã đạt sẵn, không đổi"]
     assert catalogue.run(lambda s: cadre(s, "MAU013").political_theory) == POLITICAL_THEORY.code_of("Cao cấp")
     after = {g.indicator for g in catalogue.run(gaps_by_code, "MAU013", TODAY).gaps}
     assert "PCT_XA_LLCT_CAO_CAP" not in after and "CO_QUAN_LLCT_CAO_CAP" not in after
     pct_after = next(r for r in catalogue.run(build_report, None, TODAY).rows if r.id == "PCT_XA_LLCT_CAO_CAP")
     assert pct_after.met == pct_before.met + 1
     change = catalogue.run(lambda s: s.scalars(select(RecordChange)).one())
-    assert (change.source, change.field, change.new_value) == ("course:CC-K26", "political_theory", "3")
+    assert (change.source, change.field, change.new_value, change.actor) == (
+        "course:CC-K26", "political_theory", "3", "MAU004")
 
 
 def test_training_completion_sets_the_year(catalogue: Database) -> None:
-    do(catalogue, lambda s: reg.complete(s, "CDS-01", ["MAU013"], TODAY, "hr"))
+    do(catalogue, lambda s: reg.register(s, cadre(s, "MAU013"), "CDS-01", TODAY, "x"))
+    _started(catalogue, "CDS-01")
+    do(catalogue, lambda s: complete(s, "CDS-01", [(1, "MAU013")], TODAY, "hr"))
     assert catalogue.run(lambda s: cadre(s, "MAU013").trained_digital_ai) == 2026
-    again = do(catalogue, lambda s: reg.complete(s, "CDS-01", ["MAU013"], TODAY, "hr"))
-    assert again == {"MAU013": "đã ghi nhận trước đó"}
+    again = do(catalogue, lambda s: complete(s, "CDS-01", [(1, "MAU013")], TODAY, "hr"))
+    assert [(r.status, r.reason) for r in again.rows] == [("already", "đã ghi nhận hoàn thành trước đó")]
 
 
 def test_report_projection_counts_seats_not_waitlist(small_class: Database) -> None:

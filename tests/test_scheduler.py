@@ -15,9 +15,10 @@ from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
-from db.models import Cadre, JobRun, Outbox
+from db.models import Cadre, Course, JobRun, Outbox
 from domain import evaluation as ev
 from domain import registration as reg
+from domain.completion import complete
 from domain.courses import import_courses
 from domain.evaluation import Window
 from scheduler.jobs import JOBS, run_due, run_job
@@ -99,7 +100,10 @@ def test_one_digest_per_manager_with_changes(linked: Database, settings: Setting
     assert "Bản tin Xã Minh Hương" in digest and "đã gửi 1/9" in digest and "Chưa gửi (7)" in digest
     assert "Chờ bạn xếp loại" in digest and "Chỉ tiêu Nghị quyết" in digest
     linked.run(import_courses, DEMO_DATA / "courses.csv")
-    linked.run(lambda s: reg.complete(s, "CDS-01", ["MAU013", "MAU017"], date(2026, 12, 1), "hr"))
+    linked.run(lambda s: s.execute(update(Course).where(Course.code == "CDS-01").values(start_date=date(2026, 11, 30))))
+    for code in ("MAU013", "MAU017"):
+        linked.run(reg.register_on_behalf, "hr", code, "CDS-01", date(2026, 11, 26))
+    linked.run(complete, "CDS-01", [(1, "MAU013"), (2, "MAU017")], date(2026, 12, 1), "hr")
     run_job(linked, "weekly-digest", at(settings, 2026, 12, 7, 7, 30), settings)
     second = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-12-07T07:30:MAU010"))))["text"]

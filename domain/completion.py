@@ -1,0 +1,203 @@
+"""Course completion, done deliberately (domain.md §6): checked, previewed, recorded with its source, undoable.
+
+Only cadres registered in the course (not waitlisted) are credited, and not before the course has
+started. plan_completion() says for every row what would change in the record ("LLCT: Trung cấp
+→ Cao cấp") or why the row is refused; complete() writes only when no row is refused (unless
+the caller skips bad rows); undo_completion() reverts the record, with history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Course, RecordChange, Registration
+from domain.accounts import audit
+from domain.cadres import cadre_by_code
+from domain.clock import utcnow
+from domain.courses import require_course
+from domain.errors import DomainError, NotFound
+from domain.levels import SCALES
+from domain.outbox import enqueue
+from domain.records import COURSE_SOURCE, Change, apply_change, parse_value
+from domain.rules import RuleBook, default_rules
+from domain.spreadsheet import load_sheet
+
+OK, ALREADY, REJECTED = "ok", "already", "rejected"
+
+
+class CompletionRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    row: int
+    code: str
+    name: str
+    status: str  # ok | already | rejected
+    reason: str = ""
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """What happens to this row, in a few Vietnamese words."""
+        if self.status != OK:
+            return self.reason
+        return "; ".join(c.text for c in self.changes) if self.changes else "hồ sơ đã đạt sẵn, không đổi"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "code": self.code, "name": self.name, "status": self.status,
+                "reason": self.reason, "changes": [c.as_dict() for c in self.changes]}
+
+
+@dataclass
+class CompletionPlan:
+    course_code: str
+    course_name: str
+    rows: list[CompletionRow] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def accepted(self) -> list[CompletionRow]:
+        return [r for r in self.rows if r.status == OK]
+
+    @property
+    def rejected(self) -> list[CompletionRow]:
+        return [r for r in self.rows if r.status == REJECTED]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"course": self.course_code, "applied": self.applied, "completed": len(self.accepted) if
+                self.applied else 0, "rejected": len(self.rejected), "rows": [r.as_dict() for r in self.rows]}
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+
+def check_course_started(course: Course, today: date) -> None:
+    if course.cancelled:
+        raise CompletionRefused(f"Lớp {course.code} đã bị hủy; không ghi nhận hoàn thành được.")
+    if today < course.start_date:
+        raise CompletionRefused(
+            f"Lớp {course.code} khai giảng ngày {course.start_date:%d/%m/%Y}; chưa thể ghi nhận hoàn thành "
+            "trước ngày đó.")
+
+
+def course_effect(cadre: Cadre, kind_code: str, year: int, rules: RuleBook | None = None) -> tuple[Change, ...]:
+    """What completing a course of this kind changes in the record (nothing if already met)."""
+    kind = (rules or default_rules()).course_kinds.get(kind_code)
+    if kind is None:
+        return ()
+    effect, name = kind.effect, kind.effect.field
+    old = getattr(cadre, name)
+    if effect.is_training:
+        new = old if old is not None else year
+    else:
+        assert effect.min_code is not None
+        new = old if SCALES[name].ranks[old] >= SCALES[name].ranks[effect.min_code] else effect.min_code
+    return () if new == old else (Change(name, old, new),)
+
+
+def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = False) -> Registration | None:
+    """The cadre's place in the course that matters: completed first, else the active one."""
+    query = select(Registration).where(
+        Registration.course_id == course.id, Registration.cadre_id == cadre.id,
+        Registration.status.in_(("completed", "registered", "waitlisted"))).order_by(Registration.id.desc())
+    rows = list(session.scalars(query.with_for_update() if lock else query))
+    return next((r for r in rows if r.status == "completed"), rows[0] if rows else None)
+
+
+def _row(session: Session, course: Course, number: int, code: str, year: int, seen: dict[str, int]) -> CompletionRow:
+    cadre = cadre_by_code(session, code)
+    if cadre is None:
+        return CompletionRow(number, code, "", REJECTED, f"không có cán bộ mã {code}")
+    if cadre.code in seen:
+        return CompletionRow(number, cadre.code, cadre.full_name, ALREADY, f"trùng với dòng {seen[cadre.code]}")
+    seen[cadre.code] = number
+    registration = _registration(session, course, cadre)
+    if registration is None:
+        return CompletionRow(number, cadre.code, cadre.full_name, REJECTED, "chưa đăng ký lớp này")
+    if registration.status == "completed":
+        return CompletionRow(number, cadre.code, cadre.full_name, ALREADY, "đã ghi nhận hoàn thành trước đó")
+    if registration.status == "waitlisted":
+        return CompletionRow(number, cadre.code, cadre.full_name, REJECTED, "đang trong danh sách chờ, chưa có chỗ học")
+    return CompletionRow(number, cadre.code, cadre.full_name, OK, changes=course_effect(cadre, course.kind, year))
+
+
+def plan_completion(session: Session, course_code: str, codes: list[tuple[int, str]], today: date) -> CompletionPlan:
+    """Every row checked and what it would change; nothing written. codes: (row number, cadre code)."""
+    course = require_course(session, course_code)
+    check_course_started(course, today)
+    plan = CompletionPlan(course.code, course.name)
+    seen: dict[str, int] = {}
+    plan.rows = [_row(session, course, number, code.strip().upper(), today.year, seen) for number, code in codes]
+    return plan
+
+
+def complete(session: Session, course_code: str, codes: list[tuple[int, str]], today: date, actor: str,
+             skip_bad_rows: bool = False) -> CompletionPlan:
+    """Record completion for the accepted rows; writes nothing if any row is refused, unless skip_bad_rows."""
+    plan = plan_completion(session, course_code, codes, today)
+    if plan.rejected and not skip_bad_rows:
+        return plan
+    course = require_course(session, course_code)
+    for row in plan.accepted:
+        _complete_one(session, course, row, today, actor)
+    plan.applied = True
+    audit(session, actor, "complete-course", course.code,
+          f"{len(plan.accepted)} cán bộ; từ chối {len(plan.rejected)}")
+    return plan
+
+
+def _complete_one(session: Session, course: Course, row: CompletionRow, today: date, actor: str) -> None:
+    cadre = cadre_by_code(session, row.code)
+    assert cadre is not None
+    registration = _registration(session, course, cadre, lock=True)
+    if registration is None or registration.status != "registered":  # changed since the plan was made
+        raise CompletionRefused(f"{cadre.code}: đăng ký lớp {course.code} vừa thay đổi; hãy xem lại rồi làm lại.")
+    now = utcnow()
+    registration.status, registration.completed_at, registration.updated_at = "completed", now, now
+    changes = course_effect(cadre, course.kind, today.year)
+    for change in changes:
+        apply_change(session, cadre, change, f"{COURSE_SOURCE}{course.code}", actor=actor, detail=course.name,
+                     registration_id=registration.id)
+    shown = "\n".join(f"• {c.text}" for c in changes)
+    enqueue(session, f"course-completed:{course.code}:{cadre.code}:{registration.id}", cadre, "course-completed",
+            f"✅ Đã ghi nhận bạn hoàn thành lớp {course.code} – {course.name}."
+            + (f" Hồ sơ của bạn được cập nhật:\n{shown}" if changes else "") + "\nXem /gaps.")
+
+
+def undo_completion(session: Session, course_code: str, cadre_code: str, actor: str) -> list[Change]:
+    """Take a completion back: the place returns to 'registered' and each field it raised is reverted,
+    unless something else changed that field since (then it is left as it is now)."""
+    course = require_course(session, course_code)
+    cadre = cadre_by_code(session, cadre_code)
+    registration = _registration(session, course, cadre, lock=True) if cadre else None
+    if cadre is None or registration is None or registration.status != "completed":
+        raise NotFound(f"Không có ghi nhận hoàn thành lớp {course.code} của {cadre_code} để hủy.")
+    reverted: list[Change] = []
+    for raised in session.scalars(select(RecordChange).where(
+            RecordChange.registration_id == registration.id, RecordChange.source == f"{COURSE_SOURCE}{course.code}")):
+        now_value, raised_to = getattr(cadre, raised.field), parse_value(raised.field, raised.new_value)
+        if now_value != raised_to:
+            continue
+        change = Change(raised.field, now_value, parse_value(raised.field, raised.old_value))
+        apply_change(session, cadre, change, f"undo:{COURSE_SOURCE}{course.code}", actor=actor,
+                     detail="hủy ghi nhận hoàn thành", registration_id=registration.id)
+        reverted.append(change)
+    registration.status, registration.completed_at, registration.updated_at = "registered", None, utcnow()
+    audit(session, actor, "undo-completion", f"{cadre.code}@{course.code}", "; ".join(c.text for c in reverted))
+    enqueue(session, f"course-uncompleted:{course.code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
+            "course-completed", f"↩️ Ban Tổ chức đã hủy ghi nhận bạn hoàn thành lớp {course.code} – {course.name}.")
+    return reverted
+
+
+def completion_codes(path: Path) -> list[tuple[int, str]]:
+    """The (row number, cadre code) pairs of a completion sheet (a "Mã cán bộ" column)."""
+    sheet = load_sheet(path, {"Mã cán bộ": "code"}, ["Mã cán bộ"])
+    return [(number, cells["code"]) for number, cells in sheet.rows if cells.get("code")]
