@@ -529,7 +529,8 @@ def _write_cadres(
     if writes.updates:
         session.execute(update(Cadre), writes.updates)
     if writes.renamed_new:  # the name as typed is kept in the history of a cadre added title-cased
-        ids = dict(session.execute(select(Cadre.code, Cadre.id).where(Cadre.code.in_(writes.renamed_new))).tuples().all())
+        query = select(Cadre.code, Cadre.id).where(Cadre.code.in_(writes.renamed_new))
+        ids = dict(session.execute(query).tuples().all())
         writes.history.extend(_history_row(ids[code], source.at, "full_name", typed, stored, "viết hoa chuẩn khi nhập")
                               for code, (typed, stored) in writes.renamed_new.items())
     for entry in writes.history:
