@@ -35,6 +35,7 @@ from db import Database
 from domain.rules import default_rules
 from handlers import (
     admin,
+    admin_menu,
     ask,
     courses,
     evaluation,
@@ -54,8 +55,8 @@ log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, evaluation, review_views, find, ask, admin, text_router,
-            fallback, scheduler)
+FEATURES = (guard, start, menu, gaps, report, courses, evaluation, review_views, find, ask, admin, admin_menu,
+            text_router, fallback, scheduler)
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 

@@ -456,6 +456,14 @@ async def _dispatch(settings: Settings, database: Database, until_empty: bool) -
                 await asyncio.sleep(0.5)
 
 
+def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.templates import TEMPLATES, template_xlsx
+
+    Path(args.out).write_bytes(template_xlsx(args.kind))
+    print(f"Đã ghi mẫu {TEMPLATES[args.kind].title.lower()} vào {args.out}.")
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _open_db(settings.database_url, auto_upgrade=True)
     print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -546,6 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = sub.add_parser("dispatch", help="chỉ gửi hàng đợi tin nhắn (không nhận tin)")
     dispatch.add_argument("--until-empty", action="store_true", help="dừng khi hàng đợi trống")
     dispatch.set_defaults(func=cmd_dispatch)
+    template = sub.add_parser("template", help="tệp Excel mẫu để nhập (roster, courses, completion)")
+    template.add_argument("kind", choices=("roster", "courses", "completion"))
+    template.add_argument("--out", required=True, metavar="FILE")
+    template.set_defaults(func=cmd_template)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)
     return parser
 

@@ -33,15 +33,6 @@ SETTINGS = (
     "Muốn dùng tài khoản khác? Hủy liên kết rồi liên kết lại từ tài khoản mới."
 )
 MUTE_ON, MUTE_OFF = "🔕 Tắt nhắc không bắt buộc", "🔔 Bật lại nhắc không bắt buộc"
-ADMIN = (
-    "<b>Quản trị – Ban Tổ chức</b>\n"
-    "• Tạo đường dẫn mời cho một cán bộ: <code>/invite MÃ_CÁN_BỘ</code>\n"
-    "• Nhập danh sách cán bộ hoặc danh sách lớp: gửi tệp .xlsx/.csv theo mẫu vào đây "
-    "(thêm chú thích “bỏ dòng lỗi” để bỏ qua dòng lỗi), hoặc <code>cadrebot import-roster TỆP</code> trên máy chủ\n"
-    "• Lớp học: mở /courses, chọn lớp để xem học viên, đăng ký hộ, ghi nhận hoàn thành, sửa số chỗ, hủy lớp\n"
-    "• Đường dẫn mời cho cả đơn vị: <code>cadrebot invite --unit MÃ_ĐƠN_VỊ --out links.csv</code>\n"
-    "• Cấp quyền Ban Tổ chức: <code>cadrebot grant-hr MÃ_CÁN_BỘ</code>"
-)
 HELP = (
     "<b>cadrebot – hướng dẫn</b>\n"
     "/start – bắt đầu, liên kết tài khoản với hồ sơ cán bộ\n"
@@ -143,12 +134,6 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
                 keyboard([[toggle], [("🔓 Hủy liên kết", "unlink:ask")], [BACK]]))
 
 
-@linked_only
-async def admin(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    accounts.require_hr(actor)
-    await reply(update, ADMIN, keyboard([[BACK]]))
-
-
 async def post_init_commands(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
 
@@ -160,4 +145,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:home$"))
     app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
     app.add_handler(CallbackQueryHandler(settings, pattern=r"^(menu:settings|settings:mute:(on|off))$"))
-    app.add_handler(CallbackQueryHandler(admin, pattern=r"^menu:admin$"))

@@ -1,0 +1,84 @@
+"""Empty import templates HR fills in (domain.md §5 `cadrebot template roster|courses|completion`).
+
+Each is an .xlsx whose first sheet holds only the header row the importer looks for (required columns
+highlighted), and a second sheet explaining every column and its allowed values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from domain import courses, roster
+from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS
+from domain.rules import default_rules
+from domain.xlsx import workbook_bytes, write_table
+
+REQUIRED_FILL = PatternFill("solid", fgColor="FCE4A8")
+COMPLETION_HEADERS = ("Mã cán bộ", "Họ và tên")
+COMPLETION_REQUIRED = ("Mã cán bộ",)
+
+
+@dataclass(frozen=True)
+class Template:
+    kind: str
+    title: str
+    headers: tuple[str, ...]
+    required: tuple[str, ...]
+    filename: str
+
+
+TEMPLATES = {
+    "roster": Template("roster", "Danh sách cán bộ", tuple(roster.HEADERS), tuple(roster.REQUIRED),
+                       "mau-danh-sach-can-bo.xlsx"),
+    "courses": Template("courses", "Danh sách lớp", tuple(courses.HEADERS), tuple(courses.REQUIRED),
+                        "mau-danh-sach-lop.xlsx"),
+    "completion": Template("completion", "Kết quả hoàn thành lớp", COMPLETION_HEADERS, COMPLETION_REQUIRED,
+                           "mau-ket-qua-hoan-thanh.xlsx"),
+}
+
+
+def _allowed(header: str) -> str:
+    """The values a column accepts, as HR reads them."""
+    kinds = default_rules().course_kinds.values()
+    values = {
+        "Nhóm chức danh": "; ".join(f"{code} ({label})" for code, label in TITLE_GROUPS.items()),
+        "Diện quản lý": "; ".join(f"{code} ({label})" for code, label in MANAGED_BY.items()) + " – chỉ với lãnh đạo",
+        "Trình độ chuyên môn": ", ".join(EDUCATION.labels),
+        "Lý luận chính trị": ", ".join(POLITICAL_THEORY.labels),
+        "Quản lý nhà nước": ", ".join(STATE_MANAGEMENT.labels),
+        "Cấp": "Tỉnh, Xã",
+        "Giới tính": "Nam, Nữ",
+        "Lãnh đạo quản lý": "Có, Không", "Bố trí đúng VTVL": "Có, Không (mặc định Có)", "Trong quy hoạch": "Có, Không",
+        "Ngày sinh": "dd/mm/yyyy", "Ngày bắt đầu": "dd/mm/yyyy", "Ngày kết thúc": "dd/mm/yyyy",
+        "Hạn đăng ký": "dd/mm/yyyy",
+        "Loại": "mã hoặc tên loại: " + "; ".join(f"{k.code} ({k.label})" for k in kinds),
+        "Hình thức": "Tập trung, Không tập trung, Trực tuyến, Tại chức…",
+        "Số chỗ": "số nguyên dương",
+        "Số điện thoại": "0912 345 678, +84912345678…",
+        "Mã đơn vị cấp trên": "để trống với đơn vị cao nhất",
+        "Đối tượng": "để trống = mọi cán bộ",
+    }
+    if header.startswith(("BD ", "Đào tạo chuyên môn")):
+        return "năm hoàn thành (ví dụ 2025) hoặc để trống"
+    return values.get(header, "")
+
+
+def template_xlsx(kind: str) -> bytes:
+    template = TEMPLATES[kind]
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = template.title[:31]
+    write_table(sheet, [], template.headers, [])
+    for cell in sheet[1]:
+        if cell.value in template.required:
+            cell.fill = REQUIRED_FILL
+    guide = wb.create_sheet("Hướng dẫn")
+    write_table(guide, [f"Mẫu {template.title}: điền từ dòng 2 của trang đầu; cột tô vàng là bắt buộc.",
+                        "Giữ nguyên tên cột (có dấu hay không dấu đều được), thứ tự cột tùy ý."],
+                ["Cột", "Bắt buộc", "Giá trị"],
+                [[h, "Có" if h in template.required else "Không", _allowed(h)] for h in template.headers])
+    guide["A1"].font = Font(bold=True)
+    return workbook_bytes(wb)

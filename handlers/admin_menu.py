@@ -1,0 +1,95 @@
+"""The HR admin menu as buttons: find a cadre, courses, province report, invite links, imports, templates.
+
+Every press re-checks the HR role on the server; template names in button data are looked up in a fixed
+table, never used as paths.
+"""
+
+from __future__ import annotations
+
+import io
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from domain import accounts
+from domain.accounts import Actor
+from domain.templates import TEMPLATES, template_xlsx
+from handlers import text_router
+from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+INVITE_FORM = "admin-invite"
+TITLE = (
+    "🛠 <b>Quản trị – Ban Tổ chức</b>\nChọn một việc. Việc chỉ làm trên máy chủ: đường dẫn mời cho cả đơn vị "
+    "(<code>cadrebot invite --unit MÃ_ĐƠN_VỊ --out links.csv</code>), cấp quyền Ban Tổ chức "
+    "(<code>cadrebot grant-hr MÃ_CÁN_BỘ</code>)."
+)
+IMPORT_HELP = (
+    "📥 <b>Nhập tệp</b>\nGửi tệp .xlsx hoặc .csv vào cuộc trò chuyện này (nút 📎). Bot tự nhận biết loại tệp "
+    "theo tên cột: danh sách cán bộ hoặc danh sách lớp.\n"
+    "Tệp có dòng lỗi thì chưa nhập gì; gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ. "
+    "Tải tệp mẫu bên dưới."
+)
+TEMPLATE_CAPTION = "Mẫu {title}: điền từ dòng 2, rồi gửi lại vào đây."
+TEMPLATES_TITLE = "📄 <b>Tệp mẫu</b> – chọn loại:"
+ASK_INVITE = "🔗 Gõ mã cán bộ cần tạo đường dẫn mời (ví dụ MAU004):"
+INVITE_DONE = (
+    "Đường dẫn mời cho <b>{code}</b> (dùng một lần, hết hạn sau {days} ngày):\n{link}\n"
+    "Hãy gửi riêng cho đúng người."
+)
+BUTTONS = [
+    [("🔎 Tìm cán bộ", "menu:find"), ("🎓 Quản lý lớp", "menu:courses")],
+    [("📊 Báo cáo toàn tỉnh", "menu:unit"), ("🔗 Tạo đường dẫn mời", "adm:invite")],
+    [("📥 Nhập tệp", "adm:import"), ("📄 Tệp mẫu", "adm:tpl")],
+]
+BACK_TO_ADMIN = ("⬅️ Quản trị", "menu:admin")
+
+
+def _template_buttons() -> list[list[tuple[str, str]]]:
+    return [[(f"📄 {t.title}", f"adm:tpl:{kind}")] for kind, t in TEMPLATES.items()]
+
+
+async def _send_template(update: Update, kind: str) -> None:
+    template = TEMPLATES[kind]
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        await update.effective_chat.send_document(
+            InputFile(io.BytesIO(template_xlsx(kind)), filename=template.filename),
+            caption=TEMPLATE_CAPTION.format(title=template.title.lower()))
+
+
+@linked_only
+async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    accounts.require_hr(actor)
+    data = update.callback_query.data if update.callback_query else ""
+    action, kind = callback_part(update, 1), callback_part(update, 2)
+    if data == "menu:admin":
+        await reply(update, TITLE, keyboard([*BUTTONS, [BACK]]))
+    elif data == "adm:import":
+        await reply(update, IMPORT_HELP, keyboard([*_template_buttons(), [BACK_TO_ADMIN]]))
+    elif data == "adm:tpl":
+        await reply(update, TEMPLATES_TITLE, keyboard([*_template_buttons(), [BACK_TO_ADMIN]]))
+    elif action == "tpl" and kind in TEMPLATES:
+        await _send_template(update, kind)
+    elif data == "adm:invite":
+        await text_router.open_form(update, context, INVITE_FORM)
+        await reply(update, ASK_INVITE)
+    else:
+        await stale_button(update, context)
+
+
+async def invite_code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
+    actor = accounts.require_hr(load_actor(update, context))
+    code = value.split()[0][:64] if value.split() else ""
+    settings = services(context).settings
+    token = run_tx(context, accounts.create_invite_as, actor, code, settings.invite_ttl_days)
+    link = accounts.invite_link(settings.telegram.bot_username, token)
+    await reply(update, INVITE_DONE.format(code=esc(code.upper()), days=settings.invite_ttl_days, link=esc(link)),
+                keyboard([[BACK_TO_ADMIN]]))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(admin_button, pattern=r"^(menu:admin$|adm:)"))
+    text_router.add_form(app, INVITE_FORM, invite_code_entered)

@@ -1,0 +1,77 @@
+"""The HR admin menu as buttons, import templates from the bot and from `cadrebot template`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.fakeapi import UpdateFactory
+from db import Database
+from domain import accounts
+from domain.courses import HEADERS as COURSE_HEADERS
+from domain.roster import HEADERS as ROSTER_HEADERS
+from domain.spreadsheet import load_sheet
+from domain.templates import TEMPLATES, template_xlsx
+from tests.conftest import BotHarness, link
+
+HR_PHONE = "0912345004"
+
+
+async def _hr(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+
+
+async def test_admin_menu_is_buttons(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _hr(bot, roster, user)
+    texts = await bot.send(user.callback("menu:admin"))
+    assert "Quản trị – Ban Tổ chức" in texts[-1]
+    data = {b["text"]: b["callback_data"] for b in bot.last_buttons()}
+    assert data["🔎 Tìm cán bộ"] == "menu:find" and data["🎓 Quản lý lớp"] == "menu:courses"
+    assert {"📊 Báo cáo toàn tỉnh", "🔗 Tạo đường dẫn mời", "📥 Nhập tệp", "📄 Tệp mẫu"} <= set(data)
+    texts = await bot.send(user.callback("adm:import"))
+    assert "Gửi tệp .xlsx" in texts[-1]
+
+
+async def test_invite_by_button_and_typed_code(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _hr(bot, roster, user)
+    texts = await bot.send(user.callback("adm:invite"))
+    assert "Gõ mã cán bộ" in texts[-1]
+    texts = await bot.send(user.text("mau010"))
+    assert "Đường dẫn mời cho MAU010" in texts[-1] and "https://t.me/" in texts[-1]
+
+
+async def test_templates_from_the_bot(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _hr(bot, roster, user)
+    await bot.send(user.callback("adm:tpl"))
+    assert [b["callback_data"] for b in bot.last_buttons()][:3] == ["adm:tpl:roster", "adm:tpl:courses",
+                                                                  "adm:tpl:completion"]
+    await bot.send(user.callback("adm:tpl:courses"))
+    doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+    assert doc.files["document"][0] == "mau-danh-sach-lop.xlsx"
+    book = load_workbook(io.BytesIO(doc.files["document"][1]))
+    assert [c.value for c in book.worksheets[0][1]] == list(COURSE_HEADERS)
+    for forged in ("adm:tpl:../../etc", "adm:tpl:", "adm:zap"):
+        assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1]
+
+
+async def test_admin_buttons_refused_to_non_hr(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, HR_PHONE)
+    for data in ("menu:admin", "adm:tpl:roster", "adm:invite"):
+        assert "chỉ dành cho cán bộ Ban Tổ chức" in (await bot.send(user.callback(data)))[-1]
+
+
+@pytest.mark.parametrize("kind", list(TEMPLATES))
+def test_cli_template_is_read_back_by_the_importer(kind: str, tmp_path: Path) -> None:
+    from bot.cli import main as cli_main
+
+    out = tmp_path / f"{kind}.xlsx"
+    assert cli_main(["template", kind, "--out", str(out)]) == 0
+    template = TEMPLATES[kind]
+    headers = {"roster": ROSTER_HEADERS, "courses": COURSE_HEADERS}.get(kind, {"Mã cán bộ": "code"})
+    sheet = load_sheet(out, headers, template.required)
+    assert not list(sheet.rows)
+    assert template_xlsx(kind)[:2] == b"PK"
