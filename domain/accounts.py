@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Cadre, ChatUser, InviteToken, Outbox, Unit
@@ -53,6 +53,20 @@ class LinkResult:
 
 def audit(session: Session, actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
     session.add(AuditLog(at=utcnow(), actor=actor, action=action, target=target, detail=detail))
+
+
+REFUSALS_AUDITED_PER_HOUR = 10  # a script of forged presses must not flood the audit log
+
+
+def audit_refusal(session: Session, actor: str, target: str, reason: str) -> bool:
+    """Audit a refused attempt unless this actor already has the hour's quota of refusals logged."""
+    since = utcnow() - timedelta(hours=1)
+    logged = session.scalar(select(func.count(AuditLog.id)).where(
+        AuditLog.actor == actor, AuditLog.action == "refused", AuditLog.at >= since)) or 0
+    if logged >= REFUSALS_AUDITED_PER_HOUR:
+        return False
+    audit(session, actor, "refused", target[:255] or None, reason[:500])
+    return True
 
 
 LAST_SEEN_RESOLUTION = timedelta(hours=1)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Course, Registration
+from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
 from domain.gaps import compute_gaps
@@ -121,6 +122,14 @@ def course_roster(session: Session, course_code: str) -> tuple[Course, list[Rost
                                 place if r.status == "waitlisted" else None))
     order = {"registered": 0, "completed": 1, "waitlisted": 2}
     lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, line.full_name))
+    return course, lines
+
+
+def course_roster_as(session: Session, actor: Actor, course_code: str) -> tuple[Course, list[RosterLine]]:
+    """HR reading who is on a course: the role is checked in the transaction, and the read is audited."""
+    require_hr(actor)
+    course, lines = course_roster(session, course_code)
+    audit(session, actor.code, "course-roster", course.code, f"{len(lines)} người")
     return course, lines
 
 

@@ -13,8 +13,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from core.services import Services
-from domain.accounts import Actor, actor_for
-from domain.errors import DomainError
+from domain.accounts import Actor, actor_for, audit_refusal
+from domain.errors import DomainError, PermissionDenied
 from views.html import esc
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 CALLBACK_LIMIT = 64
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; SQLite overflows on anything past 2**63
+STALE_BUTTON = "Nút này đã cũ hoặc không còn hiệu lực. Gõ /menu để mở lại menu."
 NOT_LINKED = (
     "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. Gõ /start để liên kết "
     "bằng số điện thoại hoặc đường dẫn mời của Ban Tổ chức."
@@ -65,6 +67,39 @@ def callback_part(update: Update, index: int) -> str:
     return parts[index] if len(parts) > index else ""
 
 
+class StaleButton(Exception):
+    """Button data no button of ours carries (forged, truncated or from an older version)."""
+
+
+def callback_int(update: Update, index: int, upper: int = MAX_ID) -> int:
+    """Field `index` as a number in 0..upper: ASCII digits only ('²' and '٣' pass isdigit()), else StaleButton."""
+    value = callback_part(update, index)
+    if not (value.isascii() and value.isdecimal() and len(value) <= len(str(upper))) or int(value) > upper:
+        raise StaleButton(value)
+    return int(value)
+
+
+def callback_text(update: Update) -> str:
+    """The pressed button's data or the typed command, for a refusal's trace (never a phone or free text)."""
+    if update.callback_query:
+        return (update.callback_query.data or "")[:CALLBACK_LIMIT]
+    text = update.message.text if update.message and update.message.text else ""
+    return text.split()[0][:CALLBACK_LIMIT] if text.startswith("/") else ""
+
+
+async def answer_stale(update: Update) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+
+
+async def record_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, reason: str) -> None:
+    """A refused attempt leaves a trace: a log line, and an audit row (rate-limited per user)."""
+    user = update.effective_user
+    who = f"tg:{user.id}" if user else "tg:?"
+    log.warning("refused %s for %s: %s", callback_text(update) or "(message)", who, reason)
+    run_tx(context, audit_refusal, who, callback_text(update), reason)
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline buttons; a button whose data would break Telegram's 64-byte limit is left out, not sent broken."""
     return InlineKeyboardMarkup([
@@ -84,12 +119,18 @@ async def reply(update: Update, text: str, markup: Markup = None) -> None:
 
 
 def friendly(fn: Handler) -> Handler:
-    """Show a domain rule's Vietnamese message instead of failing the update."""
+    """Show a domain rule's Vietnamese message instead of failing the update; bad button data is a stale button."""
 
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await fn(update, context)
+        except StaleButton:
+            await answer_stale(update)
+            await record_refusal(update, context, "malformed button data")
+        except PermissionDenied as exc:
+            await reply(update, esc(str(exc)))
+            await record_refusal(update, context, str(exc))
         except DomainError as exc:
             await reply(update, esc(str(exc)))
 

@@ -178,8 +178,7 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    require_hr(actor)
-    course, lines = run_tx(context, catalogue.course_roster, callback_part(update, 2)[:64])
+    course, lines = run_tx(context, catalogue.course_roster_as, actor, callback_part(update, 2)[:64])
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([[BACK]]))
         return
@@ -275,7 +274,7 @@ async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = _hr_actor(context, update)
-    if not value.isdigit():
+    if not (value.isascii() and value.isdecimal()):  # "²" passes isdigit() but fails int()
         await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return

@@ -17,6 +17,7 @@ from domain.accounts import Actor, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
 from handlers import review_views, text_router
 from handlers.common import (
+    callback_int,
     callback_part,
     deliver_now,
     esc,
@@ -78,14 +79,8 @@ def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
     return Window(cfg.window_open_day, cfg.window_close_day)
 
 
-def _int_arg(update: Update, index: int) -> int | None:
-    value = callback_part(update, index)
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def _rating_arg(update: Update) -> int:
-    value = _int_arg(update, 3)
-    return -1 if value is None else value
+    return callback_int(update, 3, len(RATINGS) - 1)
 
 
 def _body(v: EvalView) -> str:
@@ -144,14 +139,13 @@ async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 @linked_only
 async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action, eval_id = callback_part(update, 1), _int_arg(update, 2)
+    action = callback_part(update, 1)
     w, now, me = _window(context), today(context), actor.cadre_id
     if action == "history":
         await _history(update, context, actor)
         return
-    if eval_id is None:
-        await stale_button(update, context)
-        return
+    eval_id = callback_int(update, 2)
+    rating = _rating_arg(update) if action == "self" else 0
     if action == "pause":
         run_tx(context, ev.pause, me)
         await reply(update, PAUSED)
@@ -160,7 +154,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         "step": lambda: run_tx(context, ev.go_to, me, eval_id, callback_part(update, 3), w, now),
         "undo": lambda: run_tx(context, ev.remove_last_result, me, eval_id, w, now),
         "skip": lambda: run_tx(context, ev.set_difficulties, me, eval_id, None, w, now),
-        "self": lambda: run_tx(context, ev.set_self_rating, me, eval_id, _rating_arg(update), w, now),
+        "self": lambda: run_tx(context, ev.set_self_rating, me, eval_id, rating, w, now),
         "submit": lambda: run_tx(context, ev.submit, me, eval_id, w, now),
         "edit": lambda: run_tx(context, ev.reopen, me, eval_id, w, now),
         "view": lambda: run_tx(context, ev.own_evaluation, me, eval_id, w, now),
@@ -224,7 +218,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action, eval_id = callback_part(update, 1), _int_arg(update, 2)
+    action = callback_part(update, 1)
     w, now = _window(context), today(context)
     if action == "unit":
         await _unit_status(update, context, actor)
@@ -239,28 +233,28 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         await (review_views.show_current_year if action == "year" else review_views.show_current_quarter)(
             update, context, actor)
         return
-    if eval_id is None:
+    if action not in ("open", "rate", "nocomment", "ok"):
         await stale_button(update, context)
         return
+    eval_id = callback_int(update, 2)
+    rating = 0 if action == "open" else _rating_arg(update)
     v = run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
         rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
         await reply(update, REVIEW_ONE.format(name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period,
                                               late=LATE if v.late else "", body=_body(v)), keyboard(rows))
-    elif action == "rate" and _rating_arg(update) in range(len(RATINGS)):
-        await text_router.open_form(update, context, "review-comment", f"{v.id}:{_rating_arg(update)}")
+    elif action == "rate":
+        await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}")
         await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)),
-                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{_rating_arg(update)}")]]))
-    elif action == "nocomment" and _rating_arg(update) in range(len(RATINGS)):
-        await _confirm(update, context, v, _rating_arg(update), "")
-    elif action == "ok" and _rating_arg(update) in range(len(RATINGS)):
+                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{rating}")]]))
+    elif action == "nocomment":
+        await _confirm(update, context, v, rating, "")
+    else:
         who = text_router.chat_key(update)
-        done = run_tx(context, ev.rate_confirmed, actor, who, v.id, _rating_arg(update), w, now)
+        done = run_tx(context, ev.rate_confirmed, actor, who, v.id, rating, w, now)
         await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
                                          rating=RATINGS[done.manager_rating or 0]))
         await deliver_now(context, "eval-rated")
-    else:
-        await stale_button(update, context)
 
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
@@ -311,7 +305,7 @@ async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     if len(args) != 3:
         await reply(update, DELEGATE_USAGE)
         return
-    name = run_tx(context, ev.delegate, actor, args[0], start, end)
+    name = run_tx(context, ev.delegate, actor, args[0], start, end, today(context))
     await reply(update, DELEGATED.format(name=esc(name), start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
 
 

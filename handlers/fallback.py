@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from handlers import text_router
-from handlers.common import reply
+from handlers.common import answer_stale, reply
 
 UNKNOWN_COMMAND = "Không có lệnh {command}. Gõ /help để xem các lệnh, hoặc /menu để mở menu chính."
 NOT_TEXT = (
@@ -14,7 +14,6 @@ NOT_TEXT = (
     "không được xử lý. Gõ /menu để mở menu chính."
 )
 TEXT_HINT = "Tôi chưa hiểu tin nhắn này. Gõ /menu để mở menu chính hoặc /help để xem hướng dẫn."
-STALE_BUTTON = "Nút này đã cũ hoặc không còn hiệu lực. Gõ /menu để mở lại menu."
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -31,8 +30,7 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.callback_query:
-        await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+    await answer_stale(update)
 
 
 def register(app: Application) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain.accounts import Actor
 from domain.exports import chart_png, report_xlsx
 from domain.report import child_units, export_for, people_for, report_for
-from handlers.common import esc, keyboard, linked_only, reply, run_tx, today
+from handlers.common import callback_int, callback_part, esc, keyboard, linked_only, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 from views.report import render_report
@@ -37,10 +37,7 @@ def _unit_key(report_unit_id: int | None) -> int:
     return report_unit_id or 0
 
 
-def _ref(raw: str) -> int | None:
-    """Callback unit reference: 0 is 'the default scope' (own unit, or the province for HR)."""
-    value = int(raw)
-    return value or None
+MAX_PAGE = 100_000
 
 
 async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor,
@@ -61,21 +58,12 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = update.callback_query.data if update.callback_query else ""
-    parts = (data or "").split(":")
-    try:
-        action, unit_ref = parts[1], _ref(parts[2])
-        page = int(parts[3]) if len(parts) > 3 else 0
-    except (IndexError, ValueError):
-        await stale_button(update, context)
-        return
-    if page < 0 or page > 100_000:
-        await stale_button(update, context)
-        return
-    handler = {"u": _open, "c": _chart, "x": _xlsx, "d": _children, "p": _people}.get(action)
+    handler = {"u": _open, "c": _chart, "x": _xlsx, "d": _children, "p": _people}.get(callback_part(update, 1))
     if handler is None:
         await stale_button(update, context)
         return
+    unit_ref = callback_int(update, 2) or None  # 0 is 'the default scope' (own unit, or the province for HR)
+    page = callback_int(update, 3, MAX_PAGE) if callback_part(update, 3) else 0
     await handler(update, context, actor, unit_ref, page)
 
 

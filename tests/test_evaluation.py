@@ -214,26 +214,30 @@ async def test_delegation_lets_a_deputy_rate_and_audit_names_both(bot: BotHarnes
     manager, deputy = UpdateFactory(user_id=515), UpdateFactory(user_id=516)
     await link(bot, manager, MANAGER)
     await link(bot, deputy, "0912345013")  # MAU013, not in MAU015's unit
-    texts = await bot.send(manager.text("/delegate MAU013 20/11/2026 30/11/2026"))
+    peer = UpdateFactory(user_id=517)
+    await link(bot, peer, "0912345012")  # MAU012, a leader of XMH reviewed by MAU010
+    texts = await bot.send(manager.text("/delegate MAU013 26/11/2026 30/11/2026"))
     assert "Chỉ ủy quyền được cho một cán bộ khác trong đơn vị của bạn" in texts[-1]
     assert "Cách dùng" in (await bot.send(manager.text("/delegate MAU016 hôm nay")))[-1]
     boss = UpdateFactory(user_id=511)
     await link(bot, boss, "0912345011")
-    texts = await bot.send(boss.text("/delegate MAU013 20/11/2026 30/11/2026"))
-    assert "Đã ủy quyền cho Sùng A Long" in texts[-1]
-    # MAU011 is MAU015's direct manager, so MAU013 may now rate MAU015's evaluation for them.
+    texts = await bot.send(boss.text("/delegate MAU013 26/11/2026 30/11/2026"))
+    assert "Không ủy quyền được cho người bạn trực tiếp xếp loại" in texts[-1]  # MAU013 reports to MAU011
+    texts = await bot.send(boss.text("/delegate MAU012 26/11/2026 30/11/2026"))
+    assert "Đã ủy quyền cho Nông Văn Dũng" in texts[-1]
+    # MAU011 is MAU015's direct manager, so MAU012 may now rate MAU015's evaluation for them.
     mau015_eval = roster.run(ev.start_or_resume, _cid(roster, "MAU015"), TODAY, WINDOW)
     roster.run(ev.add_results, _cid(roster, "MAU015"), mau015_eval.id, "Việc A", WINDOW, TODAY)
     roster.run(ev.set_self_rating, _cid(roster, "MAU015"), mau015_eval.id, 2, WINDOW, TODAY)
     roster.run(ev.submit, _cid(roster, "MAU015"), mau015_eval.id, WINDOW, TODAY)
-    await bot.send(deputy.text("/review"))
+    await bot.send(peer.text("/review"))
     assert any("Giàng Thị Vân" in b["text"] for b in bot.last_buttons())
-    await bot.send(deputy.callback(f"rev:nocomment:{mau015_eval.id}:2"))
-    texts = await bot.send(deputy.callback(f"rev:ok:{mau015_eval.id}:2"))
+    await bot.send(peer.callback(f"rev:nocomment:{mau015_eval.id}:2"))
+    texts = await bot.send(peer.callback(f"rev:ok:{mau015_eval.id}:2"))
     assert "Đã xếp loại Giàng Thị Vân" in texts[0]
     detail = roster.run(lambda s: s.scalar(select(AuditLog.detail).where(AuditLog.action == "evaluation-rate")))
     actor_code = roster.run(lambda s: s.scalar(select(AuditLog.actor).where(AuditLog.action == "evaluation-rate")))
-    assert actor_code == "MAU013" and "thay mặt MAU011" in detail
+    assert actor_code == "MAU012" and "thay mặt MAU011" in detail
 
 
 def _cid(db: Database, code: str) -> int:

@@ -58,9 +58,9 @@ def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
 
 
 def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> int | None:
-    """The manager the actor reviews for (themselves or a delegator), or None."""
+    """The manager the actor reviews for (themselves or a delegator), or None. Never one's own evaluation."""
     reviewer = reviewer_of(session, ev.cadre)
-    if reviewer is None:
+    if reviewer is None or ev.cadre_id == actor.cadre_id:
         return None
     if reviewer.id == actor.cadre_id:
         return actor.cadre_id
@@ -94,8 +94,17 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
         raise NotFound("Không tìm thấy bản tự đánh giá.")
     if _may_review(session, actor, ev, today) is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
+    _require_submitted(ev)
     audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
     return view(session, ev, window, today)
+
+
+def _require_submitted(ev: Evaluation) -> None:
+    """A reviewer sees and rates only what the cadre sent: never a draft, never twice."""
+    if ev.status == "rated":
+        raise EvaluationRefused("Bản tự đánh giá này đã được xếp loại.")
+    if ev.status != "submitted":
+        raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
 
 
 def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str | None, window: Window,
@@ -110,10 +119,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     acting_for = _may_review(session, actor, ev, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    if ev.status == "rated":
-        raise EvaluationRefused("Bản tự đánh giá này đã được xếp loại.")
-    if ev.status != "submitted":
-        raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
+    _require_submitted(ev)
     ev.status, ev.manager_rating, ev.manager_comment = "rated", rating, (comment or "").strip() or None
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
     ev.rated_at, ev.updated_at = utcnow(), utcnow()
@@ -139,13 +145,29 @@ def rate_confirmed(session: Session, actor: Actor, chat: tuple[int, int], eval_i
     return rate(session, actor, eval_id, rating, comment, window, today)
 
 
-def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date) -> str:
+MAX_DELEGATION_DAYS = 90
+
+
+def _check_period(start: date, end: date, today: date) -> None:
+    if start < today:
+        raise EvaluationRefused("Ngày bắt đầu ủy quyền đã qua; hãy chọn từ hôm nay trở đi.")
     if end < start:
         raise EvaluationRefused("Ngày kết thúc phải sau ngày bắt đầu.")
+    if (end - start).days >= MAX_DELEGATION_DAYS:
+        raise EvaluationRefused(f"Mỗi lần ủy quyền tối đa {MAX_DELEGATION_DAYS} ngày.")
+
+
+def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date, today: date) -> str:
+    """Rule: the deputy is another cadre of the manager's unit subtree who is not one of the manager's
+    own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
+    _check_period(start, end, today)
     deputy = require_cadre(session, deputy_code)
     unit = session.get(Unit, actor.unit_id)
     if deputy.id == actor.cadre_id or unit is None or not deputy.unit.path.startswith(unit.path):
         raise PermissionDenied("Chỉ ủy quyền được cho một cán bộ khác trong đơn vị của bạn.")
+    if deputy.id in {c.id for c in reviewees(session, [actor.cadre_id])}:
+        raise PermissionDenied("Không ủy quyền được cho người bạn trực tiếp xếp loại; hãy chọn một cán bộ "
+                               "lãnh đạo khác trong đơn vị.")
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
     audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
