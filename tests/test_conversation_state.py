@@ -113,12 +113,12 @@ async def test_cancel_closes_a_prompt_kept_across_restart(bot: BotHarness, roste
 
 
 async def test_delegated_review_survives_a_restart(bot: BotHarness, roster: Database, settings: Settings) -> None:
-    mau015, boss, deputy = UpdateFactory(user_id=515), UpdateFactory(user_id=511), UpdateFactory(user_id=513)
+    mau015, boss, deputy = UpdateFactory(user_id=515), UpdateFactory(user_id=511), UpdateFactory(user_id=512)
     await link(bot, mau015, MANAGER)
     await fill_and_submit(bot, mau015)
     await link(bot, boss, "0912345011")
-    await link(bot, deputy, "0912345013")  # MAU013 rates for MAU011 (MAU015's manager)
-    assert "Đã ủy quyền" in (await bot.send(boss.text("/delegate MAU013 20/11/2026 30/11/2026")))[-1]
+    await link(bot, deputy, "0912345012")  # MAU012 rates for MAU011 (MAU015's manager)
+    assert "Đã ủy quyền" in (await bot.send(boss.text("/delegate MAU012 26/11/2026 30/11/2026")))[-1]
     target = eval_id(roster, "MAU015")
     async with restarted(settings, roster) as again:
         await again.send(deputy.text("/review"))
