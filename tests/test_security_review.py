@@ -12,6 +12,7 @@ from db import Database
 from db.models import AuditLog, Cadre, Evaluation
 from domain import evaluation as ev
 from domain.accounts import actor_for
+from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.evaluation import Window
 from handlers.common import STALE_BUTTON
@@ -49,7 +50,7 @@ async def test_nobody_rates_their_own_evaluation_even_as_a_deputy(bot: BotHarnes
     from db.models import ReviewDelegation
 
     roster.run(lambda s: s.add(ReviewDelegation(manager_id=_cid(roster, "MAU015"), deputy_id=_cid(roster, "MAU016"),
-                                                start_date=TODAY, end_date=date(2026, 12, 31), created_at=ev.utcnow())))
+                                                start_date=TODAY, end_date=date(2026, 12, 31), created_at=utcnow())))
     own = _submitted(roster, "MAU016")
     deputy = UpdateFactory(user_id=516)
     await link(bot, deputy, MAU016)
