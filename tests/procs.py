@@ -1,0 +1,128 @@
+"""Helpers for tests that start real `cadrebot` processes: a committed database (a SQLite file or a
+PostgreSQL schema of its own), a config file pointing at the local Bot API stand-in, and a filled outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, insert, select, text
+
+from db import Database
+from db.migrate import upgrade
+from db.models import Cadre, Outbox, Unit
+from domain.clock import utcnow
+from tests.conftest import ROOT
+
+TOKEN = "123456789:AAE2eTestTokenAbcdefghijklmnopq"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("CADREBOT_TEST_POSTGRES_URL") or None
+
+
+@contextmanager
+def committed_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated database whose transactions really commit; yields its URL (for child processes too)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'procs.db'}"
+        database = Database.from_url(url)
+        upgrade(database.engine)
+        database.dispose()
+        yield url
+        return
+    base = postgres_url()
+    assert base is not None
+    schema = f"procs_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+    database = Database.from_url(url)
+    upgrade(database.engine)
+    database.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def fill_outbox(url: str, n: int, kind: str = "digest") -> None:
+    """n linked cadres and one pending message each, texts 'tin #i'."""
+    now = utcnow()
+    database = Database.from_url(url)
+
+    def work(session: Any) -> None:
+        session.execute(insert(Unit), [{"code": "U", "name": "U", "level": "Xã", "path": "/U/"}])
+        unit_id = session.scalar(select(Unit.id))
+        session.execute(insert(Cadre), [{
+            "code": f"C{i:05d}", "full_name": f"Cán bộ {i}", "unit_id": unit_id, "position": "CV",
+            "title_group": "KHAC", "is_leader": False, "education": 2, "political_theory": 1, "state_management": 0,
+            "job_matched": True, "in_succession_plan": False, "is_hr": False, "mute_optional": False,
+            "telegram_user_id": 20_000_000 + i, "telegram_chat_id": 20_000_000 + i, "created_at": now,
+            "updated_at": now} for i in range(n)])
+        ids = session.scalars(select(Cadre.id).order_by(Cadre.id)).all()
+        session.execute(insert(Outbox), [{
+            "key": f"test:{i}", "chat_id": 20_000_000 + i, "cadre_id": cid, "kind": kind,
+            "payload": json.dumps({"text": f"tin #{i}"}), "due_at": now, "status": "pending", "attempts": 0,
+            "created_at": now} for i, cid in enumerate(ids)])
+
+    database.run(work)
+    database.dispose()
+
+
+def write_config(tmp_path: Path, api_port: int, name: str = "config.toml", **replacements: str) -> Path:
+    """config.toml aimed at the stand-in, without quiet hours or holidays; extra `old=new` text replacements."""
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = config.replace('base_url = "https://api.telegram.org/bot"',
+                            f'base_url = "http://127.0.0.1:{api_port}/bot"')
+    config = config.replace('quiet_start = "21:00"', 'quiet_start = "07:00"')
+    config = config.replace("holidays = [", "holidays_unused = [")
+    for old, new in replacements.items():
+        assert old in config, old
+        config = config.replace(old, new)
+    path = tmp_path / name
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def cadrebot() -> list[str]:
+    script = Path(sys.executable).parent / "cadrebot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def env_for(config: Path, url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CADREBOT_DATABASE_URL", "TELEGRAM_BOT_TOKEN")}
+    return env | {"CADREBOT_CONFIG": str(config), "CADREBOT_DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN} | extra
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([*cadrebot(), *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

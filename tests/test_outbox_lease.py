@@ -1,0 +1,57 @@
+"""Outbox claims carry a lease: a second sender never re-sends what a live process is sending.
+
+Two real `cadrebot dispatch` processes share one database and the local Bot API stand-in; the
+stand-in counts every text it receives, so a duplicate is a text that arrived twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.procs import committed_database, env_for, fill_outbox, postgres_url, start, wait_until, write_config
+from tests.test_e2e_run import StandIn, stand_in  # noqa: F401  (the fixture)
+
+MESSAGES = 300
+
+
+def _backends() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if postgres_url():
+        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with committed_database(request.param, tmp_path) as url:
+        fill_outbox(url, MESSAGES)
+        yield url
+
+
+def test_second_dispatcher_does_not_resend_what_a_live_one_is_sending(
+        stand_in: tuple[StandIn, int], shared_db: str, tmp_path: Path) -> None:  # noqa: F811
+    api, port = stand_in
+    # 100 messages/s: the first sender holds its claimed batch for about three seconds.
+    config = write_config(tmp_path, port, **{"global_rate_per_s = 28.0": "global_rate_per_s = 100.0"})
+    env = env_for(config, shared_db)
+    first = start(["dispatch", "--until-empty"], env)
+    second = None
+    try:
+        wait_until(lambda: len(api.texts()) >= 30, 30, "the first sender to be busy")
+        second = start(["dispatch", "--until-empty"], env)
+        for proc in (first, second):
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    counts = Counter(api.texts())
+    assert {n for n in counts.values()} == {1}, f"{sum(n - 1 for n in counts.values())} duplicates"
+    assert len(counts) == MESSAGES
