@@ -174,6 +174,8 @@ def _kill_run(tmp: Path) -> tuple[int, int, int, int]:
     config = config.replace('url = "sqlite:///var/cadrebot.db"', f'url = "sqlite:///{db_path}"')
     config = config.replace("global_rate_per_s = 28.0", f"global_rate_per_s = {28.0 * SCALE}")
     config = config.replace('quiet_start = "21:00"', 'quiet_start = "07:00"')
+    # A killed sender's claims come back when their lease expires: a short lease keeps the run short.
+    config = config.replace("claim_lease_s = 30.0", "claim_lease_s = 3.0")
     (tmp / "config.toml").write_text(config, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "CADREBOT_DATABASE_URL"}
     env |= {"CADREBOT_CONFIG": str(tmp / "config.toml"), "TELEGRAM_BOT_TOKEN": "123456:benchbenchbenchbenchbench"}

@@ -440,9 +440,8 @@ async def _dispatch(settings: Settings, database: Database, until_empty: bool) -
     from telegram import Bot
 
     from db.models import Outbox
-    from scheduler.outbox import Dispatcher, requeue_unconfirmed
+    from scheduler.outbox import Dispatcher
 
-    database.run(requeue_unconfirmed)
     bot = Bot(settings.token or "", base_url=settings.telegram.base_url)
     async with bot:
         dispatcher = Dispatcher(bot, database, settings.scheduler, lambda: datetime.now(settings.timezone))

@@ -68,6 +68,7 @@ class SchedulerSettings:
     course_start_notice_days: int
     course_notice_time: time
     quarterly_gap_time: time
+    claim_lease_s: float = 30.0  # an outbox claim not renewed for this long is taken back
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ def _scheduler(raw: dict[str, Any]) -> SchedulerSettings:
         course_start_notice_days=_int_in(raw, "course_start_notice_days", 1, 0, 60, p),
         course_notice_time=_clock_time(raw, "course_notice_time", "08:30", p),
         quarterly_gap_time=_clock_time(raw, "quarterly_gap_time", "08:00", p),
+        claim_lease_s=_float_in(raw, "claim_lease_s", 30.0, 1.0, 600.0, p),
     )
 
 

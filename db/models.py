@@ -238,6 +238,10 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A 'sending' row belongs to the process that claimed it until lease_until (renewed while it
+    # sends); only an expired lease goes back to the queue, so a live sender is never doubled.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Evaluation(Base):

@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes
 
 from core.services import Services
 from scheduler.jobs import run_due
-from scheduler.outbox import Dispatcher, flush_outbox, requeue_unconfirmed
+from scheduler.outbox import Dispatcher, flush_outbox
 
 log = logging.getLogger(__name__)
 TICK_S = 60.0
@@ -41,11 +41,8 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def start(app: Application) -> None:
-    """At start: unconfirmed messages go back to the queue, and the dispatcher starts."""
+    """The dispatcher starts (it takes back, first thing, the claims of a sender that died)."""
     svc = _services(app)
-    count = svc.db.run(requeue_unconfirmed)
-    if count:
-        log.info("Re-queued %d unconfirmed outbox messages", count)
     stop = asyncio.Event()
     dispatcher = Dispatcher(app.bot, svc.db, svc.settings.scheduler, lambda: local_now(svc))
     app.bot_data[STOP_KEY] = stop

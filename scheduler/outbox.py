@@ -5,7 +5,10 @@
 - Forbidden (the user blocked the bot) marks the row and the person unreachable, until they
   write to the bot again;
 - quiet hours and holidays hold everything but urgent kinds;
-- a row claimed by a process that died is sent again only if it was never confirmed.
+- a claim is a lease (owner, expiry) that the sender renews while it sends: only an expired
+  lease goes back to the queue, so a second sender (a standby, `cadrebot dispatch`) never re-sends
+  what a live process is sending, and a row claimed by a process that died is sent again only if
+  it was never confirmed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -41,6 +47,16 @@ BURST_S = 0.05  # the limiter may catch up this much time after a late wake-up
 warnings.filterwarnings("ignore", message=r"Please use 'Bot.sendMessage'", category=PTBUserWarning)
 # Reminders about something the person has since done are dropped at send time.
 EVALUATION_KINDS = ("eval-open", "eval-reminder")
+DEFAULT_LEASE_S = 30.0
+_owner: tuple[int, str] | None = None
+
+
+def process_owner() -> str:
+    """This process's name on its claims: host, pid and a random part (a pid can be reused)."""
+    global _owner
+    if _owner is None or _owner[0] != os.getpid():  # a forked child is another owner
+        _owner = (os.getpid(), f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}")
+    return _owner[1]
 
 
 @dataclass(frozen=True)
@@ -71,8 +87,9 @@ def _already_done(session: Session, rows: list[Row[Any]]) -> set[int]:
 
 
 def claim_due(session: Session, limit: int, urgent_only: bool = False,
-              urgent_kinds: frozenset[str] = frozenset()) -> list[Claimed]:
-    """Mark due rows 'sending' (PostgreSQL: SKIP LOCKED, so a standby process can share the work)."""
+              urgent_kinds: frozenset[str] = frozenset(), owner: str | None = None,
+              lease_s: float = DEFAULT_LEASE_S) -> list[Claimed]:
+    """Mark due rows 'sending', leased to `owner` (PostgreSQL: SKIP LOCKED, so processes share the work)."""
     query = select(Outbox.id, Outbox.chat_id, Outbox.cadre_id, Outbox.kind, Outbox.payload, Outbox.attempts).where(
         Outbox.status == "pending", Outbox.due_at <= utcnow())
     if urgent_only:
@@ -95,19 +112,33 @@ def claim_due(session: Session, limit: int, urgent_only: bool = False,
         session.execute(update(Outbox).where(Outbox.id.in_(skipped)).values(status="skipped"))
     if claimed:
         session.execute(update(Outbox).where(Outbox.id.in_([c.id for c in claimed]))
-                        .values(status="sending", attempts=Outbox.attempts + 1))
+                        .values(status="sending", attempts=Outbox.attempts + 1, claimed_by=owner or process_owner(),
+                                lease_until=utcnow() + timedelta(seconds=lease_s)))
     return claimed
 
 
-def release(session: Session, ids: list[int]) -> None:
+def renew_leases(session: Session, owner: str, lease_s: float) -> int:
+    """The heartbeat of a sender: its rows still 'sending' stay its own for lease_s more."""
+    result = session.execute(update(Outbox).where(Outbox.status == "sending", Outbox.claimed_by == owner)
+                             .values(lease_until=utcnow() + timedelta(seconds=lease_s)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release(session: Session, ids: list[int], owner: str | None = None) -> None:
     """Claimed rows this process will not send after all (it is stopping): back to the queue."""
-    session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "sending")
-                    .values(status="pending", attempts=Outbox.attempts - 1))
+    session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "sending",
+                                         Outbox.claimed_by == (owner or process_owner()))
+                    .values(status="pending", attempts=Outbox.attempts - 1, claimed_by=None, lease_until=None))
 
 
-def requeue_unconfirmed(session: Session) -> int:
-    """After a crash: rows claimed but never confirmed go back to the queue."""
-    result = session.execute(update(Outbox).where(Outbox.status == "sending").values(status="pending"))
+def requeue_expired(session: Session, now: datetime | None = None) -> int:
+    """Rows whose sender stopped renewing its lease (it died) go back to the queue; live claims stay.
+
+    A row without a lease was claimed before leases existed: nobody is renewing it.
+    """
+    expired = or_(Outbox.lease_until.is_(None), Outbox.lease_until < (now or utcnow()))
+    result = session.execute(update(Outbox).where(Outbox.status == "sending", expired)
+                             .values(status="pending", claimed_by=None, lease_until=None))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -225,10 +256,14 @@ def is_quiet(now: datetime, settings: SchedulerSettings) -> bool:
 
 class Dispatcher:
     def __init__(self, bot: Bot, database: Database, settings: SchedulerSettings,
-                 local_now: Callable[[], datetime], limiter: RateLimiter | None = None) -> None:
+                 local_now: Callable[[], datetime], limiter: RateLimiter | None = None,
+                 owner: str | None = None) -> None:
         self.bot, self.database, self.settings, self.local_now = bot, database, settings, local_now
         self.limiter = limiter or RateLimiter(settings.global_rate_per_s, settings.per_chat_interval_s)
         self.stopping = asyncio.Event()
+        self.owner = owner or process_owner()
+        self.lease_s = settings.claim_lease_s
+        self.next_requeue = 0.0  # monotonic time of the next look for expired leases
 
     def quiet(self) -> bool:
         return is_quiet(self.local_now(), self.settings)
@@ -237,12 +272,41 @@ class Dispatcher:
         await self.limiter.acquire(item.chat_id)
         return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause)
 
+    def requeue_expired(self) -> None:
+        """Now and then (not every batch): take back the rows of senders that died."""
+        if time.monotonic() < self.next_requeue:
+            return
+        self.next_requeue = time.monotonic() + self.lease_s / 2
+        count = self.database.run(requeue_expired)
+        if count:
+            log.info("Re-queued %d outbox messages whose sender stopped (lease expired)", count)
+
+    async def _renew_leases(self) -> None:
+        """While a batch is sending, renew its lease well before it expires (a third of the lease)."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                self.database.run(renew_leases, self.owner, self.lease_s)
+            except Exception:  # the next beat tries again; the lease has two more thirds to go
+                log.warning("Could not renew outbox leases", exc_info=True)
+
     async def run_once(self, limit: int = 200) -> int:
         """Claim one batch and send it; returns how many were delivered."""
         s = self.settings
-        claimed = self.database.run(claim_due, limit, self.quiet(), s.urgent_kinds)
+        self.requeue_expired()
+        claimed = self.database.run(claim_due, limit, self.quiet(), s.urgent_kinds, self.owner, self.lease_s)
         if not claimed:
             return 0
+        renewer = asyncio.get_running_loop().create_task(self._renew_leases())
+        try:
+            return await self._send_batch(claimed)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _send_batch(self, claimed: list[Claimed]) -> int:
+        s = self.settings
         semaphore = asyncio.Semaphore(s.concurrent_sends)
         not_started: list[int] = []
 
@@ -255,7 +319,7 @@ class Dispatcher:
 
         results = await asyncio.gather(*(guarded(item) for item in claimed))
         if not_started:
-            self.database.run(release, not_started)
+            self.database.run(release, not_started, self.owner)
         return sum(results)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 1.0) -> None:
@@ -282,6 +346,6 @@ async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], sett
     if not kinds:
         return 0
     sent = 0
-    for item in database.run(claim_due, limit, True, kinds):
+    for item in database.run(claim_due, limit, True, kinds, None, settings.claim_lease_s):
         sent += await deliver(bot, database, item)
     return sent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from db.models import Cadre, ChatUser, Outbox, Registration
 from domain import registration as reg
 from domain.courses import import_courses
 from domain.outbox import enqueue
-from scheduler.outbox import Dispatcher, RateLimiter, claim_due, requeue_unconfirmed
+from scheduler.outbox import Dispatcher, RateLimiter, claim_due, requeue_expired
 from tests.conftest import TODAY, BotHarness, link
 
 DAY = datetime(2026, 11, 26, 10, 0)
@@ -118,7 +118,9 @@ async def test_crash_after_claim_is_resent_once(bot: BotHarness, roster: Databas
     assert len(roster.run(claim_due, 10)) == 1  # the process claims, then dies before sending
     d = dispatcher(bot, roster, settings)
     assert await d.run_once() == 0  # a claimed row is not due for anyone else
-    assert roster.run(requeue_unconfirmed) == 1  # the restart
+    assert roster.run(requeue_expired) == 0  # its lease is still running: nobody takes it
+    later = datetime.now(UTC) + timedelta(seconds=settings.scheduler.claim_lease_s + 1)
+    assert roster.run(requeue_expired, later) == 1  # nobody renewed it: the lease expired
     assert await d.run_once() == 1
     assert await d.run_once() == 0
     assert len(bot.api.sent(chat_id=linked.chat_id)) == 1
