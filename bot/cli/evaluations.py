@@ -1,0 +1,62 @@
+"""`cadrebot evaluations`: a month's self-evaluation status for the province or a unit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.cli.common import open_db
+from core.config import Settings
+from domain import accounts
+from domain.evaluation import RATINGS, month_status, status_counts
+from domain.exports import evaluations_xlsx
+from domain.units import optional_unit
+
+
+def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str | None) -> dict[str, object]:
+    year, mon = (int(x) for x in month.split("-"))
+    unit = optional_unit(session, unit_code)
+    lines = month_status(session, unit, year, mon)
+    label = lambda r: None if r is None else RATINGS[r]  # noqa: E731
+    people = [{"cadre": x.code, "name": x.full_name, "unit": x.unit_name, "status": x.status, "late": x.late,
+               "self_rating": label(x.self_rating), "manager_rating": label(x.manager_rating)} for x in lines]
+    counts = status_counts(lines)
+    if xlsx:
+        Path(xlsx).write_bytes(evaluations_xlsx(f"{mon:02d}/{year}", unit.name if unit else "Toàn tỉnh", people,
+                                                counts))
+    accounts.audit(session, "cli", "export-evaluations", unit_code or "PROVINCE", month)
+    return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}
+
+
+def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        print("--month phải có dạng YYYY-MM, ví dụ 2026-11", file=sys.stderr)
+        return 2
+    database = open_db(settings.database_url)
+    data = database.run(_evaluations, args.month, args.unit, args.xlsx)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    counts = data["counts"]
+    assert isinstance(counts, dict)
+    print(f"Tự đánh giá {args.month} – {args.unit or 'toàn tỉnh'}: đã gửi {counts['submitted']}/{counts['cadres']}, "
+          f"muộn {counts['late']}, chưa gửi {counts['missing']}, đã xếp loại {counts['reviewed']}")
+    for person in data["cadres"]:  # type: ignore[attr-defined]
+        print(f"{person['cadre']:<10} {person['status']:<10} {'MUỘN' if person['late'] else '':<5} "
+              f"tự: {person['self_rating'] or '—'} | cấp trên: {person['manager_rating'] or '—'}  {person['name']}")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    evals = sub.add_parser("evaluations", help="tình hình tự đánh giá một tháng")
+    evals.add_argument("--month", required=True, metavar="YYYY-MM")
+    evals.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    evals.add_argument("--json", action="store_true")
+    evals.add_argument("--xlsx", metavar="FILE")
+    evals.set_defaults(func=cmd_evaluations)

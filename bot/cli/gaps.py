@@ -1,0 +1,31 @@
+"""`cadrebot gaps CODE`: one cadre's gaps (domain.md §5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from bot.cli.common import audited, open_db
+from core.config import Settings
+from domain.clock import today_in
+from domain.gaps import gaps_by_code
+from views.gaps import render_gaps
+from views.html import plain
+
+
+def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_db(settings.database_url)
+    data = database.run(audited, "cli-gaps", args.code, gaps_by_code, args.code, today_in(settings.timezone))
+    if args.json:
+        print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(plain(render_gaps(data)))
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    gaps = sub.add_parser("gaps", help="tiêu chuẩn còn thiếu của một cán bộ")
+    gaps.add_argument("code")
+    gaps.add_argument("--json", action="store_true")
+    gaps.set_defaults(func=cmd_gaps)

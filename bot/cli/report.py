@@ -1,0 +1,52 @@
+"""`cadrebot report`: the resolution's indicators for the province or a unit (domain.md §5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.cli.common import open_db
+from core.config import Settings
+from domain import accounts
+from domain.clock import today_in
+from domain.exports import report_xlsx
+from domain.report import Report, build_report, people_with_mandatory_gaps
+from domain.units import optional_unit
+from views.html import plain
+from views.report import render_report
+
+
+def _report(session: Session, unit_code: str | None, today: date, xlsx: str | None) -> Report:
+    unit = optional_unit(session, unit_code)
+    report = build_report(session, unit, today)
+    if xlsx:
+        _, people = people_with_mandatory_gaps(session, unit, 0, 100_000)
+        Path(xlsx).write_bytes(report_xlsx(report, people))
+        accounts.audit(session, "cli", "export-xlsx", unit_code or "PROVINCE", xlsx)
+    return report
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_db(settings.database_url)
+    report = database.run(_report, args.unit, today_in(settings.timezone), args.xlsx)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(plain(render_report(report)))
+    if args.xlsx:
+        print(f"Đã ghi {args.xlsx}", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    report = sub.add_parser("report", help="chỉ tiêu Nghị quyết của toàn tỉnh hoặc một đơn vị")
+    report.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--xlsx", metavar="FILE", help="ghi thêm tệp Excel")
+    report.set_defaults(func=cmd_report)

@@ -1,0 +1,85 @@
+"""The roster: import it, invite cadres to link their Telegram, grant HR rights."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.cli.common import Progress, import_parser, open_db, print_nothing_imported, print_rejected
+from core.config import Settings
+from domain import accounts
+from domain.roster import ImportResult, import_roster
+
+
+def _print_import(result: ImportResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    print_rejected(result.rejected)
+    print("\n".join(result.summary_lines()))
+    print_nothing_imported(result.rejected, result.applied or result.dry_run)
+
+
+def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_db(settings.database_url)
+    progress = None if args.json else Progress()
+    result = database.run(import_roster, Path(args.file), skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
+                          progress=progress)
+    _print_import(result, args.json)
+    return 0 if result.applied or (args.dry_run and result.would_apply) else 1
+
+
+def _write_links(out: TextIO, rows: list[tuple[str, str, str]]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["Mã cán bộ", "Họ và tên", "Đường dẫn mời"])
+    writer.writerows(rows)
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_db(settings.database_url)
+    ttl, bot = settings.invite_ttl_days, settings.telegram.bot_username
+    if args.unit:
+        pairs = database.run(
+            lambda s: [(c.code, c.full_name, t) for c, t in accounts.create_unit_invites(s, args.unit, ttl, "cli",
+                                                                                      args.all)]
+        )
+        rows = [(code, name, accounts.invite_link(bot, token)) for code, name, token in pairs]
+        if args.out:
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+                _write_links(out, rows)
+            print(f"Đã tạo {len(pairs)} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
+        else:
+            _write_links(sys.stdout, rows)
+        return 0
+    if not args.code:
+        print("Cần MÃ_CÁN_BỘ hoặc --unit MÃ_ĐƠN_VỊ.", file=sys.stderr)
+        return 2
+    token = database.run(accounts.create_invite, args.code, ttl, "cli")
+    print(accounts.invite_link(bot, token))
+    return 0
+
+
+def cmd_grant_hr(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_db(settings.database_url)
+    code = database.run(lambda s: accounts.grant_hr(s, args.code, not args.revoke).code)
+    print(f"Đã {'thu hồi' if args.revoke else 'cấp'} quyền Ban Tổ chức cho {code}.")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    import_parser(sub, "import-roster", "nhập danh sách cán bộ (.xlsx/.csv)", cmd_import_roster).add_argument(
+        "--dry-run", action="store_true", help="chỉ xem trước thay đổi và xung đột, không ghi gì")
+    inv = sub.add_parser("invite", help="tạo đường dẫn mời dùng một lần")
+    inv.add_argument("code", nargs="?")
+    inv.add_argument("--unit", help="mọi cán bộ chưa liên kết của đơn vị và đơn vị trực thuộc")
+    inv.add_argument("--out", help="ghi ra tệp CSV")
+    inv.add_argument("--all", action="store_true", help="gồm cả cán bộ đã liên kết")
+    inv.set_defaults(func=cmd_invite)
+    grant = sub.add_parser("grant-hr", help="cấp quyền Ban Tổ chức")
+    grant.add_argument("code")
+    grant.add_argument("--revoke", action="store_true")
+    grant.set_defaults(func=cmd_grant_hr)
