@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,40 @@ class ApiCall:
         return [b for row in self.button_rows for b in row]
 
 
+_TAG = re.compile(r'<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|a|span)'
+                  r'(?:\s+(?:href="[^"<>]*"|class="[^"<>]*"|expandable))?>')
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram would refuse this text in HTML parse mode, or None: an unknown or unclosed tag,
+    or a '<' or '&' that is not part of a tag or an entity (an unescaped interpolated value)."""
+    open_tags: list[str] = []
+    position = 0
+    while (position := _next_special(text, position)) < len(text):
+        if text[position] == "&":
+            entity = _ENTITY.match(text, position)
+            if entity is None:
+                return f"can't parse entities: unexpected '&' at offset {position}"
+            position = entity.end()
+            continue
+        tag = _TAG.match(text, position)
+        if tag is None:
+            return f"can't parse entities: unsupported start tag at offset {position}"
+        closing, name = tag.group(1), tag.group(2)
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return f"can't parse entities: unmatched end tag \"{name}\" at offset {position}"
+        position = tag.end()
+    return f"can't parse entities: unclosed start tag \"{open_tags[-1]}\"" if open_tags else None
+
+
+def _next_special(text: str, start: int) -> int:
+    found = [i for i in (text.find("<", start), text.find("&", start)) if i >= 0]
+    return min(found, default=len(text))
+
+
 SENDING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 
 
@@ -63,6 +98,7 @@ class FakeBotApi(BaseRequest):
         self._message_ids = itertools.count(1000)
         self._failures: list[tuple[str, Any]] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.html_errors: list[str] = []  # messages Telegram would have refused (tests fail on any)
 
     @property
     def read_timeout(self) -> float | None:
@@ -128,6 +164,9 @@ class FakeBotApi(BaseRequest):
         if failure is not None:
             return failure
         params = dict(request_data.parameters) if request_data else {}
+        refused = self._refused_html(params)
+        if refused is not None:
+            return refused
         call = ApiCall(api_method, params, self._files(request_data))
         self._save_files(call)
         call.result = self._result(call)
@@ -135,6 +174,17 @@ class FakeBotApi(BaseRequest):
         if self.on_call:
             self.on_call(call)
         return 200, json.dumps({"ok": True, "result": call.result}).encode()
+
+    def _refused_html(self, params: dict[str, Any]) -> tuple[int, bytes] | None:
+        """Telegram answers 400 to HTML it cannot parse; so does this API (and it keeps the text)."""
+        if params.get("parse_mode") != "HTML":
+            return None
+        text = str(params.get("text") or params.get("caption") or "")
+        error = html_error(text)
+        if error is None:
+            return None
+        self.html_errors.append(f"{error}: {text[:200]!r}")
+        return 400, json.dumps({"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}).encode()
 
     @staticmethod
     def _files(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:

@@ -23,6 +23,7 @@ from domain.clock import utcnow
 from domain.courses import require_course
 from domain.errors import DomainError, NotFound
 from domain.levels import SCALES
+from domain.markup import esc
 from domain.outbox import enqueue
 from domain.records import COURSE_SOURCE, Change, apply_change, parse_value
 from domain.rules import RuleBook, default_rules
@@ -166,9 +167,9 @@ def _complete_one(session: Session, course: Course, row: CompletionRow, today: d
     for change in changes:
         apply_change(session, cadre, change, f"{COURSE_SOURCE}{course.code}", actor=actor, detail=course.name,
                      registration_id=registration.id)
-    shown = "\n".join(f"• {c.text}" for c in changes)
+    shown = "\n".join(f"• {esc(c.text)}" for c in changes)
     enqueue(session, f"course-completed:{course.code}:{cadre.code}:{registration.id}", cadre, "course-completed",
-            f"✅ Đã ghi nhận bạn hoàn thành lớp {course.code} – {course.name}."
+            f"✅ Đã ghi nhận bạn hoàn thành lớp {esc(course.code)} – {esc(course.name)}."
             + (f" Hồ sơ của bạn được cập nhật:\n{shown}" if changes else "") + "\nXem /gaps.")
 
 
@@ -193,7 +194,8 @@ def undo_completion(session: Session, course_code: str, cadre_code: str, actor: 
     registration.status, registration.completed_at, registration.updated_at = "registered", None, utcnow()
     audit(session, actor, "undo-completion", f"{cadre.code}@{course.code}", "; ".join(c.text for c in reverted))
     enqueue(session, f"course-uncompleted:{course.code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
-            "course-completed", f"↩️ Ban Tổ chức đã hủy ghi nhận bạn hoàn thành lớp {course.code} – {course.name}.")
+            "course-completed",
+            f"↩️ Ban Tổ chức đã hủy ghi nhận bạn hoàn thành lớp {esc(course.code)} – {esc(course.name)}.")
     return reverted
 
 

@@ -20,6 +20,7 @@ from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
 from domain.courses import audience_fits, require_course
 from domain.errors import DomainError, NotFound
+from domain.markup import esc
 from domain.outbox import enqueue
 
 
@@ -153,7 +154,7 @@ def register_on_behalf(session: Session, hr_code: str, cadre_code: str, course_c
     """HR registers someone; the person is told through the outbox."""
     cadre = require_cadre(session, cadre_code)
     outcome = register(session, cadre, course_code, today, hr_code)
-    text = (f"Ban Tổ chức đã đăng ký cho bạn lớp {outcome.course_code} – {outcome.course_name}"
+    text = (f"Ban Tổ chức đã đăng ký cho bạn lớp {esc(outcome.course_code)} – {esc(outcome.course_name)}"
             + (" (danh sách chờ, vị trí " + str(outcome.position) + ")." if outcome.position else "."))
     enqueue(session, f"registered-by-hr:{outcome.course_code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
             "course-registered", text)
@@ -180,8 +181,8 @@ def _promote_next(session: Session, course: Course) -> Registration | None:
     now = utcnow()
     nxt.status, nxt.promoted_at, nxt.updated_at = "registered", now, now
     enqueue(session, f"waitlist-promoted:{course.code}:{nxt.cadre.code}:{nxt.id}", nxt.cadre, "waitlist-promoted",
-            f"🎉 Đã có chỗ cho bạn trong lớp {course.code} – {course.name}. Bạn đã được chuyển từ danh sách chờ "
-            f"sang danh sách chính thức. Khai giảng {course.start_date:%d/%m/%Y}.")
+            f"🎉 Đã có chỗ cho bạn trong lớp {esc(course.code)} – {esc(course.name)}. Bạn đã được chuyển từ "
+            f"danh sách chờ sang danh sách chính thức. Khai giảng {course.start_date:%d/%m/%Y}.")
     audit(session, "system", "waitlist-promote", f"{nxt.cadre.code}@{course.code}")
     return nxt
 
@@ -215,8 +216,8 @@ def cancel_course(session: Session, course_code: str, actor: str) -> int:
             Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))):
         registration.status, registration.updated_at = "cancelled", utcnow()
         told += enqueue(session, f"course-cancelled:{course.code}:{registration.cadre.code}", registration.cadre,
-                        "course-cancelled", f"⛔ Lớp {course.code} – {course.name} đã bị hủy. Đăng ký của bạn "
-                        "được hủy theo; hãy xem /courses để chọn lớp khác.")
+                        "course-cancelled", f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy. Đăng ký "
+                        "của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
     audit(session, actor, "cancel-course", course.code)
     return told
 

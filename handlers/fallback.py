@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from handlers import text_router
-from handlers.common import answer_stale, reply
+from handlers.common import answer_stale, esc, reply
 
 UNKNOWN_COMMAND = "Không có lệnh {command}. Gõ /help để xem các lệnh, hoặc /menu để mở menu chính."
 NOT_TEXT = (
@@ -18,7 +18,7 @@ TEXT_HINT = "Tôi chưa hiểu tin nhắn này. Gõ /menu để mở menu chính
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.message.text if update.message and update.message.text else "/"
-    await reply(update, UNKNOWN_COMMAND.format(command=text.split()[0][:64]))
+    await reply(update, UNKNOWN_COMMAND.format(command=esc(text.split()[0][:64])))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +15,7 @@ from domain.clock import utcnow
 from domain.evaluation import StatusLine, month_status, pending_reviews, period_label, status_counts
 from domain.report import Report, build_report, subtree_reports
 from domain.units import in_subtree
+from views.html import esc
 
 MAX_NAMES = 10
 
@@ -31,7 +31,7 @@ class DigestCache:
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(html.escape(n) for n in names[:MAX_NAMES])
+    shown = ", ".join(esc(n) for n in names[:MAX_NAMES])
     return shown + (f" và {len(names) - MAX_NAMES} người khác" if len(names) > MAX_NAMES else "")
 
 
@@ -66,7 +66,7 @@ def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
             delta = r.pct - before[r.id]
             change = f" ({delta:+.1f})" if abs(delta) >= 0.05 else " (=)"
         mark = "✅" if r.shortfall == 0 else "⚠️"
-        lines.append(f"{mark} {html.escape(r.title)}: {r.pct:.1f}%{change} / {r.target_pct:g}%")
+        lines.append(f"{mark} {esc(r.title)}: {r.pct:.1f}%{change} / {r.target_pct:g}%")
     return lines
 
 
@@ -92,7 +92,7 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
         cache.registrations[unit.id] = _registrations(session, unit)
     unreachable, registrations = cache.unreachable[unit.id], cache.registrations[unit.id]
     before = _previous(session, manager.id)
-    parts = [f"📬 <b>Bản tin {html.escape(unit.name)}</b> – {today:%d/%m/%Y}",
+    parts = [f"📬 <b>Bản tin {esc(unit.name)}</b> – {today:%d/%m/%Y}",
              f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {counts['submitted']}/{counts['cadres']}"
              f" (muộn {counts['late']}), đã xếp loại {counts['reviewed']}."]
     if missing:

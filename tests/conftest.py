@@ -105,6 +105,7 @@ async def bot(settings: Settings, database: Database) -> AsyncIterator[BotHarnes
     app = build_application(settings, database, request=api, clock=lambda: TODAY)
     async with app:
         yield BotHarness(app, api)
+    assert not api.html_errors, f"Telegram would have refused these HTML messages: {api.html_errors}"
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import re
 
+from domain.markup import esc
+
+__all__ = ["esc", "plain"]
 _TAG = re.compile(r"<[^>]+>")
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=False)
 
 
 def plain(text: str) -> str:

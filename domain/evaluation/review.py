@@ -15,6 +15,7 @@ from domain.cadres import require_cadre
 from domain.clock import utcnow
 from domain.errors import NotFound, PermissionDenied
 from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
+from domain.markup import esc
 from domain.outbox import enqueue
 
 MAX_COMMENT_CHARS = 1000
@@ -127,7 +128,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     detail = f"rating={rating}" + (f"; thay mặt {manager.code}" if manager and acting_for != actor.cadre_id else "")
     audit(session, actor.code, "evaluation-rate", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}", detail)
     text = (f"✅ Tự đánh giá {period_label(ev.year, ev.month)} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
-            + (f"\nNhận xét: {ev.manager_comment}" if ev.manager_comment else ""))
+            + (f"\nNhận xét: {esc(ev.manager_comment)}" if ev.manager_comment else ""))
     enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
     return view(session, ev, window, today)
 

@@ -13,6 +13,7 @@ from domain.accounts import Actor, audit
 from domain.errors import PermissionDenied
 from domain.evaluation.common import RATING_SHORT, period_label
 from domain.evaluation.review import reviewees
+from domain.markup import esc
 from domain.outbox import enqueue
 from domain.units import in_subtree
 
@@ -68,8 +69,8 @@ def remind_missing(session: Session, actor: Actor, year: int, month: int, today:
         if cadre.id == actor.cadre_id:
             continue
         sent += enqueue(session, f"eval-nudge:{year}-{month:02d}:{cadre.code}:{actor.code}:{today:%Y%m%d}", cadre,
-                        "eval-reminder", f"⏰ {actor.full_name} nhắc bạn gửi tự đánh giá {period_label(year, month)}."
-                        " Gõ /eval để làm ngay.")
+                        "eval-reminder", f"⏰ {esc(actor.full_name)} nhắc bạn gửi tự đánh giá "
+                        f"{period_label(year, month)}. Gõ /eval để làm ngay.")
     audit(session, actor.code, "evaluation-nudge", f"{year}-{month:02d}", f"{sent} người")
     return sent
 
