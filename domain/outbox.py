@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Outbox
@@ -76,3 +76,19 @@ def enqueue_many(session: Session, messages: list[Message], chunk: int = 500) ->
             session.execute(insert(Outbox), rows)
             queued += len(rows)
     return queued
+
+
+def outbox_counts(session: Session) -> dict[str, Any]:
+    """The queue by status, and by kind then status (for `cadrebot outbox`)."""
+    by_status: dict[str, int] = {}
+    by_kind: dict[str, dict[str, int]] = {}
+    for status, kind, n in session.execute(select(Outbox.status, Outbox.kind, func.count()).group_by(
+            Outbox.status, Outbox.kind)):
+        by_status[status] = by_status.get(status, 0) + n
+        by_kind.setdefault(kind, {})[status] = n
+    return {"by_status": by_status, "by_kind": by_kind}
+
+
+def waiting_count(session: Session) -> int:
+    """Messages not yet confirmed sent."""
+    return session.scalar(select(func.count(Outbox.id)).where(Outbox.status.in_(("pending", "sending")))) or 0

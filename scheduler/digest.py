@@ -111,3 +111,15 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
         session.add(DigestSnapshot(manager_id=manager.id, at=utcnow(),
                                    payload=json.dumps({r.id: r.pct for r in report.rows})))
     return "\n".join(parts)
+
+
+def unit_leader_digests(session: Session, unit: Unit, period: tuple[int, int], today: date) -> list[tuple[Cadre, str]]:
+    """Each leader of the unit with the digest they would receive now (nothing remembered, nothing sent)."""
+    leaders = session.scalars(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.is_leader.is_(True))
+                              .order_by(Cadre.code))
+    result = []
+    for leader in leaders:
+        actor = Actor(leader.id, leader.code, leader.full_name, unit.id, unit.code, unit.name, unit.path, True,
+                      leader.is_hr)
+        result.append((leader, build_digest(session, leader, actor, period, today, remember=False)))
+    return result

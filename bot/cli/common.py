@@ -14,9 +14,15 @@ from core.config import Settings
 from db import Database
 from db.migrate import ensure_schema
 from domain import accounts
+from domain.accounts import Actor
 from domain.roster import RowError
 
 log = logging.getLogger("cadrebot")
+
+# The command line runs on the server, for the provincial Organisation Board: it acts as HR
+# (province-wide) through the same domain functions, permission checks and audit log as the bot.
+CONSOLE = Actor(cadre_id=0, code="cli", full_name="Dòng lệnh", unit_id=0, unit_code="", unit_name="Toàn tỉnh",
+                unit_path="", is_manager=False, is_hr=True)
 
 
 def open_db(url: str, auto_upgrade: bool = True) -> Database:

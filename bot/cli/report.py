@@ -11,35 +11,32 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.cli.common import open_db
+from bot.cli.common import CONSOLE, open_db
 from core.config import Settings
-from domain import accounts
 from domain.clock import today_in
 from domain.exports import report_xlsx
-from domain.report import Report, build_report, people_with_mandatory_gaps
-from domain.units import optional_unit
+from domain.report import PersonGap, Report, export_for, report_for
 from views.html import plain
 from views.report import render_report
 
 
-def _report(session: Session, unit_code: str | None, today: date, xlsx: str | None) -> Report:
-    unit = optional_unit(session, unit_code)
-    report = build_report(session, unit, today)
-    if xlsx:
-        _, people = people_with_mandatory_gaps(session, unit, 0, 100_000)
-        Path(xlsx).write_bytes(report_xlsx(report, people))
-        accounts.audit(session, "cli", "export-xlsx", unit_code or "PROVINCE", xlsx)
-    return report
+def _report(session: Session, unit_code: str | None, today: date,
+            with_people: bool) -> tuple[Report, list[PersonGap] | None]:
+    """The bot's own report path (permission check and audit), acting as the console."""
+    if with_people:
+        return export_for(session, CONSOLE, unit_code, today)
+    return report_for(session, CONSOLE, unit_code, today), None
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
-    report = database.run(_report, args.unit, today_in(settings.timezone), args.xlsx)
+    report, people = database.run(_report, args.unit, today_in(settings.timezone), bool(args.xlsx))
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print(plain(render_report(report)))
-    if args.xlsx:
+    if args.xlsx and people is not None:
+        Path(args.xlsx).write_bytes(report_xlsx(report, people))
         print(f"Đã ghi {args.xlsx}", file=sys.stderr)
     return 0
 

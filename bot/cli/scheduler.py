@@ -10,7 +10,6 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from telegram import Bot
 
@@ -18,30 +17,19 @@ from bot.cli.common import audited, open_db
 from bot.logs import setup_logging
 from core.config import Settings
 from db import Database
-from db.models import Cadre, Outbox
-from domain.accounts import Actor
 from domain.clock import today_in
 from domain.evaluation import Window
+from domain.outbox import outbox_counts, waiting_count
 from domain.units import require_unit
-from scheduler.digest import build_digest
+from scheduler.digest import unit_leader_digests
 from scheduler.jobs import JOBS, run_job
 from scheduler.outbox import Dispatcher
 from views.html import plain
 
 
-def _outbox_counts(session: Session) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    by_kind: dict[str, dict[str, int]] = {}
-    for status, kind, n in session.execute(select(Outbox.status, Outbox.kind, func.count()).group_by(
-            Outbox.status, Outbox.kind)):
-        by_status[status] = by_status.get(status, 0) + n
-        by_kind.setdefault(kind, {})[status] = n
-    return {"by_status": by_status, "by_kind": by_kind}
-
-
 def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
-    counts = database.run(_outbox_counts)
+    counts = database.run(outbox_counts)
     if args.json:
         print(json.dumps(counts, ensure_ascii=False, indent=2))
         return 0
@@ -55,15 +43,8 @@ def _digest_for_unit(session: Session, unit_code: str, settings: Settings) -> li
     unit = require_unit(session, unit_code)
     today = today_in(settings.timezone)
     period = Window(settings.evaluation.window_open_day, settings.evaluation.window_close_day).open_period(today)
-    leaders = list(session.scalars(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.is_leader.is_(True))
-                                   .order_by(Cadre.code)))
-    texts = []
-    for leader in leaders or []:
-        actor = Actor(leader.id, leader.code, leader.full_name, unit.id, unit.code, unit.name, unit.path, True,
-                      leader.is_hr)
-        texts.append(f"— {leader.full_name} ({leader.code}) —\n"
-                     + build_digest(session, leader, actor, period, today, remember=False))
-    return texts
+    return [f"— {leader.full_name} ({leader.code}) —\n" + text
+            for leader, text in unit_leader_digests(session, unit, period, today)]
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
@@ -110,8 +91,7 @@ async def _dispatch(settings: Settings, database: Database, until_empty: bool) -
         while True:
             sent = await dispatcher.run_once(500)
             if sent == 0:
-                waiting = database.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(
-                    Outbox.status.in_(("pending", "sending")))))
+                waiting = database.run(waiting_count)
                 if until_empty and not waiting:
                     return
                 await asyncio.sleep(0.5)
