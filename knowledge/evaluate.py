@@ -1,7 +1,9 @@
 """Scoring the knowledge module on a question file, beside a plain BM25 baseline in the same run.
 
 A case passes when `found` is true and the answer contains one of the expected strings
-(compared without diacritics), or, for "expect": null, when `found` is false.
+(compared without diacritics) and, where the case names a section ("ref"), the answer cites it; for
+"expect": null when `found` is false; for "intent" when the answer points to that part of the app.
+A found answer that does not pass is "confidently wrong": the figure the module must keep at zero.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain.text import ascii_key
@@ -24,6 +26,9 @@ from knowledge.resolution import load
 class Case:
     question: str
     expect: list[str] | None
+    refs: tuple[str, ...] = ()
+    intent: str | None = None
+    kind: str = ""
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -31,28 +36,37 @@ def load_cases(path: Path) -> list[Case]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             raw = json.loads(line)
-            cases.append(Case(raw["q"], raw.get("expect")))
+            ref = raw.get("ref") or ()
+            refs = (ref,) if isinstance(ref, str) else tuple(ref)
+            cases.append(Case(raw["q"], raw.get("expect"), refs, raw.get("intent"), raw.get("type", "")))
     return cases
 
 
-def passes(case: Case, found: bool, answer: str) -> bool:
+def passes(case: Case, found: bool, answer: str, source: str | None = None, intent: str | None = None) -> bool:
+    if case.intent is not None:
+        return intent == case.intent
     if case.expect is None:
-        return not found
-    return found and any(ascii_key(e) in ascii_key(answer) for e in case.expect)
+        return not found and intent is None
+    if not found or not any(ascii_key(e) in ascii_key(answer) for e in case.expect):
+        return False
+    cited = f"{source or ''} {answer}"
+    return not case.refs or any(ref in cited for ref in case.refs)
 
 
 class PlainBM25:
     """The baseline: BM25 over the resolution's paragraphs, folded unigrams, answer = the top paragraph."""
 
     def __init__(self) -> None:
-        self.paragraphs = [p.clean_text for p in load().passages]
+        passages = load().passages
+        self.paragraphs = [p.clean_text for p in passages]
+        self.refs = [p.ref for p in passages]
         self.docs = [Counter(re.findall(r"\w+", ascii_key(p))) for p in self.paragraphs]
         n = len(self.docs)
         df = Counter(t for d in self.docs for t in d)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.avg = sum(sum(d.values()) for d in self.docs) / n
 
-    def ask(self, question: str) -> tuple[bool, str]:
+    def ask(self, question: str) -> tuple[bool, str, str | None]:
         q = re.findall(r"\w+", ascii_key(question))
         scores = []
         for d in self.docs:
@@ -60,7 +74,7 @@ class PlainBM25:
             scores.append(sum(self.idf[t] * d[t] * 2.2 / (d[t] + 1.2 * (0.25 + 0.75 * length / self.avg))
                               for t in q if t in d))
         best = max(range(len(scores)), key=scores.__getitem__)
-        return scores[best] > 0, self.paragraphs[best][:800]
+        return scores[best] > 0, self.paragraphs[best][:800], self.refs[best]
 
 
 @dataclass
@@ -71,6 +85,8 @@ class Report:
     failures: list[tuple[str, bool, str]]
     p95_ms: float
     build_s: float
+    confidently_wrong: int = 0
+    by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (passed, cases)
 
 
 def evaluate(path: Path, kb: KnowledgeBase | None = None) -> Report:
@@ -82,23 +98,30 @@ def evaluate(path: Path, kb: KnowledgeBase | None = None) -> Report:
     passed = base_passed = 0
     failures = []
     latencies = []
+    by_kind: dict[str, tuple[int, int]] = {}
+    wrong = 0
     for case in cases:
         t0 = time.perf_counter()
         answer = kb.ask(case.question)
         latencies.append((time.perf_counter() - t0) * 1000)
-        if passes(case, answer.found, answer.answer):
-            passed += 1
-        else:
-            failures.append((case.question, answer.found, answer.answer[:160]))
+        ok = passes(case, answer.found, answer.answer, answer.source, getattr(answer, "intent", None))
+        passed += ok
+        done, total = by_kind.get(case.kind, (0, 0))
+        by_kind[case.kind] = (done + ok, total + 1)
+        if not ok:
+            wrong += answer.found
+            failures.append((case.question, answer.found, f"[{answer.source}] {answer.answer[:160]}"))
         base_passed += passes(case, *baseline.ask(case.question))
     p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 2 else latencies[0]
-    return Report(len(cases), passed, base_passed, failures, p95, build_s)
+    return Report(len(cases), passed, base_passed, failures, p95, build_s, wrong, by_kind)
 
 
 def print_report(path: Path, report: Report, verbose: bool = True) -> None:
     print(f"{path.name}: {report.passed}/{report.cases} passed ({100 * report.passed / report.cases:.1f}%)"
           f"   baseline plain BM25: {report.baseline_passed}/{report.cases}"
           f" ({100 * report.baseline_passed / report.cases:.1f}%)")
+    kinds = ", ".join(f"{kind or '-'} {done}/{total}" for kind, (done, total) in sorted(report.by_kind.items()))
+    print(f"  confidently wrong: {report.confidently_wrong}; by kind: {kinds}")
     print(f"  latency p95 {report.p95_ms:.2f} ms (target < 10 ms); index build {report.build_s:.2f} s (target < 2 s)")
     if verbose:
         for question, found, answer in report.failures:
