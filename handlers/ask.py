@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from handlers import text_router
 from handlers.common import esc, keyboard, load_actor, reply
-from handlers.menu import BACK
+from handlers.menu import BACK, BUTTONS
 from knowledge.index import Answer, default_kb
 from knowledge.text import fold_text
 
@@ -24,15 +24,26 @@ FULL_SECTION = "📖 <b>{ref}{title}</b>\n\n{text}"
 UNKNOWN_SECTION = "Không tìm thấy mục này trong Nghị quyết."
 BTN_FULL = "📖 Xem toàn văn mục"
 TELEGRAM_LIMIT = 4000
+LABEL_LIMIT = 60
+
+
+def section_label(ref: str, title: str, limit: int = LABEL_LIMIT) -> str:
+    """'Mục III.3 – Nâng cao chất lượng công tác…': cut between words, never inside one."""
+    label = f"{ref} – {title}".rstrip(" –") if title else ref
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return f"{cut}…"
 
 
 def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:
     kb = default_kb()
-    if answer.found and answer.source:
+    if answer.intent:
+        rows = [[(BUTTONS[answer.intent], f"menu:{answer.intent}")]]
+    elif answer.found and answer.source:
         rows = [[(BTN_FULL, f"kb:full:{answer.source}"[:64])]]
     else:
-        rows = [[(f"{ref} – {kb.title_of(ref)}".rstrip(" –")[:60], f"kb:full:{ref}"[:64])]
-                for ref in answer.suggestions[:3]]
+        rows = [[(section_label(ref, kb.title_of(ref)), f"kb:full:{ref}"[:64])] for ref in answer.suggestions[:3]]
     return [*rows, [BACK]]
 
 
@@ -45,7 +56,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         text += SOURCE_TITLE.format(title=esc(title)) if title else ""
     elif answer.suggestions:
         text += NOT_FOUND_MORE
-    if answer.personal:
+    if answer.personal and answer.found:  # a refusal or an app pointer never carries a second pointer
         text += PERSONAL if load_actor(update, context) else PERSONAL_UNLINKED
     await reply(update, text, keyboard(_buttons(answer)))
 

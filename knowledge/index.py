@@ -10,12 +10,13 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
-from knowledge.resolution import Resolution, load
+from knowledge import features
+from knowledge.intents import POINTERS, intent_of
+from knowledge.resolution import Passage, Resolution, load
 from knowledge.text import (
     DATA,
     accented_words,
@@ -23,11 +24,13 @@ from knowledge.text import (
     expand_abbreviations,
     expansions_of,
     fold_text,
+    lexicon,
     strip_question_patterns,
     terms,
     typed_accents,
     words,
 )
+from knowledge.typing import Typing
 
 RULES = Path(__file__).resolve().parent / "rules" / "indicators.toml"
 MAX_ANSWER = 780
@@ -45,8 +48,14 @@ COVERAGE_RERANK = 0.4
 SUGGEST_FROM = 0.3
 POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
 RERANK_DEPTH = 12
+CHOICE_SPREAD = 0.5  # a source that covers the question may answer if it scores at least this share of the top
+MIN_PAIRS = 3  # questions with fewer word pairs are not judged by pairs
+LIGHT_WEIGHT = 0.3  # everyday words ("cũng", "giờ", "mới") say little about the topic
+TYPE_MISMATCH = 0.5  # a passage without the figure/date/body the question asks for
+ENTITY_CONFLICT = 0.3  # a passage about the other member of a pair (xã for tỉnh, chủ tịch for phó chủ tịch)
 SECOND_ANSWER = 0.75  # a second source is added when it scores this close to the best
 PERSONAL = re.compile(r"\b(toi|cua toi|minh|em|chuc danh cua toi|vi tri cua toi)\b")
+_TOKENS = re.compile(r"[a-z0-9]+")
 OFF_TOPIC_HINT = (
     "Câu hỏi này không thuộc nội dung Nghị quyết nâng cao chất lượng cán bộ 2026–2030, nên tôi không trả lời "
     "để tránh thông tin sai."
@@ -63,6 +72,8 @@ class Doc:
     is_faq: bool
     full_text: str  # the whole section, for "Xem toàn văn mục"
     accented: frozenset[str]  # its words with diacritics, to tell "giám" from "giảm"
+    types: frozenset[str]  # figure / date / body: what kinds of answer it holds
+    entities: frozenset[str]  # the paired entities it names (features.entities)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,11 @@ class Query:
     terms: dict[str, float]  # term -> weight (expansions count less)
     groups: list[tuple[float, set[str]]]  # (weight, words any of which covers it)
     accents: dict[str, str]  # folded word -> the accented form typed, where diacritics were typed
+    kind: str | None = None  # the answer type asked for (features.FIGURE/DATE/BODY)
+    entities: frozenset[str] = frozenset()
+    normalized: str = ""  # folded, with teen-code, Telex leftovers and typos repaired
+    expanded: bool = False  # some word matched through a synonym of the lexicon
+    light: frozenset[str] = frozenset()  # its everyday words (lexicon light_words, as typed)
 
 
 @dataclass
@@ -81,10 +97,36 @@ class Answer:
     score: float
     suggestions: list[str] = field(default_factory=list)
     personal: bool = False
+    intent: str | None = None  # an app feature the question asks for (knowledge.intents)
 
     def as_json(self) -> dict[str, Any]:
         return {"answer": self.answer, "found": self.found, "source": self.source, "score": round(self.score, 3),
                 "suggestions": self.suggestions}
+
+
+def _section_questions() -> dict[str, list[tuple[str, list[str]]]]:
+    """ref -> (anchor, ways people ask) from sections.toml."""
+    raw = tomllib.loads((DATA / "sections.toml").read_text(encoding="utf-8"))
+    hints: dict[str, list[tuple[str, list[str]]]] = {}
+    for entry in raw.get("section", []):
+        hints.setdefault(entry["ref"], []).append((fold_text(entry.get("anchor", "")), entry["questions"]))
+    return hints
+
+
+def _attach(chunks: list[tuple[Passage, str]], hints: dict[str, list[tuple[str, list[str]]]]) -> list[list[str]]:
+    """Each way of asking goes to the paragraph chunk of its section that shares the most words with it."""
+    asked: list[list[str]] = [[] for _ in chunks]
+    words_of = [set(content_words(chunk)) for _, chunk in chunks]
+    for ref, entries in hints.items():
+        in_section = [i for i, (p, _) in enumerate(chunks) if p.ref == ref]
+        for anchor, questions in entries:
+            candidates = [i for i in in_section if anchor in fold_text(chunks[i][0].clean_text)] or in_section
+            for question in questions:
+                wanted = set(content_words(question))
+                best = max(candidates, key=lambda i: len(wanted & words_of[i]), default=None)
+                if best is not None:
+                    asked[best].append(question)
+    return asked
 
 
 def _faq_entries() -> list[tuple[list[str], str, str]]:
@@ -108,7 +150,7 @@ def _indicator_entries(footnotes: dict[int, str]) -> list[tuple[list[str], str, 
         answer = ind["explanation"]
         base = ind.get("baseline", {})
         if base.get("footnote") in footnotes:  # the resolution's own words for the baseline
-            answer += f" Hiện trạng: {footnotes[base['footnote']]}"
+            answer += f" Hiện trạng (Chú thích {base['footnote']}): {footnotes[base['footnote']]}"
         elif "met" in base and "population" in base:
             met, population = _thousands(base["met"]), _thousands(base["population"])
             answer += (f" Hiện trạng ({base['as_of']}): {met}/{population} đồng chí đạt "
@@ -140,12 +182,14 @@ class KnowledgeBase:
         section_text: dict[str, list[str]] = {}
         for p in resolution.passages:
             section_text.setdefault(p.ref, []).append(p.clean_text)
-        for p in resolution.passages:
-            for chunk in _chunks(p.clean_text):
-                counts = self._chunk_terms(chunk, p.title)
-                counts.update(set(terms(content_words(p.context))))
-                self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
-                          chunk + " " + p.context)
+        hints = _section_questions()
+        chunks = [(p, chunk) for p in resolution.passages for chunk in _chunks(p.clean_text)]
+        for (p, chunk), questions in zip(chunks, _attach(chunks, hints), strict=True):
+            asked = " ".join(questions)
+            counts = self._chunk_terms(chunk, p.title)
+            counts.update(set(terms(content_words(f"{p.context} {asked}"))))
+            self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
+                      f"{chunk} {p.context} {asked}")
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
@@ -160,11 +204,18 @@ class KnowledgeBase:
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.vocab = sorted({t for t in self.idf if "_" not in t and t.isalpha() and len(t) >= 3})
         self.titles = dict(resolution.sections)
+        texts = [p.clean_text for p in resolution.passages] + [d.text for d in self.docs if d.is_faq]
+        texts += [" ".join(q) for q, _, _ in faq] + [" ".join(q) for entries in hints.values() for _, q in entries]
+        vocabulary: Counter[str] = Counter(t for text in texts for t in _TOKENS.findall(fold_text(text)))
+        self.typing = Typing(vocabulary)
+        self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
              vocabulary: str) -> None:
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
-        self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented))
+        folded = " ".join(words(text))
+        self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
+                             features.passage_types(fold_text(text), ref), features.entities(folded)))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -175,17 +226,6 @@ class KnowledgeBase:
         return counts
 
     # --- query side ----------------------------------------------------------------------------
-
-    def _correct(self, tokens: list[str]) -> list[str]:
-        """Fix typos word by word against the resolution's own vocabulary."""
-        fixed = []
-        for token in tokens:
-            if token in self.idf or not token.isalpha() or len(token) < 5:
-                fixed.append(token)
-                continue
-            match = process.extractOne(token, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
-            fixed.append(match[0] if match else token)
-        return fixed
 
     def _bm25(self, q_terms: dict[str, float], doc: Doc) -> float:
         score = 0.0
@@ -213,46 +253,91 @@ class KnowledgeBase:
         return accented is None or accented in doc.accented
 
     def parse(self, question: str) -> Query:
-        stripped = strip_question_patterns(_mark_ai(question))
-        q_words = self._correct(content_words(stripped))
+        normalized = self.typing.normalize(_mark_ai(question))
+        stripped = strip_question_patterns(normalized)
+        q_words = content_words(stripped)
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
-        groups = [(self._weight(w), {w}) for w in dict.fromkeys(q_words) if w not in grouped]
+        accents = typed_accents(question)
+        light = {w for w in lexicon().light_words if w not in accents or accents[w] in lexicon().light_accented}
+        groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
+                  if w not in grouped]
         for key, extra in expansions.items():
             words_in_key = [w for w in key.split() if w in q_words] or key.split()
             groups.append((max(self._weight(w) for w in words_in_key), set(words_in_key) | set(extra)))
-        q_terms = dict.fromkeys(terms(q_words), 1.0)
+        q_terms = {t: LIGHT_WEIGHT if t in light else 1.0 for t in terms(q_words)}
         for extra in expansions.values():
             for t in terms(extra):
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
-        return Query(q_words, q_terms, groups, typed_accents(question))
+        expanded = f"{normalized} {' '.join(words(normalized))}"
+        return Query(q_words, q_terms, groups, accents, features.question_type(expanded),
+                     features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
+                     frozenset(light))
 
     def rank(self, question: str) -> tuple[Query, list[tuple[float, Doc]]]:
         """BM25, then the leaders re-ranked by how much of the question they cover."""
         query = self.parse(question)
         scored = [(self._bm25(query.terms, d), d) for d in self.docs]
         scored.sort(key=lambda x: -x[0])
-        head = [(s * (1 - COVERAGE_RERANK + COVERAGE_RERANK * self._coverage(query, d)), d)
+        head = [(s * (1 - COVERAGE_RERANK + COVERAGE_RERANK * self._coverage(query, d)) * self._agreement(query, d), d)
                 for s, d in scored[:RERANK_DEPTH]]
         head.sort(key=lambda x: -x[0])
         return query, head + scored[RERANK_DEPTH:]
 
+    @staticmethod
+    def _agreement(query: Query, doc: Doc) -> float:
+        """1 when the passage holds the kind of answer asked for and names the same entity; less otherwise."""
+        factor = 1.0
+        if query.kind and query.kind not in doc.types:
+            factor *= TYPE_MISMATCH
+        if features.conflicts(query.entities, doc.entities):
+            factor *= ENTITY_CONFLICT
+        return factor
+
+    def _phrases_agree(self, query: Query, doc: Doc) -> bool:
+        """Some two words that stand together in the question stand together in the source too.
+
+        Words of another topic that each happen to occur in the resolution ("luật giao thông đường bộ")
+        never do; a question matched through a synonym (an expansion) is exempt."""
+        pairs = [f"{a}_{b}" for a, b in pairwise(query.words) if a not in query.light and b not in query.light]
+        if len(pairs) < MIN_PAIRS or query.expanded:
+            return True
+        return any(pair in doc.terms for pair in pairs)
+
+    def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> int | None:
+        """The best-ranked source that covers the question and agrees with it, if it ranks near the top."""
+        top = ranked[0][0]
+        for i, (score, doc) in enumerate(ranked[:RERANK_DEPTH]):
+            if score < CHOICE_SPREAD * top:
+                return None
+            if self._coverage(query, doc) >= MIN_COVERAGE and self._agreement(query, doc) == 1 \
+                    and self._phrases_agree(query, doc):
+                return i
+        return None
+
     def ask(self, question: str) -> Answer:
         question = question.strip()[:500]
-        personal = bool(PERSONAL.search(fold_text(question)))
         query, ranked = self.rank(question)
+        personal = bool(PERSONAL.search(query.normalized))
+        if intent := intent_of(query.normalized):
+            return Answer(POINTERS[intent], False, None, 1.0, [], personal, intent)
         q_words = query.words
+        definition = _definition(query.normalized)
         if not any(w.isalpha() for w in q_words) or ranked[0][0] <= 0:  # a bare number is not a question
             return self._decline(ranked, personal)
-        best_score, best = ranked[0]
-        coverage = self._coverage(query, best)
-        confidence = min(1.0, coverage)
-        if coverage < MIN_COVERAGE:
-            return self._decline(ranked, personal, confidence)
+        chosen = self._choose(query, ranked)
+        if chosen is None and definition:
+            return Answer(definition, True, None, 1.0, self._suggest(ranked), personal)
+        if chosen is None:
+            return self._decline(ranked, personal, min(1.0, self._coverage(query, ranked[0][1])))
+        best_score, best = ranked[chosen]
+        ranked = [ranked[chosen], *ranked[:chosen], *ranked[chosen + 1:]]
+        confidence = min(1.0, self._coverage(query, best))
         if not best.is_faq and self._asks_for_section(query, best):
             return Answer(self._excerpt(best.full_text, [], from_start=True), True, best.ref, confidence,
                           self._suggest(ranked[1:], exclude=best.ref), personal)
         text = best.text if best.is_faq else self._with_heading(best, self._excerpt(best.text, q_words))
+        text = f"{definition} {text}" if definition else text
         second = self._second(query, ranked, best_score, best, len(text))
         if second is not None:
             text = f"{text} ({best.ref})\n\n{second}"
@@ -264,7 +349,8 @@ class KnowledgeBase:
         for score, doc in ranked[1:4]:
             if score < SECOND_ANSWER * best_score:
                 return None
-            if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE:
+            if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE \
+                    or self._agreement(query, doc) < 1:
                 continue
             text = doc.text if doc.is_faq else self._excerpt(doc.text, query.words)
             if used + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
@@ -334,6 +420,20 @@ class KnowledgeBase:
     def title_of(self, ref: str) -> str:
         """The heading of a section ('Đến hết năm 2028'); '' where the reference says it all."""
         return self.titles.get(ref, "").split(" – ")[-1]
+
+
+_DEFINITION = re.compile(r"^(\w+) (la gi|la cai gi|nghia la gi|co nghia la gi|la viet tat cua gi|viet tat (cua )?gi|"
+                         r"la viet tat cua (tu )?gi|viet tat la gi)$")
+
+
+def _definition(normalized: str) -> str:
+    """'BCH là gì' -> 'BCH là viết tắt của “ban chấp hành”.' for an abbreviation the lexicon knows."""
+    m = _DEFINITION.match(normalized.strip())
+    table = lexicon().accented_abbreviations
+    if not m or m.group(1) not in table:
+        return ""
+    expansion = table[m.group(1)]
+    return f"{m.group(1).upper()} là viết tắt của “{expansion[:1].upper()}{expansion[1:]}”."
 
 
 def _mark_ai(question: str) -> str:

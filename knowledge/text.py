@@ -31,6 +31,9 @@ class Lexicon:
     stop_phrases: tuple[str, ...]  # question patterns, longest first
     expansions: dict[str, list[str]]  # folded query word/phrase -> extra folded words
     accented_abbreviations: dict[str, str]  # folded abbreviation -> expansion with its diacritics
+    typing: dict[str, str]  # folded teen-code, short form or English word -> folded Vietnamese words
+    light_words: frozenset[str]  # everyday words that weigh little in a question (folded)
+    light_accented: frozenset[str]  # the same with their diacritics: a typed "chữa" is not the light "chưa"
 
 
 @cache
@@ -42,8 +45,11 @@ def lexicon() -> Lexicon:
     stop_phrases = tuple(sorted((fold_text(p) for p in query.get("stop_phrases", [])), key=len, reverse=True))
     expansions = {fold_text(k): fold_text(v).split() for k, v in query.get("expansions", {}).items()}
     accented = {fold_text(k): fold(v) for k, v in raw["abbreviations"].items()}
+    typing = {fold_text(k): fold_text(v) for k, v in raw.get("typing", {}).items()}
     return Lexicon(abbreviations, frozenset(fold_text(w) for w in raw["stopwords"]["words"]), phrases,
-                   stop_phrases, expansions, accented)
+                   stop_phrases, expansions, accented, typing,
+                   frozenset(fold_text(w) for w in query.get("light_words", [])),
+                   frozenset(_i_for_y(fold(w)) for w in query.get("light_words", [])))
 
 
 def _i_for_y(text: str) -> str:

@@ -1,0 +1,94 @@
+"""What a question asks for and about whom, to keep answers from a passage that only shares words.
+
+Answer type: "bao nhiêu" wants a figure, "khi nào / đến năm nào" a date, "ai / cơ quan nào" a body.
+Key entity: the level (tỉnh vs xã), the title (chủ tịch vs phó chủ tịch, bí thư vs phó bí thư) and the
+management scope (diện Ban Thường vụ vs diện sở, ngành). A passage that lacks the type, or names
+only the other entity of a pair the question names, ranks lower and is never answered with.
+All patterns work on folded text with abbreviations expanded (knowledge.text.words).
+"""
+
+from __future__ import annotations
+
+import re
+
+FIGURE, DATE, DAY, BODY = "figure", "date", "day", "body"
+
+_QUESTION_TYPES = (
+    (DAY, re.compile(r"\b(ngay nao|ngay thang nao|ngay bao nhieu)\b")),
+    (DATE, re.compile(r"\b(khi nao|bao gio|nam nao|thoi han|han chot|luc nao|thoi diem nao|hieu luc den|"
+                      r"thang nao|den nam|truoc nam)\b")),
+    (FIGURE, re.compile(r"\b(bao nhieu|may (phan tram|nguoi|dong chi|can bo|%)|ti le|phan tram|so luong|"
+                        r"con thieu may|bao nhieu %)\b|%")),
+    (BODY, re.compile(r"^ai\b|\b(ai (la|phai|co|se|duoc|chiu|to chuc|phe duyet|tuyen|ky|ban hanh|lanh dao)|"
+                      r"co quan nao|don vi nao|ban nao|do ai|boi ai|qua ai|ben nao)\b")),
+)
+_FIGURE = re.compile(r"\d+(?:,\d+)?\s?%|\b\d+/\d+\b|\b\d{1,3}(?:\.\d{3})+\b|\b\d+ dong chi")
+# a deadline or period ("đến hết năm 2028", "hằng năm"), not the date a cited document was signed
+_DATE = re.compile(r"(?<![/\d])20\d\d\b|\bhang nam\b")
+_DAY = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
+_BODY = re.compile(r"\b(ban thuong vu|ban to chuc|uy ban|truong chinh tri|dang uy|mat tran|cap uy|hoi dong|"
+                   r"bo chinh tri|ban chap hanh|van phong|nguoi dung dau|he thong chinh tri|tong bi thu|"
+                   r"ban tuyen giao|to chuc chinh tri|co quan tham muu)\b")
+
+# (name, pattern) pairs whose members exclude each other when a question names one of them
+_ENTITY_PAIRS = (
+    ("pho chu tich", re.compile(r"\bpho chu tich\b"), "chu tich", re.compile(r"(?<!pho )\bchu tich\b")),
+    ("pho bi thu", re.compile(r"\bpho bi thu\b"), "bi thu", re.compile(r"(?<!pho )(?<!tong )(?<!ban )\bbi thu\b")),
+    ("cap tinh", re.compile(r"\b(cap tinh|(uy ban nhan dan|hoi dong nhan dan|so nganh) tinh)\b"),
+     "cap xa", re.compile(r"\b(cap xa|xa phuong)\b")),
+    ("dien ban thuong vu", re.compile(r"\bdien ban thuong vu\b|\bban thuong vu tinh uy quan li\b"),
+     "dien so nganh", re.compile(r"\bdien cac so\b|\b(dien )?so nganh\b|\bco quan don vi quan li\b")),
+)
+_QUESTION_SCOPE = (
+    ("dien ban thuong vu", re.compile(r"\bban thuong vu\b")),
+    ("dien so nganh", re.compile(r"\bso nganh\b|\bco quan don vi\b|\bdien co quan\b|\bcap uy co quan\b")),
+)
+
+
+def question_type(folded: str) -> str | None:
+    for kind, pattern in _QUESTION_TYPES:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def passage_types(folded: str, ref: str) -> frozenset[str]:
+    types = set()
+    if _FIGURE.search(folded):
+        types.add(FIGURE)
+    if _DATE.search(folded):
+        types.add(DATE)
+    if _DAY.search(folded):
+        types.add(DAY)
+    if ref.startswith("Mục IV") or _BODY.search(folded):
+        types.add(BODY)
+    return frozenset(types)
+
+
+def entities(folded: str) -> frozenset[str]:
+    """Every entity of the pairs that the text names."""
+    found = set()
+    for first, first_pattern, second, second_pattern in _ENTITY_PAIRS:
+        if first_pattern.search(folded):
+            found.add(first)
+        if second_pattern.search(folded):
+            found.add(second)
+    return frozenset(found)
+
+
+def question_entities(folded: str) -> frozenset[str]:
+    found = set(entities(folded))
+    if not found & {"dien ban thuong vu", "dien so nganh"}:
+        scopes = {name for name, pattern in _QUESTION_SCOPE if pattern.search(folded)}
+        if len(scopes) == 1 and re.search(r"\b(lanh dao|quan li|dien|thac si|li luan chinh tri|cao cap)\b", folded):
+            found |= scopes
+    return frozenset(found)
+
+
+def conflicts(asked: frozenset[str], passage: frozenset[str]) -> bool:
+    """The question names one member of a pair and the passage only the other."""
+    for first, _, second, _ in _ENTITY_PAIRS:
+        for mine, other in ((first, second), (second, first)):
+            if mine in asked and other not in asked and other in passage and mine not in passage:
+                return True
+    return False

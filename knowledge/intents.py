@@ -1,0 +1,36 @@
+"""Requests for the app itself, not questions about the resolution: they are pointed to the feature.
+
+"tôi muốn đăng ký lớp học" -> the course list; "tôi còn thiếu tiêu chuẩn gì" -> the person's gaps;
+"nộp bản tự đánh giá" -> the monthly self-evaluation. Patterns work on the folded question with teen-code
+already mapped (knowledge.typing), before abbreviations are expanded.
+"""
+
+from __future__ import annotations
+
+import re
+
+COURSES, GAPS, EVAL = "courses", "gaps", "eval"
+
+_ME = r"(toi|em|minh)"
+_INTENTS = (
+    (COURSES, re.compile(r"\b(dang ky|dang ki|ghi danh)\b.{0,40}\b(lop|khoa|hoc)\b|"
+                         r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b")),
+    (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"
+                      rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b")),
+    (EVAL, re.compile(r"\b(nop|gui|lam|viet|sua|muon|can) (ban |phieu |bao cao )?(tu )?danh gia\b|"
+                      r"\btu danh gia (thang nay|thang \d+|cua (toi|em|minh))\b|"
+                      r"\b(toi|em|minh) (muon |can |phai )?tu danh gia\b")),
+)
+
+POINTERS = {
+    COURSES: "Để xem các lớp đang mở và đăng ký, gõ /courses hoặc bấm nút bên dưới.",
+    GAPS: "Để xem bạn còn thiếu tiêu chuẩn nào theo Nghị quyết và lớp nào giúp đạt, gõ /gaps hoặc bấm nút bên dưới.",
+    EVAL: "Để làm hoặc nộp bản tự đánh giá hằng tháng, gõ /eval hoặc bấm nút bên dưới.",
+}
+
+
+def intent_of(folded: str) -> str | None:
+    for name, pattern in _INTENTS:
+        if pattern.search(folded):
+            return name
+    return None
