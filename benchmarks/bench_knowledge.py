@@ -25,7 +25,8 @@ def main() -> None:
     print(f"knowledge index build: median {statistics.median(builds) * 1000:.1f} ms (target < 2000 ms)")
     # dev: the brief's set; extra: written while tuning; holdout: written after tuning (see its commit)
     files = [DATA / "questions-dev.jsonl", DATA / "questions-extra.jsonl", DATA / "questions-holdout.jsonl",
-             DATA / "questions-holdout2.jsonl"]
+             DATA / "questions-holdout2.jsonl", DATA / "questions-new-paraphrase.jsonl",
+             DATA / "questions-new-situational.jsonl"]
     if SHARED_DEV.exists():
         files[0] = SHARED_DEV
     latencies = []

@@ -45,6 +45,7 @@ SHORT_HEADING = 6  # words
 MAX_HEADING_PREFIX = 14  # words: longer headings are not repeated before the answer
 HEADING_SHARE = 0.35  # of the question's weight carried by the heading's words
 COVERAGE_RERANK = 0.4
+PAIR_RERANK = 0.3
 SUGGEST_FROM = 0.3
 POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
 RERANK_DEPTH = 12
@@ -202,7 +203,7 @@ class KnowledgeBase:
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.vocab = sorted({t for t in self.idf if "_" not in t and t.isalpha() and len(t) >= 3})
+        self.postings = self._postings()
         self.titles = dict(resolution.sections)
         texts = [p.clean_text for p in resolution.passages] + [d.text for d in self.docs if d.is_faq]
         texts += [" ".join(q) for q, _, _ in faq] + [" ".join(q) for entries in hints.values() for _, q in entries]
@@ -227,13 +228,22 @@ class KnowledgeBase:
 
     # --- query side ----------------------------------------------------------------------------
 
-    def _bm25(self, q_terms: dict[str, float], doc: Doc) -> float:
-        score = 0.0
+    def _postings(self) -> dict[str, list[tuple[int, float]]]:
+        """term -> (doc index, its BM25 contribution at query weight 1): a query touches only its terms' docs."""
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for i, doc in enumerate(self.docs):
+            norm = K1 * (1 - B + B * doc.length / self.avg_len)
+            boost = FAQ_BOOST if doc.is_faq else 1.0
+            for t, f in doc.terms.items():
+                postings.setdefault(t, []).append((i, boost * self.idf[t] * f * (K1 + 1) / (f + norm)))
+        return postings
+
+    def _bm25(self, q_terms: dict[str, float]) -> list[tuple[float, Doc]]:
+        scores = [0.0] * len(self.docs)
         for t, weight in q_terms.items():
-            f = doc.terms.get(t, 0)
-            if f:
-                score += weight * self.idf[t] * f * (K1 + 1) / (f + K1 * (1 - B + B * doc.length / self.avg_len))
-        return score * (FAQ_BOOST if doc.is_faq else 1.0)
+            for i, part in self.postings.get(t, ()):
+                scores[i] += weight * part
+        return [(score, self.docs[i]) for i, score in enumerate(scores)]
 
     def _weight(self, word: str) -> float:
         return self.idf.get(word, self.max_idf * UNKNOWN_WEIGHT)
@@ -259,7 +269,9 @@ class KnowledgeBase:
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
         accents = typed_accents(question)
-        light = {w for w in lexicon().light_words if w not in accents or accents[w] in lexicon().light_accented}
+        # a word typed with diacritics is light only as typed: "chữa" is not the light "chưa"
+        heavy = {fold_text(w) for w in accented_words(question) if w not in lexicon().light_accented}
+        light = lexicon().light_words - heavy
         groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
                   if w not in grouped]
         for key, extra in expansions.items():
@@ -277,9 +289,10 @@ class KnowledgeBase:
     def rank(self, question: str) -> tuple[Query, list[tuple[float, Doc]]]:
         """BM25, then the leaders re-ranked by how much of the question they cover."""
         query = self.parse(question)
-        scored = [(self._bm25(query.terms, d), d) for d in self.docs]
+        scored = self._bm25(query.terms)
         scored.sort(key=lambda x: -x[0])
-        head = [(s * (1 - COVERAGE_RERANK + COVERAGE_RERANK * self._coverage(query, d)) * self._agreement(query, d), d)
+        head = [(s * (1 - COVERAGE_RERANK + COVERAGE_RERANK * self._coverage(query, d))
+                 * (1 - PAIR_RERANK + PAIR_RERANK * self._pair_share(query, d)) * self._agreement(query, d), d)
                 for s, d in scored[:RERANK_DEPTH]]
         head.sort(key=lambda x: -x[0])
         return query, head + scored[RERANK_DEPTH:]
@@ -294,12 +307,20 @@ class KnowledgeBase:
             factor *= ENTITY_CONFLICT
         return factor
 
+    def _pairs(self, query: Query) -> list[str]:
+        return [f"{a}_{b}" for a, b in pairwise(query.words) if a not in query.light and b not in query.light]
+
+    def _pair_share(self, query: Query, doc: Doc) -> float:
+        """The share of the question's word pairs ('bổ nhiệm', 'đáp ứng') that the source holds together."""
+        pairs = self._pairs(query)
+        return sum(p in doc.terms for p in pairs) / len(pairs) if pairs else 1.0
+
     def _phrases_agree(self, query: Query, doc: Doc) -> bool:
         """Some two words that stand together in the question stand together in the source too.
 
         Words of another topic that each happen to occur in the resolution ("luật giao thông đường bộ")
         never do; a question matched through a synonym (an expansion) is exempt."""
-        pairs = [f"{a}_{b}" for a, b in pairwise(query.words) if a not in query.light and b not in query.light]
+        pairs = self._pairs(query)
         if len(pairs) < MIN_PAIRS or query.expanded:
             return True
         return any(pair in doc.terms for pair in pairs)
@@ -375,7 +396,11 @@ class KnowledgeBase:
         if sum(w in query.words for w in heading) / len(heading) < 0.8:
             return False
         weight = {w: self._weight(w) for w in query.words}
-        return sum(v for w, v in weight.items() if w in heading) / sum(weight.values()) >= HEADING_SHARE
+        if sum(v for w, v in weight.items() if w in heading) / sum(weight.values()) < HEADING_SHARE:
+            return False
+        # the rest of the question must be about the section's opening, not a later paragraph
+        first = next(d for d in self.docs if d.ref == doc.ref and not d.is_faq)
+        return all(w in first.terms for w in query.words if w not in heading and w not in query.light)
 
     def _excerpt(self, text: str, q_words: list[str], from_start: bool = False) -> str:
         """The sentences that answer, within the length limit, starting at the best one."""

@@ -95,11 +95,16 @@ def terms(tokens: list[str]) -> list[str]:
     return tokens + [f"{a}_{b}" for a, b in pairwise(tokens)]
 
 
+@cache
+def _stop_patterns() -> list[re.Pattern[str]]:
+    return [re.compile(rf"\b{re.escape(phrase)}\b") for phrase in lexicon().stop_phrases]
+
+
 def strip_question_patterns(text: str) -> str:
     """'Đảng ủy UBND tỉnh phải làm gì?' -> 'dang uy ubnd tinh' (folded)."""
     folded = fold_text(text)
-    for phrase in lexicon().stop_phrases:
-        folded = re.sub(rf"\b{re.escape(phrase)}\b", " ", folded)
+    for pattern in _stop_patterns():
+        folded = pattern.sub(" ", folded)
     # People say "xã" for the resolution's "cấp xã" ("bí thư xã", "đảng ủy xã").
     return re.sub(r"(?<!cap )\bxa\b(?! hoi)", "cap xa", folded)
 
@@ -108,7 +113,7 @@ def expansions_of(folded_question: str) -> dict[str, list[str]]:
     """Query words or phrases present in the question -> words that also count as a match."""
     found = {}
     for key, extra in lexicon().expansions.items():
-        if re.search(rf"\b{re.escape(key)}\b", folded_question):
+        if key in folded_question and re.search(rf"\b{re.escape(key)}\b", folded_question):
             found[key] = extra
     return found
 

@@ -90,7 +90,7 @@ class Typing:
         for i, token in enumerate(tokens):
             if token in table:
                 out.append(table[token])
-            elif token in self.known or not token.isalpha():
+            elif token in self.known or not re.search(r"[a-z]", token) or re.fullmatch(r"[0-9.,/%]+", token):
                 out.append(token)
             else:
                 before = out[-1].split()[-1] if out else ""
@@ -104,7 +104,7 @@ class Typing:
             if candidate in self.known:
                 return lexicon().typing.get(candidate, candidate)
         if len(token) >= MIN_RUN_TOGETHER and (pieces := self._split(token)):
-            return " ".join(pieces)
+            return fold_text(" ".join(pieces))
         decoded = fold_text(undoubled(telex_decoded(token)))
         if not is_syllable(decoded) and (near := self._near(decoded, before, after)):
             return near

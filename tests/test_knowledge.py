@@ -158,3 +158,136 @@ async def test_menu_prompt_then_question(bot: BotHarness, roster: Database, user
 def test_a_bare_number_is_not_a_question() -> None:
     assert not default_kb().ask("9").found
     assert not default_kb().ask("2029").found
+
+
+# --- issue 16: unseen questions, agreement, intents, refusals ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "source"),
+    [
+        ("nghị quyết có hiệu lực đến năm nào", "2026 - 2030", None),  # not "hiệu lực, hiệu quả"
+        ("xã có được trang bị máy tính không", "trang thiết bị", "Mục II.2.2 (3)"),
+        ("BCH là gì", "Ban chấp hành", None),
+        ("quy hoạch cán bộ trẻ", "cán bộ trẻ", "Mục III.2"),
+        ("cán bộ được đánh giá xếp loại bao lâu một lần", "tháng, quý", "Mục III.4"),
+        ("đào tạo lạii ưu tiên lĩh vực nào", "lĩnh vực còn thiếu", "Mục III.5.3"),  # two typos
+        ("Tôi là bí thư đảng ủy xã, tôi phải xây dựng những kế hoạch gì?", "kế hoạch", "Mục IV.10"),
+    ],
+)
+def test_named_questions_of_issue_16(question: str, expected: str, source: str | None) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and expected in answer.answer, answer.answer
+    if source:
+        assert answer.source == source
+
+
+def test_a_provincial_chairman_is_not_given_the_commune_targets() -> None:
+    answer = default_kb().ask("Chủ tịch UBND tỉnh cần gì")
+    assert "Chủ tịch UBND cấp xã" not in answer.answer and "Chủ tịch Ủy ban nhân dân cấp xã" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "not_expected"),
+    [
+        ("tôi là phó chủ tịch UBND xã, tôi cần LLCT gì", "75%", "100% Bí thư"),  # phó chủ tịch, not chủ tịch
+        ("chủ tịch HĐND xã cần lý luận chính trị gì", "cao cấp", "75%"),
+        ("lđ diện btv ql cần ths ko", "68%", "20%"),  # diện BTV, not diện sở ngành
+        ("target thạc sĩ của leader diện sở ngành là bao nhiêu", "20%", "68%"),
+        ("nghi quyet 26 cua trung uong ve can bo ban hanh ngay nao", "19/5/2018", None),  # a date is asked
+        ("còn mấy người chưa được bố trí đúng chuyên môn", "463", None),  # a figure is asked
+        ("ai chịu trách nhiệm kiểm tra giám sát việc thực hiện nghị quyết", "Ủy ban Kiểm tra Tỉnh ủy", None),
+    ],
+)
+def test_answers_agree_with_the_entity_and_type_asked(question: str, expected: str, not_expected: str | None) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and expected in answer.answer, answer.answer
+    if not_expected:
+        assert not_expected not in answer.answer
+
+
+def test_question_types_and_entity_conflicts() -> None:
+    from knowledge import features
+
+    assert features.question_type("bao nhieu % lanh dao co thac si") == features.FIGURE
+    assert features.question_type("nghi quyet co hieu luc den nam nao") == features.DATE
+    assert features.question_type("ai phe duyet danh muc vi tri viec lam") == features.BODY
+    asked = features.question_entities("pho chu tich uy ban nhan dan cap xa")
+    assert features.conflicts(asked, features.entities("chu tich uy ban nhan dan cap xa"))
+    assert not features.conflicts(asked, features.entities("pho chu tich uy ban nhan dan cap xa"))
+    assert features.conflicts(features.question_entities("chu tich uy ban nhan dan tinh"),
+                              features.entities("chu tich uy ban nhan dan cap xa"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("thacj sis", "thac si"),
+        ("caos caaps lys luaanj chinhs trij", "cao cap li luan chinh tri"),
+        ("tha5c si4", "thac si"),
+        ("lyluanchinhtri", "li luan chinh tri"),
+        ("lanhdao", "lanh dao"),
+        ("danh gia da chieuu", "danh gia da chieu"),
+        ("ko dc j ntn bn", "khong duoc gi nhu the nao bao nhieu"),
+        ("target cho leader", "chi tieu cho lanh dao"),
+    ],
+)
+def test_typing_is_mapped_back_to_the_resolution_words(typed: str, meant: str) -> None:
+    assert default_kb().typing.normalize(typed) == meant
+
+
+def test_off_topic_words_are_not_corrected_into_the_resolution() -> None:
+    for question in ("luật giao thông đường bộ mới", "cách chữa đau đầu", "thời tiết tuyên quang ngày mai",
+                     "cho e xin số đt của chủ tịch xã", "how to learn python"):
+        assert not default_kb().ask(question).found, question
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [("tôi muốn đăng ký lớp học", "courses"), ("dang ky khoa hoc chuyen doi so o dau", "courses"),
+     ("tôi còn thiếu tiêu chuẩn gì", "gaps"), ("em con thieu gi de dat chuan", "gaps"),
+     ("tôi muốn tự đánh giá tháng 11", "eval"), ("làm sao để nộp bản tự đánh giá tháng này", "eval")],
+)
+def test_app_requests_point_to_the_app(question: str, intent: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.intent == intent and f"/{intent}" in answer.answer
+    assert "không thuộc nội dung" not in answer.answer
+    assert set(answer.as_json()) == {"answer", "found", "source", "score", "suggestions"}
+
+
+def test_questions_about_evaluation_in_general_still_answer_from_the_resolution() -> None:
+    answer = default_kb().ask("đánh giá cán bộ theo tháng như thế nào")
+    assert answer.found and answer.intent is None and answer.source == "Mục III.4"
+
+
+def test_section_labels_are_cut_between_words() -> None:
+    from handlers.ask import section_label
+
+    title = "Nâng cao chất lượng công tác tiếp nhận và tuyển dụng cán bộ"
+    label = section_label("Mục III.3", title)
+    assert len(label) <= 60 and label.endswith("…")
+    assert f"Mục III.3 – {title}".startswith(label[:-1] + " ")
+    assert section_label("Mục I.2", "Căn cứ ban hành Nghị quyết") == "Mục I.2 – Căn cứ ban hành Nghị quyết"
+
+
+@pytest.mark.parametrize("name", ["questions-new-paraphrase.jsonl", "questions-new-situational.jsonl"])
+def test_new_question_sets_hold(name: str) -> None:
+    report = evaluate(DATA / name, default_kb())
+    assert report.passed / report.cases >= 0.92, report.failures
+    assert report.passed > report.baseline_passed
+
+
+async def test_intent_reply_has_its_button_and_a_refusal_has_no_pointer(bot: BotHarness, roster: Database,
+                                                                       user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")
+    texts = await bot.send(user.text("tôi muốn đăng ký lớp học"))
+    assert "/courses" in texts[-1] and "không thuộc nội dung" not in texts[-1]
+    assert bot.last_buttons()[0]["callback_data"] == "menu:courses"
+    texts = await bot.send(user.text("tôi muốn biết giá vàng hôm nay"))
+    assert "không thuộc nội dung Nghị quyết" in texts[-1] and "/gaps" not in texts[-1]
+    for button in bot.last_buttons():
+        label = button["text"]
+        if button["callback_data"].startswith("kb:full:") and label.endswith("…"):
+            ref = button["callback_data"].removeprefix("kb:full:")
+            full = f"{ref} – {default_kb().title_of(ref)}"
+            assert full.startswith(label[:-1] + " "), label
