@@ -29,6 +29,8 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
 import scheduler
+from bot.ops.alerts import OperatorAlerts
+from bot.ops.instrument import InstrumentedApplication
 from core.config import Settings
 from core.services import Services
 from db import Database
@@ -57,11 +59,13 @@ log = logging.getLogger(__name__)
 OFFLINE_TOKEN = "1:offline-terminal-chat"
 FEATURES = (guard, start, menu, gaps, report, courses, evaluation, review_views, find, ask, admin, admin_menu,
             text_router, fallback, scheduler)
+ALERTS_KEY = "ops.alerts"
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Unhandled error while processing an update", exc_info=context.error)
+    await context.application.bot_data[ALERTS_KEY].report(context.bot, context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
             await reply(update, INTERNAL_ERROR)
@@ -76,24 +80,28 @@ async def _post_init(app: Application) -> None:
 
 async def _post_stop(app: Application) -> None:
     await scheduler.stop(app)
+    await app.bot_data[ALERTS_KEY].close()
 
 
 def build_application(
     settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None,
-    clock: Callable[[], date] | None = None,
+    clock: Callable[[], date] | None = None, updates_request: BaseRequest | None = None,
 ) -> Application:
     builder = (
         Application.builder()
+        .application_class(InstrumentedApplication)  # counts and times updates for /metrics
         .token(token or settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     default_rules()  # validated at start: a malformed rule fails here, naming the rule and field
     app.bot_data["services"] = Services(db=database, settings=settings, clock=clock)
+    app.bot_data[ALERTS_KEY] = OperatorAlerts(settings.ops.alert_chat_ids, settings.ops.alert_window_s,
+                                              token or settings.token)
     for feature in FEATURES:
         feature.register(app)
     app.add_error_handler(on_error)

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.errors import ConfigError
+from core.ops_settings import OpsSettings, RetentionSettings, ops_settings, retention_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 
 T = TypeVar("T")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or invalid; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,8 @@ class Settings:
     scheduler: SchedulerSettings
     token: str | None = None
     webhook_secret: str | None = None  # Telegram echoes it in a header; requests without it are refused
+    ops: OpsSettings = field(default_factory=OpsSettings)  # [ops]: health, metrics, alerts, logs
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(database_url={self.database_url!r}, mode={self.telegram.mode!r})"
@@ -234,4 +235,11 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         scheduler=_scheduler(_table(raw, "scheduler")),
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         webhook_secret=env.get("CADREBOT_WEBHOOK_SECRET") or None,
+        **_ops_tables(raw),
     )
+
+
+def _ops_tables(raw: dict[str, Any]) -> dict[str, Any]:
+    telegram = _table(raw, "telegram")
+    webhook_port = telegram.get("webhook_port") if telegram.get("mode") == "webhook" else None
+    return {"ops": ops_settings(raw, webhook_port), "retention": retention_settings(raw)}

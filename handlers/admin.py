@@ -8,6 +8,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
+from core.metrics import timed_import
 from domain import accounts
 from domain.accounts import Actor
 from domain.hr_import import import_spreadsheet
@@ -80,7 +81,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(bytes(content))
-        result = run_tx(context, import_spreadsheet, actor, path, skip)
+        with timed_import() as label:
+            result = run_tx(context, import_spreadsheet, actor, path, skip)
+            label["kind"] = result.kind
     if not result.applied:
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))
         return

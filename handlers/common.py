@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from core.logctx import bind_actor
 from core.services import Services
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
@@ -57,7 +58,9 @@ def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | No
     user = update.effective_user
     if user is None:
         return None
-    return run_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
+    actor = run_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
+    bind_actor(actor.code if actor else None)  # log lines of this update name the cadre (never the phone)
+    return actor
 
 
 def callback_part(update: Update, index: int) -> str:

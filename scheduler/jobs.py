@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from core.config import Settings
+from core.metrics import timed_job
 from db import Database
 from db.models import Cadre, Course, Evaluation, JobRun, Registration, Unit
 from domain.accounts import actor_for
@@ -311,7 +312,8 @@ def run_due(database: Database, now: datetime, settings: Settings) -> dict[str, 
         key = occurrence.strftime("%Y-%m-%dT%H:%M")
         if database.run(_ran, job.name, key):
             continue
-        queued = job.run(database, occurrence, settings)
+        with timed_job(job.name):
+            queued = job.run(database, occurrence, settings)
         try:
             database.run(_record, job.name, key, queued)
         except IntegrityError:  # another process ran it at the same moment; the keys kept messages single

@@ -5,24 +5,31 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, insert, select, text
 
+from bot.fakeapi import BOT_ID
 from db import Database
 from db.migrate import upgrade
 from db.models import Cadre, Outbox, Unit
 from domain.clock import utcnow
 from tests.conftest import ROOT
+from tests.test_e2e_run import _decode
 
 TOKEN = "123456789:AAE2eTestTokenAbcdefghijklmnopq"
 
@@ -73,7 +80,7 @@ def fill_outbox(url: str, n: int, kind: str = "digest") -> None:
             "job_matched": True, "in_succession_plan": False, "is_hr": False, "mute_optional": False,
             "telegram_user_id": 20_000_000 + i, "telegram_chat_id": 20_000_000 + i, "created_at": now,
             "updated_at": now} for i in range(n)])
-        ids = session.scalars(select(Cadre.id).order_by(Cadre.id)).all()
+        ids = session.scalars(select(Cadre.id).where(Cadre.unit_id == unit_id).order_by(Cadre.id)).all()
         session.execute(insert(Outbox), [{
             "key": f"test:{i}", "chat_id": 20_000_000 + i, "cadre_id": cid, "kind": kind,
             "payload": json.dumps({"text": f"tin #{i}"}), "due_at": now, "status": "pending", "attempts": 0,
@@ -126,3 +133,107 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class ApiStandIn:
+    """The Bot API over real HTTP on 127.0.0.1: getMe, long-polling getUpdates, recorded sends, and
+    injected refusals (`fail("sendMessage", 429)`), like Telegram's."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failures: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def fail(self, method: str, status: int) -> None:
+        with self.lock:
+            self.failures.append((method, status))
+
+    def answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            for i, (name, status) in enumerate(self.failures):
+                if name == method:
+                    del self.failures[i]
+                    extra = {"parameters": {"retry_after": 1}} if status == 429 else {}
+                    return status, {"ok": False, "error_code": status, "description": f"refused {status}", **extra}
+            self.calls.append((method, body))
+        if method == "getMe":
+            result: Any = {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot", "username": "TuyenQuangCadreBot"}
+        elif method == "getUpdates":
+            result = self._poll(int(body.get("offset", 0) or 0))
+        elif method == "sendMessage":
+            result = {"message_id": len(self.calls), "date": int(time.time()),
+                      "chat": {"id": body.get("chat_id"), "type": "private"}, "text": body.get("text", "")}
+        else:
+            result = True
+        return 200, {"ok": True, "result": result}
+
+    def _poll(self, offset: int) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            with self.lock:
+                ready = [u for u in self.updates if u["update_id"] >= offset]
+            if ready:
+                return ready
+            time.sleep(0.05)
+        return []
+
+    def texts(self) -> list[str]:
+        with self.lock:
+            return [str(b.get("text", "")) for m, b in self.calls if m == "sendMessage"]
+
+
+@contextmanager
+def serve_api() -> Iterator[tuple[ApiStandIn, int]]:
+    api = ApiStandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = _decode(raw, self.headers.get("Content-Type", ""))
+            status, answer = api.answer(self.path.rsplit("/", 1)[-1], body)
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            with suppress(ConnectionError):  # a long poll whose process was stopped or killed
+                self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield api, server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    """(status, body) of GET http://127.0.0.1:port/path; (0, '') while nothing listens."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def readyz(port: int) -> dict[str, Any]:
+    status, body = http_get(port, "/readyz")
+    return (json.loads(body) | {"status": status}) if body else {"status": status}
+
+
+def stop(proc: subprocess.Popen[str] | None, sig: int = signal.SIGTERM) -> tuple[str, str]:
+    if proc is None or proc.poll() is not None:
+        return proc.communicate() if proc is not None else ("", "")
+    proc.send_signal(sig)
+    try:
+        return proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()

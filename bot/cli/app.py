@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
-from bot.cli.common import log, open_db
+from bot.cli.common import open_db
 from bot.demo import demo_identity, seed_demo
 from bot.logs import setup_logging
+from bot.ops.runner import run_bot
 from bot.terminal import TerminalChat
 from core.config import Settings
 
@@ -24,19 +24,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     setup_logging(settings.token)
     database = open_db(settings.database_url)
-    app = build_application(settings, database)
-    log.info("Starting cadrebot (%s mode)", settings.telegram.mode)
-    # run_polling/run_webhook stop gracefully on SIGINT, SIGTERM and SIGABRT.
-    updates = ["message", "edited_message", "callback_query", "my_chat_member"]
-    if settings.telegram.mode == "webhook":
-        tg = settings.telegram
-        app.run_webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
-                        webhook_url=tg.webhook_url, secret_token=settings.webhook_secret, allowed_updates=updates)
-    else:
-        app.run_polling(allowed_updates=updates)
-    database.dispose()
-    log.info("cadrebot stopped")
-    return 0
+    return run_bot(settings, database)
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
