@@ -15,7 +15,7 @@ from domain.cadres import own_record, require_cadre
 from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
-from domain.phone import normalize_phone
+from domain.phone import normalize_contact_phone
 from domain.units import in_subtree, require_unit
 
 # Telegram's deep-link payload allows 64 characters of [A-Za-z0-9_-].
@@ -137,10 +137,7 @@ def link_by_contact(
             "Chỉ chấp nhận số điện thoại của chính bạn. Hãy bấm nút “📱 Chia sẻ số điện thoại của tôi” "
             "thay vì gửi danh bạ của người khác."
         )
-    try:
-        normalized = normalize_phone(phone)
-    except ValueError:
-        normalized = None
+    normalized = normalize_contact_phone(phone)
     matches = list(session.scalars(select(Cadre).where(Cadre.phone == normalized))) if normalized else []
     if len(matches) != 1:
         if len(matches) > 1:

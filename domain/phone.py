@@ -30,3 +30,16 @@ def normalize_phone(raw: str | None) -> str | None:
     if not _CANONICAL.fullmatch(digits):
         raise ValueError(f"Số điện thoại không hợp lệ: {raw!r}")
     return digits
+
+
+def normalize_contact_phone(raw: str | None) -> str | None:
+    """A number Telegram sent with a shared contact, or None if it is not a Vietnamese number.
+
+    Telegram writes the country code (with or without '+'): the 9-digit rule above is for
+    spreadsheet cells only, where Excel drops the leading zero. Here '376312345' is Andorra.
+    """
+    digits = _NOISE.sub("", str(raw or "")).removeprefix("+")
+    if digits.startswith("0084"):
+        digits = digits[2:]
+    national = "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+    return national if _CANONICAL.fullmatch(national) else None

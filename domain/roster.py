@@ -268,13 +268,20 @@ def _code(raw: str) -> str:
     return clean(raw).upper()
 
 
+def _checked_code(raw: str, header: str, p: _RowProblems) -> str:
+    """Cadre and unit codes: they travel in button data and build unit paths ('/TINH/XMH/'), so a '/'
+    would put a unit inside another's subtree."""
+    code = _code(raw)
+    if code and not CODE_PATTERN.fullmatch(code):
+        p.append(f"“{header}” chỉ gồm chữ không dấu, số, '-', '_', '.' và tối đa {MAX_CODE} ký tự")
+    return code
+
+
 def parse_row(cells: dict[str, str]) -> tuple[dict[str, Any], UnitDef | None, list[str]]:
     """One roster row -> cadre values (with 'unit_code'), its unit definition, and problems."""
     p = _RowProblems()
     get = lambda f: cells.get(f, "")  # noqa: E731
-    values: dict[str, Any] = {"code": _code(p.need(get("code"), "Mã cán bộ"))}
-    if values["code"] and not CODE_PATTERN.fullmatch(values["code"]):
-        p.append(f"“Mã cán bộ” chỉ gồm chữ không dấu, số, '-', '_' và tối đa {MAX_CODE} ký tự")
+    values: dict[str, Any] = {"code": _checked_code(p.need(get("code"), "Mã cán bộ"), "Mã cán bộ", p)}
     values["name_as_typed"] = p.need(get("full_name"), "Họ và tên")
     values["full_name"] = title_case(values["name_as_typed"])
     values["birth_date"] = _parse_date(get("birth_date"), p)
@@ -308,20 +315,20 @@ def parse_row(cells: dict[str, str]) -> tuple[dict[str, Any], UnitDef | None, li
     for name in YEAR_FIELDS:
         header = next(h for h, f in HEADERS.items() if f == name)
         values[name] = _parse_year(get(name), header, p)
-    values["manager_code"] = _code(get("manager_code")) or None
+    values["manager_code"] = _checked_code(get("manager_code"), "Mã người quản lý", p) or None
     unit = _parse_unit(cells, p)
     values["unit_code"] = unit.code if unit else None
     return values, unit, list(p)
 
 
 def _parse_unit(cells: dict[str, str], p: _RowProblems) -> UnitDef | None:
-    code = _code(p.need(cells.get("unit_code", ""), "Mã đơn vị"))
+    code = _checked_code(p.need(cells.get("unit_code", ""), "Mã đơn vị"), "Mã đơn vị", p)
     name = p.need(cells.get("unit_name", ""), "Tên đơn vị")
     raw_level = p.need(cells.get("unit_level", ""), "Cấp")
     level = _parse_choice(raw_level, UNIT_LEVELS, "Cấp", p)
     if not (code and name and level):
         return None
-    parent = _code(cells.get("parent_code", "")) or None
+    parent = _checked_code(cells.get("parent_code", ""), "Mã đơn vị cấp trên", p) or None
     if parent == code:
         p.append("đơn vị không thể là cấp trên của chính nó")
         return None
@@ -346,6 +353,7 @@ class _Plan:
 def _collect(rows: list[tuple[int, dict[str, str]]]) -> _Plan:
     plan = _Plan()
     seen_codes: dict[str, int] = {}
+    seen_phones: dict[str, int] = {}
     for number, cells in rows:
         values, unit, problems = parse_row(cells)
         code = values["code"]
@@ -353,6 +361,11 @@ def _collect(rows: list[tuple[int, dict[str, str]]]) -> _Plan:
             problems.append(f"trùng “Mã cán bộ” {code} với dòng {seen_codes[code]}")
         elif code:
             seen_codes[code] = number
+        phone = values.get("phone")
+        if phone and phone in seen_phones:  # a phone links one Telegram account to exactly one cadre
+            problems.append(f"trùng “Số điện thoại” {phone} với dòng {seen_phones[phone]}")
+        elif phone:
+            seen_phones[phone] = number
         if unit:
             known = plan.units.get(unit.code)
             if known is None:
@@ -404,12 +417,19 @@ def _cross_check(plan: _Plan, session: Session) -> None:
     bad_units = _check_unit_tree(plan, db_units, db_parents)
     file_codes = {v["code"] for _, v in plan.cadres}
     known_codes = file_codes | set(session.scalars(select(Cadre.code)))
+    # Phones of cadres this file does not list keep identifying them after the import.
+    held = {phone: code for phone, code in session.execute(select(Cadre.phone, Cadre.code)
+                                                            .where(Cadre.phone.is_not(None)))
+            if code not in file_codes}
     kept = []
     for number, values in plan.cadres:
+        holder = held.get(values.get("phone") or "")
         if values["unit_code"] in bad_units:
             plan.reject(number, values["code"], bad_units[values["unit_code"]])
         elif values["manager_code"] and values["manager_code"] not in known_codes:
             plan.reject(number, values["code"], f"“Mã người quản lý” {values['manager_code']} không có trong danh sách")
+        elif holder:
+            plan.reject(number, values["code"], f"“Số điện thoại” {values['phone']} đã là của cán bộ {holder}")
         else:
             kept.append((number, values))
     plan.cadres = kept

@@ -80,6 +80,33 @@ def read_rows(path: Path) -> Iterator[list[str]]:
     raise SpreadsheetError(f"Định dạng {suffix or '(không đuôi)'} không được hỗ trợ: hãy dùng .xlsx hoặc .csv.")
 
 
+def column_letter(index: int) -> str:
+    """0 -> 'A', 27 -> 'AB': how Excel names the column HR has to fix."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _columns(cells: list[str], keys: list[str], by_key: dict[str, str]) -> dict[int, str]:
+    """Column index -> field; a header written twice is refused (the second would silently win)."""
+    columns: dict[int, str] = {}
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in by_key:
+            continue
+        field = by_key[key]
+        if field in first:
+            raise SpreadsheetError(
+                f"Cột “{cells[i]}” có hai lần trong dòng tiêu đề (cột {column_letter(first[field])} và cột "
+                f"{column_letter(i)}). Hãy xóa một cột rồi gửi lại."
+            )
+        first[field], columns[i] = i, field
+    return columns
+
+
 def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> Sheet:
     """Map the file's header row onto field names. `headers` maps Vietnamese header -> field."""
     by_key = {ascii_key(h): f for h, f in headers.items()}
@@ -94,7 +121,7 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
         missing = required_keys - present
         if not missing:
             header_row = number
-            columns = {i: by_key[k] for i, k in enumerate(keys) if k in by_key}
+            columns = _columns(cells, keys, by_key)
             break
         if len(missing) < len(best_missing):
             best_missing = missing
