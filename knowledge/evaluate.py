@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import statistics
 import time
+import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,3 +129,65 @@ def print_report(path: Path, report: Report, verbose: bool = True) -> None:
     if verbose:
         for question, found, answer in report.failures:
             print(f"  FAIL found={found}: {question}\n       -> {answer}")
+
+
+# --- the same questions typed as people type them on a phone ---------------------------------------
+
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+
+
+def telex_typed(question: str) -> str:
+    """'Bí thư đảng ủy' -> 'Bis thuw ddangr uyr': the keys a Telex typist presses, left as they are."""
+    out = []
+    for word in question.split():
+        keys, tone = "", ""
+        for ch in unicodedata.normalize("NFD", word):
+            if ch in _TELEX_TONES:
+                tone = _TELEX_TONES[ch]
+            elif ch == "\u0302":  # â ê ô: the vowel twice
+                keys += keys[-1]
+            elif ch in ("\u0306", "\u031b"):  # ă ơ ư
+                keys += "w"
+            else:
+                keys += {"đ": "dd", "Đ": "DD"}.get(ch, ch)
+        out.append(keys + tone)
+    return " ".join(out)
+
+
+def dropped_letter(question: str, rng: random.Random) -> str:
+    """One letter missing inside one word of four letters or more."""
+    words = question.split()
+    long_words = [i for i, w in enumerate(words) if len(w) >= 4]
+    if long_words:
+        i = rng.choice(long_words)
+        j = rng.randrange(1, len(words[i]) - 1)
+        words[i] = words[i][:j] + words[i][j + 1:]
+    return " ".join(words)
+
+
+def typing_variants(seed: int = 1) -> dict[str, Callable[[str], str]]:
+    rng = random.Random(seed)
+    return {"no diacritics": ascii_key, "Telex keys": telex_typed, "a dropped letter": lambda q: dropped_letter(q, rng),
+            "two words run together": lambda q: q.replace(" ", "", 1)}
+
+
+def evaluate_typed(paths: list[Path], kb: KnowledgeBase) -> list[tuple[str, int, int, int, int, int]]:
+    """For each way of typing: (name, in-scope passed, in-scope cases, BM25 passed, off-topic declined,
+    off-topic cases)."""
+    baseline = PlainBM25()
+    cases = [case for path in paths for case in load_cases(path) if case.intent is None]
+    rows = []
+    for name, typed in typing_variants().items():
+        passed = base = declined = scope = off = 0
+        for case in cases:
+            question = typed(case.question)
+            answer = kb.ask(question)
+            if case.expect is None:
+                off += 1
+                declined += not answer.found and answer.intent is None
+                continue
+            scope += 1
+            passed += passes(case, answer.found, answer.answer, answer.source, answer.intent)
+            base += passes(case, *baseline.ask(question))
+        rows.append((name, passed, scope, base, declined, off))
+    return rows

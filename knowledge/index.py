@@ -50,7 +50,7 @@ SUGGEST_FROM = 0.3
 POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
 RERANK_DEPTH = 12
 CHOICE_SPREAD = 0.5  # a source that covers the question may answer if it scores at least this share of the top
-MIN_PAIRS = 3  # questions with fewer word pairs are not judged by pairs
+MIN_PAIRS = 2  # questions with fewer word pairs are not judged by pairs
 LIGHT_WEIGHT = 0.3  # everyday words ("cũng", "giờ", "mới") say little about the topic
 TYPE_MISMATCH = 0.5  # a passage without the figure/date/body the question asks for
 ENTITY_CONFLICT = 0.3  # a passage about the other member of a pair (xã for tỉnh, chủ tịch for phó chủ tịch)
@@ -268,9 +268,10 @@ class KnowledgeBase:
         q_words = content_words(stripped)
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
-        accents = typed_accents(question)
+        typed = f"{question} {self.typing.accented(question)}"  # Telex keys count as typed diacritics
+        accents = typed_accents(typed)
         # a word typed with diacritics is light only as typed: "chữa" is not the light "chưa"
-        heavy = {fold_text(w) for w in accented_words(question) if w not in lexicon().light_accented}
+        heavy = {fold_text(w) for w in accented_words(typed) if w not in lexicon().light_accented}
         light = lexicon().light_words - heavy
         groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
                   if w not in grouped]

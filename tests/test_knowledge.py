@@ -291,3 +291,29 @@ async def test_intent_reply_has_its_button_and_a_refusal_has_no_pointer(bot: Bot
             ref = button["callback_data"].removeprefix("kb:full:")
             full = f"{ref} – {default_kb().title_of(ref)}"
             assert full.startswith(label[:-1] + " "), label
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("bí thư xã cần trình độ cính trị gì", "cao cấp"),  # a dropped letter in a real-looking syllable
+     ("ai chịu tách nhiệm theo dõi đôn đốc thực hiện nghị quyết", "Ban Tổ chức Tỉnh ủy"),
+     ("UBKTtỉnh ủy làm gì trong thực hiện nghị quyết", "kiểm tra, giám sát"),  # abbreviation run into a word
+     ("thsbtv", "68%"), ("Tỷlệ PCT HĐND xã có cao cấp chính trị hiện nay", "54,98")],
+)
+def test_dropped_letters_and_run_together_words(typed: str, expected: str) -> None:
+    answer = default_kb().ask(typed)
+    assert answer.found and expected in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", ["cos ai ddi ddas bongs ko", "cachs chuwax ddau ddaauf", "cach lam banh chung",
+                                      "mua ve tau hoa", "Thur tucj caaps hooj chieeus"])
+def test_off_topic_typed_without_diacritics_or_with_telex_is_declined(question: str) -> None:
+    assert not default_kb().ask(question).found
+
+
+def test_telex_keys_give_back_the_accented_word() -> None:
+    from knowledge.typing import telex_accented
+
+    assert [telex_accented(w) for w in ("chuwax", "ddi", "luaanj", "dduwowcj", "quoocs")] == \
+        ["chữa", "đi", "luận", "được", "quốc"]
+    assert telex_accented("lanh") is None
