@@ -183,6 +183,8 @@ class Course(Base):
     location: Mapped[str | None] = mapped_column(String(255))
     audience: Mapped[str | None] = mapped_column(String(255))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)  # shown to registrants and on the course page
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Seats held by status 'registered'. The conditional UPDATE that takes a seat and this
     # CHECK make the database itself refuse an overbooking, whatever the concurrency.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

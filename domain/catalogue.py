@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -85,12 +85,15 @@ def my_registrations(session: Session, cadre_id: int, today: date) -> list[MyReg
 class MyPlace:
     status: str | None
     position: int | None
+    fits_audience: bool = True  # False: the course page says why before any "Đăng ký" button
 
 
 def course_page(session: Session, cadre_id: int, course_code: str, today: date) -> tuple[CourseView, MyPlace]:
     """A course's details and the viewer's own place in it, in one transaction."""
     course = require_course(session, course_code)
-    return view_of(course, today), _place(session, cadre_id, course)
+    place = _place(session, cadre_id, course)
+    cadre = own_record(session, cadre_id)
+    return view_of(course, today), replace(place, fits_audience=audience_fits(course.audience, cadre, cadre.unit.level))
 
 
 def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:

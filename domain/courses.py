@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.roster import RowError
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
-from domain.text import ascii_key
+from domain.text import ascii_key, fold
 
 HEADERS = {
     "Mã lớp": "code", "Tên lớp": "name", "Loại": "kind", "Cơ sở đào tạo": "provider", "Hình thức": "mode",
@@ -57,6 +57,16 @@ def _date(raw: str, header: str, problems: list[str]) -> date | None:
     return None
 
 
+def kind_code(raw: str, rules: RuleBook) -> str:
+    """The course kind from its code or the Vietnamese label the bot shows, typed any way (case, spaces, NFD)."""
+    code = fold(raw).upper().replace(" ", "_")
+    if code in rules.course_kinds:
+        return code
+    by_label = [k.code for k in rules.course_kinds.values() if fold(k.label) == fold(raw)]
+    by_label = by_label or [k.code for k in rules.course_kinds.values() if ascii_key(k.label) == ascii_key(raw)]
+    return by_label[0] if len(by_label) == 1 else code
+
+
 def parse_course(cells: dict[str, str], rules: RuleBook) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
     values: dict[str, Any] = {"code": cells.get("code", "").strip()}
@@ -66,7 +76,7 @@ def parse_course(cells: dict[str, str], rules: RuleBook) -> tuple[dict[str, Any]
     if not CODE_PATTERN.fullmatch(values["code"] or "x"):
         problems.append(f"“Mã lớp” chỉ gồm chữ không dấu, số, '-', '_' và tối đa {MAX_CODE} ký tự: “{values['code']}”")
     values["name"], values["provider"] = cells.get("name", ""), cells.get("provider", "")
-    kind = cells.get("kind", "").strip().upper()
+    kind = kind_code(cells.get("kind", ""), rules)
     if kind not in rules.course_kinds:
         problems.append(f"“Loại” không hợp lệ: “{cells.get('kind', '')}” (chọn: {', '.join(rules.course_kinds)})")
     values["kind"] = kind
@@ -132,6 +142,17 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
 
 # --- fit -----------------------------------------------------------------------------------------
 
+# Modes that do not take people away from their post: such a course never blocks another one.
+NOT_FULL_TIME = ("khong tap trung", "truc tuyen", "online", "tai chuc", "vua lam vua hoc", "tu xa", "e-learning",
+                 "ban thoi gian")
+
+
+def requires_full_time(mode: str | None) -> bool:
+    """Full-time attendance ("Tập trung"), also when HR left the mode empty (the usual case)."""
+    loose = ascii_key(mode or "")
+    return not any(word in loose for word in NOT_FULL_TIME)
+
+
 
 def audience_fits(audience: str | None, cadre: Cadre, unit_level: str) -> bool:
     """The course list's free-text audience, read the way HR writes it."""
@@ -168,6 +189,8 @@ class CourseView:
     location: str
     audience: str
     open: bool
+    cancelled: bool = False
+    cancel_reason: str | None = None
 
 
 def course_view(session: Session, code: str, today: date, rules: RuleBook | None = None) -> CourseView:
@@ -180,7 +203,7 @@ def view_of(course: Course, today: date, rules: RuleBook | None = None) -> Cours
         course.code, course.name, kind.label if kind else course.kind, course.provider, course.mode or "—",
         course.start_date, course.end_date, course.register_by, course.capacity,
         max(0, course.capacity - course.seats_taken), course.location or "—", course.audience or "Mọi cán bộ",
-        not course.cancelled and course.register_by >= today,
+        not course.cancelled and course.register_by >= today, course.cancelled, course.cancel_reason,
     )
 
 

@@ -18,7 +18,7 @@ from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
 from domain.accounts import audit
 from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
-from domain.courses import audience_fits, require_course
+from domain.courses import audience_fits, require_course, requires_full_time
 from domain.errors import DomainError, NotFound
 from domain.markup import esc
 from domain.outbox import enqueue
@@ -77,15 +77,19 @@ def check_not_registered(session: Session, course: Course, cadre: Cadre) -> None
 
 
 def check_no_overlap(session: Session, course: Course, cadre: Cadre) -> None:
-    clash = session.scalar(
+    """Only two full-time courses clash: a part-time, online or in-service course leaves the person free."""
+    if not requires_full_time(course.mode):
+        return
+    overlapping = session.scalars(
         select(Course).join(Registration, Registration.course_id == Course.id).where(
             Registration.cadre_id == cadre.id, Registration.status.in_(ACTIVE_STATUSES), Course.id != course.id,
             Course.start_date <= course.end_date, Course.end_date >= course.start_date)
     )
+    clash = next((c for c in overlapping if requires_full_time(c.mode)), None)
     if clash is not None:
         raise RegistrationRefused(
             f"Trùng thời gian với lớp {clash.code} ({clash.start_date:%d/%m/%Y}–{clash.end_date:%d/%m/%Y}) "
-            "đã đăng ký. Hãy hủy lớp kia trước nếu muốn đổi."
+            "đã đăng ký; cả hai lớp đều học tập trung. Hãy hủy lớp kia trước nếu muốn đổi."
         )
 
 
@@ -205,21 +209,41 @@ def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) 
     return cancel(session, cadre, course_code, today, cadre.code)
 
 
-def cancel_course(session: Session, course_code: str, actor: str) -> int:
-    """HR cancels a course: every active registration ends and each person is told."""
-    course = _course(session, course_code)
+MAX_REASON_CHARS = 500
+
+
+def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> int:
+    """HR cancels a course with a reason: every active registration ends and each person is told why."""
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON_CHARS:
+        raise RegistrationRefused(f"Lý do hủy lớp tối đa {MAX_REASON_CHARS} ký tự.")
+    course = _course(session, course_code, lock=True)
     if course.cancelled:
         raise RegistrationRefused(f"Lớp {course.code} đã bị hủy trước đó.")
     course.cancelled, course.seats_taken, course.updated_at = True, 0, utcnow()
+    course.cancel_reason, course.cancelled_at = reason or None, utcnow()
+    why = f" Lý do: {esc(reason)}." if reason else ""
     told = 0
     for registration in session.scalars(select(Registration).where(
             Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))):
         registration.status, registration.updated_at = "cancelled", utcnow()
         told += enqueue(session, f"course-cancelled:{course.code}:{registration.cadre.code}", registration.cadre,
-                        "course-cancelled", f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy. Đăng ký "
-                        "của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
-    audit(session, actor, "cancel-course", course.code)
+                        "course-cancelled", f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy.{why} "
+                        "Đăng ký của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
+    audit(session, actor, "cancel-course", course.code, reason or None)
     return told
+
+
+def cancel_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Cancelled:
+    """HR cancels someone's registration; the person is told who did it (the next in line gets the seat)."""
+    cadre = require_cadre(session, cadre_code)
+    result = cancel(session, cadre, course_code, today, hr_code)
+    course = require_course(session, course_code)
+    enqueue(session, f"registration-cancelled:{course.code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
+            "course-cancelled", f"ℹ️ Ban Tổ chức đã hủy đăng ký của bạn vào lớp {esc(course.code)} – "
+            f"{esc(course.name)}. "
+            "Nếu chưa rõ lý do, hãy liên hệ Ban Tổ chức; xem /courses để chọn lớp khác.")
+    return result
 
 
 def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:

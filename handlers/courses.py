@@ -6,12 +6,15 @@ press (the linked actor from the database, HR role for HR actions).
 
 from __future__ import annotations
 
-from telegram import Update
+import io
+
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import catalogue, completion, registration
 from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
+from domain.course_exports import roster_xlsx
 from domain.courses import course_view
 from domain.rules import default_rules
 from handlers import text_router
@@ -28,7 +31,13 @@ DETAIL = (
     "Thời gian: {start} – {end}\nHạn đăng ký: {deadline}\nĐịa điểm: {location}\nĐối tượng: {audience}\n"
     "Số chỗ: {capacity} (còn {left})"
 )
-CLOSED = "\n⛔ Lớp đã hết hạn đăng ký hoặc bị hủy."
+CLOSED = "\n⛔ Lớp đã hết hạn đăng ký."
+CANCELLED_COURSE = "\n⛔ Lớp đã bị hủy. Lý do: {reason}"
+NO_REASON = "không ghi lý do"
+OUTSIDE_AUDIENCE = (
+    "\n🚫 Lớp này dành cho: <b>{audience}</b>. Theo hồ sơ (chức vụ, cấp đơn vị, lãnh đạo), bạn không thuộc "
+    "đối tượng nên không đăng ký được. Nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ."
+)
 MY_REGISTERED = "\n✅ Bạn đã đăng ký lớp này."
 MY_WAITLISTED = "\n⏳ Bạn đang ở vị trí {position} trong danh sách chờ."
 CONFIRM_REGISTER = "Xác nhận đăng ký lớp <b>{code}</b> – {name}?"
@@ -51,8 +60,17 @@ ASK_CADRE = "Nhập mã cán bộ cần đăng ký hộ vào lớp {code} (ví d
 ASK_CAPACITY = "Nhập số chỗ mới cho lớp {code} (hiện {capacity}). Gõ /cancel để thôi."
 BAD_NUMBER = "“{value}” không phải số nguyên. Hãy nhập lại số chỗ, hoặc /cancel."
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
-CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo."
-COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người."
+CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo kèm lý do."
+ASK_KILL_REASON = (
+    "Nhập lý do hủy lớp <b>{code}</b> (gửi kèm thông báo cho người đã đăng ký, tối đa 500 ký tự). "
+    "Gõ /cancel để thôi, lớp giữ nguyên."
+)
+COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người. Lý do: {reason}"
+CONFIRM_UNREG = (
+    "Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? Người đó sẽ được báo; người đầu danh sách chờ nhận chỗ."
+)
+UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}; người đó đã được báo qua bot (nếu đã liên kết)."
+ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} dòng)"
 CONFIRM_DONE = (
     "Ghi nhận <b>{name}</b> ({cadre}) hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ thay đổi:\n{changes}\n"
     "Có thể hủy ghi nhận sau nếu nhầm."
@@ -115,13 +133,19 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
         text += MY_WAITLISTED.format(position=place.position)
     if place.status:
         rows.append([("✖️ Hủy đăng ký", f"course:cancel:{c.code}")])
+    elif c.open and not place.fits_audience:
+        text += OUTSIDE_AUDIENCE.format(audience=esc(c.audience))
     elif c.open:
         rows.append([("📝 Đăng ký" if c.seats_left else "⏳ Vào danh sách chờ", f"course:reg:{c.code}")])
-    if not c.open:
+    if c.cancelled:
+        text += CANCELLED_COURSE.format(reason=esc(c.cancel_reason or NO_REASON))
+    elif not c.open:
         text += CLOSED
     if actor.is_hr:
         rows += [[("👥 Học viên", f"course:roster:{c.code}"), ("➕ Đăng ký hộ", f"course:behalf:{c.code}")],
-                 [("✏️ Sửa số chỗ", f"course:capacity:{c.code}"), ("⛔ Hủy lớp", f"course:kill:{c.code}")]]
+                 [("✏️ Sửa số chỗ", f"course:capacity:{c.code}")]]
+        if not c.cancelled:
+            rows[-1].append(("⛔ Hủy lớp", f"course:kill:{c.code}"))
     await reply(update, text, keyboard([*rows, [("🎓 Danh sách lớp", "menu:courses"), BACK]]))
 
 
@@ -179,8 +203,9 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 @linked_only
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     course, lines = run_tx(context, catalogue.course_roster_as, actor, callback_part(update, 2)[:64])
+    export = [("📥 Xuất Excel", f"course:rosterx:{course.code}")]
     if not lines:
-        await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([[BACK]]))
+        await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([export, [BACK]]))
         return
     text = [ROSTER_TITLE.format(code=esc(course.code), n=len(lines))]
     text += [ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
@@ -188,7 +213,39 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
              for n, r in enumerate(lines[:50], 1)]
     done = [[(f"✅ Hoàn thành: {r.code}", f"course:done:{course.code}:{r.code}")]
             for r in lines[:20] if r.status == "registered" and today(context) >= course.start_date]
-    await reply(update, "\n".join(text), keyboard([*done, [BACK]]))
+    unreg = [[(f"✖️ Hủy ĐK: {r.code}", f"course:unreg:{course.code}:{r.code}")]
+             for r in lines[:20] if r.status in ("registered", "waitlisted") and today(context) < course.start_date]
+    await reply(update, "\n".join(text), keyboard([*done, *unreg, export, [BACK]]))
+
+
+@linked_only
+async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    result = run_tx(context, roster_xlsx, actor, callback_part(update, 2)[:64])
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        await update.effective_chat.send_document(
+            InputFile(io.BytesIO(result.content), filename=f"hoc-vien-{result.course_code}.xlsx"),
+            caption=ROSTER_XLSX_CAPTION.format(code=result.course_code, name=result.course_name, n=result.people))
+
+
+@linked_only
+async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
+    await reply(update, CONFIRM_UNREG.format(code=code, cadre=cadre),
+                keyboard([[(YES, f"course:unregok:{code}:{cadre}"), (NO, f"course:roster:{code}")]]))
+
+
+@linked_only
+async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    result = run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
+    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(cadre.upper())),
+                keyboard([[("👥 Học viên", f"course:roster:{result.course_code}")], [BACK]]))
+    await _deliver(context)
 
 
 @linked_only
@@ -293,11 +350,22 @@ async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 
 @linked_only
-async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """After the confirmation, the reason: the course is cancelled only when it is typed."""
     require_hr(actor)
-    code = callback_part(update, 2)[:64]
-    told = run_tx(context, registration.cancel_course, code, actor.code)
-    await reply(update, COURSE_CANCELLED.format(code=esc(code), told=told), keyboard([[BACK]]))
+    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    await text_router.open_form(update, context, "course-kill-reason", c.code)
+    await reply(update, ASK_KILL_REASON.format(code=esc(c.code)))
+
+
+async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
+    actor = _hr_actor(context, update)
+    if not value.strip() or len(value) > registration.MAX_REASON_CHARS:
+        await text_router.open_form(update, context, "course-kill-reason", course)
+        await reply(update, ASK_KILL_REASON.format(code=esc(course)))
+        return
+    told = run_tx(context, registration.cancel_course, course, actor.code, value)
+    await reply(update, COURSE_CANCELLED.format(code=esc(course), told=told, reason=esc(value)), keyboard([[BACK]]))
     await _deliver(context)
 
 
@@ -312,7 +380,8 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
         "doneok": do_done, "undo": confirm_undo, "undook": do_undo,
-        "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": do_kill,
+        "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
+        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister,
     }.get(action)
     if handler is None:
         await stale_button(update, context)
@@ -326,3 +395,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(course_button, pattern=r"^course:"))
     text_router.add_form(app, "course-behalf", behalf_entered)
     text_router.add_form(app, "course-capacity", capacity_entered)
+    text_router.add_form(app, "course-kill-reason", kill_reason_entered)

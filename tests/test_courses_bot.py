@@ -106,7 +106,9 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     assert "Không có thao tác nào đang dở" in (await bot.send(user.text("/cancel")))[-1]
     await bot.send(user.callback("course:kill:TC-K26A"))
     texts = await bot.send(user.callback("course:killok:TC-K26A"))
-    assert "Đã hủy lớp TC-K26A" in texts[0]
+    assert "Nhập lý do hủy lớp" in texts[-1]
+    texts = await bot.send(user.text("Không đủ học viên"))
+    assert "Đã hủy lớp TC-K26A" in texts[0] and "Lý do: Không đủ học viên" in texts[0]
 
 
 async def test_cli_courses_register_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

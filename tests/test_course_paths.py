@@ -1,0 +1,126 @@
+"""Courses on a phone: overlap only between full-time courses, the audience explained before "Đăng ký",
+the roster as Excel, cancelling on someone's behalf, a course cancelled with a reason, kind by label."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.demo import DEMO_DATA
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import Course
+from domain import accounts
+from domain.courses import import_courses, requires_full_time
+from tests.conftest import BotHarness, link
+
+HEADER = ("Mã lớp,Tên lớp,Loại,Cơ sở đào tạo,Hình thức,Ngày bắt đầu,Ngày kết thúc,Hạn đăng ký,Số chỗ,Địa điểm,"
+          "Đối tượng\n")
+EXTRA = [
+    "FT1,Bồi dưỡng CQĐP 2 cấp,CQDP_2CAP,Trường Chính trị tỉnh,Tập trung,10/02/2027,20/02/2027,01/02/2027,30,,",
+    "FT2,Bồi dưỡng VTVL tập trung,VTVL,Trường Chính trị tỉnh,Tập trung,15/02/2027,25/02/2027,01/02/2027,30,,",
+    "OL1,Chuyển đổi số trực tuyến,CDS_AI,Sở KH&CN,Trực tuyến,15/02/2027,16/02/2027,01/02/2027,30,,",
+]
+SON_PHONE, HR_PHONE, LONG_PHONE = "0912345013", "0912345004", "0912345013"
+
+
+@pytest.fixture
+def catalogue(roster: Database, tmp_path: Path) -> Database:
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    extra = tmp_path / "extra.csv"
+    extra.write_text(HEADER + "\n".join(EXTRA) + "\n", encoding="utf-8")
+    roster.run(import_courses, extra)
+    return roster
+
+
+@pytest.mark.parametrize(("mode", "full_time"), [
+    ("Tập trung", True), (None, True), ("Không tập trung", False), ("Trực tuyến", False),
+    ("KHÔNG  TẬP TRUNG", False), ("Tại chức", False), ("tap trung", True),
+])
+def test_full_time_modes(mode: str | None, full_time: bool) -> None:
+    assert requires_full_time(mode) is full_time
+
+
+async def _register(bot: BotHarness, user: UpdateFactory, code: str) -> str:
+    return (await bot.send(user.callback(f"course:regok:{code}")))[-1]
+
+
+async def test_overlap_blocks_only_two_full_time_courses(bot: BotHarness, catalogue: Database,
+                                                         user: UpdateFactory) -> None:
+    await link(bot, user, LONG_PHONE)  # MAU013, a leader: in CC-K26's audience
+    assert "Đã đăng ký lớp CC-K26" in await _register(bot, user, "CC-K26")  # two-year part-time course
+    assert "Đã đăng ký lớp FT1" in await _register(bot, user, "FT1")  # a 10-day full-time class inside it
+    refused = await _register(bot, user, "FT2")
+    assert "Trùng thời gian với lớp FT1" in refused and "tập trung" in refused
+    assert "Đã đăng ký lớp OL1" in await _register(bot, user, "OL1")  # online: never blocks
+    assert "Đã đăng ký lớp TC-K26A" in await _register(bot, user, "TC-K26A")  # part-time beside part-time
+
+
+async def test_outside_audience_sees_why_before_registering(bot: BotHarness, catalogue: Database,
+                                                            user: UpdateFactory) -> None:
+    await link(bot, user, HR_PHONE)  # MAU004, not a leader
+    texts = await bot.send(user.callback("course:view:CC-K26"))
+    assert "Lớp này dành cho: Lãnh đạo quản lý" in texts[-1] and "không thuộc đối tượng" in texts[-1]
+    assert not [b for b in bot.last_buttons() if b["callback_data"].startswith("course:reg:")]
+    await bot.send(user.callback("course:view:CDS-01"))
+    assert "course:reg:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]
+
+
+async def test_roster_export_cancel_on_behalf_and_course_cancelled_with_reason(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    catalogue.run(accounts.grant_hr, "MAU004")
+    cadre = UpdateFactory(user_id=713)
+    await link(bot, cadre, LONG_PHONE)
+    await _register(bot, cadre, "CDS-01")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:roster:CDS-01"))
+    data = [b["callback_data"] for b in bot.last_buttons()]
+    assert "course:rosterx:CDS-01" in data and "course:unreg:CDS-01:MAU013" in data
+    await bot.send(user.callback("course:rosterx:CDS-01"))
+    doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+    sheet = load_workbook(io.BytesIO(doc.files["document"][1])).active
+    assert sheet.freeze_panes == "A5" and sheet["A4"].value == "Mã cán bộ"
+    assert sheet["A5"].value == "MAU013" and sheet["F5"].value == "đã đăng ký"
+    assert isinstance(sheet["H5"].value, datetime) and sheet["H5"].number_format == "DD/MM/YYYY"
+
+    texts = await bot.send(user.callback("course:unreg:CDS-01:MAU013"))
+    assert "Hủy đăng ký của MAU013" in texts[-1]
+    texts = await bot.send(user.callback("course:unregok:CDS-01:MAU013"))
+    assert "Đã hủy đăng ký của MAU013" in texts[0]
+    assert any("Ban Tổ chức đã hủy đăng ký của bạn vào lớp CDS-01" in c.text for c in bot.api.sent(chat_id=713))
+
+    await _register(bot, cadre, "OL1")
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.callback("course:killok:OL1"))
+    assert "Nhập lý do" in (await bot.send(user.text("   ")))[-1]  # an empty reason is asked again
+    texts = await bot.send(user.text("Giảng viên <b>ốm</b>"))
+    assert "Đã hủy lớp OL1" in texts[0] and "Giảng viên <b>ốm</b>" in texts[0]
+    told = [c.text for c in bot.api.sent(chat_id=713)]
+    assert any("Lớp OL1" in t and "Lý do: Giảng viên &lt;b&gt;ốm&lt;/b&gt;" in t for t in told)
+    texts = await bot.send(user.callback("course:view:OL1"))  # still viewable, with the reason
+    assert "Lớp đã bị hủy. Lý do: Giảng viên <b>ốm</b>" in texts[-1]
+    assert "course:kill:OL1" not in [b["callback_data"] for b in bot.last_buttons()]
+
+
+async def test_hr_only_for_the_new_course_buttons(bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    await link(bot, user, SON_PHONE)
+    for data in ("course:rosterx:CDS-01", "course:unreg:CDS-01:MAU013", "course:unregok:CDS-01:MAU013"):
+        assert "chỉ dành cho cán bộ Ban Tổ chức" in (await bot.send(user.callback(data)))[-1], data
+
+
+def test_course_kind_accepts_the_vietnamese_label(roster: Database, tmp_path: Path) -> None:
+    label = unicodedata.normalize("NFD", "  TRUNG CẤP   lý luận chính trị ")
+    path = tmp_path / "c.csv"
+    path.write_text(HEADER + f"TC-X,Lớp TC,{label},Trường Chính trị tỉnh,Tập trung,01/02/2027,10/02/2027,"
+                    "20/01/2027,10,,\n" + "CC-X,Lớp CC,llct_cao_cap,Trường,Tập trung,01/02/2027,10/02/2027,"
+                    "20/01/2027,10,,\n", encoding="utf-8")
+    result = roster.run(import_courses, path)
+    assert not result.rejected and result.applied
+    kinds = roster.run(lambda s: dict(s.execute(select(Course.code, Course.kind)).all()))
+    assert kinds == {"TC-X": "LLCT_TRUNG_CAP", "CC-X": "LLCT_CAO_CAP"}
