@@ -1,7 +1,7 @@
 """a cancelled course keeps when and why it was cancelled (shown to registrants and on its page)
 
-Revision ID: 0008_h7_course_cancel_reason
-Revises: 0007_h4_records
+Revision ID: 0009_h7_course_cancel_reason
+Revises: 0008_h2_outbox_lease
 Create Date: 2026-11-26 14:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_h7_course_cancel_reason'
-down_revision = '0007_h4_records'
+revision = '0009_h7_course_cancel_reason'
+down_revision = '0008_h2_outbox_lease'
 branch_labels = None
 depends_on = None
 
