@@ -7,6 +7,7 @@ wins, and groups run from the lowest number. The order is:
   group -1  guard.guard            private chats only; edited and oversized messages refused
   group  0  start                  /start, contact sharing, invite links, /unlink
             menu                   /menu, /help, profile, settings, "coming soon" entries
+            mydata                 /mydata: everything the bot keeps about the cadre (read-only)
             gaps                   /gaps: the cadre's own gaps
             report                 /report: a unit's indicators, drill-down, chart, Excel
             courses                /courses: catalogue, registration, waitlist, HR course actions
@@ -46,6 +47,7 @@ from handlers import (
     gaps,
     guard,
     menu,
+    mydata,
     report,
     review_views,
     start,
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, gaps, report, courses, evaluation, review_views, find, ask, admin, admin_menu,
+FEATURES = (guard, start, menu, mydata, gaps, report, courses, evaluation, review_views, find, ask, admin, admin_menu,
             text_router, fallback, scheduler)
 ALERTS_KEY = "ops.alerts"
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."

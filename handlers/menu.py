@@ -23,6 +23,7 @@ BUTTONS = {
     "find": "🔎 Tìm cán bộ",
 }
 BACK = ("⬅️ Về menu", "menu:home")
+MY_DATA = ("🗂 Dữ liệu của tôi", "menu:mydata")  # handlers/mydata.py
 PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
 PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
 PROFILE_FIX = "Thông tin chưa đúng? Hãy báo bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ gốc."
@@ -38,6 +39,7 @@ HELP = (
     "/start – bắt đầu, liên kết tài khoản với hồ sơ cán bộ\n"
     "/menu – menu chính\n"
     "/profile – hồ sơ của tôi\n"
+    "/mydata – mọi dữ liệu bot lưu về bạn\n"
     "/gaps – tiêu chuẩn còn thiếu so với Nghị quyết\n"
     "/report – chỉ tiêu Nghị quyết của đơn vị (cán bộ quản lý, Ban Tổ chức)\n"
     "/courses – khóa học, đăng ký lớp\n"
@@ -65,6 +67,7 @@ COMMANDS = [
     BotCommand("start", "Bắt đầu, liên kết tài khoản"),
     BotCommand("menu", "Menu chính"),
     BotCommand("profile", "Hồ sơ của tôi"),
+    BotCommand("mydata", "Dữ liệu của tôi"),
     BotCommand("gaps", "Tiêu chuẩn còn thiếu"),
     BotCommand("report", "Chỉ tiêu của đơn vị (quản lý)"),
     BotCommand("courses", "Khóa học"),
@@ -118,7 +121,7 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
     lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
     lines += ["", PROFILE_FIX]
-    await reply(update, "\n".join(lines), keyboard([[BACK]]))
+    await reply(update, "\n".join(lines), keyboard([[MY_DATA], [BACK]]))
 
 
 @linked_only

@@ -29,6 +29,7 @@ from domain.outbox import Message, enqueue, enqueue_many
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
 from scheduler.digest import DigestCache, build_digest
+from scheduler.retention import retention
 
 LOOKBACK = timedelta(days=8)  # a missed occurrence older than this is not worth sending any more
 
@@ -284,6 +285,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("window-closed-digest", window_closed_digest_latest, window_closed_digest),
     Job("course-notices", daily_latest(lambda s: s.scheduler.course_notice_time), course_notices),
     Job("quarterly-gaps", quarterly_latest, quarterly_gaps),
+    Job("retention", daily_latest(lambda s: s.retention.run_at), retention),  # deletes, queues nothing
 )}
 
 

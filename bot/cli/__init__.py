@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import app, ask, courses, evaluations, gaps, report, roster, scheduler, templates
+from bot.cli import app, ask, backup, courses, evaluations, gaps, report, roster, scheduler, templates
 from bot.cli.common import Command
 from core.config import ConfigError, load_settings
 from db import SchemaOutdatedError
 from domain.errors import DomainError
 from domain.rules import RuleError, default_rules
 
-FEATURES = (app, roster, courses, report, gaps, ask, evaluations, scheduler, templates)
+FEATURES = (app, roster, courses, report, gaps, ask, evaluations, scheduler, templates, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
