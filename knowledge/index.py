@@ -37,7 +37,7 @@ MAX_ANSWER = 780
 K1, B = 1.2, 0.75
 FAQ_BOOST = 1.15  # a curated answer beats a passage that scores the same
 MIN_COVERAGE = 0.62  # share of the question's (IDF-weighted) words the answer's source must contain
-UNKNOWN_WEIGHT = 1.5  # a word the resolution never uses weighs more than its rarest word: likely off-topic
+UNKNOWN_WEIGHT = 1.0  # a word the resolution never uses weighs more than its rarest word: likely off-topic
 CHUNK = 450  # passages are indexed in chunks of whole sentences of about this many characters
 EXPANSION_WEIGHT = 0.5
 HEADING_WEIGHT = 2
@@ -156,6 +156,9 @@ def _indicator_entries(footnotes: dict[int, str]) -> list[tuple[list[str], str, 
             met, population = _thousands(base["met"]), _thousands(base["population"])
             answer += (f" Hiện trạng ({base['as_of']}): {met}/{population} đồng chí đạt "
                        f"({_pct(base['met'], base['population'])}).")
+        if "met" in base and "population" in base:  # "còn thiếu mấy người nữa"
+            missing = max(0, math.ceil(ind["target_pct"] * base["population"] / 100 - 1e-9) - base["met"])
+            answer += f" Theo số liệu đó, để đạt {ind['target_pct']}% còn thiếu {_thousands(missing)} đồng chí."
         entries.append(([ind["title"], ind["requirement"] + " " + ind["title"]], answer, ind["ref"]))
     return entries
 
@@ -268,10 +271,13 @@ class KnowledgeBase:
         q_words = content_words(stripped)
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
-        typed = f"{question} {self.typing.accented(question)}"  # Telex keys count as typed diacritics
-        accents = typed_accents(typed)
+        # Telex keys tell everyday words apart ("chuwax" is not the light "chưa") but do not decide a
+        # match: typists often key a wrong tone ("sis" for "sĩ") or none ("chuwc" for "chức")
+        typed = f"{question} {self.typing.accented(question)}"
+        accents = typed_accents(question)
         # a word typed with diacritics is light only as typed: "chữa" is not the light "chưa"
-        heavy = {fold_text(w) for w in accented_words(typed) if w not in lexicon().light_accented}
+        heavy = {fold_text(w) for w in accented_words(typed)
+                 if fold_text(w) != w and w not in lexicon().light_accented}
         light = lexicon().light_words - heavy
         groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
                   if w not in grouped]
@@ -322,7 +328,9 @@ class KnowledgeBase:
         Words of another topic that each happen to occur in the resolution ("luật giao thông đường bộ")
         never do; a question matched through a synonym (an expansion) is exempt."""
         pairs = self._pairs(query)
-        if len(pairs) < MIN_PAIRS or query.expanded:
+        # without diacritics one syllable stands for several words: a single pair must agree too
+        needed = MIN_PAIRS if query.accents else 1
+        if len(pairs) < needed or query.expanded:
             return True
         return any(pair in doc.terms for pair in pairs)
 

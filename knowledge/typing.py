@@ -153,7 +153,8 @@ class Typing:
         return " ".join(found)
 
     def repair(self, token: str, before: str = "", after: str = "") -> str:
-        for candidate in (telex_decoded(token), undoubled(token), undoubled(telex_decoded(token))):
+        doubles = () if is_syllable(token) else (undoubled(token), undoubled(telex_decoded(token)))  # 'huu' is hưu
+        for candidate in (telex_decoded(token), *doubles):
             candidate = fold_text(candidate)  # 'ly' as the resolution's folded 'li'
             if candidate in self.known:
                 return lexicon().typing.get(candidate, candidate)
