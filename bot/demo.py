@@ -31,3 +31,14 @@ def seed_demo(session: Session, settings: Settings) -> bool:
 def demo_identity(session: Session, code: str) -> tuple[str, str, str | None] | None:
     cadre = cadre_by_code(session, code)
     return (cadre.code, cadre.full_name, cadre.phone) if cadre else None
+
+
+def linked_code(session: Session, telegram_user_id: int) -> str | None:
+    """The cadre code this Telegram account is linked to, if any."""
+    return session.scalar(select(Cadre.code).where(Cadre.telegram_user_id == telegram_user_id))
+
+
+def recipient_of(session: Session, chat_id: int) -> str | None:
+    """'Lê Minh Tuấn (MAU003)' for the cadre whose private chat this is."""
+    row = session.execute(select(Cadre.full_name, Cadre.code).where(Cadre.telegram_chat_id == chat_id)).first()
+    return f"{row[0]} ({row[1]})" if row else None

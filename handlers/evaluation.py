@@ -13,10 +13,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import evaluation as ev
-from domain.accounts import Actor, require_manager
+from domain.accounts import Actor, actor_for, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
 from handlers import review_views, text_router
 from handlers.common import (
+    Services,
     callback_int,
     callback_part,
     deliver_now,
@@ -201,6 +202,16 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
+async def draft_awaits_text(app: Application, user_id: int) -> bool:
+    svc: Services = app.bot_data["services"]
+    actor = svc.db.read(actor_for, user_id)
+    if actor is None:
+        return False
+    cfg = svc.settings.evaluation
+    window = Window(cfg.window_open_day, cfg.window_close_day)
+    return svc.db.read(ev.active_draft, actor.cadre_id, window, svc.today()) is not None
+
+
 # --- the manager ---------------------------------------------------------------------------------
 
 
@@ -325,5 +336,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("delegate", delegate_command))
     text_router.add_form(app, "review-comment", comment_entered)
     text_router.add_form(app, ev.REVIEW_CONFIRM_STEP, comment_entered)
-    text_router.add_interceptor(app, draft_text)
+    text_router.add_interceptor(app, draft_text, awaits=draft_awaits_text)
     text_router.add_cancel_hook(app, cancel_draft)

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
+from core.services import Services
 from domain import conversation
 from handlers.common import friendly, reply, run_tx
 
@@ -20,12 +21,32 @@ FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
 INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
+AWAITS_KEY = "text_router.awaits"
 Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
+AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
 
 
-def add_interceptor(app: Application, handler: Interceptor) -> None:
-    """A feature whose state lives in the database (a draft) may claim free text first."""
+def add_interceptor(app: Application, handler: Interceptor, awaits: AwaitsText | None = None) -> None:
+    """A feature whose state lives in the database (a draft) may claim free text first.
+
+    `awaits(app, user_id)` says, without an update, whether the interceptor would claim that user's text.
+    """
     app.bot_data.setdefault(INTERCEPTORS_KEY, []).append(handler)
+    if awaits is not None:
+        app.bot_data.setdefault(AWAITS_KEY, []).append(awaits)
+
+
+async def awaits_text(app: Application, user_id: int, chat_id: int | None = None) -> bool:
+    """Whether a typed line from this user goes to a prompt (an open form, a draft) rather than a menu."""
+    svc: Services = app.bot_data["services"]
+    forms = app.bot_data.get(FORMS_KEY, {})
+    step = svc.db.read(conversation.current_step, user_id, user_id if chat_id is None else chat_id)
+    if step is not None and step.name in forms:
+        return True
+    for check in app.bot_data.get(AWAITS_KEY, []):
+        if await check(app, user_id):
+            return True
+    return False
 
 
 def add_cancel_hook(app: Application, handler: Interceptor) -> None:

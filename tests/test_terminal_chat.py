@@ -7,8 +7,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from bot.terminal import TerminalChat
+from core.config import Settings
+
+from bot.demo import demo_identity
+from bot.terminal import TerminalChat, demo_user_id
 from db import Database
+from domain.accounts import grant_hr
+from domain.courses import import_courses
+from tests.conftest import ROOT, TODAY
 from tests.test_e2e_run import _cadrebot
 
 
@@ -52,6 +58,61 @@ async def test_documents_are_saved_and_paths_printed(settings, roster: Database)
     chat = TerminalChat(settings, roster, "MAU003", "Lê Minh Tuấn", "0912345003", io.StringIO(""), out)
     from bot.fakeapi import ApiCall
 
-    call = ApiCall("sendDocument", {"chat_id": 1, "caption": "Báo cáo"}, saved=[Path("/tmp/x.xlsx")])
+    call = ApiCall("sendDocument", {"chat_id": chat.user_id, "caption": "Báo cáo"}, saved=[Path("/tmp/x.xlsx")])
     chat.on_call(call)
     assert "📎 Tệp đã lưu: /tmp/x.xlsx" in out.getvalue()
+
+
+async def play(settings: Settings, database: Database, code: str, lines: list[str]) -> str:
+    """One `chat --as CODE` session, in process, on a shared database."""
+    identity = database.read(demo_identity, code)
+    assert identity is not None
+    out = io.StringIO()
+    chat = TerminalChat(settings, database, *identity, io.StringIO("\n".join(lines) + "\n"), out, clock=lambda: TODAY)
+    await chat.run()
+    return out.getvalue()
+
+
+def test_every_cadre_is_its_own_telegram_user() -> None:
+    assert demo_user_id("MAU003") == demo_user_id("mau003 ")
+    assert len({demo_user_id(f"MAU{n:03d}") for n in range(1, 100)}) == 99
+
+
+async def test_cadre_submits_manager_reviews_cadre_sees_rating(settings: Settings, roster: Database) -> None:
+    cadre = await play(settings, roster, "MAU004", [
+        "1", "/eval", "Hoàn thành báo cáo quý", "Xong", "Bỏ qua", "2", "Gửi"])
+    assert "chưa liên kết: gõ 1" in cadre  # --as with no link offers to link at once
+    assert "Đã liên kết tài khoản với hồ sơ MAU004" in cadre
+    assert "Đã gửi tự đánh giá" in cadre
+    manager = await play(settings, roster, "MAU003", [
+        "1", "/review", "1", "Hoàn thành tốt nhiệm vụ", "Không nhận xét", "Xác nhận"])
+    assert "Đã liên kết tài khoản với hồ sơ MAU003" in manager
+    assert "Đã xếp loại Phạm Thu Hương" in manager
+    assert "→ Phạm Thu Hương (MAU004): " in manager  # the notice to the cadre, with its recipient
+    again = await play(settings, roster, "MAU004", ["/eval"])
+    assert "chưa liên kết" not in again  # the link persists for this user
+    assert "Cấp trên xếp loại: Hoàn thành tốt nhiệm vụ" in again
+
+
+async def test_who_names_the_person_and_the_database(settings: Settings, roster: Database) -> None:
+    out = await play(settings, roster, "MAU016", ["/who"])
+    assert out.count("Bạn đóng vai cán bộ MAU016 – Vũ Văn Nam") == 2
+    assert "Cơ sở dữ liệu: " in out
+
+
+async def test_a_number_is_text_when_the_last_message_has_no_buttons(settings: Settings, roster: Database) -> None:
+    roster.run(grant_hr, "MAU004")
+    roster.run(import_courses, ROOT / "bot" / "demo_data" / "courses.csv")
+    out = await play(settings, roster, "MAU004", ["1", "/courses", "1", "Sửa số chỗ", "1",
+                                              "/courses", "1", "Sửa số chỗ", "40"])
+    assert "Đã đổi số chỗ lớp CDS-01 thành 1;" in out
+    assert "Đã đổi số chỗ lớp CDS-01 thành 40;" in out
+    assert "Không có nút" not in out
+
+
+async def test_old_buttons_never_capture_a_line_a_prompt_waits_for(settings: Settings, roster: Database) -> None:
+    out = await play(settings, roster, "MAU016", ["1", "/eval", "Khóa học", "Hồ sơ của tôi"])
+    assert "Đã ghi 2 kết quả" in out  # both typed lines are results, not the menu's old buttons
+    assert "Lớp đang mở đăng ký" not in out and "Mã cán bộ: MAU016" not in out
+    menu = await play(settings, roster, "MAU016", ["/cancel", "/menu", "Xóa", "Hồ sơ của tôi"])
+    assert "Mã cán bộ: MAU016" in menu  # with no prompt waiting, an older message's label presses it
