@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from db import Database
+from db.migrate import ensure_schema
 from db.models import Cadre
 from domain.accounts import grant_hr
 from domain.cadres import cadre_by_code
@@ -15,6 +17,21 @@ from domain.courses import import_courses
 from domain.roster import import_roster
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+def open_demo_database(settings: Settings, url: str | None = None, fresh: bool = False) -> Database:
+    """The chat's database (the configured demo one unless `url`), created and seeded on first use."""
+    url = url or settings.demo.database_url
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    database = Database.from_url(url)
+    ensure_schema(database.engine, auto_upgrade=True)
+    database.run(seed_demo, settings)
+    return database
 
 
 def seed_demo(session: Session, settings: Settings) -> bool:
@@ -42,3 +59,7 @@ def recipient_of(session: Session, chat_id: int) -> str | None:
     """'Lê Minh Tuấn (MAU003)' for the cadre whose private chat this is."""
     row = session.execute(select(Cadre.full_name, Cadre.code).where(Cadre.telegram_chat_id == chat_id)).first()
     return f"{row[0]} ({row[1]})" if row else None
+
+
+def has_cadres(session: Session) -> bool:
+    return session.scalar(select(Cadre.id).limit(1)) is not None

@@ -7,10 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from core.config import Settings
-
 from bot.demo import demo_identity
 from bot.terminal import TerminalChat, demo_user_id
+from core.config import Settings
 from db import Database
 from domain.accounts import grant_hr
 from domain.courses import import_courses

@@ -11,9 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import app, ask, backup, courses, evaluations, gaps, report, roster, scheduler, templates
-from bot.cli.common import Command
-from core.config import ConfigError, load_settings
+from bot.cli import app, ask, backup, courses, evaluations, gaps, report, roster, scheduler, startup, templates
+from bot.cli import parser as cli_parser
+from bot.cli.common import Command, log, open_db
+from bot.demo import has_cadres, open_demo_database
+from core.config import ConfigError, Settings, load_settings
 from db import SchemaOutdatedError
 from domain.errors import DomainError
 from domain.rules import RuleError, default_rules
@@ -22,11 +24,14 @@ FEATURES = (app, roster, courses, report, gaps, ask, evaluations, scheduler, tem
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cadrebot", description="Trợ lý cán bộ tỉnh Tuyên Quang")
-    parser.add_argument("--config", type=Path, help="đường dẫn config.toml")
-    sub = parser.add_subparsers(dest="command")
+    parser = cli_parser.ArgumentParser(prog="cadrebot", description="Trợ lý cán bộ tỉnh Tuyên Quang")
+    parser.add_argument("--config", type=Path, metavar="TỆP", help="đường dẫn config.toml")
+    sub = parser.add_subparsers(dest="command", title=cli_parser.COMMANDS, metavar="LỆNH")
     for feature in FEATURES:
         feature.add_commands(sub)
+    for name, command in sub.choices.items():
+        if name not in cli_parser.NO_DATABASE_OPTIONS:
+            cli_parser.add_database_options(command)
     return parser
 
 
@@ -35,9 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args = parser.parse_args(["run"])
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config) if args.config else load_settings()
         default_rules()  # a malformed rules file stops everything at start, naming the rule and field
+        settings = cli_parser.with_database(settings, args)
+        _prepare_database(settings, args)
         func: Command = args.func
         return func(settings, args)
     except ConfigError as exc:
@@ -49,6 +57,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DomainError, SchemaOutdatedError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except Exception as exc:
+        explained = startup.explain(exc, settings) if settings else None
+        if explained is None:
+            raise
+        log.debug("Start-up failed", exc_info=True)
+        print(explained[0], file=sys.stderr)
+        return explained[1]
+
+
+def _prepare_database(settings: Settings, args: argparse.Namespace) -> None:
+    """--demo opens (and seeds) the chat's database; a command that reads cadres says when there are none."""
+    if getattr(args, "demo", False):
+        open_demo_database(settings).dispose()
+    if args.command in cli_parser.READS_CADRES:
+        database = open_db(settings.database_url)
+        if not database.read(has_cadres):
+            print(cli_parser.empty_database_hint(settings), file=sys.stderr)
+        database.dispose()
 
 
 if __name__ == "__main__":

@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from bot.cli.common import open_db
-from bot.demo import demo_identity, seed_demo
+from bot.cli.startup import check_telegram
+from bot.demo import demo_identity, open_demo_database
 from bot.logs import setup_logging
 from bot.ops.runner import run_bot
-from bot.terminal import TerminalChat
+from bot.terminal import TerminalChat, database_label
 from core.config import Settings
 
 
@@ -24,26 +24,23 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     setup_logging(settings.token)
     database = open_db(settings.database_url)
+    asyncio.run(check_telegram(settings))  # a bad token or no network: one line, not PTB's retry log
     return run_bot(settings, database)
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    url = args.db or settings.demo.database_url
-    if args.fresh and url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    database = open_db(url)
-    database.run(seed_demo, settings)
+    database = open_demo_database(settings, args.db, args.fresh)
     code = args.as_code or settings.demo.default_cadre
     identity = database.run(demo_identity, code)
     if identity is None:
-        print(f"Không có cán bộ mã {code} trong cơ sở dữ liệu mẫu.", file=sys.stderr)
+        print(f"Không có cán bộ mã {code} trong cơ sở dữ liệu {database_label(database)}.", file=sys.stderr)
         return 2
     chat = TerminalChat(settings, database, *identity)
-    asyncio.run(chat.run())
+    try:
+        asyncio.run(chat.run())
+    except KeyboardInterrupt:
+        print("\nTạm biệt!")
     return 0
 
 
@@ -57,7 +54,8 @@ def add_commands(sub: Any) -> None:
     sub.add_parser("run", help="chạy bot (không có TELEGRAM_BOT_TOKEN: trò chuyện ngoại tuyến)").set_defaults(
         func=cmd_run)
     chat = sub.add_parser("chat", help="trò chuyện ngoại tuyến trên cơ sở dữ liệu mẫu")
-    chat.add_argument("--as", dest="as_code", metavar="CODE", help="đóng vai cán bộ có mã này")
+    chat.add_argument("--as", dest="as_code", metavar="MÃ_CÁN_BỘ",
+                      help="đóng vai cán bộ có mã này (mỗi mã là một tài khoản Telegram riêng)")
     chat.add_argument("--db", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
     chat.add_argument("--fresh", action="store_true", help="tạo lại cơ sở dữ liệu mẫu từ đầu")
     chat.set_defaults(func=cmd_chat)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from knowledge.evaluate import evaluate, print_report
 from knowledge.index import default_kb
@@ -35,7 +36,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     ask = sub.add_parser("ask", help="hỏi về Nghị quyết")
-    ask.add_argument("question", nargs="*")
-    ask.add_argument("--json", action="store_true")
+    ask.add_argument("question", nargs="*", metavar="CÂU_HỎI")
+    ask.add_argument("--json", action="store_true", help=JSON_HELP)
     ask.add_argument("--eval", metavar="FILE", help="chấm điểm một tệp câu hỏi .jsonl, kèm mức cơ sở BM25")
     ask.set_defaults(func=cmd_ask)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from db import Database
 from db.migrate import ensure_schema
@@ -71,8 +72,8 @@ Command = Callable[[Settings, argparse.Namespace], int]
 
 def import_parser(sub: Any, name: str, help_text: str, func: Command) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text)
-    parser.add_argument("file")
+    parser.add_argument("file", metavar="TỆP", help="tệp .xlsx hoặc .csv")
     parser.add_argument("--skip-bad-rows", action="store_true", help="bỏ qua dòng lỗi, nhập các dòng hợp lệ")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.set_defaults(func=func)
     return parser

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import import_parser, open_db, print_nothing_imported, print_rejected
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain.catalogue import course_counts
 from domain.clock import today_in
@@ -75,15 +76,15 @@ def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     import_parser(sub, "import-courses", "nhập danh sách lớp (.xlsx/.csv)", cmd_import_courses)
     listing = sub.add_parser("courses", help="danh sách lớp với số chỗ, đã đăng ký, danh sách chờ")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help=JSON_HELP)
     listing.set_defaults(func=cmd_courses)
     register = sub.add_parser("register", help="đăng ký một cán bộ vào lớp")
-    register.add_argument("cadre")
-    register.add_argument("course")
+    register.add_argument("cadre", metavar="MÃ_CÁN_BỘ")
+    register.add_argument("course", metavar="MÃ_LỚP")
     register.set_defaults(func=cmd_register)
     done = sub.add_parser("complete", help="ghi nhận hoàn thành lớp từ tệp (cột “Mã cán bộ”)")
-    done.add_argument("course")
-    done.add_argument("file")
+    done.add_argument("course", metavar="MÃ_LỚP")
+    done.add_argument("file", metavar="TỆP", help="bảng có cột “Mã cán bộ”")
     done.add_argument("--skip-bad-rows", action="store_true", help="ghi nhận các dòng hợp lệ, bỏ dòng bị từ chối")
-    done.add_argument("--json", action="store_true")
+    done.add_argument("--json", action="store_true", help=JSON_HELP)
     done.set_defaults(func=cmd_complete)

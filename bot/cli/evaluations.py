@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.cli.common import open_db
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain import accounts
 from domain.evaluation import RATINGS, month_status, status_counts
@@ -57,6 +58,6 @@ def add_commands(sub: Any) -> None:
     evals = sub.add_parser("evaluations", help="tình hình tự đánh giá một tháng")
     evals.add_argument("--month", required=True, metavar="YYYY-MM")
     evals.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
-    evals.add_argument("--json", action="store_true")
-    evals.add_argument("--xlsx", metavar="FILE")
+    evals.add_argument("--json", action="store_true", help=JSON_HELP)
+    evals.add_argument("--xlsx", metavar="TỆP", help="ghi thêm tệp Excel")
     evals.set_defaults(func=cmd_evaluations)

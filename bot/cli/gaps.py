@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.cli.common import audited, open_db
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain.clock import today_in
 from domain.gaps import gaps_by_code
@@ -26,6 +27,6 @@ def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     gaps = sub.add_parser("gaps", help="tiêu chuẩn còn thiếu của một cán bộ")
-    gaps.add_argument("code")
-    gaps.add_argument("--json", action="store_true")
+    gaps.add_argument("code", metavar="MÃ_CÁN_BỘ")
+    gaps.add_argument("--json", action="store_true", help=JSON_HELP)
     gaps.set_defaults(func=cmd_gaps)

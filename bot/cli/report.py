@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.cli.common import CONSOLE, open_db
+from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain.clock import today_in
 from domain.exports import report_xlsx
@@ -44,6 +45,6 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     report = sub.add_parser("report", help="chỉ tiêu Nghị quyết của toàn tỉnh hoặc một đơn vị")
     report.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
-    report.add_argument("--json", action="store_true")
-    report.add_argument("--xlsx", metavar="FILE", help="ghi thêm tệp Excel")
+    report.add_argument("--json", action="store_true", help=JSON_HELP)
+    report.add_argument("--xlsx", metavar="TỆP", help="ghi thêm tệp Excel")
     report.set_defaults(func=cmd_report)

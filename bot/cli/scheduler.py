@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from telegram import Bot
 
 from bot.cli.common import audited, open_db
+from bot.cli.parser import JSON_HELP, jobs_epilog
 from bot.logs import setup_logging
 from core.config import Settings
 from db import Database
@@ -99,14 +100,16 @@ async def _dispatch(settings: Settings, database: Database, until_empty: bool) -
 
 def add_commands(sub: Any) -> None:
     outbox = sub.add_parser("outbox", help="hàng đợi tin nhắn theo trạng thái và loại")
-    outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("--json", action="store_true", help=JSON_HELP)
     outbox.set_defaults(func=cmd_outbox)
     digest = sub.add_parser("digest", help="in bản tin của lãnh đạo một đơn vị (không gửi)")
-    digest.add_argument("--unit", required=True)
+    digest.add_argument("--unit", required=True, metavar="MÃ_ĐƠN_VỊ")
     digest.set_defaults(func=cmd_digest)
-    job = sub.add_parser("run-job", help="chạy một công việc định kỳ như tại thời điểm --at (chỉ xếp hàng tin)")
-    job.add_argument("name")
-    job.add_argument("--at", required=True, metavar="ISO_TIME")
+    job = sub.add_parser("run-job", help="chạy một công việc định kỳ như tại thời điểm --at (chỉ xếp hàng tin)",
+                         epilog=jobs_epilog())
+    job.add_argument("name", metavar="TÊN", help="tên công việc (xem danh sách bên dưới)")
+    job.add_argument("--at", required=True, metavar="THỜI_ĐIỂM",
+                     help="giờ địa phương dạng ISO YYYY-MM-DDTHH:MM, ví dụ 2026-12-01T08:00")
     job.set_defaults(func=cmd_run_job)
     dispatch = sub.add_parser("dispatch", help="chỉ gửi hàng đợi tin nhắn (không nhận tin)")
     dispatch.add_argument("--until-empty", action="store_true", help="dừng khi hàng đợi trống")

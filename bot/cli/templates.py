@@ -19,5 +19,5 @@ def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     template = sub.add_parser("template", help="tệp Excel mẫu để nhập (roster, courses, completion)")
     template.add_argument("kind", choices=("roster", "courses", "completion"))
-    template.add_argument("--out", required=True, metavar="FILE")
+    template.add_argument("--out", required=True, metavar="TỆP")
     template.set_defaults(func=cmd_template)
