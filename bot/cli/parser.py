@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from core.config import Settings
+from scheduler.jobs import JOBS as SCHEDULED
 
 USAGE = "Cách dùng: "
 POSITIONALS, OPTIONALS, COMMANDS = "tham số", "tùy chọn", "lệnh"
@@ -40,6 +41,7 @@ JOBS = {
     "window-closed-digest": "bản tin khi hết kỳ tự đánh giá: ai đã nộp, ai chưa",
     "course-notices": "nhắc hạn đăng ký lớp và lịch khai giảng lớp đã đăng ký",
     "quarterly-gaps": "nhắc tiêu chuẩn còn thiếu đầu mỗi quý",
+    "retention": "xóa dữ liệu quá hạn lưu giữ (không gửi tin)",
 }
 JOBS_EPILOG = (
     "Các công việc:\n{jobs}\n\n"
@@ -87,7 +89,8 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def jobs_epilog() -> str:
-    return JOBS_EPILOG.format(jobs="\n".join(f"  {name:<22}{what}" for name, what in JOBS.items()))
+    """Every scheduled job by name (from the scheduler itself), with what it does."""
+    return JOBS_EPILOG.format(jobs="\n".join(f"  {name:<22}{JOBS.get(name, '')}" for name in SCHEDULED))
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
