@@ -21,21 +21,29 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import create_engine, insert, select, text
 
-from bot.fakeapi import BOT_ID
 from db import Database
 from db.migrate import upgrade
 from db.models import Cadre, Outbox, Unit
 from domain.clock import utcnow
 from tests.conftest import ROOT
-from tests.test_e2e_run import _decode
+from tests.test_e2e_run import StandIn, _decode
 
 TOKEN = "123456789:AAE2eTestTokenAbcdefghijklmnopq"
 
 
 def postgres_url() -> str | None:
     return os.environ.get("CADREBOT_TEST_POSTGRES_URL") or None
+
+
+def backends() -> list[Any]:
+    """SQLite always; PostgreSQL too when CADREBOT_TEST_POSTGRES_URL names a server."""
+    params: list[Any] = ["sqlite"]
+    if postgres_url():
+        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
+    return params
 
 
 @contextmanager
@@ -135,52 +143,27 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-class ApiStandIn:
-    """The Bot API over real HTTP on 127.0.0.1: getMe, long-polling getUpdates, recorded sends, and
-    injected refusals (`fail("sendMessage", 429)`), like Telegram's."""
+class ApiStandIn(StandIn):
+    """The end-to-end stand-in (getMe, long-polling getUpdates, recorded sends) plus injected refusals,
+    like Telegram's: `fail("sendMessage", 429)` answers the next sendMessage with a 429."""
 
     def __init__(self) -> None:
-        self.updates: list[dict[str, Any]] = []
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        super().__init__()
         self.failures: list[tuple[str, int]] = []
-        self.lock = threading.Lock()
 
     def fail(self, method: str, status: int) -> None:
         with self.lock:
             self.failures.append((method, status))
 
-    def answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        method = path.rsplit("/", 1)[-1]
         with self.lock:
             for i, (name, status) in enumerate(self.failures):
                 if name == method:
                     del self.failures[i]
                     extra = {"parameters": {"retry_after": 1}} if status == 429 else {}
                     return status, {"ok": False, "error_code": status, "description": f"refused {status}", **extra}
-            self.calls.append((method, body))
-        if method == "getMe":
-            result: Any = {"id": BOT_ID, "is_bot": True, "first_name": "cadrebot", "username": "TuyenQuangCadreBot"}
-        elif method == "getUpdates":
-            result = self._poll(int(body.get("offset", 0) or 0))
-        elif method == "sendMessage":
-            result = {"message_id": len(self.calls), "date": int(time.time()),
-                      "chat": {"id": body.get("chat_id"), "type": "private"}, "text": body.get("text", "")}
-        else:
-            result = True
-        return 200, {"ok": True, "result": result}
-
-    def _poll(self, offset: int) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline:
-            with self.lock:
-                ready = [u for u in self.updates if u["update_id"] >= offset]
-            if ready:
-                return ready
-            time.sleep(0.05)
-        return []
-
-    def texts(self) -> list[str]:
-        with self.lock:
-            return [str(b.get("text", "")) for m, b in self.calls if m == "sendMessage"]
+        return 200, {"ok": True, "result": self.handle(path, body)}
 
 
 @contextmanager
@@ -191,7 +174,7 @@ def serve_api() -> Iterator[tuple[ApiStandIn, int]]:
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             body = _decode(raw, self.headers.get("Content-Type", ""))
-            status, answer = api.answer(self.path.rsplit("/", 1)[-1], body)
+            status, answer = api.answer(self.path, body)
             payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from db.models import Outbox
 from tests.conftest import SAMPLE_ROSTER
 from tests.procs import (
     ApiStandIn,
+    backends,
     committed_database,
     env_for,
     fill_outbox,
@@ -36,11 +36,6 @@ from tests.procs import (
 TAKEOVER_LIMIT_S = 30.0
 
 
-def _backends() -> list[Any]:
-    params: list[Any] = ["sqlite"]
-    if postgres_url():
-        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
-    return params
 
 
 @pytest.fixture
@@ -62,7 +57,7 @@ def _import_roster(url: str) -> None:
     database.dispose()
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_health_readiness_and_metrics(api: tuple[ApiStandIn, int], tmp_path: Path, backend: str) -> None:
     stand_in, api_port = api
     port = free_port()

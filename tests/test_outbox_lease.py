@@ -9,24 +9,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.procs import committed_database, env_for, fill_outbox, postgres_url, start, wait_until, write_config
+from tests.procs import (
+    backends,
+    committed_database,
+    env_for,
+    fill_outbox,
+    start,
+    wait_until,
+    write_config,
+)
 from tests.test_e2e_run import StandIn, stand_in  # noqa: F401  (the fixture)
 
 MESSAGES = 300
 
 
-def _backends() -> list[Any]:
-    params: list[Any] = ["sqlite"]
-    if postgres_url():
-        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
-    return params
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with committed_database(request.param, tmp_path) as url:
         fill_outbox(url, MESSAGES)
