@@ -7,10 +7,10 @@ import textwrap
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 
 from domain.report import PersonGap, Report
+from domain.xlsx import workbook_bytes, write_table
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
@@ -44,49 +44,32 @@ def chart_png(report: Report) -> bytes:
     return out.getvalue()
 
 
-def _sheet_rows(ws: Any, header: list[str], rows: list[list[object]]) -> None:
-    ws.append(header)
-    for cell in ws[ws.max_row]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(row)
-    for i, _ in enumerate(header, start=1):
-        width = max(len(str(ws.cell(r, i).value or "")) for r in range(1, ws.max_row + 1))
-        ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
-
-
 def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
+    """Every user-derived value (names, units, positions) is a text cell, never a formula."""
     wb = Workbook()
     summary = wb.active
     summary.title = "Tổng hợp"
-    summary.append([f"Tiến độ thực hiện chỉ tiêu Nghị quyết – {report.unit_name}"])
-    summary.append([f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {report.cadres}"])
-    summary.append([])
-    _sheet_rows(summary, ["Mã chỉ tiêu", "Chỉ tiêu", "Căn cứ", "Hạn", "Chỉ tiêu %", "Đối tượng", "Đạt", "% đạt",
-                          "Còn thiếu (người)", "Dự kiến nếu học viên đã đăng ký hoàn thành (%)"],
+    write_table(summary, [f"Tiến độ thực hiện chỉ tiêu Nghị quyết – {report.unit_name}",
+                          f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {report.cadres}"],
+                ["Mã chỉ tiêu", "Chỉ tiêu", "Căn cứ", "Hạn", "Chỉ tiêu %", "Đối tượng", "Đạt", "% đạt",
+                 "Còn thiếu (người)", "Dự kiến nếu học viên đã đăng ký hoàn thành (%)"],
                 [[r.id, r.title, r.ref, r.deadline.strftime("%d/%m/%Y"), r.target_pct, r.population, r.met, r.pct,
                   r.shortfall, r.projected_pct] for r in report.rows])
     sheet = wb.create_sheet("Cán bộ thiếu chuẩn bắt buộc")
-    _sheet_rows(sheet, ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
+    write_table(sheet, [], ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
                 [[p.code, p.full_name, p.unit_name, p.position, "; ".join(p.gaps)] for p in people])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def evaluations_xlsx(period: str, unit_name: str, people: list[dict[str, Any]], counts: dict[str, int]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tự đánh giá"
-    ws.append([f"Tình hình tự đánh giá tháng {period} – {unit_name}"])
-    ws.append([f"Đã gửi {counts['submitted']}/{counts['cadres']}; muộn {counts['late']}; chưa gửi {counts['missing']}; "
-               f"đã xếp loại {counts['reviewed']}"])
-    ws.append([])
     status = {"missing": "Chưa gửi", "draft": "Đang soạn", "submitted": "Đã gửi", "rated": "Đã xếp loại"}
-    _sheet_rows(ws, ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
+    write_table(ws, [f"Tình hình tự đánh giá tháng {period} – {unit_name}",
+                     f"Đã gửi {counts['submitted']}/{counts['cadres']}; muộn {counts['late']}; "
+                     f"chưa gửi {counts['missing']}; đã xếp loại {counts['reviewed']}"],
+                ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
                 [[p["cadre"], p["name"], p["unit"], status[p["status"]], "Có" if p["late"] else "",
                   p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

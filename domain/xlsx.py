@@ -70,6 +70,16 @@ def write_table(ws: Any, title_lines: Sequence[str], header: Sequence[str], rows
         ws.column_dimensions[get_column_letter(column)].width = min(max(8, widest + 2), MAX_WIDTH)
 
 
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A CSV cell Excel will not run: one starting with = + - @ (or tab/CR before them) gets a leading
+    apostrophe, which Excel shows as plain text (OWASP's advice for CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_TRIGGERS) else text
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     out = io.BytesIO()
     wb.save(out)

@@ -13,6 +13,7 @@ from bot.cli.common import Progress, import_parser, open_db, print_nothing_impor
 from core.config import Settings
 from domain import accounts
 from domain.roster import ImportResult, import_roster
+from domain.xlsx import csv_safe
 
 
 def _print_import(result: ImportResult, as_json: bool) -> None:
@@ -36,7 +37,7 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
 def _write_links(out: TextIO, rows: list[tuple[str, str, str]]) -> None:
     writer = csv.writer(out)
     writer.writerow(["Mã cán bộ", "Họ và tên", "Đường dẫn mời"])
-    writer.writerows(rows)
+    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
