@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Cadre, ChatUser, InviteToken, Outbox, Unit
@@ -124,8 +125,20 @@ def _bind(session: Session, cadre: Cadre, user_id: int, chat_id: int, how: str) 
             f"Tài khoản Telegram này đã liên kết với hồ sơ {other.code}. Gõ /unlink để hủy liên kết trước."
         )
     cadre.telegram_user_id, cadre.telegram_chat_id, cadre.linked_at = user_id, chat_id, utcnow()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # the same account linked another record at the same moment
+        raise LinkError("Tài khoản Telegram này vừa được liên kết với một hồ sơ khác. Gõ /profile để xem "
+                        "hồ sơ đã liên kết.") from exc
     audit(session, f"tg:{user_id}", "link", cadre.code, how)
     return cadre
+
+
+def _cadres_with_phone(session: Session, phone: str) -> list[Cadre]:
+    """Locked: a second account sharing the same number at the same moment waits, then sees it linked."""
+    return list(session.scalars(select(Cadre).where(Cadre.phone == phone).order_by(Cadre.id)
+                                .with_for_update().execution_options(populate_existing=True)))
 
 
 def link_by_contact(
@@ -138,7 +151,7 @@ def link_by_contact(
             "thay vì gửi danh bạ của người khác."
         )
     normalized = normalize_contact_phone(phone)
-    matches = list(session.scalars(select(Cadre).where(Cadre.phone == normalized))) if normalized else []
+    matches = _cadres_with_phone(session, normalized) if normalized else []
     if len(matches) != 1:
         if len(matches) > 1:
             raise LinkError(
@@ -192,18 +205,26 @@ def invite_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
+def _invite(session: Session, token: str) -> InviteToken | None:
+    """The invite row, locked before its state is checked: of two accounts using one token at the same
+    instant, the second waits for the first to commit and then finds it used (PostgreSQL READ COMMITTED
+    re-reads a row it waited for)."""
+    return session.scalar(select(InviteToken).where(InviteToken.token_hash == hash_token(token))
+                          .with_for_update().execution_options(populate_existing=True))
+
+
 def link_by_token(
     session: Session, user_id: int, chat_id: int, token: str, now: datetime | None = None
 ) -> LinkResult:
     now = now or utcnow()
-    invite = session.scalar(select(InviteToken).where(InviteToken.token_hash == hash_token(token)))
+    invite = _invite(session, token)
     if invite is None:
         raise LinkError("Đường dẫn mời không hợp lệ. Hãy xin bộ phận tổ chức cán bộ một đường dẫn mới.")
     if invite.used_at is not None:
         raise LinkError("Đường dẫn mời này đã được dùng. Mỗi đường dẫn chỉ dùng được một lần.")
     if as_utc(invite.expires_at) < now:
         raise LinkError("Đường dẫn mời đã hết hạn. Hãy xin bộ phận tổ chức cán bộ một đường dẫn mới.")
-    cadre = session.get(Cadre, invite.cadre_id)
+    cadre = session.get(Cadre, invite.cadre_id, with_for_update=True, populate_existing=True)
     assert cadre is not None
     _bind(session, cadre, user_id, chat_id, "invite")
     invite.used_at, invite.used_by_telegram_id = now, user_id

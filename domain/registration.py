@@ -108,8 +108,9 @@ def _course(session: Session, code: str, lock: bool = False) -> Course:
     course = require_course(session, code)
     if lock:
         # Registrations and cancellations of one course queue on its row (PostgreSQL; SQLite's
-        # BEGIN IMMEDIATE already serialises writers), so waitlist places are exact.
-        session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+        # BEGIN IMMEDIATE already serialises writers), so waitlist places are exact. The row is
+        # re-read under the lock: what was read before it (cancelled, capacity) may have changed.
+        session.refresh(course, with_for_update=True)
     return course
 
 
