@@ -15,6 +15,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain import evaluation as ev
 from domain.accounts import Actor, actor_for, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
+from domain.evaluation.flow import RatedThenNext, rate_then_next
+from domain.evaluation.status import Nudge
 from handlers import review_views, text_router
 from handlers.common import (
     Services,
@@ -60,13 +62,22 @@ REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
 REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
 CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}?"
-RATED = "✅ Đã xếp loại {name} – {period}: {rating}. Cán bộ đã được thông báo."
+RATED = "✅ Đã xếp loại {name} – {period}: {rating}."
+RATED_TOLD = " Cán bộ đã được thông báo qua bot."
+RATED_NOT_TOLD = " Cán bộ chưa liên kết tài khoản Telegram nên bot chưa báo được; hãy báo trực tiếp."
+NEXT_PENDING = "⏭ <b>Tiếp theo</b> (còn {n} bản chờ xếp loại):\n\n"
+ALL_DONE = "🎉 Đã xếp loại xong mọi bản tự đánh giá đang chờ bạn."
 UNIT_STATUS = (
     "📊 <b>Tự đánh giá {period} – {unit}</b>\nĐã gửi: {submitted}/{cadres} (muộn: {late})\n"
     "Chưa gửi: {missing}\nĐã xếp loại: {reviewed}"
 )
 MISSING_LIST = "\nChưa gửi: {names}"
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
+NUDGE_WHY = {
+    "none": "Mọi người trong đơn vị đã nộp tự đánh giá tháng này.",
+    "unlinked": "{n} người chưa liên kết tài khoản Telegram nên bot không nhắc được; hãy nhắc trực tiếp.",
+    "already": "{n} người đã được bạn nhắc hôm nay; mỗi người được nhắc một lần mỗi ngày.",
+}
 DELEGATE_USAGE = (
     "Cách dùng: <code>/delegate MÃ_CÁN_BỘ dd/mm/yyyy dd/mm/yyyy</code> – ủy quyền xếp loại trong khoảng ngày."
 )
@@ -236,8 +247,8 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     if action == "nudge":
         year, month = w.open_period(now)
-        count = run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
-        await reply(update, NUDGED.format(n=count))
+        nudge = run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
+        await reply(update, _nudge_text(nudge))
         await deliver_now(context, "eval-reminder")
         return
     if action in ("grid", "year"):  # buttons sent before the quarter views moved to handlers.review_views
@@ -261,11 +272,36 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     elif action == "nocomment":
         await _confirm(update, context, v, rating, "")
     else:
-        who = text_router.chat_key(update)
-        done = run_tx(context, ev.rate_confirmed, actor, who, v.id, rating, w, now)
-        await reply(update, RATED.format(name=esc(done.cadre_name), period=done.period,
-                                         rating=RATINGS[done.manager_rating or 0]))
+        result = run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now)
+        await _rated(update, result)
         await deliver_now(context, "eval-rated")
+
+
+async def _rated(update: Update, result: RatedThenNext) -> None:
+    """The rating's outcome, then at once the next evaluation waiting (or that none is left)."""
+    done = result.done
+    text = RATED.format(name=esc(done.cadre_name), period=done.period, rating=RATINGS[done.manager_rating or 0])
+    text += RATED_TOLD if done.notified else RATED_NOT_TOLD
+    nxt = result.next
+    if nxt is None:
+        await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
+        return
+    rows = [[(label, f"rev:rate:{nxt.id}:{n}")] for n, label in enumerate(RATINGS)]
+    await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=result.remaining) + REVIEW_ONE.format(
+        name=esc(nxt.cadre_name), code=esc(nxt.cadre_code), period=nxt.period, late=LATE if nxt.late else "",
+        body=_body(nxt)), keyboard(rows))
+
+
+def _nudge_text(nudge: Nudge) -> str:
+    """How many were reminded, and when not everyone who has not submitted was, why."""
+    lines = [NUDGED.format(n=nudge.sent)]
+    if nudge.missing == 0:
+        lines.append(NUDGE_WHY["none"])
+    if nudge.unlinked:
+        lines.append(NUDGE_WHY["unlinked"].format(n=nudge.unlinked))
+    if nudge.already:
+        lines.append(NUDGE_WHY["already"].format(n=nudge.already))
+    return "\n".join(lines)
 
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,

@@ -66,6 +66,7 @@ class EvalView:
     cadre_code: str
     cadre_name: str
     reviewer_name: str | None
+    notified: bool | None = None  # after rating: whether the cadre's notice was queued (False: not linked)
 
     @property
     def period(self) -> str:

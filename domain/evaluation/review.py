@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -129,8 +129,8 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     audit(session, actor.code, "evaluation-rate", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}", detail)
     text = (f"✅ Tự đánh giá {period_label(ev.year, ev.month)} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
             + (f"\nNhận xét: {esc(ev.manager_comment)}" if ev.manager_comment else ""))
-    enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
-    return view(session, ev, window, today)
+    notified = enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
+    return replace(view(session, ev, window, today), notified=notified)
 
 
 REVIEW_CONFIRM_STEP = "review-confirm"

@@ -60,19 +60,34 @@ def unit_month_status(session: Session, actor: Actor, year: int, month: int) -> 
     return month_status(session, session.get(Unit, actor.unit_id), year, month)
 
 
-def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date) -> int:
-    """The manager's reminder button: one message to each linked person who has not submitted."""
+@dataclass(frozen=True)
+class Nudge:
+    """What the reminder button did, so that "0 people" can say why."""
+
+    sent: int
+    missing: int  # people who have not submitted (the manager excluded)
+    unlinked: int  # of those, not linked to Telegram: the bot cannot reach them
+    already: int  # of those, reminded by this manager today already
+
+
+def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
+    """The manager's reminder button: one message to each linked person who has not submitted (once a day)."""
     unit = session.get(Unit, actor.unit_id)
     missing = [line.code for line in month_status(session, unit, year, month) if line.status in ("missing", "draft")]
-    sent = 0
+    sent = unlinked = already = count = 0
     for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
         if cadre.id == actor.cadre_id:
             continue
-        sent += enqueue(session, f"eval-nudge:{year}-{month:02d}:{cadre.code}:{actor.code}:{today:%Y%m%d}", cadre,
-                        "eval-reminder", f"⏰ {esc(actor.full_name)} nhắc bạn gửi tự đánh giá "
-                        f"{period_label(year, month)}. Gõ /eval để làm ngay.")
+        count += 1
+        if cadre.telegram_chat_id is None:
+            unlinked += 1
+            continue
+        queued = enqueue(session, f"eval-nudge:{year}-{month:02d}:{cadre.code}:{actor.code}:{today:%Y%m%d}", cadre,
+                         "eval-reminder", f"⏰ {esc(actor.full_name)} nhắc bạn gửi tự đánh giá "
+                         f"{period_label(year, month)}. Gõ /eval để làm ngay.")
+        sent, already = sent + queued, already + (not queued)
     audit(session, actor.code, "evaluation-nudge", f"{year}-{month:02d}", f"{sent} người")
-    return sent
+    return Nudge(sent, count, unlinked, already)
 
 
 def _grid_cell(ev: Evaluation | None) -> str:

@@ -1,0 +1,59 @@
+"""Rating on a phone: the next pending evaluation at once, "notified" only when true, reminders that say why."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import Cadre, Evaluation
+from domain.clock import utcnow
+from tests.conftest import BotHarness, link
+
+COMMUNE_HEAD = "0912345010"  # MAU010 reviews MAU011, MAU012, MAU014
+VP_HEAD = "0912345015"  # MAU015 heads XMH-VP, where MAU016 works
+
+
+def _submit(db: Database, code: str, year: int = 2026, month: int = 11) -> int:
+    def write(session) -> int:  # type: ignore[no-untyped-def]
+        cadre = session.scalar(select(Cadre).where(Cadre.code == code))
+        ev = Evaluation(cadre_id=cadre.id, year=year, month=month, step="done", results='["Báo cáo tháng"]',
+                        status="submitted", self_rating=1, submitted_at=utcnow(), created_at=utcnow(),
+                        updated_at=utcnow())
+        session.add(ev)
+        session.flush()
+        return int(ev.id)
+    return db.run(write)
+
+
+async def test_next_pending_at_once_and_notified_only_when_true(bot: BotHarness, roster: Database,
+                                                                user: UpdateFactory) -> None:
+    await link(bot, UpdateFactory(user_id=811), "0912345011")  # MAU011 is linked; MAU012 is not
+    first, second = _submit(roster, "MAU011"), _submit(roster, "MAU012")
+    await link(bot, user, COMMUNE_HEAD)
+    await bot.send(user.callback(f"rev:open:{first}"))
+    await bot.send(user.callback(f"rev:nocomment:{first}:1"))
+    texts = await bot.send(user.callback(f"rev:ok:{first}:1"))
+    answer = next(t for t in texts if "Đã xếp loại Hoàng Thị Yến" in t)
+    assert "Cán bộ đã được thông báo qua bot" in answer
+    assert "Tiếp theo (còn 1 bản chờ xếp loại)" in answer and "Nông Văn Dũng (MAU012)" in answer
+    assert f"rev:rate:{second}:0" in [b["callback_data"] for b in bot.last_buttons()]
+    await bot.send(user.callback(f"rev:nocomment:{second}:2"))
+    texts = await bot.send(user.callback(f"rev:ok:{second}:2"))
+    answer = next(t for t in texts if "Đã xếp loại Nông Văn Dũng" in t)
+    assert "chưa liên kết tài khoản Telegram" in answer and "đã được thông báo" not in answer
+    assert "Đã xếp loại xong mọi bản" in answer
+
+
+async def test_reminder_says_why_nobody_was_reminded(bot: BotHarness, roster: Database,
+                                                     user: UpdateFactory) -> None:
+    await link(bot, user, VP_HEAD)
+    texts = await bot.send(user.callback("rev:nudge"))
+    assert "Đã gửi lời nhắc tới 0 người" in texts[0] and "1 người chưa liên kết tài khoản Telegram" in texts[0]
+    await link(bot, UpdateFactory(user_id=816), "0912345016")
+    assert "Đã gửi lời nhắc tới 1 người" in (await bot.send(user.callback("rev:nudge")))[0]
+    texts = await bot.send(user.callback("rev:nudge"))
+    assert "Đã gửi lời nhắc tới 0 người" in texts[0] and "1 người đã được bạn nhắc hôm nay" in texts[0]
+    _submit(roster, "MAU016")
+    texts = await bot.send(user.callback("rev:nudge"))
+    assert "tới 0 người" in texts[0] and "Mọi người trong đơn vị đã nộp" in texts[0]
