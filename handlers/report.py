@@ -11,6 +11,7 @@ import io
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from domain import vn
 from domain.accounts import Actor
 from domain.exports import chart_png, report_xlsx
 from domain.report import child_units, export_for, people_for, report_for
@@ -22,7 +23,7 @@ from views.report import render_report
 BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
 BTN_CHILDREN, BTN_PEOPLE = "🏢 Đơn vị trực thuộc", "👥 Cán bộ thiếu chuẩn"
 CHILDREN_TITLE = "🏢 <b>Đơn vị trực thuộc {unit}</b> (tỷ lệ cán bộ còn thiếu chuẩn bắt buộc, cao nhất trước):"
-CHILD_ROW = "{n}. {name}: {gap}/{cadres} người ({pct:.0f}%)"
+CHILD_ROW = "{n}. {name}: {gap}/{cadres} người ({pct})"
 NO_CHILDREN = "{unit} không có đơn vị trực thuộc."
 PEOPLE_TITLE = "👥 <b>Cán bộ còn thiếu chuẩn bắt buộc – {unit}</b> ({total} người), trang {page}/{pages}:"
 PERSON_ROW = "{n}. <b>{name}</b> ({code}) – {position}, {unit}\n   Thiếu: {gaps}"
@@ -104,8 +105,8 @@ async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
         return
     shown = rows[page * PAGE:(page + 1) * PAGE]
     lines = [CHILDREN_TITLE.format(unit=esc(name))]
-    lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=r.with_mandatory_gap, cadres=r.cadres,
-                               pct=r.gap_pct) for i, r in enumerate(shown, 1)]
+    lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=vn.number(r.with_mandatory_gap),
+                               cadres=vn.number(r.cadres), pct=vn.pct(r.gap_pct, 0)) for i, r in enumerate(shown, 1)]
     buttons = [[(f"{page * PAGE + i}. {r.name}"[:60], f"rep:u:{r.unit_id}")] for i, r in enumerate(shown, 1)]
     buttons.append(_pager("d", unit.id if unit else 0, page, len(rows)))
     await reply(update, "\n".join(lines), keyboard([b for b in buttons if b] + [[BACK]]))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registration, Unit
+from domain import vn
 from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.evaluation import StatusLine, month_status, pending_reviews, period_label, status_counts
@@ -64,9 +65,9 @@ def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
         change = ""
         if r.id in before:
             delta = r.pct - before[r.id]
-            change = f" ({delta:+.1f})" if abs(delta) >= 0.05 else " (=)"
+            change = f" ({vn.signed(delta)})" if abs(delta) >= 0.05 else " (=)"
         mark = "✅" if r.shortfall == 0 else "⚠️"
-        lines.append(f"{mark} {esc(r.title)}: {r.pct:.1f}%{change} / {r.target_pct:g}%")
+        lines.append(f"{mark} {esc(r.title)}: {vn.pct(r.pct, 1)}{change} / {vn.target(r.target_pct)}")
     return lines
 
 

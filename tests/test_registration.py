@@ -175,5 +175,5 @@ def test_report_projection_counts_seats_not_waitlist(small_class: Database) -> N
     assert (row.population, row.met, row.projected_met) == (6, 0, 2)
     from handlers.report import render_report
 
-    assert "Nếu những người đã đăng ký lớp hoàn thành: 2/6 = 33.33%" in render_report(
+    assert "Nếu những người đã đăng ký lớp hoàn thành: 2/6 = 33,33%" in render_report(
         small_class.run(build_report, None, TODAY))

@@ -53,7 +53,7 @@ def test_report_text_prints_baselines(database: Database, tmp_path: Path) -> Non
 
     database.run(import_roster, write_baseline_roster(tmp_path / "baseline.csv"))
     text = render_report(database.run(build_report, None, TODAY))
-    assert "Đạt 412/626 = 65.81% · chỉ tiêu 68% · còn thiếu 14 người · hạn 31/12/2029" in text
+    assert "Đạt 412/626 = 65,81% · chỉ tiêu 68% · còn thiếu 14 người · hạn 31/12/2029" in text
 
 
 def _direct_counts(session: Session) -> dict[str, tuple[int, int]]:
@@ -145,7 +145,7 @@ async def test_manager_report_drill_down_people_chart_excel(bot: BotHarness, ros
                                                             user: UpdateFactory) -> None:
     await link(bot, user, MANAGER)
     texts = await bot.send(user.text("/report"))
-    assert "Xã Minh Hương" in texts[-1] and "Đạt 2/3 = 66.67%" in texts[-1]
+    assert "Xã Minh Hương" in texts[-1] and "Đạt 2/3 = 66,67%" in texts[-1]
     texts = await bot.send(user.callback("rep:d:0:0"))
     assert "Đơn vị trực thuộc Xã Minh Hương" in texts[-1]
     assert "Văn phòng HĐND và UBND xã" in texts[-1] and "Phòng Kinh tế xã" in texts[-1]

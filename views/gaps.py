@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain import vn
 from domain.gaps import CadreGaps, Gap
 from views.html import esc
 
@@ -9,7 +10,7 @@ TITLE = "📋 <b>Tiêu chuẩn còn thiếu</b> – {name}"
 MANDATORY = "\n❗ <b>Bắt buộc</b> (chỉ tiêu 100%, từng người phải đạt):"
 CONTRIBUTION = "\n➕ <b>Góp phần chỉ tiêu chung</b> (đơn vị cần một tỷ lệ cán bộ đạt):"
 GAP_LINE = "{n}. <b>{requirement}</b>\n   Hạn: {deadline} ({left}) · {ref}"
-CONTRIBUTION_TARGET = "\n   Chỉ tiêu: {target:g}% – {title}"
+CONTRIBUTION_TARGET = "\n   Chỉ tiêu: {target} – {title}"
 COURSES = "\n   🎓 Lớp phù hợp: {courses}"
 NO_COURSE = "\n   Chưa có lớp mở phù hợp; đơn vị sẽ được thông báo khi có lớp."
 NONE = (
@@ -31,7 +32,7 @@ def _gap_text(n: int, gap: Gap) -> str:
     text = GAP_LINE.format(n=n, requirement=esc(gap.requirement), deadline=gap.deadline.strftime("%d/%m/%Y"),
                            left=_left(gap.days_left), ref=esc(gap.ref))
     if not gap.mandatory:
-        text += CONTRIBUTION_TARGET.format(target=gap.target_pct, title=esc(gap.title))
+        text += CONTRIBUTION_TARGET.format(target=vn.target(gap.target_pct), title=esc(gap.title))
     if gap.courses:
         names = "; ".join(f"{esc(c.code)} – {esc(c.name)} (hạn đăng ký {c.register_by:%d/%m/%Y})"
                           for c in gap.courses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def cmd_courses(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return 0
     for r in rows:
-        state = "ĐÃ HỦY" if r["cancelled"] else f"hạn ĐK {r['register_by']}"
+        state = "ĐÃ HỦY" if r["cancelled"] else f"hạn ĐK {date.fromisoformat(str(r['register_by'])):%d/%m/%Y}"
         print(f"{r['code']:<12} {r['registered']:>4}/{r['capacity']:<4} chờ {r['waitlisted']:<4} {state}  {r['name']}")
     return 0
 

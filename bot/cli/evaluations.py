@@ -35,6 +35,10 @@ def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str 
     return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}
 
 
+STATUS_TEXT = {"missing": "chưa gửi", "draft": "đang soạn", "submitted": "đã gửi, chờ xếp loại",
+               "rated": "đã xếp loại"}
+
+
 def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         print("--month phải có dạng YYYY-MM, ví dụ 2026-11", file=sys.stderr)
@@ -49,7 +53,8 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Tự đánh giá {args.month} – {args.unit or 'toàn tỉnh'}: đã gửi {counts['submitted']}/{counts['cadres']}, "
           f"muộn {counts['late']}, chưa gửi {counts['missing']}, đã xếp loại {counts['reviewed']}")
     for person in data["cadres"]:  # type: ignore[attr-defined]
-        print(f"{person['cadre']:<10} {person['status']:<10} {'MUỘN' if person['late'] else '':<5} "
+        status = STATUS_TEXT.get(str(person["status"]), str(person["status"]))
+        print(f"{person['cadre']:<10} {status:<22} {'MUỘN' if person['late'] else '':<5} "
               f"tự: {person['self_rating'] or '—'} | cấp trên: {person['manager_rating'] or '—'}  {person['name']}")
     return 0
 
