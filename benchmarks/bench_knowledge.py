@@ -27,7 +27,8 @@ def main() -> None:
     # new-*: written for issue 16 before its changes; calibration: written after them
     files = [DATA / "questions-dev.jsonl", DATA / "questions-extra.jsonl", DATA / "questions-holdout.jsonl",
              DATA / "questions-holdout2.jsonl", DATA / "questions-new-paraphrase.jsonl",
-             DATA / "questions-new-situational.jsonl", DATA / "questions-calibration.jsonl"]
+             DATA / "questions-new-situational.jsonl", DATA / "questions-calibration.jsonl",
+             DATA / "questions-calibration2.jsonl"]
     if SHARED_DEV.exists():
         files[0] = SHARED_DEV
     latencies = []

@@ -51,6 +51,9 @@ POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
 RERANK_DEPTH = 12
 CHOICE_SPREAD = 0.5  # a source that covers the question may answer if it scores at least this share of the top
 MIN_PAIRS = 2  # questions with fewer word pairs are not judged by pairs
+MANY_PAIRS = 3
+PAIR_SHARE = 0.34  # of a question with MANY_PAIRS pairs or more, that some leading source must share
+AMBIGUOUS_LIGHT = 3  # uses of another word with the same plain spelling that make a light word ambiguous
 LIGHT_WEIGHT = 0.3  # everyday words ("cũng", "giờ", "mới") say little about the topic
 TYPE_MISMATCH = 0.5  # a passage without the figure/date/body the question asks for
 ENTITY_CONFLICT = 0.3  # a passage about the other member of a pair (xã for tỉnh, chủ tịch for phó chủ tịch)
@@ -212,6 +215,7 @@ class KnowledgeBase:
         texts += [" ".join(q) for q, _, _ in faq] + [" ".join(q) for entries in hints.values() for _, q in entries]
         vocabulary: Counter[str] = Counter(t for text in texts for t in _TOKENS.findall(fold_text(text)))
         self.typing = Typing(vocabulary)
+        self.ambiguous_light = _ambiguous_light([p.clean_text for p in resolution.passages])
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
@@ -278,7 +282,9 @@ class KnowledgeBase:
         # a word typed with diacritics is light only as typed: "chữa" is not the light "chưa"
         heavy = {fold_text(w) for w in accented_words(typed)
                  if fold_text(w) != w and w not in lexicon().light_accented}
-        light = lexicon().light_words - heavy
+        # typed without diacritics, "chuyen" may be the resolution's "chuyên môn", not the light "chuyển"
+        plain = {fold_text(w) for w in accented_words(typed) if fold_text(w) == w}
+        light = lexicon().light_words - heavy - (plain & self.ambiguous_light)
         groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
                   if w not in grouped]
         for key, extra in expansions.items():
@@ -334,6 +340,14 @@ class KnowledgeBase:
             return True
         return any(pair in doc.terms for pair in pairs)
 
+    def _about_the_resolution(self, query: Query, ranked: list[tuple[float, Doc]]) -> bool:
+        """Some leading source shares a third of a long question's word pairs: "Cần nêu rõ số liệu" (a
+        reviewer's comment) shares only "nêu rõ" with footnote 3."""
+        pairs = self._pairs(query)
+        if len(pairs) < MANY_PAIRS or query.expanded:
+            return True
+        return any(self._pair_share(query, doc) >= PAIR_SHARE for _, doc in ranked[:RERANK_DEPTH])
+
     def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> int | None:
         """The best-ranked source that covers the question and agrees with it, if it ranks near the top."""
         top = ranked[0][0]
@@ -355,7 +369,7 @@ class KnowledgeBase:
         definition = _definition(query.normalized)
         if not any(w.isalpha() for w in q_words) or ranked[0][0] <= 0:  # a bare number is not a question
             return self._decline(ranked, personal)
-        chosen = self._choose(query, ranked)
+        chosen = self._choose(query, ranked) if self._about_the_resolution(query, ranked) else None
         if chosen is None and definition:
             return Answer(definition, True, None, 1.0, self._suggest(ranked), personal)
         if chosen is None:
@@ -454,6 +468,14 @@ class KnowledgeBase:
     def title_of(self, ref: str) -> str:
         """The heading of a section ('Đến hết năm 2028'); '' where the reference says it all."""
         return self.titles.get(ref, "").split(" – ")[-1]
+
+
+def _ambiguous_light(texts: list[str]) -> frozenset[str]:
+    """Light words whose plain spelling is also a content word the resolution uses often ('can': 'cán')."""
+    lex = lexicon()
+    accented = Counter(w for text in texts for w in accented_words(text))
+    other = Counter(fold_text(w) for w, n in accented.items() for _ in range(n) if w not in lex.light_accented)
+    return frozenset(w for w in lex.light_words if other[w] >= AMBIGUOUS_LIGHT)
 
 
 _DEFINITION = re.compile(r"^(\w+) (la gi|la cai gi|nghia la gi|co nghia la gi|la viet tat cua gi|viet tat (cua )?gi|"

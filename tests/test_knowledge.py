@@ -317,3 +317,8 @@ def test_telex_keys_give_back_the_accented_word() -> None:
     assert [telex_accented(w) for w in ("chuwax", "ddi", "luaanj", "dduwowcj", "quoocs")] == \
         ["chữa", "đi", "luận", "được", "quốc"]
     assert telex_accented("lanh") is None
+
+
+@pytest.mark.parametrize("comment", ["Cần nêu rõ số liệu", "Đề nghị bổ sung minh chứng"])
+def test_a_review_comment_is_not_answered_from_the_resolution(comment: str) -> None:
+    assert not default_kb().ask(comment).found
