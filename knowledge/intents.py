@@ -23,9 +23,9 @@ _INTENTS = (
 )
 
 POINTERS = {
-    COURSES: "Để xem các lớp đang mở và đăng ký, gõ /courses hoặc bấm nút bên dưới.",
-    GAPS: "Để xem bạn còn thiếu tiêu chuẩn nào theo Nghị quyết và lớp nào giúp đạt, gõ /gaps hoặc bấm nút bên dưới.",
-    EVAL: "Để làm hoặc nộp bản tự đánh giá hằng tháng, gõ /eval hoặc bấm nút bên dưới.",
+    COURSES: "Để xem các lớp đang mở và đăng ký, gõ /courses.",
+    GAPS: "Để xem bạn còn thiếu tiêu chuẩn nào theo Nghị quyết và lớp nào giúp đạt, gõ /gaps.",
+    EVAL: "Để làm hoặc nộp bản tự đánh giá hằng tháng, gõ /eval.",
 }
 
 
