@@ -154,7 +154,8 @@ async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
-    await reply(update, text, keyboard([[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]]))
+    await text_router.reply_choice(update, context, "course-confirm", text,
+                                   [[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]])
 
 
 def _outcome_text(outcome: registration.Outcome) -> str:
@@ -172,8 +173,8 @@ async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 @linked_only
 async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     code = esc(callback_part(update, 2)[:64])
-    await reply(update, CONFIRM_CANCEL.format(code=code),
-                keyboard([[(YES, f"course:cancelok:{code}"), (NO, f"course:view:{code}")]]))
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_CANCEL.format(code=code),
+                                   [[(YES, f"course:cancelok:{code}"), (NO, f"course:view:{code}")]])
 
 
 @linked_only
@@ -234,8 +235,8 @@ async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
-    await reply(update, CONFIRM_UNREG.format(code=code, cadre=cadre),
-                keyboard([[(YES, f"course:unregok:{code}:{cadre}"), (NO, f"course:roster:{code}")]]))
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(code=code, cadre=cadre),
+                                   [[(YES, f"course:unregok:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
 
 
 @linked_only
@@ -259,10 +260,10 @@ async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         await reply(update, DONE_REFUSED.format(cadre=esc(row.code), code=esc(plan.course_code),
                                                 reason=esc(row.reason)), keyboard([[BACK]]))
         return
-    await reply(update, CONFIRM_DONE.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
-                                            changes=_changes(row)),
-                keyboard([[(YES, f"course:doneok:{plan.course_code}:{row.code}"),
-                           (NO, f"course:roster:{plan.course_code}")]]))
+    text = CONFIRM_DONE.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
+                               changes=_changes(row))
+    await text_router.reply_choice(update, context, "course-confirm", text, [[
+        (YES, f"course:doneok:{plan.course_code}:{row.code}"), (NO, f"course:roster:{plan.course_code}")]])
 
 
 def _changes(row: completion.CompletionRow) -> str:
@@ -289,8 +290,8 @@ async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
-    await reply(update, CONFIRM_UNDO.format(code=code, cadre=cadre),
-                keyboard([[(YES, f"course:undook:{code}:{cadre}"), (NO, f"course:roster:{code}")]]))
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNDO.format(code=code, cadre=cadre),
+                                   [[(YES, f"course:undook:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
 
 
 @linked_only
@@ -345,8 +346,8 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code = esc(callback_part(update, 2)[:64])
-    await reply(update, CONFIRM_COURSE_CANCEL.format(code=code),
-                keyboard([[(YES, f"course:killok:{code}"), (NO, f"course:view:{code}")]]))
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=code),
+                                   [[(YES, f"course:killok:{code}"), (NO, f"course:view:{code}")]])
 
 
 @linked_only

@@ -108,8 +108,8 @@ def _body(v: EvalView) -> str:
     return text
 
 
-async def show_step(update: Update, v: EvalView) -> None:
-    """Render the form at the step the database says it is."""
+async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView) -> None:
+    """Render the form at the step the database says it is; a typed label presses that step's buttons."""
     cancel = (BTN_PAUSE, f"eval:pause:{v.id}")
     if v.status != "draft":
         await show_view(update, v)
@@ -120,17 +120,22 @@ async def show_step(update: Update, v: EvalView) -> None:
         rows = [[(BTN_DONE, f"eval:step:{v.id}:difficulties")]] if v.items else []
         if v.items:
             rows.append([(BTN_UNDO, f"eval:undo:{v.id}")])
-        await reply(update, text, keyboard([*rows, [cancel]]))
+        await text_router.reply_choice(update, context, "eval-results", text, [*rows, [cancel]], choice_only=False)
     elif v.step == "difficulties":
-        await reply(update, ASK_DIFFICULTIES, keyboard([[(BTN_SKIP, f"eval:skip:{v.id}")], [cancel]]))
+        await text_router.reply_choice(update, context, "eval-difficulties", ASK_DIFFICULTIES,
+                                       [[(BTN_SKIP, f"eval:skip:{v.id}")], [cancel]], choice_only=False)
     elif v.step == "rating":
         rows = [[(label, f"eval:self:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
-        await reply(update, ASK_RATING.format(period=v.period), keyboard([*rows, [cancel]]))
+        await text_router.reply_choice(update, context, "eval-rating", ASK_RATING.format(period=v.period),
+                                       [*rows, [cancel]])
     else:
-        await reply(update, PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v)), keyboard([
-            [(BTN_SEND, f"eval:submit:{v.id}")],
-            [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"), ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
-            [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]]))
+        await text_router.reply_choice(
+            update, context, "eval-preview", PREVIEW.format(period=v.period, late=LATE if v.late else "",
+                                                            body=_body(v)), [
+                [(BTN_SEND, f"eval:submit:{v.id}")],
+                [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"),
+                 ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
+                [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]])
 
 
 async def show_view(update: Update, v: EvalView) -> None:
@@ -146,7 +151,7 @@ async def show_view(update: Update, v: EvalView) -> None:
 @linked_only
 async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     v = run_tx(context, ev.start_or_resume, actor.cadre_id, today(context), _window(context))
-    await show_step(update, v)
+    await show_step(update, context, v)
 
 
 @linked_only
@@ -179,7 +184,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     if action == "submit":
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else ""))
         await deliver_now(context, "eval-submitted")
-    await show_step(update, v)
+    await show_step(update, context, v)
 
 
 async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
@@ -209,7 +214,7 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         v = run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
     else:
         v = run_tx(context, ev.set_difficulties, actor.cadre_id, draft.id, text, w, now)
-    await show_step(update, v)
+    await show_step(update, context, v)
     return True
 
 
@@ -235,7 +240,8 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         return
     rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], f"rev:open:{p.id}")]
             for p in pending[:20]]
-    await reply(update, REVIEW_LIST.format(n=len(pending)), keyboard([*rows, *views]))
+    await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=len(pending)),
+                                   [*rows, *views], choice_only=False)
 
 
 @linked_only
@@ -263,12 +269,13 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     v = run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
         rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
-        await reply(update, REVIEW_ONE.format(name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period,
-                                              late=LATE if v.late else "", body=_body(v)), keyboard(rows))
+        await text_router.reply_choice(update, context, "review-rating", REVIEW_ONE.format(
+            name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
+            body=_body(v)), rows)
     elif action == "rate":
-        await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}")
-        await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)),
-                    keyboard([[("Không nhận xét", f"rev:nocomment:{v.id}:{rating}")]]))
+        no_comment = [[("Không nhận xét", f"rev:nocomment:{v.id}:{rating}")]]
+        await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}", buttons=no_comment)
+        await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)), keyboard(no_comment))
     elif action == "nocomment":
         await _confirm(update, context, v, rating, "")
     else:
@@ -307,11 +314,12 @@ def _nudge_text(nudge: Nudge) -> str:
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
                    comment: str) -> None:
     """The confirmation is a step in the database holding the comment; text typed there replaces it."""
-    await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}", {"comment": comment})
+    buttons = [[("✅ Xác nhận", f"rev:ok:{v.id}:{rating}"), ("✖️ Chọn lại", f"rev:open:{v.id}")]]
+    await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}", {"comment": comment},
+                                buttons=buttons)
     shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
     await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
-                                            comment=shown),
-                keyboard([[("✅ Xác nhận", f"rev:ok:{v.id}:{rating}"), ("✖️ Chọn lại", f"rev:open:{v.id}")]]))
+                                            comment=shown), keyboard(buttons))
 
 
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:

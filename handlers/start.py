@@ -6,7 +6,8 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from domain import accounts
-from handlers.common import esc, friendly, keyboard, load_actor, reply, run_tx
+from handlers import text_router
+from handlers.common import esc, friendly, load_actor, reply, run_tx
 from handlers.menu import send_main_menu
 
 WELCOME = (
@@ -76,8 +77,8 @@ async def unlink_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if actor is None:
         await reply(update, "Tài khoản này chưa liên kết với hồ sơ nào.")
         return
-    await reply(update, UNLINK_ASK.format(code=esc(actor.code)),
-                keyboard([[(UNLINK_YES, "unlink:yes"), (UNLINK_NO, "menu:home")]]))
+    await text_router.reply_choice(update, context, "unlink-confirm", UNLINK_ASK.format(code=esc(actor.code)),
+                                   [[(UNLINK_YES, "unlink:yes"), (UNLINK_NO, "menu:home")]])
 
 
 @friendly

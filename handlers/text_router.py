@@ -1,21 +1,28 @@
-"""Where a plain text message goes: to the form the user has open, else to the default reply.
+"""Where a plain text message goes: to the button it names, to the form the user has open, else to the default.
 
 Features register the forms they open (a prompt waiting for one typed value) by name; the
 open form is a conversation step in the database (domain.conversation), keyed by user and chat,
 so a restart between the prompt and the answer loses nothing.
+
+A step that offers buttons records them in its step (`offer_buttons`, or `buttons=` on a form).
+A typed reply that names one of them (domain.choices) presses it, before any form, draft or
+question answering sees the text; at a step that accepts only a choice, anything else gets
+"hãy chọn một nút" with the buttons again. A button step that is not a form ends when the user
+presses another button or sends a command, so a later question is never taken for a choice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 
 from core.services import Services
 from domain import conversation
-from handlers.common import friendly, reply, run_tx
+from domain.choices import drop_button_step, match_button
+from handlers.common import friendly, keyboard, reply, run_tx, services
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -24,6 +31,9 @@ INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.ca
 AWAITS_KEY = "text_router.awaits"
 Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
 AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
+Rows = Sequence[Sequence[tuple[str, str]]]
+CHOOSE = "Hãy chọn một nút bên dưới (bấm nút, hoặc gõ đúng tên nút)."
+BUTTONS_GROUP = -3  # before the guard (-1): a press or command ends a button step before any feature runs
 
 
 def add_interceptor(app: Application, handler: Interceptor, awaits: AwaitsText | None = None) -> None:
@@ -70,11 +80,90 @@ def chat_key(update: Update) -> tuple[int, int] | None:
 
 
 async def open_form(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, argument: str = "",
-                    data: dict[str, Any] | None = None) -> None:
-    """The next plain text from this user in this chat goes to form `name` (data: extra JSON for the step)."""
+                    data: dict[str, Any] | None = None, buttons: Rows | None = None) -> None:
+    """The next plain text from this user in this chat goes to form `name` (data: extra JSON for the step).
+
+    `buttons`: the buttons the prompt offers beside the typed value; typing one's label presses it.
+    """
     who = chat_key(update)
     if who is not None:
-        run_tx(context, conversation.open_step, *who, name, {**(data or {}), "argument": argument})
+        extra = {"buttons": buttons} if buttons else {}
+        run_tx(context, conversation.open_step, *who, name, {**(data or {}), **extra, "argument": argument})
+
+
+async def offer_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rows: Rows,
+                        choice_only: bool = True) -> None:
+    """Record that this chat waits at button step `name`; typing a label presses it.
+
+    `choice_only`: any other reply gets "hãy chọn một nút"; else other text goes on as usual (a draft, a question).
+    """
+    who = chat_key(update)
+    if who is not None:
+        run_tx(context, conversation.open_step, *who, f"buttons:{name}", {"buttons": rows, "choice": choice_only})
+
+
+async def reply_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, text: str, rows: Rows,
+                       choice_only: bool = True) -> None:
+    """Send a message with buttons and record it as a button step (see offer_buttons)."""
+    await offer_buttons(update, context, name, rows, choice_only)
+    await reply(update, text, keyboard(rows))
+
+
+class TypedPress(CallbackQuery):
+    """A button pressed by typing its label: there is no Telegram query to answer, so a notice becomes a message."""
+
+    __slots__ = ()
+
+    async def answer(self, text: str | None = None, *args: Any, **kwargs: Any) -> bool:
+        if text and self.message is not None:
+            await self.get_bot().send_message(self.message.chat.id, text)
+        return True
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
+    """Process a press of the button with `data`, as if the user had tapped it (every check runs again)."""
+    user, message = update.effective_user, update.message
+    if user is None or message is None:
+        return
+    query = TypedPress(id=f"typed-{update.update_id}", from_user=user, chat_instance="typed", data=data,
+                       message=message)
+    query.set_bot(context.bot)
+    synthetic = Update(update_id=update.update_id, callback_query=query)
+    synthetic.set_bot(context.bot)
+    await context.application.process_update(synthetic)
+
+
+async def typed_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    """Press the button the text names at the current step; True if the text was taken as a choice."""
+    who = chat_key(update)
+    step = services(context).db.read(conversation.current_step, *who) if who else None
+    rows = step.data.get("buttons") if step else None
+    if not step or not rows:
+        return False
+    buttons = [(str(label), str(data)) for row in rows for label, data in row]
+    choice_only = bool(step.data.get("choice"))
+    match = match_button(text, [label for label, _ in buttons], choice_only)
+    if match.index is not None:
+        await press(update, context, buttons[match.index][1])
+        return True
+    if match.ambiguous or choice_only:
+        await reply(update, CHOOSE, keyboard(rows))
+        return True
+    return False
+
+
+async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Another press or a command moves on: a button step that is not a form is over."""
+    message = update.message
+    is_command = bool(message and message.text and message.text.startswith("/"))
+    who = chat_key(update)
+    if who is None or not (update.callback_query or is_command):
+        return
+    forms = context.application.bot_data.get(FORMS_KEY, {})
+    db = services(context).db
+    step = db.read(conversation.current_step, *who)
+    if step is not None and step.name not in forms and step.data.get("buttons"):
+        db.run(drop_button_step, *who, step.name)
 
 
 async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -86,6 +175,8 @@ async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 @friendly
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.message.text if update.message and update.message.text else ""
+    if await typed_button(update, context, text):
+        return
     forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
     who = chat_key(update)
     step = run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
@@ -112,5 +203,6 @@ async def cancel_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, end_button_step), group=BUTTONS_GROUP)
     app.add_handler(CommandHandler("cancel", cancel_form))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text))

@@ -1,0 +1,69 @@
+"""A typed reply at a step that offers buttons: which button, if any, it names.
+
+People answer a button step by typing ("bo qua", "hoan thanh tot nhiem vu", "xác nhận") as often
+as by pressing. A reply names a button when, ignoring case, diacritics, emoji and punctuation, it
+equals the button's label or is within a typo of it (Levenshtein distance 1, or 2 for labels
+longer than ten characters); at a step that accepts only a choice, a part of one label alone
+("tốt", "xuất sắc") names it too. Two buttons at the same distance make the reply ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy.orm import Session
+
+from domain import conversation
+from domain.text import ascii_key
+
+_NOT_WORD = re.compile(r"[^\w]+")
+MIN_PART = 3  # a part of a label shorter than this ("t", "ho") names nothing
+
+
+@dataclass(frozen=True)
+class Match:
+    """`index` of the named button, or None; `ambiguous` when several buttons fit equally well."""
+
+    index: int | None
+    ambiguous: bool = False
+
+
+def label_key(text: str) -> str:
+    """'✅ Xác nhận!' -> 'xac nhan': what a typed reply is compared on."""
+    return " ".join(_NOT_WORD.sub(" ", ascii_key(text).replace("_", " ")).split())
+
+
+def _tolerance(key: str) -> int:
+    return 2 if len(key) > 10 else 1
+
+
+def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -> Match:
+    """Which of `labels` the typed reply names (see the module docstring)."""
+    key = label_key(typed)
+    keys = [label_key(label) for label in labels]
+    if not key:
+        return Match(None)
+    exact = [i for i, k in enumerate(keys) if k == key]
+    if exact:
+        return Match(exact[0], ambiguous=len(exact) > 1)
+    distances = [(Levenshtein.distance(key, k, score_cutoff=_tolerance(k)), i) for i, k in enumerate(keys) if k]
+    near = sorted((d, i) for d, i in distances if d <= _tolerance(keys[i]))
+    if near:
+        tied = [i for d, i in near if d == near[0][0]]
+        return Match(tied[0]) if len(tied) == 1 else Match(None, ambiguous=True)
+    if choice_only and len(key) >= MIN_PART:
+        containing = [i for i, k in enumerate(keys) if f" {key} " in f" {k} "]
+        if len(containing) == 1:
+            return Match(containing[0])
+        return Match(None, ambiguous=len(containing) > 1)
+    return Match(None)
+
+
+def drop_button_step(session: Session, user_id: int, chat_id: int, name: str) -> None:
+    """End button step `name` if it is still the chat's step (a newer one is left alone)."""
+    step = conversation.current_step(session, user_id, chat_id)
+    if step is not None and step.name == name:
+        conversation.close_step(session, user_id, chat_id)
