@@ -68,7 +68,9 @@ INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Unhandled error while processing an update", exc_info=context.error)
-    await context.application.bot_data[ALERTS_KEY].report(context.bot, context.error)
+    alerts: OperatorAlerts | None = context.application.bot_data.get(ALERTS_KEY)
+    if alerts is not None:
+        await alerts.report(context.bot, context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
             await reply(update, INTERNAL_ERROR)
@@ -83,7 +85,9 @@ async def _post_init(app: Application) -> None:
 
 async def _post_stop(app: Application) -> None:
     await scheduler.stop(app)
-    await app.bot_data[ALERTS_KEY].close()
+    alerts: OperatorAlerts | None = app.bot_data.get(ALERTS_KEY)
+    if alerts is not None:
+        await alerts.close()
 
 
 def build_application(

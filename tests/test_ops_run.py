@@ -149,6 +149,8 @@ def test_standby_takes_over_after_sigkill(api: tuple[ApiStandIn, int], tmp_path:
             _, err = stop(standby)
     counts = Counter(t for t in stand_in.texts() if t.startswith("tin #"))
     duplicates = {t for t, n in counts.items() if n > 1}
+    print(f"takeover after SIGKILL: {took:.1f} s; in flight at the crash {len(in_flight)}; "
+          f"sent twice {len(duplicates)} of {messages}")
     assert took < TAKEOVER_LIMIT_S
     assert duplicates <= in_flight, "only messages in flight at the crash may be sent twice"
     assert len(duplicates) <= 8, f"{len(duplicates)} re-sent (at most concurrent_sends were being sent)"
