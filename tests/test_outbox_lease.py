@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from db import Database
+from db.models import Outbox
+from scheduler.outbox import claim_due, release, renew_leases, requeue_expired
 from tests.procs import (
     backends,
     committed_database,
@@ -57,3 +62,20 @@ def test_second_dispatcher_does_not_resend_what_a_live_one_is_sending(
     counts = Counter(api.texts())
     assert {n for n in counts.values()} == {1}, f"{sum(n - 1 for n in counts.values())} duplicates"
     assert len(counts) == MESSAGES
+
+
+def test_lease_is_renewed_released_and_taken_back_only_when_expired(database: Database) -> None:
+    fill = [Outbox(key=f"k{i}", chat_id=i, kind="digest", payload='{"text": "x"}', due_at=datetime.now(UTC),
+                   status="pending", attempts=0, created_at=datetime.now(UTC)) for i in range(2)]
+    database.run(lambda s: s.add_all(fill))
+    first = database.run(claim_due, 1, False, frozenset(), "host:1:a", 30.0)
+    second = database.run(claim_due, 1, False, frozenset(), "host:2:b", 30.0)
+    assert len(first) == len(second) == 1
+    soon = datetime.now(UTC) + timedelta(seconds=20)
+    assert database.run(requeue_expired, soon) == 0  # both leases still run
+    assert database.run(renew_leases, "host:1:a", 60.0) == 1  # the first sender's heartbeat
+    later = datetime.now(UTC) + timedelta(seconds=45)
+    assert database.run(requeue_expired, later) == 1  # only the second, which stopped renewing
+    database.run(release, [first[0].id], "host:2:b")  # not its row: nothing happens
+    rows = database.run(lambda s: {o.key: (o.status, o.claimed_by) for o in s.scalars(select(Outbox))})
+    assert rows == {"k0": ("sending", "host:1:a"), "k1": ("pending", None)}
