@@ -9,35 +9,58 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from domain.report import PersonGap, Report
-from domain.xlsx import workbook_bytes, write_table
+from domain import vn
+from domain.report import IndicatorRow, PersonGap, Report
+from domain.xlsx import Percent, workbook_bytes, write_table
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 
+NOT_APPLICABLE = "không áp dụng"
+MET_COLOR, SHORT_COLOR, TRACK_COLOR = "#2e7d32", "#c62828", "#eeeeee"
+
+
+def chart_rows(report: Report) -> tuple[list[IndicatorRow], list[IndicatorRow]]:
+    """(drawn, not applicable): an indicator with nobody in its population is never drawn as 0%."""
+    return [r for r in report.rows if r.population], [r for r in report.rows if not r.population]
+
+
 def chart_png(report: Report) -> bytes:
-    """Horizontal bars: each indicator's current % against its target (a tick)."""
+    """A phone-shaped chart: each indicator's title on its own line above its bar, the target as a black mark,
+    and the figures in a column right of the bars so no label can cover a target mark. An indicator with no one
+    in its population is not drawn (0% would be a lie); it is listed under the chart as "không áp dụng"."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = list(reversed(report.rows))
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6), dpi=110)
-    labels = ["\n".join(textwrap.wrap(r.title, 48)[:2]) for r in rows]
-    positions = range(len(rows))
-    colors = ["#2e7d32" if r.pct >= r.target_pct else "#c62828" for r in rows]
-    ax.barh(positions, [r.pct for r in rows], color=colors, height=0.6)
-    ax.scatter([r.target_pct for r in rows], positions, marker="|", s=400, color="black", zorder=3,
-               label="Chỉ tiêu")
-    for y, r in zip(positions, rows, strict=True):
-        ax.text(min(r.pct + 1, 92), y, f"{r.pct:.1f}% / {r.target_pct:g}%", va="center", fontsize=7)
-    ax.set_yticks(list(positions), labels, fontsize=7)
+    drawn, skipped = chart_rows(report)
+    step = 1.35  # room for a two-line title above each bar
+    height = 0.95 * step * max(len(drawn), 1) + 1.2 + (0.45 if skipped else 0.2)
+    fig, ax = plt.subplots(figsize=(6.4, height), dpi=150)
+    for i, r in enumerate(drawn):
+        y = -i * step
+        ax.barh(y, 100, color=TRACK_COLOR, height=0.38)
+        ax.barh(y, r.pct, color=MET_COLOR if r.pct >= r.target_pct else SHORT_COLOR, height=0.38)
+        ax.plot([r.target_pct, r.target_pct], [y - 0.3, y + 0.3], color="black", linewidth=2.5, zorder=3)
+        title = "\n".join(textwrap.wrap(r.title, 64)[:2])
+        ax.text(0, y + 0.28, title, fontsize=8.5, va="bottom", linespacing=1.1)
+        ax.annotate(f"{vn.pct(r.pct, 1)}\n/ {vn.target(r.target_pct)}", xy=(1.02, y),
+                    xycoords=("axes fraction", "data"), fontsize=8.5, va="center", ha="left", fontweight="bold")
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% đạt")
-    ax.set_title(f"{report.unit_name}: tiến độ các chỉ tiêu Nghị quyết (đến {report.as_of:%d/%m/%Y})", fontsize=9)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), fontsize=7, frameon=False)
-    fig.tight_layout()
+    ax.set_ylim(-(len(drawn) - 1) * step - 0.5, 1.05)
+    ax.set_yticks([])
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=8)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("\n".join(textwrap.wrap(f"{report.unit_name} – chỉ tiêu Nghị quyết đến {vn.day(report.as_of)}", 52)),
+                 fontsize=10, loc="left")
+    note = "▮ đạt/chỉ tiêu · vạch đen = chỉ tiêu"
+    if skipped:
+        note += "\nKhông áp dụng (đơn vị không có cán bộ thuộc đối tượng): " + "; ".join(
+            textwrap.shorten(r.title, 40, placeholder="…") for r in skipped)
+    fig.text(0.02, 0.01, "\n".join(textwrap.fill(line, 95) for line in note.split("\n")), fontsize=7, va="bottom")
+    fig.tight_layout(rect=(0, (0.6 if skipped else 0.3) / height, 0.86, 1))
     out = io.BytesIO()
     fig.savefig(out, format="png")
     plt.close(fig)
@@ -53,8 +76,9 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
                           f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {report.cadres}"],
                 ["Mã chỉ tiêu", "Chỉ tiêu", "Căn cứ", "Hạn", "Chỉ tiêu %", "Đối tượng", "Đạt", "% đạt",
                  "Còn thiếu (người)", "Dự kiến nếu học viên đã đăng ký hoàn thành (%)"],
-                [[r.id, r.title, r.ref, r.deadline.strftime("%d/%m/%Y"), r.target_pct, r.population, r.met, r.pct,
-                  r.shortfall, r.projected_pct] for r in report.rows])
+                [[r.id, r.title, r.ref, r.deadline, Percent(r.target_pct), r.population, r.met,
+                  Percent(r.pct) if r.population else NOT_APPLICABLE, r.shortfall,
+                  Percent(r.projected_pct) if r.population else NOT_APPLICABLE] for r in report.rows])
     sheet = wb.create_sheet("Cán bộ thiếu chuẩn bắt buộc")
     write_table(sheet, [], ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
                 [[p.code, p.full_name, p.unit_name, p.position, "; ".join(p.gaps)] for p in people])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -205,3 +205,20 @@ def test_subtree_reports_agree_with_build_report(database: Database, tmp_path: P
             assert all_reports[unit.id].rows == direct.rows and all_reports[unit.id].cadres == direct.cadres
 
     database.run(compare)
+
+
+def test_chart_leaves_out_empty_populations_and_xlsx_has_typed_cells(roster: Database) -> None:
+    from domain.exports import chart_png, chart_rows, report_xlsx
+
+    report = roster.run(lambda s: build_report(s, unit_by_code(s, "XMH-VP"), TODAY))
+    drawn, skipped = chart_rows(report)
+    assert skipped and all(r.population for r in drawn) and all(not r.population for r in skipped)
+    assert chart_png(report)[:8] == b"\x89PNG\r\n\x1a\n"
+    sheet = load_workbook(io.BytesIO(report_xlsx(report, []))).active
+    header = next(row for row in sheet.iter_rows() if row[0].value == "Mã chỉ tiêu")
+    first = sheet[header[0].row + 1]
+    assert isinstance(first[3].value, datetime) and first[3].number_format == "DD/MM/YYYY"
+    assert first[4].number_format == "0.00%" and first[4].value == 1.0
+    empty = next(r for r in sheet.iter_rows(min_row=header[0].row + 1) if r[5].value == 0)
+    assert empty[7].value == "không áp dụng"
+    assert sheet.freeze_panes == f"A{header[0].row + 1}"
