@@ -36,6 +36,7 @@ from bot.ops.instrument import InstrumentedApplication
 from core.config import Settings
 from core.services import Services
 from db import Database
+from domain import spreadsheet
 from domain.rules import default_rules
 from handlers import (
     admin,
@@ -90,6 +91,14 @@ async def _post_stop(app: Application) -> None:
         await alerts.close()
 
 
+def apply_import_limits(settings: Settings) -> None:
+    """Spreadsheets read by the bot and the command line are bounded as [imports] says."""
+    i = settings.imports
+    spreadsheet.configure(spreadsheet.Limits(max_rows=i.max_rows, max_columns=i.max_columns,
+                                             empty_rows_stop=i.empty_rows_stop, max_unzipped_mb=i.max_unzipped_mb,
+                                             max_zip_members=i.max_zip_members))
+
+
 def build_application(
     settings: Settings, database: Database, request: BaseRequest | None = None, token: str | None = None,
     clock: Callable[[], date] | None = None, updates_request: BaseRequest | None = None,
@@ -106,6 +115,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     default_rules()  # validated at start: a malformed rule fails here, naming the rule and field
+    apply_import_limits(settings)
     app.bot_data["services"] = Services(db=database, settings=settings, clock=clock)
     app.bot_data[ALERTS_KEY] = OperatorAlerts(settings.ops.alert_chat_ids, settings.ops.alert_window_s,
                                               token or settings.token)

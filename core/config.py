@@ -71,6 +71,18 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    """[imports]: bounds on a spreadsheet someone sends (domain.spreadsheet.Limits) and the bot's time limit."""
+
+    max_rows: int = 60_000
+    max_columns: int = 100
+    empty_rows_stop: int = 1_000
+    max_unzipped_mb: int = 200
+    max_zip_members: int = 200
+    time_limit_s: int = 300
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: ZoneInfo
     database_url: str
@@ -85,6 +97,7 @@ class Settings:
     webhook_secret: str | None = None  # Telegram echoes it in a header; requests without it are refused
     ops: OpsSettings = field(default_factory=OpsSettings)  # [ops]: health, metrics, alerts, logs
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(database_url={self.database_url!r}, mode={self.telegram.mode!r})"
@@ -235,7 +248,20 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         scheduler=_scheduler(_table(raw, "scheduler")),
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         webhook_secret=env.get("CADREBOT_WEBHOOK_SECRET") or None,
+        imports=_imports(_table(raw, "imports")),
         **_ops_tables(raw),
+    )
+
+
+def _imports(table: dict[str, Any]) -> ImportSettings:
+    p, d = "imports.", ImportSettings()
+    return ImportSettings(
+        max_rows=_int_in(table, "max_rows", d.max_rows, 100, 1_000_000, p),
+        max_columns=_int_in(table, "max_columns", d.max_columns, 10, 1_000, p),
+        empty_rows_stop=_int_in(table, "empty_rows_stop", d.empty_rows_stop, 10, 100_000, p),
+        max_unzipped_mb=_int_in(table, "max_unzipped_mb", d.max_unzipped_mb, 1, 4_000, p),
+        max_zip_members=_int_in(table, "max_zip_members", d.max_zip_members, 10, 10_000, p),
+        time_limit_s=_int_in(table, "time_limit_s", d.time_limit_s, 5, 3_600, p),
     )
 
 

@@ -2,14 +2,24 @@
 
 Official exports carry title rows and merged cells above the header; the header row is
 the first row that holds every required header.
+
+Files come from users, so the work is bounded before and while parsing: the zip's member count
+and its declared and actual unpacked sizes are checked before openpyxl opens it; openpyxl's
+read-only mode pads every row to the sheet's *declared* dimension (A1:XFD1048576 would mean
+16,384 cells for each of a million rows), so the dimension is reset and at most `max_columns`
+cells a row are read; reading stops after a run of empty rows, refuses more rows than a
+province-scale cap, and stops when the time limit of the import has passed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +28,50 @@ from domain.errors import SpreadsheetError
 from domain.text import ascii_key, clean
 
 HEADER_SEARCH_ROWS = 30
+UNZIP_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one spreadsheet ([imports] in config.toml; the defaults fit the province's 48,000 cadres)."""
+
+    max_rows: int = 60_000
+    max_columns: int = 100
+    empty_rows_stop: int = 1_000
+    max_unzipped_mb: int = 200
+    max_zip_members: int = 200
+
+
+_limits = Limits()
+_deadline: ContextVar[float | None] = ContextVar("spreadsheet_deadline", default=None)
+
+
+def configure(limits: Limits) -> None:
+    """Set at start from the configuration (the bot and the command line)."""
+    global _limits
+    _limits = limits
+
+
+def limits() -> Limits:
+    return _limits
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Reading in this context (and in a worker thread started from it: asyncio.to_thread copies the
+    context) stops with a SpreadsheetError once `seconds` have passed; the import's transaction rolls back."""
+    token = _deadline.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def check_time() -> None:
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() >= deadline:
+        raise SpreadsheetError("Tệp xử lý quá thời gian cho phép nên đã dừng; chưa nhập gì. Hãy chia nhỏ tệp "
+                               "hoặc dùng lệnh cadrebot import-roster trên máy chủ.")
 
 
 @dataclass(frozen=True)
@@ -49,20 +103,47 @@ def _read_csv(data: bytes) -> Iterator[list[str]]:
         raise SpreadsheetError(
             "Tệp CSV không ở mã UTF-8. Trong Excel chọn “Lưu thành” → “CSV UTF-8 (phân tách bằng dấu phẩy)”."
         ) from exc
+    width = _limits.max_columns
     for row in csv.reader(io.StringIO(text, newline="")):
-        yield [clean(c) for c in row]
+        yield [clean(c) for c in row[:width]]
+
+
+def _check_zip(data: bytes) -> None:
+    """Before openpyxl parses: few enough members, and their unpacked size (as declared, then as actually
+    inflated, since a declared size can lie) within the limit."""
+    limit = _limits.max_unzipped_mb * 1024 * 1024
+    too_big = SpreadsheetError(f"Tệp .xlsx giải nén ra quá {_limits.max_unzipped_mb} MB nên không được đọc "
+                               "(có thể là tệp độc hại). Hãy lưu lại tệp từ Excel rồi gửi lại.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > _limits.max_zip_members:
+                raise SpreadsheetError(f"Tệp .xlsx có quá nhiều thành phần ({len(members)}) nên không được đọc.")
+            if sum(m.file_size for m in members) > limit:
+                raise too_big
+            inflated = 0
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(UNZIP_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > limit:
+                            raise too_big
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        raise SpreadsheetError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel.") from exc
 
 
 def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SpreadsheetError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel.") from exc
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        sheet.reset_dimensions()  # never pad rows to a declared A1:XFD1048576
+        for row in sheet.iter_rows(max_col=_limits.max_columns, values_only=True):
             yield [_cell_text(c) for c in row]
     finally:
         workbook.close()
@@ -130,9 +211,26 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
     if not header_row:
         names = [h for h in required if ascii_key(h) in best_missing]
         raise SpreadsheetError("Không tìm thấy dòng tiêu đề. Thiếu cột bắt buộc: " + ", ".join(names))
-    data_rows = []
+    return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row)
+
+
+def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, str]
+               ) -> list[tuple[int, dict[str, str]]]:
+    """The rows under the header, only its columns; the sheet ends after a run of empty rows."""
+    data_rows: list[tuple[int, dict[str, str]]] = []
+    empty_run = 0
     for number, cells in enumerate(rows, start=header_row + 1):
-        if not any(cells):
+        if number % 1000 == 0:
+            check_time()
+        if not any(cells[i] for i in columns if i < len(cells)):
+            empty_run += 1
+            if empty_run >= _limits.empty_rows_stop:
+                break
             continue
+        empty_run = 0
+        if len(data_rows) >= _limits.max_rows:
+            raise SpreadsheetError(f"Tệp có hơn {_limits.max_rows} dòng dữ liệu (tối đa {_limits.max_rows} dòng); "
+                                   "hãy kiểm tra lại tệp hoặc chia nhỏ.")
         data_rows.append((number, {field: cells[i] if i < len(cells) else "" for i, field in columns.items()}))
-    return Sheet(rows=data_rows, header_row=header_row)
+    check_time()
+    return data_rows

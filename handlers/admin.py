@@ -14,7 +14,7 @@ from domain.accounts import Actor
 from domain.hr_import import import_spreadsheet
 from domain.roster import RowError
 from domain.text import ascii_key
-from handlers.common import esc, friendly, linked_only, load_actor, reply, run_tx, services
+from handlers.common import esc, friendly, linked_only, load_actor, reply, run_heavy, run_tx, services
 
 INVITE_USAGE = "Cách dùng: <code>/invite MÃ_CÁN_BỘ</code>, ví dụ <code>/invite MAU004</code>."
 INVITE_DONE = (
@@ -82,7 +82,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         path = Path(tmp) / Path(name).name
         path.write_bytes(bytes(content))
         with timed_import() as label:
-            result = run_tx(context, import_spreadsheet, actor, path, skip)
+            result = await run_heavy(context, import_spreadsheet, actor, path, skip)
             label["kind"] = result.kind
     if not result.applied:
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -14,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from core.logctx import bind_actor
 from core.services import Services
+from domain import spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from views.html import esc
@@ -51,6 +53,19 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
     """One transaction for the update's domain work; the reply is sent after it committed."""
     return services(context).db.run(fn, *args)
+
+
+async def run_heavy(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
+    """An import's or export's transaction in a worker thread, so that other users are answered meanwhile;
+    spreadsheet reading in it stops at the configured time limit ([imports] time_limit_s)."""
+    svc = services(context)
+    with spreadsheet.time_limit(svc.settings.imports.time_limit_s):
+        return await asyncio.to_thread(svc.db.run, fn, *args)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """CPU work with no database (building a workbook or a chart) off the event loop."""
+    return await asyncio.to_thread(fn, *args)
 
 
 def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:

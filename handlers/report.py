@@ -15,7 +15,18 @@ from domain import vn
 from domain.accounts import Actor
 from domain.exports import chart_png, report_xlsx
 from domain.report import child_units, export_for, people_for, report_for
-from handlers.common import callback_int, callback_part, esc, keyboard, linked_only, reply, run_tx, today
+from handlers.common import (
+    callback_int,
+    callback_part,
+    esc,
+    in_thread,
+    keyboard,
+    linked_only,
+    reply,
+    run_heavy,
+    run_tx,
+    today,
+)
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 from views.report import render_report
@@ -75,19 +86,20 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                  page: int) -> None:
-    report = run_tx(context, report_for, actor, unit_ref, today(context))
+    report = await run_heavy(context, report_for, actor, unit_ref, today(context))
+    png = await in_thread(chart_png, report)
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
         await update.effective_chat.send_photo(
-            InputFile(io.BytesIO(chart_png(report)), filename="chi-tieu.png"),
+            InputFile(io.BytesIO(png), filename="chi-tieu.png"),
             caption=CHART_CAPTION.format(unit=report.unit_name))
 
 
 async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                 page: int) -> None:
-    report, people = run_tx(context, export_for, actor, unit_ref, today(context))
-    content = report_xlsx(report, people)
+    report, people = await run_heavy(context, export_for, actor, unit_ref, today(context))
+    content = await in_thread(report_xlsx, report, people)
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:

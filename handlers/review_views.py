@@ -15,7 +15,7 @@ from domain.accounts import Actor, require_manager
 from domain.classification import quarter_months
 from domain.evaluation import Window
 from domain.review_grid import RATING_SHORT, PersonYear, export_year_grid, reviewee_year
-from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_tx, services, today
+from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_heavy, run_tx, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -108,7 +108,7 @@ async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 
 async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int) -> None:
-    export = run_tx(context, export_year_grid, actor, year, None, today(context))
+    export = await run_heavy(context, export_year_grid, actor, year, None, today(context))
     if export is None:
         await reply(update, XLSX_REFUSED)
         return

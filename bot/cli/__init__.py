@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.app import apply_import_limits
 from bot.cli import app, ask, backup, courses, evaluations, gaps, report, roster, scheduler, startup, templates
 from bot.cli import parser as cli_parser
 from bot.cli.common import Command, log, open_db
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config) if args.config else load_settings()
         default_rules()  # a malformed rules file stops everything at start, naming the rule and field
+        apply_import_limits(settings)
         settings = cli_parser.with_database(settings, args)
         _prepare_database(settings, args)
         func: Command = args.func
