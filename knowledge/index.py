@@ -216,6 +216,7 @@ class KnowledgeBase:
         vocabulary: Counter[str] = Counter(t for text in texts for t in _TOKENS.findall(fold_text(text)))
         self.typing = Typing(vocabulary)
         self.ambiguous_light = _ambiguous_light([p.clean_text for p in resolution.passages])
+        self.accented_vocabulary = frozenset().union(*(d.accented for d in self.docs))
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
@@ -271,8 +272,14 @@ class KnowledgeBase:
 
     def parse(self, question: str) -> Query:
         normalized = self.typing.normalize(_mark_ai(question))
+        # a stop word typed with other diacritics, as a word the resolution never uses, is another word
+        # ("cửa" is not "của"); "vệ" in "bảo vệ" is dropped like "về", as it is from the resolution
+        other_words = {fold_text(w) for w in accented_words(question)
+                       if fold_text(w) in lexicon().stopwords and fold_text(w) != w
+                       and w not in lexicon().stop_accented and w not in self.accented_vocabulary}
+        normalized = self._fix_stop_typos(normalized, other_words)
         stripped = strip_question_patterns(normalized)
-        q_words = content_words(stripped)
+        q_words = content_words(stripped, frozenset(other_words))
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
         # Telex keys tell everyday words apart ("chuwax" is not the light "chưa") but do not decide a
@@ -298,6 +305,18 @@ class KnowledgeBase:
         return Query(q_words, q_terms, groups, accents, features.question_type(expanded),
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
                      frozenset(light))
+
+    def _fix_stop_typos(self, normalized: str, other_words: set[str]) -> str:
+        """'nhị quyết' is 'nghị quyết' with a letter dropped, not the stop word 'nhỉ': repaired where the
+        neighbouring word says so; what is left in `other_words` is a word of another topic."""
+        tokens = normalized.split()
+        for i, token in enumerate(tokens):
+            if token in other_words:
+                before, after = tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else ""
+                if near := self.typing.near(token, before, after, in_context=True):
+                    tokens[i] = near
+        other_words.intersection_update(tokens)
+        return " ".join(tokens)
 
     def rank(self, question: str) -> tuple[Query, list[tuple[float, Doc]]]:
         """BM25, then the leaders re-ranked by how much of the question they cover."""

@@ -16,6 +16,7 @@ _INTENTS = (
     (COURSES, re.compile(r"\b(dang ky|dang ki|ghi danh)\b.{0,40}\b(lop|khoa|hoc)\b|"
                          r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b")),
     (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"
+                      r"\bminh (con )?(thieu|chua dat|chua du) (gi|tieu chuan|tieu chi|chuan|dieu kien)\b|"
                       rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b")),
     (EVAL, re.compile(r"\b(nop|gui|lam|viet|sua|muon|can) (ban |phieu |bao cao )?(tu )?danh gia\b|"
                       r"\btu danh gia (thang nay|thang \d+|cua (toi|em|minh))\b|"

@@ -27,6 +27,7 @@ _Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 class Lexicon:
     abbreviations: dict[str, str]  # folded abbreviation -> folded expansion
     stopwords: frozenset[str]
+    stop_accented: frozenset[str]  # the stop words with their diacritics: a typed "cửa" is not "của"
     phrases: dict[str, str]  # folded multi-word variant -> canonical words
     stop_phrases: tuple[str, ...]  # question patterns, longest first
     expansions: dict[str, list[str]]  # folded query word/phrase -> extra folded words
@@ -46,7 +47,8 @@ def lexicon() -> Lexicon:
     expansions = {fold_text(k): fold_text(v).split() for k, v in query.get("expansions", {}).items()}
     accented = {fold_text(k): fold(v) for k, v in raw["abbreviations"].items()}
     typing = {fold_text(k): fold_text(v) for k, v in raw.get("typing", {}).items()}
-    return Lexicon(abbreviations, frozenset(fold_text(w) for w in raw["stopwords"]["words"]), phrases,
+    return Lexicon(abbreviations, frozenset(fold_text(w) for w in raw["stopwords"]["words"]),
+                   frozenset(_i_for_y(fold(w)) for w in raw["stopwords"]["words"]), phrases,
                    stop_phrases, expansions, accented, typing,
                    frozenset(fold_text(w) for w in query.get("light_words", [])),
                    frozenset(_i_for_y(fold(w)) for w in query.get("light_words", [])))
@@ -85,8 +87,9 @@ def words(text: str) -> list[str]:
     return out
 
 
-def content_words(text: str) -> list[str]:
-    stop = lexicon().stopwords
+def content_words(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Words without the stop words, except those in `keep` (typed as another word: "cửa", not "của")."""
+    stop = lexicon().stopwords - keep
     return [w for w in words(text) if w not in stop]
 
 

@@ -164,9 +164,9 @@ class Typing:
                 if pieces := self._split(spelled):
                     table = lexicon().typing
                     return fold_text(" ".join(table.get(p, p) for p in pieces))
-        if not is_syllable(decoded) and (near := self._near(decoded, before, after)):
+        if not is_syllable(decoded) and (near := self.near(decoded, before, after)):
             return near
-        if near := self._near(decoded, before, after, in_context=True):
+        if near := self.near(decoded, before, after, in_context=True):
             return near  # a real-looking syllable that is a typo only where its neighbour says so
         if len(token) >= FUZZY_MIN_LENGTH:
             match = process.extractOne(token, self.long_words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
@@ -187,7 +187,7 @@ class Typing:
         result = best[-1]
         return result if result and len(result) >= 2 else None
 
-    def _near(self, token: str, before: str, after: str, in_context: bool = False) -> str | None:
+    def near(self, token: str, before: str, after: str, in_context: bool = False) -> str | None:
         """A one-letter typo: the known syllable one edit away, preferring one that fits its neighbours
         (with `in_context`, only one that forms a pair the resolution or the lexicon uses)."""
         found = process.extract(token, self.syllables, scorer=Levenshtein.distance, score_cutoff=1, limit=None)

@@ -322,3 +322,15 @@ def test_telex_keys_give_back_the_accented_word() -> None:
 @pytest.mark.parametrize("comment", ["Cần nêu rõ số liệu", "Đề nghị bổ sung minh chứng"])
 def test_a_review_comment_is_not_answered_from_the_resolution(comment: str) -> None:
     assert not default_kb().ask(comment).found
+
+
+def test_a_stop_word_typed_as_another_word_counts() -> None:
+    kb = default_kb()
+    assert not kb.ask("cho hỏi giờ làm việc của bộ phận một cửa").found  # "cửa" is not "của"
+    assert kb.ask("bảo vệ chính trị nội bộ").found  # "vệ" is dropped like "về", as in the resolution
+    assert kb.ask("Nhị quyết áp dụng cho ai").found  # "nghị" with a dropped letter, not "nhỉ"
+
+
+def test_my_gaps_and_our_commune_lacking_people_are_told_apart() -> None:
+    assert default_kb().ask("em muốn xem mình còn thiếu tiêu chí gì").intent == "gaps"
+    assert default_kb().ask("xã mình thiếu cán bộ cntt thì tỉnh có tăng cường ko").intent is None
