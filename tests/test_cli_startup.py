@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot import cli
 from scheduler.jobs import JOBS
 from tests.conftest import ROOT, SAMPLE_ROSTER
-from tests.test_e2e_run import TOKEN
+from tests.test_e2e_run import TOKEN, serve_json
 
 
 def _free_port() -> int:
@@ -120,22 +117,7 @@ def test_no_network_is_one_line(config: Path, monkeypatch: pytest.MonkeyPatch,
 @pytest.fixture
 def rejecting_api(config: Path) -> Iterator[int]:
     """A Bot API that refuses the token, as Telegram does (401 Unauthorized)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            payload = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"}).encode()
-            self.send_response(401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_json(lambda path, body: (401, {"ok": False, "error_code": 401, "description": "Unauthorized"}))
     port = server.server_address[1]
     text = re.sub(r'base_url = "[^"]*"', f'base_url = "http://127.0.0.1:{port}/bot"', config.read_text("utf-8"))
     config.write_text(text, encoding="utf-8")

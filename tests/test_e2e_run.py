@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -82,16 +82,15 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
     return out
 
 
-@pytest.fixture
-def stand_in() -> Iterator[tuple[StandIn, int]]:
-    api = StandIn()
+def serve_json(respond: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]) -> ThreadingHTTPServer:
+    """A local HTTP server answering every POST with respond(path, body) -> (status, JSON body)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            result = api.handle(self.path, _decode(raw, self.headers.get("Content-Type", "")))
-            payload = json.dumps({"ok": True, "result": result}).encode()
-            self.send_response(200)
+            status, body = respond(self.path, _decode(raw, self.headers.get("Content-Type", "")))
+            payload = json.dumps(body).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -101,8 +100,14 @@ def stand_in() -> Iterator[tuple[StandIn, int]]:
             return None
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def stand_in() -> Iterator[tuple[StandIn, int]]:
+    api = StandIn()
+    server = serve_json(lambda path, body: (200, {"ok": True, "result": api.handle(path, body)}))
     yield api, server.server_address[1]
     server.shutdown()
 
