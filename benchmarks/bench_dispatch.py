@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
+from benchmarks.synthetic import insert_linked_with_messages
 from bot.fakeapi import FakeBotApi
 from core.config import load_settings
 from db import Database
 from db.migrate import upgrade
-from db.models import Cadre, Outbox, Unit
-from domain.clock import utcnow
+from db.models import Outbox
 from scheduler.outbox import Dispatcher, RateLimiter
 
 SCALE = 100
@@ -45,24 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _fill(database: Database, n: int) -> None:
     """n linked cadres and one pending reminder each."""
-    now = utcnow()
-
-    def work(session: Any) -> None:
-        session.execute(insert(Unit), [{"code": "U", "name": "U", "level": "Xã", "path": "/U/"}])
-        unit_id = session.scalar(select(Unit.id))
-        session.execute(insert(Cadre), [{
-            "code": f"C{i:06d}", "full_name": f"Cán bộ {i}", "unit_id": unit_id, "position": "CV",
-            "title_group": "KHAC", "is_leader": False, "education": 2, "political_theory": 1, "state_management": 0,
-            "job_matched": True, "in_succession_plan": False, "is_hr": False, "mute_optional": False,
-            "telegram_user_id": 10_000_000 + i, "telegram_chat_id": 10_000_000 + i, "created_at": now,
-            "updated_at": now} for i in range(n)])
-        ids = session.scalars(select(Cadre.id).order_by(Cadre.id)).all()
-        session.execute(insert(Outbox), [{
-            "key": f"eval-reminder:2026-11:C{i:06d}:1", "chat_id": 10_000_000 + i, "cadre_id": cid,
-            "kind": "eval-reminder", "payload": json.dumps({"text": f"nhắc #{i}"}), "due_at": now,
-            "status": "pending", "attempts": 0, "created_at": now} for i, cid in enumerate(ids)])
-
-    database.run(work)
+    database.run(insert_linked_with_messages, n, "eval-reminder", "eval-reminder:2026-11:{code}:1", "nhắc #{i}",
+                 10_000_000)
 
 
 class LimitedApi(FakeBotApi):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, Outbox, Unit
+from domain.clock import utcnow
 from domain.courses import HEADERS as COURSE_HEADERS
 from domain.roster import HEADERS
 from domain.roster import HEADERS as ROSTER_HEADERS
@@ -93,3 +99,22 @@ def write_course(path: Path, code: str, seats: int, start: date, kind: str = "CD
                          "Hạn đăng ký": f"{start - timedelta(days=7):%d/%m/%Y}", "Số chỗ": str(seats),
                          "Địa điểm": "Tuyên Quang", "Đối tượng": audience})
     return path
+
+
+def insert_linked_with_messages(session: Session, n: int, kind: str, key_fmt: str, text_fmt: str,
+                                chat_base: int, code_fmt: str = "C{i:06d}", unit_code: str = "SYN") -> None:
+    """n linked cadres in a unit of their own, each with one pending outbox message (formats take i)."""
+    now = utcnow()
+    session.execute(insert(Unit), [{"code": unit_code, "name": unit_code, "level": "Xã", "path": f"/{unit_code}/"}])
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+    session.execute(insert(Cadre), [{
+        "code": code_fmt.format(i=i), "full_name": f"Cán bộ {i}", "unit_id": unit_id, "position": "CV",
+        "title_group": "KHAC", "is_leader": False, "education": 2, "political_theory": 1, "state_management": 0,
+        "job_matched": True, "in_succession_plan": False, "is_hr": False, "mute_optional": False,
+        "telegram_user_id": chat_base + i, "telegram_chat_id": chat_base + i, "created_at": now,
+        "updated_at": now} for i in range(n)])
+    ids = session.scalars(select(Cadre.id).where(Cadre.unit_id == unit_id).order_by(Cadre.id)).all()
+    session.execute(insert(Outbox), [{
+        "key": key_fmt.format(i=i, code=code_fmt.format(i=i)), "chat_id": chat_base + i, "cadre_id": cid,
+        "kind": kind, "payload": json.dumps({"text": text_fmt.format(i=i)}), "due_at": now, "status": "pending",
+        "attempts": 0, "created_at": now} for i, cid in enumerate(ids)])

@@ -22,12 +22,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, text
 
+from benchmarks.synthetic import insert_linked_with_messages
 from db import Database
 from db.migrate import upgrade
-from db.models import Cadre, Outbox, Unit
-from domain.clock import utcnow
 from tests.conftest import ROOT
 from tests.test_e2e_run import StandIn, _decode
 
@@ -76,25 +75,8 @@ def committed_database(backend: str, tmp_path: Path) -> Iterator[str]:
 
 def fill_outbox(url: str, n: int, kind: str = "digest") -> None:
     """n linked cadres and one pending message each, texts 'tin #i'."""
-    now = utcnow()
     database = Database.from_url(url)
-
-    def work(session: Any) -> None:
-        session.execute(insert(Unit), [{"code": "U", "name": "U", "level": "Xã", "path": "/U/"}])
-        unit_id = session.scalar(select(Unit.id))
-        session.execute(insert(Cadre), [{
-            "code": f"C{i:05d}", "full_name": f"Cán bộ {i}", "unit_id": unit_id, "position": "CV",
-            "title_group": "KHAC", "is_leader": False, "education": 2, "political_theory": 1, "state_management": 0,
-            "job_matched": True, "in_succession_plan": False, "is_hr": False, "mute_optional": False,
-            "telegram_user_id": 20_000_000 + i, "telegram_chat_id": 20_000_000 + i, "created_at": now,
-            "updated_at": now} for i in range(n)])
-        ids = session.scalars(select(Cadre.id).where(Cadre.unit_id == unit_id).order_by(Cadre.id)).all()
-        session.execute(insert(Outbox), [{
-            "key": f"test:{i}", "chat_id": 20_000_000 + i, "cadre_id": cid, "kind": kind,
-            "payload": json.dumps({"text": f"tin #{i}"}), "due_at": now, "status": "pending", "attempts": 0,
-            "created_at": now} for i, cid in enumerate(ids)])
-
-    database.run(work)
+    database.run(insert_linked_with_messages, n, kind, "test:{i}", "tin #{i}", 20_000_000, "C{i:05d}")
     database.dispose()
 
 
