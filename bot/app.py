@@ -43,6 +43,7 @@ from handlers import (
     admin_menu,
     ask,
     courses,
+    delegation,
     evaluation,
     fallback,
     find,
@@ -61,8 +62,8 @@ log = logging.getLogger(__name__)
 
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
-FEATURES = (guard, start, menu, mydata, gaps, report, courses, evaluation, review_views, find, ask, admin, admin_menu,
-            text_router, fallback, scheduler)
+FEATURES = (guard, start, menu, mydata, gaps, report, courses, evaluation, review_views, delegation, find, ask, admin,
+            admin_menu, text_router, fallback, scheduler)
 ALERTS_KEY = "ops.alerts"
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 

@@ -17,7 +17,7 @@ from domain.accounts import Actor, actor_for, require_manager
 from domain.evaluation import RATINGS, EvalView, Window
 from domain.evaluation.flow import RatedThenNext, rate_then_next
 from domain.evaluation.status import Nudge
-from handlers import review_views, text_router
+from handlers import delegation, review_views, text_router
 from handlers.common import (
     Services,
     callback_int,
@@ -234,7 +234,8 @@ async def draft_awaits_text(app: Application, user_id: int) -> bool:
 @linked_only
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     pending = run_tx(context, ev.pending_reviews, actor, today(context))
-    views = [[("📊 Tình hình đơn vị", "rev:unit")], review_views.entry_buttons(context), [BACK]]
+    views = [[("📊 Tình hình đơn vị", "rev:unit"), ("🤝 Ủy quyền", "dlg:list")], review_views.entry_buttons(context),
+             [BACK]]
     if not pending:
         await reply(update, REVIEW_EMPTY, keyboard(views))
         return
@@ -352,6 +353,9 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
     args = context.args or []
+    if not args:  # the phone path: deputies listed, with buttons
+        await delegation.show_list(update, context, actor)
+        return
     try:
         start, end = (datetime.strptime(a, "%d/%m/%Y").date() for a in args[1:3])
     except (ValueError, TypeError):

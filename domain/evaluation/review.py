@@ -158,6 +158,18 @@ def _check_period(start: date, end: date, today: date) -> None:
         raise EvaluationRefused(f"Mỗi lần ủy quyền tối đa {MAX_DELEGATION_DAYS} ngày.")
 
 
+def _check_no_overlapping_deputy(session: Session, manager_id: int, start: date, end: date) -> None:
+    """One deputy at a time: two deputies for the same days would both rate the same people."""
+    clash = session.scalar(select(ReviewDelegation).where(
+        ReviewDelegation.manager_id == manager_id, ReviewDelegation.start_date <= end,
+        ReviewDelegation.end_date >= start).with_for_update())
+    if clash is not None:
+        deputy = session.get(Cadre, clash.deputy_id)
+        raise EvaluationRefused(
+            f"Đã ủy quyền cho {deputy.full_name if deputy else 'người khác'} từ {clash.start_date:%d/%m/%Y} đến "
+            f"{clash.end_date:%d/%m/%Y}, trùng khoảng ngày này. Hãy thu hồi ủy quyền đó trước, hoặc chọn ngày khác.")
+
+
 def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date, today: date) -> str:
     """Rule: the deputy is another cadre of the manager's unit subtree who is not one of the manager's
     own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
@@ -169,6 +181,7 @@ def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end:
     if deputy.id in {c.id for c in reviewees(session, [actor.cadre_id])}:
         raise PermissionDenied("Không ủy quyền được cho người bạn trực tiếp xếp loại; hãy chọn một cán bộ "
                                "lãnh đạo khác trong đơn vị.")
+    _check_no_overlapping_deputy(session, actor.cadre_id, start, end)
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
     audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")

@@ -1,0 +1,133 @@
+"""Delegating reviews on a phone: current and planned deputies, revoke, a new deputy with date presets.
+
+Button data carries a delegation id or a cadre code and a preset name, parsed strictly; every press re-checks
+the manager on the server, and the dates are computed when pressed. The rules (deputy inside the unit and not
+rated by the manager, no past period, no overlapping deputy) are the domain's (review.delegate).
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from domain import evaluation as ev
+from domain.accounts import Actor, require_manager
+from domain.evaluation import delegation
+from handlers import text_router
+from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, today
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+CODE_FORM = "delegate-code"
+CODE = re.compile(r"[A-Za-z0-9_.-]{1,20}")
+LIST_TITLE = "🤝 <b>Ủy quyền xếp loại</b>"
+LIST_EMPTY = "\nChưa có ủy quyền nào đang hiệu lực hoặc sắp tới."
+LIST_ROW = "\n• {name} ({code}): {start} – {end} ({state})"
+ACTIVE, PLANNED = "đang hiệu lực", "sắp tới"
+CHOOSE = "Chọn người được ủy quyền xếp loại thay bạn (lãnh đạo trong đơn vị, không phải người bạn xếp loại):"
+ASK_CODE = "Gõ mã cán bộ được ủy quyền (ví dụ MAU012):"
+BAD_CODE = "“{value}” không phải mã cán bộ. Gõ lại mã, hoặc /cancel."
+CHOOSE_PERIOD = "Ủy quyền cho <b>{code}</b> trong bao lâu (tính từ hôm nay)?"
+CONFIRM = "Ủy quyền cho <b>{code}</b> xếp loại thay bạn từ <b>{start}</b> đến <b>{end}</b>?"
+DONE = "✅ Đã ủy quyền cho {name} xếp loại thay bạn từ {start} đến {end}."
+CONFIRM_REVOKE = "Thu hồi ủy quyền cho <b>{name}</b> ({start} – {end})?"
+REVOKED = "↩️ Đã thu hồi ủy quyền cho {name}. Từ hôm nay người đó không xếp loại thay bạn nữa."
+BTN_NEW, BTN_TYPE, YES, NO = "➕ Ủy quyền mới", "⌨️ Gõ mã người khác", "✅ Xác nhận", "✖️ Không"
+BACK_TO_LIST = ("⬅️ Ủy quyền", "dlg:list")
+
+
+def _day(value: object) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    lines = run_tx(context, delegation.my_delegations, actor, today(context))
+    text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
+                                                 end=_day(d.end), state=ACTIVE if d.active else PLANNED)
+                                 for d in lines) or LIST_EMPTY)
+    rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], f"dlg:rv:{d.id}")] for d in lines]
+    await reply(update, text, keyboard([*rows, [(BTN_NEW, "dlg:new")], [BACK]]))
+
+
+async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    people = run_tx(context, delegation.deputy_candidates, actor)
+    rows = [[(f"{p.full_name} – {p.position}"[:60], f"dlg:pick:{p.code}")] for p in people]
+    await reply(update, CHOOSE, keyboard([*rows, [(BTN_TYPE, "dlg:type")], [BACK_TO_LIST]]))
+
+
+async def _periods(update: Update, code: str) -> None:
+    rows = [[(label, f"dlg:per:{code}:{key}")] for key, label in delegation.PRESETS.items()]
+    await reply(update, CHOOSE_PERIOD.format(code=esc(code)), keyboard([*rows, [BACK_TO_LIST]]))
+
+
+async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, preset: str) -> None:
+    start, end = delegation.preset_period(preset, today(context))
+    await reply(update, CONFIRM.format(code=esc(code), start=_day(start), end=_day(end)),
+                keyboard([[(YES, f"dlg:ok:{code}:{preset}"), (NO, "dlg:list")]]))
+
+
+async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
+    start, end = delegation.preset_period(preset, today(context))
+    name = run_tx(context, ev.delegate, actor, code, start, end, today(context))
+    await reply(update, DONE.format(name=esc(name), start=_day(start), end=_day(end)), keyboard([[BACK_TO_LIST]]))
+
+
+async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, raw: str, confirmed: bool) -> None:
+    delegation_id = int(raw)
+    if not confirmed:
+        lines = {d.id: d for d in run_tx(context, delegation.my_delegations, actor, today(context))}
+        line = lines.get(delegation_id)
+        if line is None:
+            await stale_button(update, context)
+            return
+        await reply(update, CONFIRM_REVOKE.format(name=esc(line.deputy_name), start=_day(line.start),
+                                                  end=_day(line.end)),
+                    keyboard([[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]]))
+        return
+    done = run_tx(context, delegation.revoke, actor, delegation_id, today(context))
+    await reply(update, REVOKED.format(name=esc(done.deputy_name)), keyboard([[BACK_TO_LIST]]))
+
+
+def _is_id(raw: str) -> bool:
+    return raw.isascii() and raw.isdecimal() and len(raw) <= 12
+
+
+@linked_only
+async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_manager(actor)
+    action, arg, preset = callback_part(update, 1), callback_part(update, 2), callback_part(update, 3)
+    code_ok, preset_ok = bool(CODE.fullmatch(arg)), preset in delegation.PRESETS
+    if action == "list":
+        await show_list(update, context, actor)
+    elif action == "new":
+        await _choose(update, context, actor)
+    elif action == "type":
+        await text_router.open_form(update, context, CODE_FORM)
+        await reply(update, ASK_CODE)
+    elif action == "pick" and code_ok:
+        await _periods(update, arg)
+    elif action == "per" and code_ok and preset_ok:
+        await _confirm(update, context, arg, preset)
+    elif action == "ok" and code_ok and preset_ok:
+        await _delegate(update, context, actor, arg, preset)
+    elif action in ("rv", "rvok") and _is_id(arg):
+        await _revoke(update, context, actor, arg, confirmed=action == "rvok")
+    else:
+        await stale_button(update, context)
+
+
+async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
+    require_manager(load_actor(update, context))
+    code = value.strip().upper()
+    if not CODE.fullmatch(code):
+        await text_router.open_form(update, context, CODE_FORM)
+        await reply(update, BAD_CODE.format(value=esc(value[:30])))
+        return
+    await _periods(update, code)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(delegation_button, pattern=r"^dlg:"))
+    text_router.add_form(app, CODE_FORM, code_entered)

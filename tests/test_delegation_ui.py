@@ -1,0 +1,62 @@
+"""Delegation on a phone: list, a new deputy with preset dates, overlapping deputies refused, revoke."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import ReviewDelegation
+from tests.conftest import BotHarness, link
+
+BOSS = "0912345011"  # MAU011, Chủ tịch UBND xã: rates MAU013 and MAU015
+
+
+def _data(bot: BotHarness) -> list[str]:
+    return [b["callback_data"] for b in bot.last_buttons()]
+
+
+async def test_new_deputy_with_presets_list_overlap_and_revoke(bot: BotHarness, roster: Database,
+                                                              user: UpdateFactory) -> None:
+    await link(bot, user, BOSS)
+    texts = await bot.send(user.text("/delegate"))
+    assert "Chưa có ủy quyền nào" in texts[-1]
+    await bot.send(user.callback("dlg:new"))
+    assert "dlg:pick:MAU012" in _data(bot) and "dlg:pick:MAU013" not in _data(bot)  # MAU013 is rated by MAU011
+    texts = await bot.send(user.callback("dlg:pick:MAU012"))
+    assert [b["text"] for b in bot.last_buttons()][:3] == ["1 tuần", "2 tuần", "đến hết tháng"]
+    texts = await bot.send(user.callback("dlg:per:MAU012:1w"))
+    assert "từ 26/11/2026 đến 02/12/2026" in texts[-1]
+    texts = await bot.send(user.callback("dlg:ok:MAU012:1w"))
+    assert "Đã ủy quyền cho Nông Văn Dũng" in texts[-1]
+    texts = await bot.send(user.callback("dlg:list"))
+    assert "Nông Văn Dũng (MAU012): 26/11/2026 – 02/12/2026 (đang hiệu lực)" in texts[-1]
+
+    texts = await bot.send(user.callback("dlg:ok:MAU014:eom"))
+    assert "trùng khoảng ngày" in texts[-1] and "Nông Văn Dũng" in texts[-1]
+
+    delegation_id = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
+    other = UpdateFactory(user_id=910)
+    await link(bot, other, "0912345010")  # MAU010 cannot revoke MAU011's deputy
+    assert "Không tìm thấy ủy quyền" in (await bot.send(other.callback(f"dlg:rvok:{delegation_id}")))[-1]
+    texts = await bot.send(user.callback(f"dlg:rv:{delegation_id}"))
+    assert "Thu hồi ủy quyền cho Nông Văn Dũng" in texts[-1]
+    texts = await bot.send(user.callback(f"dlg:rvok:{delegation_id}"))
+    assert "Đã thu hồi ủy quyền" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(ReviewDelegation.id))) is None
+    assert "Đã ủy quyền cho Đỗ Thị Mai" in (await bot.send(user.callback("dlg:ok:MAU014:eom")))[-1]
+
+
+async def test_typed_code_past_period_and_forged_buttons(bot: BotHarness, roster: Database,
+                                                         user: UpdateFactory) -> None:
+    await link(bot, user, BOSS)
+    await bot.send(user.callback("dlg:type"))
+    texts = await bot.send(user.text("mau014"))
+    assert "Ủy quyền cho MAU014 trong bao lâu" in texts[-1]
+    texts = await bot.send(user.text("/delegate MAU012 01/11/2026 05/11/2026"))
+    assert "đã qua" in texts[-1]
+    for forged in ("dlg:rv:abc", "dlg:per:MAU012:3y", "dlg:pick:<b>", "dlg:ok:MAU012:", "dlg:zap", "dlg:rv:٣"):
+        assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1], forged
+    plain = UpdateFactory(user_id=916)
+    await link(bot, plain, "0912345016")
+    assert "chỉ dành cho cán bộ quản lý" in (await bot.send(plain.callback("dlg:list")))[-1]
