@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from db import Database
 from db.models import Cadre, Registration
 from domain import accounts
 from domain import registration as reg
@@ -53,70 +54,62 @@ def _slow(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
     monkeypatch.setattr(module, name, slowed)
 
 
-def test_one_invite_token_links_one_account(committed: tuple[str, str | None],  # noqa: F811
+@pytest.fixture
+def shared(committed: tuple[str, str | None]) -> Iterator[Database]:  # noqa: F811
+    """The committed database, opened by the racing threads' engine."""
+    database = _open(*committed)
+    yield database
+    database.dispose()
+
+
+def test_one_invite_token_links_one_account(shared: Database,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    database = _open(*committed)
-    try:
-        token = database.run(accounts.create_invite, "P001", 7)
-        _slow(monkeypatch, accounts, "_invite")
-        results = _race([lambda u=u: database.run(accounts.link_by_token, u, u, token) for u in (9001, 9002)])
-        linked = [r for r in results if isinstance(r, accounts.LinkResult)]
-        refused = [r for r in results if isinstance(r, DomainError)]
-        assert len(linked) == 1 and len(refused) == 1, results
-        assert "đã được dùng" in str(refused[0])
-        holder = database.run(lambda s: s.scalar(select(Cadre.telegram_user_id).where(Cadre.code == "P001")))
-        assert holder in (9001, 9002)
-    finally:
-        database.dispose()
+    token = shared.run(accounts.create_invite, "P001", 7)
+    _slow(monkeypatch, accounts, "_invite")
+    results = _race([lambda u=u: shared.run(accounts.link_by_token, u, u, token) for u in (9001, 9002)])
+    linked = [r for r in results if isinstance(r, accounts.LinkResult)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(linked) == 1 and len(refused) == 1, results
+    assert "đã được dùng" in str(refused[0])
+    holder = shared.run(lambda s: s.scalar(select(Cadre.telegram_user_id).where(Cadre.code == "P001")))
+    assert holder in (9001, 9002)
 
 
-def test_one_account_with_two_tokens_at_once_gets_a_clear_answer(committed: tuple[str, str | None],  # noqa: F811
+def test_one_account_with_two_tokens_at_once_gets_a_clear_answer(shared: Database,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    database = _open(*committed)
-    try:
-        tokens = [database.run(accounts.create_invite, code, 7) for code in ("P001", "P002")]
-        _slow(monkeypatch, accounts, "_invite")
-        results = _race([lambda t=t: database.run(accounts.link_by_token, 9001, 9001, t) for t in tokens])
-        assert sum(isinstance(r, accounts.LinkResult) for r in results) == 1, results
-        refused = next(r for r in results if isinstance(r, DomainError))
-        assert "liên kết với" in str(refused) and "hồ sơ" in str(refused)
-        assert database.run(lambda s: s.scalar(select(func.count()).select_from(Cadre)
-                                               .where(Cadre.telegram_user_id == 9001))) == 1
-    finally:
-        database.dispose()
+    tokens = [shared.run(accounts.create_invite, code, 7) for code in ("P001", "P002")]
+    _slow(monkeypatch, accounts, "_invite")
+    results = _race([lambda t=t: shared.run(accounts.link_by_token, 9001, 9001, t) for t in tokens])
+    assert sum(isinstance(r, accounts.LinkResult) for r in results) == 1, results
+    refused = next(r for r in results if isinstance(r, DomainError))
+    assert "liên kết với" in str(refused) and "hồ sơ" in str(refused)
+    assert shared.run(lambda s: s.scalar(select(func.count()).select_from(Cadre)
+                                           .where(Cadre.telegram_user_id == 9001))) == 1
 
 
-def test_two_accounts_sharing_a_contact_number_at_once(committed: tuple[str, str | None],  # noqa: F811
+def test_two_accounts_sharing_a_contact_number_at_once(shared: Database,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    database = _open(*committed)
-    try:
-        phone = database.run(lambda s: s.scalar(select(Cadre.phone).where(Cadre.code == "P003")))
-        _slow(monkeypatch, accounts, "_cadres_with_phone")
-        results = _race([lambda u=u: database.run(accounts.link_by_contact, u, u, u, phone) for u in (9001, 9002)])
-        assert sum(isinstance(r, accounts.LinkResult) for r in results) == 1, results
-    finally:
-        database.dispose()
+    phone = shared.run(lambda s: s.scalar(select(Cadre.phone).where(Cadre.code == "P003")))
+    _slow(monkeypatch, accounts, "_cadres_with_phone")
+    results = _race([lambda u=u: shared.run(accounts.link_by_contact, u, u, u, phone) for u in (9001, 9002)])
+    assert sum(isinstance(r, accounts.LinkResult) for r in results) == 1, results
 
 
-def test_registration_racing_a_course_cancellation(committed: tuple[str, str | None],  # noqa: F811
+def test_registration_racing_a_course_cancellation(shared: Database,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Nobody may stay registered or waitlisted in a cancelled course (each was either told about the
     cancellation, or refused)."""
-    database = _open(*committed)
-    try:
-        codes = [f"P{i:03d}" for i in range(10, 22)]
-        _slow(monkeypatch, reg, "require_course")
+    codes = [f"P{i:03d}" for i in range(10, 22)]
+    _slow(monkeypatch, reg, "require_course")
 
-        def register(code: str) -> Any:
-            return database.run(lambda s: reg.register(
-                s, s.scalars(select(Cadre).where(Cadre.code == code)).one(), "BIG", TODAY, code))
+    def register(code: str) -> Any:
+        return shared.run(lambda s: reg.register(
+            s, s.scalars(select(Cadre).where(Cadre.code == code)).one(), "BIG", TODAY, code))
 
-        calls: list[Callable[[], Any]] = [lambda c=c: register(c) for c in codes]
-        calls.insert(6, lambda: database.run(reg.cancel_course, "BIG", "HR"))
-        _race(calls)
-        left = database.run(lambda s: s.scalar(select(func.count()).select_from(Registration)
-                                               .where(Registration.status.in_(("registered", "waitlisted"))))
-                            )
-        assert left == 0
-    finally:
-        database.dispose()
+    calls: list[Callable[[], Any]] = [lambda c=c: register(c) for c in codes]
+    calls.insert(6, lambda: shared.run(reg.cancel_course, "BIG", "HR"))
+    _race(calls)
+    left = shared.run(lambda s: s.scalar(select(func.count()).select_from(Registration)
+                                           .where(Registration.status.in_(("registered", "waitlisted"))))
+                        )
+    assert left == 0
