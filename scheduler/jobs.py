@@ -30,6 +30,7 @@ from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
 from scheduler.digest import DigestCache, build_digest
 from scheduler.retention import retention
+from views.html import esc
 
 LOOKBACK = timedelta(days=8)  # a missed occurrence older than this is not worth sending any more
 
@@ -220,8 +221,8 @@ def _course_messages(session: Session, today: date, settings: Settings) -> list[
     for course in session.scalars(open_courses.where(Course.register_by == deadline_day)):
         messages += _deadline_notices(session, course)
     for course in session.scalars(open_courses.where(Course.start_date == start_day)):
-        text = (f"🎓 Lớp {course.code} – {course.name} khai giảng ngày {course.start_date:%d/%m/%Y} tại "
-                f"{course.location or 'nơi đã thông báo'}.")
+        text = (f"🎓 Lớp {esc(course.code)} – {esc(course.name)} khai giảng ngày {course.start_date:%d/%m/%Y} tại "
+                f"{esc(course.location) if course.location else 'nơi đã thông báo'}.")
         for registration in session.scalars(select(Registration).where(
                 Registration.course_id == course.id, Registration.status == "registered")):
             cadre = registration.cadre
@@ -239,7 +240,8 @@ def _deadline_notices(session: Session, course: Course) -> list[Message]:
                                 Registration.status.in_(("registered", "waitlisted", "completed")))
     query = (_linked(select(Cadre)).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit))
              .where(gap, not_(registered), Cadre.mute_optional.is_(False)))
-    text = (f"📌 Còn ít ngày để đăng ký lớp {course.code} – {course.name} (hạn {course.register_by:%d/%m/%Y}). "
+    text = (f"📌 Còn ít ngày để đăng ký lớp {esc(course.code)} – {esc(course.name)} "
+            f"(hạn {course.register_by:%d/%m/%Y}). "
             "Lớp giúp bạn đạt tiêu chuẩn còn thiếu; xem /courses.")
     button = [[("🎓 Xem lớp", f"course:view:{course.code}")]]
     return [Message(f"course-deadline:{course.code}:{c.code}", c.id, c.telegram_chat_id or 0, "course-deadline",
