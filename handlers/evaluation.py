@@ -84,6 +84,12 @@ DELEGATE_USAGE = (
 DELEGATED = "Đã ủy quyền cho {name} xếp loại thay bạn từ {start} đến {end}."
 BTN_DONE, BTN_UNDO, BTN_SKIP, BTN_SEND = "✅ Xong", "↩️ Xóa mục cuối", "Bỏ qua", "📤 Gửi"
 BTN_PAUSE = "⏸ Để sau (giữ nháp)"
+BTN_PAUSE_EDIT, BTN_RESEND, BTN_DISCARD = "⏸ Để sau (giữ bản đã gửi)", "📤 Gửi bản sửa", "🗑 Bỏ bản sửa"
+EDITING_NOTE = (
+    "✏️ <i>Bạn đang sửa bản đã gửi. Bản đã gửi vẫn được giữ và cấp trên vẫn xếp loại trên bản đó; "
+    "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
+)
+DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
 
 
 def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
@@ -110,11 +116,19 @@ def _body(v: EvalView) -> str:
 
 async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView) -> None:
     """Render the form at the step the database says it is; a typed label presses that step's buttons."""
-    cancel = (BTN_PAUSE, f"eval:pause:{v.id}")
     if v.status != "draft":
         await show_view(update, v)
-    elif v.step == "results":
-        text = ASK_RESULTS.format(period=v.period)
+        return
+    if v.editing:
+        await _show_form_step(update, context, v, EDITING_NOTE, (BTN_PAUSE_EDIT, f"eval:pause:{v.id}"))
+    else:
+        await _show_form_step(update, context, v, "", (BTN_PAUSE, f"eval:pause:{v.id}"))
+
+
+async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, note: str,
+                          cancel: tuple[str, str]) -> None:
+    if v.step == "results":
+        text = note + ASK_RESULTS.format(period=v.period)
         if v.items:
             text += RESULTS_SO_FAR.format(n=len(v.items), items="\n".join(f"• {esc(i)}" for i in v.items[-5:]))
         rows = [[(BTN_DONE, f"eval:step:{v.id}:difficulties")]] if v.items else []
@@ -122,20 +136,20 @@ async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalV
             rows.append([(BTN_UNDO, f"eval:undo:{v.id}")])
         await text_router.reply_choice(update, context, "eval-results", text, [*rows, [cancel]], choice_only=False)
     elif v.step == "difficulties":
-        await text_router.reply_choice(update, context, "eval-difficulties", ASK_DIFFICULTIES,
+        await text_router.reply_choice(update, context, "eval-difficulties", note + ASK_DIFFICULTIES,
                                        [[(BTN_SKIP, f"eval:skip:{v.id}")], [cancel]], choice_only=False)
     elif v.step == "rating":
         rows = [[(label, f"eval:self:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
-        await text_router.reply_choice(update, context, "eval-rating", ASK_RATING.format(period=v.period),
+        await text_router.reply_choice(update, context, "eval-rating", note + ASK_RATING.format(period=v.period),
                                        [*rows, [cancel]])
     else:
-        await text_router.reply_choice(
-            update, context, "eval-preview", PREVIEW.format(period=v.period, late=LATE if v.late else "",
-                                                            body=_body(v)), [
-                [(BTN_SEND, f"eval:submit:{v.id}")],
-                [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"),
-                 ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
-                [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]])
+        send = [(BTN_RESEND, f"eval:submit:{v.id}"), (BTN_DISCARD, f"eval:discard:{v.id}")] if v.editing else [
+            (BTN_SEND, f"eval:submit:{v.id}")]
+        text = note + PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v))
+        await text_router.reply_choice(update, context, "eval-preview", text, [
+            send,
+            [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"), ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
+            [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]])
 
 
 async def show_view(update: Update, v: EvalView) -> None:
@@ -175,6 +189,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         "submit": lambda: run_tx(context, ev.submit, me, eval_id, w, now),
         "edit": lambda: run_tx(context, ev.reopen, me, eval_id, w, now),
         "view": lambda: run_tx(context, ev.own_evaluation, me, eval_id, w, now),
+        "discard": lambda: run_tx(context, ev.discard_edit, me, eval_id, w, now),
     }
     operation = operations.get(action)
     if operation is None:
@@ -184,6 +199,8 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     if action == "submit":
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else ""))
         await deliver_now(context, "eval-submitted")
+    elif action == "discard":
+        await reply(update, DISCARDED)
     await show_step(update, context, v)
 
 

@@ -67,6 +67,9 @@ class EvalView:
     cadre_name: str
     reviewer_name: str | None
     notified: bool | None = None  # after rating: whether the cadre's notice was queued (False: not linked)
+    # The owner's edit of a submitted evaluation: the submitted version stays (and in the manager's
+    # queue) until this edit is sent; status reads "draft" so the form renders its steps.
+    editing: bool = False
 
     @property
     def period(self) -> str:

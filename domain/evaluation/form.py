@@ -1,12 +1,19 @@
-"""The cadre's monthly self-evaluation form: the draft is the evaluation row itself, written on every step."""
+"""The cadre's monthly self-evaluation form: the draft is the evaluation row itself, written on every step.
+
+Editing a submitted evaluation never takes it back: the edit is kept beside it (edit_draft, JSON)
+while the submitted version stays submitted and in the manager's queue; only sending the edit
+replaces it. Every form step works on a Work copy read from the row (a draft) or from the edit.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,8 +58,9 @@ def start_or_resume(session: Session, cadre_id: int, today: date, window: Window
             session.flush()
         except IntegrityError as exc:  # a second device started the same month at the same moment
             raise EvaluationRefused("Bản tự đánh giá tháng này vừa được tạo ở nơi khác; hãy gõ /eval lại.") from exc
-    elif ev.status == "draft":
-        ev.paused, ev.updated_at = False, utcnow()
+    elif (work := _work(ev)) is not None:
+        _save(ev, work)
+        return _form_view(session, ev, work, window, today)
     return view(session, ev, window, today)
 
 
@@ -64,17 +72,53 @@ def _owned(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
     return ev
 
 
-def _own_draft(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
+@dataclass
+class Work:
+    """The fields the form edits: those of a draft row, or the kept edit of a submitted one."""
+
+    results: list[str]
+    difficulties: str | None
+    self_rating: int | None
+    step: str
+    paused: bool = False
+
+
+def _work(ev: Evaluation) -> Work | None:
+    if ev.status == "draft":
+        return Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, ev.step, ev.paused)
+    if ev.status == "submitted" and ev.edit_draft:
+        data: dict[str, Any] = json.loads(ev.edit_draft)
+        return Work(**data)
+    return None
+
+
+def _save(ev: Evaluation, work: Work, step: str | None = None) -> None:
+    work.step, work.paused = step or work.step, False
+    if ev.status == "draft":
+        ev.results, ev.difficulties = json.dumps(work.results, ensure_ascii=False), work.difficulties
+        ev.self_rating, ev.step, ev.paused = work.self_rating, work.step, False
+    else:
+        ev.edit_draft = json.dumps(asdict(work), ensure_ascii=False)
+    ev.updated_at = utcnow()
+
+
+def _form_view(session: Session, ev: Evaluation, work: Work, window: Window, today: date) -> EvalView:
+    """What the owner sees at the form: the draft, or the edit beside the submitted version."""
+    base = view(session, ev, window, today)
+    if ev.status == "draft":
+        return base
+    return replace(base, status="draft", step=work.step, items=list(work.results), difficulties=work.difficulties,
+                   self_rating=work.self_rating, editing=True)
+
+
+def _own_draft(session: Session, cadre_id: int, eval_id: int) -> tuple[Evaluation, Work]:
     ev = _owned(session, cadre_id, eval_id)
-    if ev.status != "draft":
+    work = _work(ev)
+    if work is None and ev.status == "rated":
+        raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
+    if work is None:
         raise EvaluationRefused("Bản tự đánh giá này đã gửi. Bấm “Sửa” nếu còn được sửa.")
-    return ev
-
-
-def _touch(ev: Evaluation, step: str | None = None) -> None:
-    if step:
-        ev.step = step
-    ev.paused, ev.updated_at = False, utcnow()
+    return ev, work
 
 
 def split_items(text: str) -> list[str]:
@@ -84,69 +128,71 @@ def split_items(text: str) -> list[str]:
 
 def add_results(session: Session, cadre_id: int, eval_id: int, text: str, window: Window,
                 today: date) -> EvalView:
-    ev = _own_draft(session, cadre_id, eval_id)
-    items = json.loads(ev.results or "[]")
+    ev, work = _own_draft(session, cadre_id, eval_id)
     new = split_items(text)
     if any(len(i) > MAX_ITEM_CHARS for i in new):
         raise EvaluationRefused(f"Mỗi kết quả tối đa {MAX_ITEM_CHARS} ký tự; hãy tách thành nhiều dòng.")
-    if len(items) + len(new) > MAX_ITEMS:
+    if len(work.results) + len(new) > MAX_ITEMS:
         raise EvaluationRefused(f"Tối đa {MAX_ITEMS} kết quả mỗi tháng; hãy gộp các việc nhỏ.")
-    ev.results = json.dumps(items + new, ensure_ascii=False)
-    _touch(ev, "results")
-    return view(session, ev, window, today)
+    work.results += new
+    _save(ev, work, "results")
+    return _form_view(session, ev, work, window, today)
 
 
 def remove_last_result(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
-    ev = _own_draft(session, cadre_id, eval_id)
-    items = json.loads(ev.results or "[]")
-    ev.results = json.dumps(items[:-1], ensure_ascii=False)
-    _touch(ev)
-    return view(session, ev, window, today)
+    ev, work = _own_draft(session, cadre_id, eval_id)
+    work.results = work.results[:-1]
+    _save(ev, work)
+    return _form_view(session, ev, work, window, today)
 
 
 def go_to(session: Session, cadre_id: int, eval_id: int, step: str, window: Window, today: date) -> EvalView:
     if step not in STEPS:
         raise EvaluationRefused("Bước không hợp lệ.")
-    ev = _own_draft(session, cadre_id, eval_id)
-    if step != "results" and not json.loads(ev.results or "[]"):
+    ev, work = _own_draft(session, cadre_id, eval_id)
+    if step != "results" and not work.results:
         raise EvaluationRefused("Cần ít nhất một kết quả công việc, sản phẩm trước khi sang bước sau.")
-    if step == "preview" and ev.self_rating is None:
+    if step == "preview" and work.self_rating is None:
         step = "rating"
-    _touch(ev, step)
-    return view(session, ev, window, today)
+    _save(ev, work, step)
+    return _form_view(session, ev, work, window, today)
 
 
 def set_difficulties(session: Session, cadre_id: int, eval_id: int, text: str | None, window: Window,
                      today: date) -> EvalView:
-    ev = _own_draft(session, cadre_id, eval_id)
+    ev, work = _own_draft(session, cadre_id, eval_id)
     if text and len(text) > MAX_DIFFICULTIES_CHARS:
         raise EvaluationRefused(f"Khó khăn, đề xuất tối đa {MAX_DIFFICULTIES_CHARS} ký tự.")
-    ev.difficulties = text.strip() if text else None
-    _touch(ev, "rating" if ev.self_rating is None else "preview")
-    return view(session, ev, window, today)
+    work.difficulties = text.strip() if text else None
+    _save(ev, work, "rating" if work.self_rating is None else "preview")
+    return _form_view(session, ev, work, window, today)
 
 
 def set_self_rating(session: Session, cadre_id: int, eval_id: int, rating: int, window: Window,
                     today: date) -> EvalView:
     if not 0 <= rating < len(RATINGS):
         raise EvaluationRefused("Mức xếp loại không hợp lệ.")
-    ev = _own_draft(session, cadre_id, eval_id)
-    ev.self_rating = rating
-    _touch(ev, "preview")
-    return view(session, ev, window, today)
+    ev, work = _own_draft(session, cadre_id, eval_id)
+    work.self_rating = rating
+    _save(ev, work, "preview")
+    return _form_view(session, ev, work, window, today)
 
 
 def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
-    ev = _own_draft(session, cadre_id, eval_id)
-    if not json.loads(ev.results or "[]"):
+    """Send the draft, or the edit of a submitted evaluation (which then replaces it)."""
+    ev, work = _own_draft(session, cadre_id, eval_id)
+    if not work.results:
         raise EvaluationRefused("Cần ít nhất một kết quả công việc, sản phẩm.")
-    if ev.self_rating is None:
+    if work.self_rating is None:
         raise EvaluationRefused("Hãy chọn mức tự xếp loại trước khi gửi.")
     first_submission = ev.submitted_at is None
+    ev.results, ev.difficulties = json.dumps(work.results, ensure_ascii=False), work.difficulties
+    ev.self_rating, ev.edit_draft = work.self_rating, None
     ev.status, ev.step, ev.paused = "submitted", "done", False
     ev.submitted_at, ev.updated_at = utcnow(), utcnow()
     ev.late = ev.late or window.is_late(ev.year, ev.month, today)
-    audit(session, ev.cadre.code, "evaluation-submit", f"{ev.year}-{ev.month:02d}", "late" if ev.late else None)
+    detail = ", ".join(d for d in ("late" if ev.late else "", "" if first_submission else "resubmitted") if d)
+    audit(session, ev.cadre.code, "evaluation-submit", f"{ev.year}-{ev.month:02d}", detail or None)
     reviewer = reviewer_of(session, ev.cadre)
     if reviewer is not None and first_submission:
         enqueue(session, f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}", reviewer, "eval-submitted",
@@ -156,7 +202,8 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
 
 
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
-    """Edit a submitted evaluation: allowed until the manager rates it or the window closes."""
+    """Edit a submitted evaluation, until the manager rates it or the window closes. The submitted
+    version stays submitted (and in the manager's queue) until the edit is sent."""
     ev = _owned(session, cadre_id, eval_id)
     if ev.status == "rated":
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
@@ -165,30 +212,48 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
             f"Kỳ {period_label(ev.year, ev.month)} đã đóng ngày {window.closes(ev.year, ev.month):%d/%m/%Y}; "
             "không sửa được nữa."
         )
-    ev.status = "draft"
-    _touch(ev, "preview")
+    work = _work(ev) or Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, "preview")
+    _save(ev, work, "preview")
+    return _form_view(session, ev, work, window, today)
+
+
+def discard_edit(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
+    """Drop the edit of a submitted evaluation; the submitted version is what remains."""
+    ev = _owned(session, cadre_id, eval_id)
+    ev.edit_draft = None
     return view(session, ev, window, today)
 
 
+def _open_forms(session: Session, cadre_id: int) -> list[tuple[Evaluation, Work]]:
+    rows = session.scalars(select(Evaluation).where(
+        Evaluation.cadre_id == cadre_id,
+        or_(Evaluation.status == "draft", and_(Evaluation.status == "submitted", Evaluation.edit_draft.is_not(None))))
+        .order_by(Evaluation.updated_at.desc()))
+    return [(ev, work) for ev in rows if (work := _work(ev)) is not None]
+
+
 def pause(session: Session, cadre_id: int) -> bool:
-    """/cancel: the draft stays, but free text stops going into it until /eval."""
-    drafts = session.scalars(select(Evaluation).where(Evaluation.cadre_id == cadre_id, Evaluation.status == "draft"))
-    paused = False
-    for ev in drafts:
-        ev.paused, paused = True, True
-    return paused
+    """/cancel: the draft (or edit) stays, but free text stops going into it until /eval."""
+    forms = _open_forms(session, cadre_id)
+    for ev, work in forms:
+        if ev.status == "draft":
+            ev.paused = True
+        else:
+            ev.edit_draft = json.dumps(asdict(work) | {"paused": True}, ensure_ascii=False)
+    return bool(forms)
 
 
 def active_draft(session: Session, cadre_id: int, window: Window, today: date,
                  now: datetime | None = None) -> EvalView | None:
-    """The draft that free text should go into: not paused, touched recently, at a text step."""
+    """The draft (or edit) that free text should go into: not paused, touched recently, at a text step."""
     now = now or utcnow()
-    ev = session.scalar(select(Evaluation).where(
-        Evaluation.cadre_id == cadre_id, Evaluation.status == "draft", Evaluation.paused.is_(False),
-        Evaluation.step.in_(("results", "difficulties"))).order_by(Evaluation.updated_at.desc()).limit(1))
-    if ev is None or as_utc(ev.updated_at) < now - timedelta(minutes=ACTIVE_MINUTES):
-        return None
-    return view(session, ev, window, today)
+    for ev, work in _open_forms(session, cadre_id)[:1]:
+        if work.paused or work.step not in ("results", "difficulties"):
+            return None
+        if as_utc(ev.updated_at) < now - timedelta(minutes=ACTIVE_MINUTES):
+            return None
+        return _form_view(session, ev, work, window, today)
+    return None
 
 
 def history(session: Session, cadre_id: int, window: Window, today: date, limit: int = 12) -> list[EvalView]:

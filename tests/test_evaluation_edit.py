@@ -1,0 +1,89 @@
+"""Editing keeps the submission: the submitted version stays submitted, and in the manager's queue,
+until the edit is sent (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_application
+from bot.cli import main as cli_main
+from bot.fakeapi import FakeBotApi, UpdateFactory
+from core.config import Settings
+from db import Database
+from db.migrate import upgrade
+from db.models import Evaluation
+from domain.roster import import_roster
+from tests.conftest import SAMPLE_ROSTER, TODAY, BotHarness, link
+from tests.test_conversation_state import restarted
+from tests.test_evaluation import CADRE, MANAGER, button, eval_id, fill_and_submit
+
+
+def stored(db: Database) -> Evaluation:
+    return db.run(lambda s: s.scalars(select(Evaluation)).one())
+
+
+async def test_edit_keeps_the_submission_until_resubmitted(bot: BotHarness, roster: Database, settings: Settings,
+                                                           user: UpdateFactory) -> None:
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    texts = await bot.send(user.callback(button(bot, "eval:edit:")))
+    assert "Bạn đang sửa bản đã gửi. Bản đã gửi vẫn được giữ" in texts[-1]
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    await bot.send(user.text("Việc thêm khi sửa"))
+    assert stored(roster).status == "submitted" and "Việc thêm khi sửa" not in stored(roster).results
+    manager = UpdateFactory(user_id=515)
+    await link(bot, manager, MANAGER)
+    assert "Chờ bạn xếp loại (1)" in (await bot.send(manager.text("/review")))[-1]
+    texts = await bot.send(manager.callback(f"rev:open:{eval_id(roster)}"))
+    assert "Việc thêm khi sửa" not in texts[-1]
+    async with restarted(settings, roster) as again:  # left mid-edit; the bot restarts; /eval resumes the edit
+        texts = await again.send(user.text("/eval"))
+        assert "Bạn đang sửa bản đã gửi" in texts[-1] and "Việc thêm khi sửa" in texts[-1]
+        await again.send(user.callback(f"eval:step:{eval_id(roster)}:preview"))
+        texts = await again.send(user.callback(f"eval:submit:{eval_id(roster)}"))
+        assert "Đã gửi tự đánh giá" in texts[0]
+    assert "Việc thêm khi sửa" in stored(roster).results and stored(roster).edit_draft is None
+
+
+async def test_discarding_the_edit_and_rating_during_an_edit(bot: BotHarness, roster: Database,
+                                                             user: UpdateFactory) -> None:
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    await bot.send(user.callback(f"eval:edit:{eval_id(roster)}"))
+    texts = await bot.send(user.callback(f"eval:discard:{eval_id(roster)}"))
+    assert "Đã bỏ bản sửa" in texts[0] and "đã gửi, chờ xếp loại" in texts[-1]
+    await bot.send(user.callback(f"eval:edit:{eval_id(roster)}"))
+    manager = UpdateFactory(user_id=515)
+    await link(bot, manager, MANAGER)
+    await bot.send(manager.callback(f"rev:nocomment:{eval_id(roster)}:1"))
+    assert "Đã xếp loại" in (await bot.send(manager.callback(f"rev:ok:{eval_id(roster)}:1")))[0]
+    texts = await bot.send(user.callback(f"eval:submit:{eval_id(roster)}"))
+    assert "đã xếp loại" in texts[-1]
+    assert (stored(roster).status, stored(roster).manager_rating) == ("rated", 1)
+
+
+async def test_cli_still_shows_submitted_after_edit_and_quit(tmp_path: Path, settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    db = Database.from_url(url)
+    upgrade(db.engine)
+    db.run(import_roster, SAMPLE_ROSTER)
+    api = FakeBotApi()
+    app = build_application(settings, db, request=api, clock=lambda: TODAY)
+    async with app:
+        chat = BotHarness(app, api)
+        user = UpdateFactory(user_id=555)
+        await link(chat, user, CADRE)
+        await fill_and_submit(chat, user)
+        await chat.send(user.callback(button(chat, "eval:edit:")))
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
+    capsys.readouterr()
+    assert cli_main(["evaluations", "--month", "2026-11", "--unit", "XMH-VP", "--json"]) == 0
+    nam = next(p for p in json.loads(capsys.readouterr().out)["cadres"] if p["cadre"] == "MAU016")
+    assert nam["status"] == "submitted"
+    db.dispose()
