@@ -31,7 +31,17 @@ def open_demo_database(settings: Settings, url: str | None = None, fresh: bool =
     database = Database.from_url(url)
     ensure_schema(database.engine, auto_upgrade=True)
     database.run(seed_demo, settings)
+    database.run(release_legacy_terminal_user)
     return database
+
+
+LEGACY_TERMINAL_USER = 424242  # before each --as had its own id, every role was this one Telegram user
+
+
+def release_legacy_terminal_user(session: Session) -> None:
+    """A demo database from before per-cadre ids: free the profile the one shared terminal user held."""
+    for cadre in session.scalars(select(Cadre).where(Cadre.telegram_user_id == LEGACY_TERMINAL_USER)):
+        cadre.telegram_user_id = cadre.telegram_chat_id = cadre.linked_at = None
 
 
 def seed_demo(session: Session, settings: Settings) -> bool:

@@ -11,8 +11,10 @@ line editing) and piped (a script feeding lines, echoed).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -218,10 +220,7 @@ class TerminalChat:
 
     async def _read_line(self) -> str | None:
         if self.interactive:
-            try:
-                return await asyncio.to_thread(input, PROMPT)
-            except EOFError:
-                return None
+            return await _input(PROMPT)
         line = await asyncio.to_thread(self.inp.readline)
         return line or None
 
@@ -266,6 +265,27 @@ class TerminalChat:
                 self.who()
                 continue
             await self._send(app, line)
+
+
+async def _input(prompt: str) -> str | None:
+    """input() with readline editing, in a daemon thread: Ctrl-C ends the chat without waiting for Enter."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(value: str | None) -> None:
+        if not future.done():
+            future.set_result(value)
+
+    def read() -> None:
+        try:
+            value: str | None = input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            value = None
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the chat has ended
+            loop.call_soon_threadsafe(settle, value)
+
+    threading.Thread(target=read, daemon=True).start()
+    return await future
 
 
 def _strip_emoji(label: str) -> str:

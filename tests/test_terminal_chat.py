@@ -115,3 +115,14 @@ async def test_old_buttons_never_capture_a_line_a_prompt_waits_for(settings: Set
     assert "Lớp đang mở đăng ký" not in out and "Mã cán bộ: MAU016" not in out
     menu = await play(settings, roster, "MAU016", ["/cancel", "/menu", "Xóa", "Hồ sơ của tôi"])
     assert "Mã cán bộ: MAU016" in menu  # with no prompt waiting, an older message's label presses it
+
+
+async def test_a_profile_held_by_the_old_shared_terminal_user_is_released(settings: Settings,
+                                                                          roster: Database) -> None:
+    from bot.demo import LEGACY_TERMINAL_USER, release_legacy_terminal_user
+    from domain.accounts import link_by_contact
+
+    roster.run(link_by_contact, LEGACY_TERMINAL_USER, LEGACY_TERMINAL_USER, LEGACY_TERMINAL_USER, "0912345003")
+    roster.run(release_legacy_terminal_user)
+    out = await play(settings, roster, "MAU003", ["1"])
+    assert "Đã liên kết tài khoản với hồ sơ MAU003" in out
