@@ -4,6 +4,7 @@ and Prometheus metrics. Each waits with a bound; the takeover test needs CADREBO
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -63,7 +64,8 @@ def test_health_readiness_and_metrics(api: tuple[ApiStandIn, int], tmp_path: Pat
     port = free_port()
     with committed_database(backend, tmp_path) as url:
         _import_roster(url)
-        proc = start(["run"], env_for(_config(tmp_path, api_port, port, "health.toml"), url))
+        config = _config(tmp_path, api_port, port, "health.toml", **{'log_format = "text"': 'log_format = "json"'})
+        proc = start(["run"], env_for(config, url))
         try:
             wait_until(lambda: http_get(port, "/healthz")[0] == 200, 30, "/healthz")
             wait_until(lambda: readyz(port).get("status") == 200, 30, "/readyz to say ready")
@@ -87,6 +89,8 @@ def test_health_readiness_and_metrics(api: tuple[ApiStandIn, int], tmp_path: Pat
                  "cadrebot_last_poll_timestamp_seconds"):
         assert line in metrics, line
     assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in err.splitlines() if line.strip()]  # JSON lines, every one
+    assert lines[-1]["msg"] == "cadrebot stopped" and {"ts", "level", "logger"} <= set(lines[-1])
 
 
 def test_sqlite_second_instance_refuses(api: tuple[ApiStandIn, int], tmp_path: Path) -> None:
@@ -110,8 +114,6 @@ def _in_flight(url: str) -> set[str]:
     database = Database.from_url(url)
     rows = database.run(lambda s: s.scalars(select(Outbox.payload).where(Outbox.status == "sending")).all())
     database.dispose()
-    import json
-
     return {json.loads(p)["text"] for p in rows}
 
 

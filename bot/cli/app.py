@@ -12,6 +12,7 @@ from bot.cli.common import open_db
 from bot.cli.startup import check_telegram
 from bot.demo import demo_identity, open_demo_database
 from bot.logs import setup_logging
+from bot.ops.logjson import use_json_lines
 from bot.ops.runner import run_bot
 from bot.terminal import TerminalChat, database_label
 from core.config import Settings
@@ -23,6 +24,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return cmd_chat(settings, argparse.Namespace(as_code=None, db=None, fresh=False))
 
     setup_logging(settings.token)
+    if settings.ops.log_format == "json":  # from the first line on, migrations included
+        use_json_lines(settings.token)
     database = open_db(settings.database_url)
     asyncio.run(check_telegram(settings))  # a bad token or no network: one line, not PTB's retry log
     return run_bot(settings, database)

@@ -14,7 +14,6 @@ from telegram.ext import Application, ContextTypes
 from bot.ops.health import HealthServer
 from bot.ops.instrument import requests, watch_outbox
 from bot.ops.leader import ActiveLease, lease_for, sqlite_busy_message
-from bot.ops.logjson import use_json_lines
 from core.config import Settings
 from core.metrics import STATE
 from db import Database
@@ -27,8 +26,6 @@ LEASE_KEY = "ops.lease"
 
 def run_bot(settings: Settings, database: Database) -> int:
     """Returns the exit code: 0 after a stop, 1 when this instance may not (or may no longer) be active."""
-    if settings.ops.log_format == "json":
-        use_json_lines(settings.token)
     STATE.mode = settings.telegram.mode
     STATE.set_role("starting")
     watch_outbox(database)
