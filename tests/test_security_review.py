@@ -60,6 +60,24 @@ async def test_nobody_rates_their_own_evaluation_even_as_a_deputy(bot: BotHarnes
     assert _status(roster, own) == ("submitted", None)
 
 
+async def test_a_deputy_who_became_a_reviewee_rates_nobody_for_that_manager(bot: BotHarness,
+                                                                             roster: Database) -> None:
+    """A delegation written before MAU016 reported to MAU015 (or forged in the table) gives him nothing."""
+    from db.models import ReviewDelegation
+
+    roster.run(lambda s: s.add(ReviewDelegation(manager_id=_cid(roster, "MAU015"), deputy_id=_cid(roster, "MAU016"),
+                                                start_date=TODAY, end_date=date(2026, 12, 31), created_at=utcnow())))
+    roster.run(lambda s: s.execute(Cadre.__table__.update().where(Cadre.code == "MAU017")
+                                   .values(manager_code="MAU015")))
+    colleague = _submitted(roster, "MAU017")
+    deputy = UpdateFactory(user_id=516)
+    await link(bot, deputy, MAU016)
+    texts = await bot.send(deputy.text("/review"))
+    assert "Không có bản tự đánh giá nào chờ bạn" in texts[-1]
+    texts = await bot.send(deputy.callback(f"rev:open:{colleague}"))
+    assert "không phải người đánh giá" in texts[-1]
+
+
 async def test_a_reviewer_cannot_open_an_unsubmitted_draft(bot: BotHarness, roster: Database) -> None:
     cid = _cid(roster, "MAU016")
     draft = roster.run(ev.start_or_resume, cid, TODAY, WINDOW)

@@ -35,9 +35,14 @@ def reviewer_of(session: Session, cadre: Cadre) -> Cadre | None:
 
 
 def _delegators(session: Session, deputy_id: int, today: date) -> list[int]:
-    return list(session.scalars(select(ReviewDelegation.manager_id).where(
+    """Managers whose reviews this deputy holds today; never the deputy's own reviewer (the roster may
+    have made the deputy one of the manager's reviewees since the delegation)."""
+    ids = list(session.scalars(select(ReviewDelegation.manager_id).where(
         ReviewDelegation.deputy_id == deputy_id, ReviewDelegation.start_date <= today,
         ReviewDelegation.end_date >= today)))
+    deputy = session.get(Cadre, deputy_id) if ids else None
+    own = reviewer_of(session, deputy) if deputy else None
+    return [i for i in ids if own is None or i != own.id]
 
 
 def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
