@@ -6,6 +6,7 @@ The idempotency key makes enqueuing the same notification twice a no-op.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,21 @@ def enqueue(
     session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,
                        payload=json.dumps(payload, ensure_ascii=False), due_at=due_at or now, status="pending",
                        attempts=0, created_at=now))
+    return True
+
+
+def enqueue_file(session: Session, key: str, cadre: Cadre, kind: str, caption: str, file_kind: str, filename: str,
+                 content: bytes) -> bool:
+    """Queue a photo ("photo") or a document ("document") with a caption, delivered like any message."""
+    if cadre.telegram_chat_id is None or file_kind not in ("photo", "document"):
+        return False
+    if session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
+        return False
+    now = utcnow()
+    payload = {"text": caption, "file": file_kind, "filename": filename,
+               "content": base64.b64encode(content).decode("ascii")}
+    session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,
+                       payload=json.dumps(payload), due_at=now, status="pending", attempts=0, created_at=now))
     return True
 
 

@@ -25,10 +25,11 @@ from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label
 from domain.gaps import compute_gaps
-from domain.outbox import Message, enqueue, enqueue_many
+from domain.markup import esc
+from domain.outbox import Message, enqueue, enqueue_file, enqueue_many
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
-from scheduler.digest import DigestCache, build_digest
+from scheduler.digest import DigestCache, build_digest, digest_chart
 from scheduler.retention import retention
 from views.html import esc
 
@@ -37,6 +38,7 @@ LOOKBACK = timedelta(days=8)  # a missed occurrence older than this is not worth
 
 CHUNK = 2000  # messages written per transaction
 DIGEST_CHUNK = 50  # managers per transaction
+DIGEST_CHART_CAPTION = "📈 Tiến độ chỉ tiêu Nghị quyết – {unit}"
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,12 @@ def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[
         if actor is None or manager.telegram_chat_id is None:
             continue
         text = build_digest(session, manager, actor, period, at.date(), cache)
-        queued += enqueue(session, f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}", manager, "digest", text)
+        key = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}"
+        queued += enqueue(session, key, manager, "digest", text)
+        chart = digest_chart(cache, manager.unit_id)
+        if chart is not None:  # after the text (same due time, later id): the chart as a photo
+            enqueue_file(session, f"{key}:chart", manager, "digest", DIGEST_CHART_CAPTION.format(
+                unit=esc(manager.unit.name)), "photo", "chi-tieu.png", chart)
     return queued
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -29,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
@@ -44,7 +45,7 @@ MAX_ATTEMPTS = 8
 BURST_S = 0.05  # the limiter may catch up this much time after a late wake-up
 # Delivery needs only success, so the dispatcher skips building a Message from each answer;
 # PTB suggests send_message for that call, which is exactly what we avoid here.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot.sendMessage'", category=PTBUserWarning)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot.send(Message|Photo|Document)'", category=PTBUserWarning)
 # Reminders about something the person has since done are dropped at send time.
 EVALUATION_KINDS = ("eval-open", "eval-reminder")
 DEFAULT_LEASE_S = 30.0
@@ -151,13 +152,27 @@ def confirm_sent(database: Database, row_id: int) -> None:
 
 
 async def _send(bot: Bot, item: Claimed) -> None:
-    """sendMessage without building a Message object from the answer: delivery needs only success."""
+    """sendMessage without building a Message object from the answer: delivery needs only success.
+
+    A row with a "file" (domain.outbox.enqueue_file) is a photo or a document, its text the caption: the same
+    claim, lease, retry and rate rules apply, as it is one row and one API call like any other."""
     payload = json.loads(item.payload)
+    if "file" in payload:
+        await _send_file(bot, item.chat_id, payload)
+        return
     kwargs: dict[str, Any] = {"chat_id": item.chat_id, "text": payload["text"], "parse_mode": ParseMode.HTML}
     markup = _markup(payload)
     if markup is not None:
         kwargs["reply_markup"] = markup
     await bot.do_api_request("sendMessage", api_kwargs=kwargs)
+
+
+async def _send_file(bot: Bot, chat_id: int, payload: dict[str, Any]) -> None:
+    method = "sendPhoto" if payload["file"] == "photo" else "sendDocument"
+    field = "photo" if method == "sendPhoto" else "document"
+    upload = InputFile(base64.b64decode(payload["content"]), filename=payload.get("filename") or field)
+    await bot.do_api_request(method, api_kwargs={"chat_id": chat_id, field: upload, "caption": payload.get("text", ""),
+                                                 "parse_mode": ParseMode.HTML})
 
 
 def mark(session: Session, row_id: int, status: str, error: str | None = None, delay_s: float = 0) -> None:

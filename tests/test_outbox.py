@@ -197,3 +197,27 @@ async def test_graceful_stop_returns_unsent_claims(bot: BotHarness, roster: Data
     row = roster.run(lambda s: s.scalars(select(Outbox)).one())
     assert (row.status, row.attempts) == ("pending", 0)
     assert bot.api.sent() == []
+
+
+async def test_photos_and_documents_follow_the_same_rules(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                          linked: UpdateFactory) -> None:
+    from domain.outbox import enqueue_file
+
+    def put(session, key: str, kind: str, content: bytes) -> bool:  # type: ignore[no-untyped-def]
+        cadre = session.scalars(select(Cadre).where(Cadre.code == "MAU017")).one()
+        return enqueue_file(session, key, cadre, "digest", "Biểu đồ <b>x</b>", kind, f"{kind}.bin", content)
+
+    assert roster.run(put, "p1", "photo", b"\x89PNG\r\n\x1a\nfake")
+    assert not roster.run(put, "p1", "photo", b"other")  # the same key twice: queued once
+    assert roster.run(put, "d1", "document", b"PK\x03\x04")
+    bot.api.fail("sendPhoto", NetworkError("connection reset"))
+    d = dispatcher(bot, roster, settings)
+    assert await d.run_once() == 1  # the document went; the photo backs off like a text would
+    roster.run(lambda s: s.execute(update(Outbox).values(due_at=s.scalar(select(Outbox.created_at)))))
+    assert await d.run_once() == 1
+    assert await d.run_once() == 0
+    calls = [c for c in bot.api.calls if c.method in ("sendPhoto", "sendDocument") and c.files]
+    assert sorted(c.method for c in calls) == ["sendDocument", "sendPhoto"]
+    photo = next(c for c in calls if c.method == "sendPhoto")
+    assert photo.files["photo"][1] == b"\x89PNG\r\n\x1a\nfake" and photo.params["caption"] == "Biểu đồ <b>x</b>"
+    assert status(roster) == ["sent", "sent"]
