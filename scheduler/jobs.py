@@ -25,7 +25,6 @@ from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label
 from domain.gaps import compute_gaps
-from domain.markup import esc
 from domain.outbox import Message, enqueue, enqueue_file, enqueue_many
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
