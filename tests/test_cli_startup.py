@@ -143,3 +143,13 @@ def test_an_unreachable_database_is_one_line(config: Path, capsys: pytest.Captur
     assert "secret" not in err
     code, _, err = run(capsys, "report", "--db", "nosuchdriver://x")
     assert code == 2 and one_line(err).startswith("URL cơ sở dữ liệu nosuchdriver://x không hợp lệ")
+
+
+def test_every_command_help_is_vietnamese() -> None:
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "usage:" not in text and "options:" not in text and "positional arguments" not in text, name
+        assert "FILE" not in text and "CODE" not in text, name

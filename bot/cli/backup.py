@@ -39,10 +39,10 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     save = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu SQLite (an toàn khi bot đang chạy)")
-    save.add_argument("--out", required=True, metavar="FILE")
+    save.add_argument("--out", required=True, metavar="TỆP", help="tệp sao lưu sẽ ghi")
     save.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
     save.set_defaults(func=cmd_backup)
     load = sub.add_parser("restore", help="khôi phục cơ sở dữ liệu SQLite từ bản sao lưu")
-    load.add_argument("file")
+    load.add_argument("file", metavar="TỆP", help="tệp sao lưu")
     load.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu đang có dữ liệu")
     load.set_defaults(func=cmd_restore)
