@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from domain.accounts import Actor, audit, require_hr
+from domain.bulk_registration import register_from_file
 from domain.courses import import_courses
 from domain.roster import RowError, import_roster
 from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
@@ -16,7 +18,7 @@ from domain.text import ascii_key
 
 @dataclass
 class HrImport:
-    kind: str  # "roster" | "courses"
+    kind: str  # "roster" | "courses" | "registrations"
     applied: bool
     summary: str
     errors: list[RowError] = field(default_factory=list)
@@ -25,6 +27,8 @@ class HrImport:
 def detect_kind(path: Path) -> str:
     for number, cells in enumerate(read_rows(path), start=1):
         keys = {ascii_key(c) for c in cells}
+        if "ma lop" in keys and "ma can bo" in keys:
+            return "registrations"
         if "ma lop" in keys:
             return "courses"
         if "ma can bo" in keys or number >= HEADER_SEARCH_ROWS:
@@ -32,9 +36,15 @@ def detect_kind(path: Path) -> str:
     return "roster"
 
 
-def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool) -> HrImport:
+def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool,
+                       today: date | None = None) -> HrImport:
     require_hr(actor)
     kind = detect_kind(path)
+    if kind == "registrations":
+        b = register_from_file(session, actor, path, today or date.today(), skip_bad_rows)
+        details = "".join(f"\n✅ {line}" for line in b.registered[:30])
+        details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:30])
+        return HrImport(kind, b.applied, b.summary + details, b.errors)
     if kind == "courses":
         c = import_courses(session, path, skip_bad_rows=skip_bad_rows)
         summary = (f"Lớp: thêm {c.added}, cập nhật {c.updated}, không đổi {c.unchanged}, "

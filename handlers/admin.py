@@ -14,7 +14,18 @@ from domain.accounts import Actor
 from domain.hr_import import import_spreadsheet
 from domain.roster import RowError
 from domain.text import ascii_key
-from handlers.common import esc, friendly, linked_only, load_actor, reply, run_heavy, run_tx, services
+from handlers.common import (
+    deliver_now,
+    esc,
+    friendly,
+    linked_only,
+    load_actor,
+    reply,
+    run_heavy,
+    run_tx,
+    services,
+    today,
+)
 
 INVITE_USAGE = "Cách dùng: <code>/invite MÃ_CÁN_BỘ</code>, ví dụ <code>/invite MAU004</code>."
 INVITE_DONE = (
@@ -48,7 +59,7 @@ UPLOAD_REFUSED = (
     "kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ."
 )
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
-WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp"}
+WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
 MAX_UPLOAD_MB = 20
 SHOWN_ERRORS = 15
 SKIP_WORDS = ("bo dong loi", "skip")
@@ -82,7 +93,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         path = Path(tmp) / Path(name).name
         path.write_bytes(bytes(content))
         with timed_import() as label:
-            result = await run_heavy(context, import_spreadsheet, actor, path, skip)
+            result = await run_heavy(context, import_spreadsheet, actor, path, skip, today(context))
             label["kind"] = result.kind
     if not result.applied:
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))
@@ -91,6 +102,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result.errors:
         text += UPLOAD_SKIPPED.format(errors=_errors(result.errors))
     await reply(update, text)
+    if result.kind == "registrations":
+        await deliver_now(context, "course-registered", "waitlist-promoted")
 
 
 def register(app: Application) -> None:

@@ -27,7 +27,8 @@ TITLE = (
 )
 IMPORT_HELP = (
     "📥 <b>Nhập tệp</b>\nGửi tệp .xlsx hoặc .csv vào cuộc trò chuyện này (nút 📎). Bot tự nhận biết loại tệp "
-    "theo tên cột: danh sách cán bộ hoặc danh sách lớp.\n"
+    "theo tên cột: danh sách cán bộ, danh sách lớp, hoặc danh sách đăng ký lớp (hai cột “Mã cán bộ” và "
+    "“Mã lớp”: mỗi dòng đăng ký hộ một người, có báo cáo từng dòng).\n"
     "Tệp có dòng lỗi thì chưa nhập gì; gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ. "
     "Tải tệp mẫu bên dưới."
 )

@@ -1,0 +1,49 @@
+"""HR registers a list of cadres for courses from a file sent to the bot, with a report row by row."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.demo import DEMO_DATA
+from bot.fakeapi import UpdateFactory
+from db import Database
+from db.models import Registration
+from domain import accounts
+from domain.courses import import_courses
+from tests.conftest import BotHarness, link
+
+GOOD = "Mã cán bộ,Họ và tên,Mã lớp\nMAU013,Sùng A Long,CDS-01\nmau016,Vũ Văn Nam,cds-01\n"
+BAD = GOOD + "MAU999,Không có,CDS-01\nMAU004,Phạm Thu Hương,CC-K26\n"
+
+
+def _count(db: Database) -> int:
+    return db.run(lambda s: s.scalar(select(func.count(Registration.id))))
+
+
+async def test_bulk_registration_report_row_by_row(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    cadre = UpdateFactory(user_id=1013)
+    await link(bot, cadre, "0912345013")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["bad"] = BAD.encode()
+    texts = await bot.send(user.document("dang-ky.csv", "bad"))
+    assert "Chưa nhập gì" in texts[-1] and "2 dòng lỗi" in texts[-1]
+    assert "Dòng 4 (MAU999)" in texts[-1] and "Không có cán bộ mã MAU999" in texts[-1]
+    assert "Dòng 5 (MAU004)" in texts[-1] and "dành cho" in texts[-1]
+    assert _count(roster) == 0
+    texts = await bot.send(user.document("dang-ky.csv", "bad", caption="bỏ dòng lỗi"))
+    done = next(t for t in texts if "Đã nhập" in t)
+    assert "Đã nhập danh sách đăng ký lớp" in done and "2 người có chỗ" in done
+    assert "MAU013 → CDS-01" in done and "MAU016 → CDS-01" in done and "Dòng 4 (MAU999)" in done
+    assert _count(roster) == 2
+    assert any("Ban Tổ chức đã đăng ký cho bạn lớp CDS-01" in c.text for c in bot.api.sent(chat_id=cadre.chat_id))
+    bot.api.uploads["good"] = GOOD.encode()
+    texts = await bot.send(user.document("lai.csv", "good"))  # the same people again: refused, nothing doubled
+    assert "Chưa nhập gì" in texts[-1] and "đã đăng ký" in texts[-1] and _count(roster) == 2
+
+
+async def test_only_hr_can_send_the_file(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")
+    bot.api.uploads["good"] = GOOD.encode()
+    assert "Bot không xử lý tệp" in (await bot.send(user.document("dang-ky.csv", "good")))[-1]
