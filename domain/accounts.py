@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,7 +95,8 @@ def touch_chat_user(session: Session, user_id: int, chat_id: int) -> None:
 
 
 def _is_manager(session: Session, cadre: Cadre) -> bool:
-    has_reports = session.scalar(select(exists().where(Cadre.manager_code == cadre.code)))
+    has_reports = session.scalar(select(exists().where(
+        or_(Cadre.manager_code == cadre.code, Cadre.reviewer_code == cadre.code))))  # reviewer_code: HR assigned
     return bool(cadre.is_leader or has_reports)
 
 

@@ -43,6 +43,7 @@ BUTTONS = [
     [("🔎 Tìm cán bộ", "menu:find"), ("🎓 Quản lý lớp", "menu:courses")],
     [("📊 Báo cáo toàn tỉnh", "menu:unit"), ("🔗 Tạo đường dẫn mời", "adm:invite")],
     [("📥 Nhập tệp", "adm:import"), ("📄 Tệp mẫu", "adm:tpl")],
+    [("👤 Chưa có người xếp loại", "revw:list")],
 ]
 BACK_TO_ADMIN = ("⬅️ Quản trị", "menu:admin")
 

@@ -46,6 +46,11 @@ ASK_DIFFICULTIES = (
 ASK_RATING = "<b>Bước 3/3 – Tự xếp loại</b>\nChọn mức bạn tự đánh giá cho {period}:"
 PREVIEW = "👀 <b>Xem lại tự đánh giá {period}</b>{late}\n\n{body}\n\nBấm “📤 Gửi” để gửi cấp trên."
 SUBMITTED = "📤 Đã gửi tự đánh giá {period}{late}. Bạn có thể sửa đến khi cấp trên xếp loại hoặc hết kỳ."
+WHO_REVIEWS = "\nNgười xếp loại: <b>{name}</b>."
+NO_REVIEWER = (
+    "\n⚠️ Hồ sơ của bạn chưa có người xếp loại (không có cấp trên trực tiếp hay lãnh đạo cấp trên trong danh "
+    "sách). Ban Tổ chức đã được báo để giao người xếp loại; bạn sẽ được báo khi có."
+)
 LATE = " (nộp muộn)"
 VIEW = "📄 <b>Tự đánh giá {period}</b> – {status}{late}\n\n{body}"
 STATUS = {"draft": "bản nháp", "submitted": "đã gửi, chờ xếp loại", "rated": "đã xếp loại"}
@@ -197,7 +202,8 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         return
     v = operation()
     if action == "submit":
-        await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else ""))
+        who = WHO_REVIEWS.format(name=esc(v.next_reviewer)) if v.next_reviewer else NO_REVIEWER
+        await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else "") + who)
         await deliver_now(context, "eval-submitted")
     elif action == "discard":
         await reply(update, DISCARDED)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.cli.common import open_db
+from bot.cli.common import CONSOLE, audited, open_db
 from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain import accounts
@@ -59,7 +59,33 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reviewers(settings: Settings, args: argparse.Namespace) -> int:
+    """Cadres no one can review (`--missing`), or assign one (`--assign CADRE REVIEWER`)."""
+    from domain.evaluation import assign_reviewer, without_reviewer
+
+    database = open_db(settings.database_url)
+    if args.assign:
+        cadre, reviewer = database.run(lambda s: tuple(
+            (c.code, c.full_name) for c in assign_reviewer(s, CONSOLE, *args.assign)))
+        print(f"Đã giao {reviewer[1]} ({reviewer[0]}) xếp loại cho {cadre[1]} ({cadre[0]}).")
+        return 0
+    people = database.run(audited, "cli-no-reviewer", "PROVINCE", without_reviewer)
+    if args.json:
+        print(json.dumps([{"cadre": p.code, "name": p.full_name, "unit": p.unit_name} for p in people],
+                         ensure_ascii=False, indent=2))
+        return 0
+    print(f"Chưa có người xếp loại: {len(people)} cán bộ")
+    for p in people:
+        print(f"{p.code:<10} {p.full_name} – {p.unit_name}")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
+    who = sub.add_parser("reviewers", help="cán bộ chưa có người xếp loại; giao người xếp loại")
+    who.add_argument("--missing", action="store_true", help="liệt kê cán bộ chưa có người xếp loại (mặc định)")
+    who.add_argument("--assign", nargs=2, metavar=("MÃ_CÁN_BỘ", "MÃ_NGƯỜI_XẾP_LOẠI"), help="giao người xếp loại")
+    who.add_argument("--json", action="store_true", help=JSON_HELP)
+    who.set_defaults(func=cmd_reviewers)
     evals = sub.add_parser("evaluations", help="tình hình tự đánh giá một tháng")
     evals.add_argument("--month", required=True, metavar="YYYY-MM")
     evals.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")

@@ -49,6 +49,7 @@ from domain.evaluation.review import (
     reviewees,
     reviewer_of,
 )
+from domain.evaluation.reviewers import Unreviewed, assign_reviewer, without_reviewer
 from domain.evaluation.status import (
     StatusLine,
     month_status,
@@ -72,9 +73,11 @@ __all__ = [
     "EvaluationRefused",
     "Pending",
     "StatusLine",
+    "Unreviewed",
     "Window",
     "active_draft",
     "add_results",
+    "assign_reviewer",
     "delegate",
     "discard_edit",
     "evaluation_for_review",
@@ -101,4 +104,5 @@ __all__ = [
     "submit",
     "unit_month_status",
     "view",
+    "without_reviewer",
 ]

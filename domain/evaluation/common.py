@@ -70,6 +70,9 @@ class EvalView:
     # The owner's edit of a submitted evaluation: the submitted version stays (and in the manager's
     # queue) until this edit is sent; status reads "draft" so the form renders its steps.
     editing: bool = False
+    # After a submission: who will review it (None with no_reviewer: HR was told to assign one).
+    next_reviewer: str | None = None
+    no_reviewer: bool = False
 
     @property
     def period(self) -> str:

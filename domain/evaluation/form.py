@@ -23,7 +23,7 @@ from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
 from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
 from domain.evaluation.review import reviewer_of
-from domain.markup import esc
+from domain.evaluation.reviewers import tell_hr_no_reviewer
 from domain.outbox import enqueue
 
 MAX_ITEMS = 30
@@ -196,9 +196,12 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     reviewer = reviewer_of(session, ev.cadre)
     if reviewer is not None and first_submission:
         enqueue(session, f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}", reviewer, "eval-submitted",
-                f"📝 {esc(ev.cadre.full_name)} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
+                f"📝 {ev.cadre.full_name} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
                 + (" (nộp muộn)" if ev.late else "") + ". Gõ /review để xem và xếp loại.")
-    return view(session, ev, window, today)
+    if reviewer is None:
+        tell_hr_no_reviewer(session, ev.cadre, period_label(ev.year, ev.month))
+    return replace(view(session, ev, window, today), next_reviewer=reviewer.full_name if reviewer else None,
+                   no_reviewer=reviewer is None)
 
 
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:

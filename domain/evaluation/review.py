@@ -22,9 +22,11 @@ MAX_COMMENT_CHARS = 1000
 
 
 def reviewer_of(session: Session, cadre: Cadre) -> Cadre | None:
-    """The direct manager from the roster; if none, the head of the parent unit."""
-    if cadre.manager_code:
-        manager = session.scalar(select(Cadre).where(Cadre.code == cadre.manager_code))
+    """The direct manager from the roster; if none, the reviewer HR assigned; else the head of the parent unit."""
+    for code in (cadre.manager_code, cadre.reviewer_code):
+        if not code:
+            continue
+        manager = session.scalar(select(Cadre).where(Cadre.code == code))
         if manager is not None and manager.id != cadre.id:
             return manager
     parent_id = cadre.unit.parent_id
@@ -52,13 +54,16 @@ def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
     people: dict[int, Cadre] = {}
     if codes:
         people.update((c.id, c) for c in session.scalars(select(Cadre).where(Cadre.manager_code.in_(codes))))
+        people.update((c.id, c) for c in session.scalars(select(Cadre).where(  # assigned by HR
+            Cadre.reviewer_code.in_(codes), or_(Cadre.manager_code.is_(None), Cadre.manager_code == ""))))
     for unit_id in {m.unit_id for m in managers if m.is_leader}:
         # reviewer_of() gives people without a direct manager to the first leader (by code) of the parent unit
         head = session.scalar(select(func.min(Cadre.code)).where(Cadre.unit_id == unit_id, Cadre.is_leader.is_(True)))
         if head not in codes:
             continue
         orphans = session.scalars(select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(
-            Unit.parent_id == unit_id, or_(Cadre.manager_code.is_(None), Cadre.manager_code == "")))
+            Unit.parent_id == unit_id, or_(Cadre.manager_code.is_(None), Cadre.manager_code == ""),
+            or_(Cadre.reviewer_code.is_(None), Cadre.reviewer_code == "")))
         people.update((c.id, c) for c in orphans)
     return [c for c in people.values() if c.id not in manager_ids]
 

@@ -1,0 +1,84 @@
+"""Every evaluation has a reviewer: who the roster leaves without one, and HR assigning one.
+
+reviewer_of() takes the direct manager from the roster, else the reviewer HR assigned, else the
+head of the parent unit. A cadre with none of these (a commune Party secretary whose province
+leaders are not in the roster) is listed for HR as "chưa có người xếp loại"; HR assigns one, the
+change is kept in the cadre's history, and the cadre and the reviewer are told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Cadre, RecordChange, Unit
+from domain.accounts import Actor, audit, require_hr
+from domain.cadres import require_cadre
+from domain.clock import utcnow
+from domain.evaluation.common import EvaluationRefused
+from domain.evaluation.review import reviewer_of
+from domain.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class Unreviewed:
+    code: str
+    full_name: str
+    unit_name: str
+
+
+def without_reviewer(session: Session) -> list[Unreviewed]:
+    """Cadres reviewer_of() finds nobody for, computed for the whole province in three queries."""
+    rows = session.execute(select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.manager_code, Cadre.reviewer_code,
+                                  Unit.parent_id, Unit.name).join(Unit, Unit.id == Cadre.unit_id)
+                           .order_by(Unit.path, Cadre.code)).all()
+    codes = {r.code for r in rows}
+    leaders: dict[int, set[int]] = {}
+    for cadre_id, unit_id in session.execute(select(Cadre.id, Cadre.unit_id).where(Cadre.is_leader.is_(True))):
+        leaders.setdefault(unit_id, set()).add(cadre_id)
+
+    def has_reviewer(r: Any) -> bool:
+        named = [c for c in (r.manager_code, r.reviewer_code) if c and c in codes and c != r.code]
+        above = r.parent_id is not None and bool(leaders.get(r.parent_id, set()) - {r.id})
+        return bool(named) or above
+
+    return [Unreviewed(r.code, r.full_name, r.name) for r in rows if not has_reviewer(r)]
+
+
+def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> tuple[Cadre, Cadre]:
+    """HR names who reviews a cadre the roster gives no direct manager; both are told."""
+    require_hr(actor)
+    cadre, reviewer = require_cadre(session, cadre_code), require_cadre(session, reviewer_code)
+    session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+    if reviewer.id == cadre.id:
+        raise EvaluationRefused("Không thể giao cho cán bộ tự xếp loại chính mình.")
+    if cadre.manager_code and cadre.manager_code != reviewer.code:
+        current = reviewer_of(session, cadre)
+        raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: "
+                                f"{current.full_name if current else cadre.manager_code}. Hãy sửa trong danh sách.")
+    old, cadre.reviewer_code, cadre.updated_at = cadre.reviewer_code, reviewer.code, utcnow()
+    session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source="correction", field="reviewer_code",
+                             old_value=old, new_value=reviewer.code, actor=actor.code,
+                             detail="Ban Tổ chức giao người xếp loại"))
+    audit(session, actor.code, "assign-reviewer", cadre.code, reviewer.code)
+    stamp = f"{utcnow():%Y%m%d%H%M%S}"
+    enqueue(session, f"reviewer-assigned:{cadre.code}:{stamp}", cadre, "reviewer-assigned",
+            f"👤 Người xếp loại tự đánh giá hằng tháng của bạn: {reviewer.full_name} ({reviewer.code}), "
+            "do Ban Tổ chức giao.")
+    enqueue(session, f"reviewer-assigned-to:{cadre.code}:{stamp}", reviewer, "reviewer-assigned",
+            f"👤 Ban Tổ chức giao bạn xếp loại tự đánh giá hằng tháng của {cadre.full_name} ({cadre.code}). "
+            "Gõ /review khi có bản gửi đến.")
+    return cadre, reviewer
+
+
+def tell_hr_no_reviewer(session: Session, cadre: Cadre, period: str) -> int:
+    """A submission nobody can review: every HR officer reachable in the bot is told, once per month."""
+    told = 0
+    for hr in session.scalars(select(Cadre).where(Cadre.is_hr.is_(True))):
+        told += enqueue(session, f"no-reviewer:{period}:{cadre.code}:{hr.code}", hr, "reviewer-assigned",
+                        f"⚠️ {cadre.full_name} ({cadre.code}) đã gửi tự đánh giá {period} nhưng chưa có người xếp "
+                        "loại. Vào 🛠 Quản trị → 👤 Chưa có người xếp loại để giao.")
+    return told

@@ -1,0 +1,85 @@
+"""Every evaluation has a reviewer: HR sees who has none ("chưa có người xếp loại") and assigns one (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.cli import main as cli_main
+from bot.fakeapi import UpdateFactory
+from core.config import Settings
+from db import Database
+from db.models import Cadre, Outbox, RecordChange
+from domain import accounts
+from domain import evaluation as ev
+from tests.conftest import SAMPLE_ROSTER, BotHarness, link
+from tests.test_conversation_state import restarted
+from tests.test_evaluation import eval_id, fill_and_submit
+
+
+def no_leader_above(db: Database) -> None:
+    """The province leaders are not bot users here: MAU010 (commune Party secretary) has nobody above."""
+    db.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU001").values(is_leader=False)))
+
+
+def test_without_reviewer_matches_reviewer_of(roster: Database) -> None:
+    no_leader_above(roster)
+    missing = {p.code for p in roster.run(ev.without_reviewer)}
+    assert "MAU010" in missing and "MAU016" not in missing
+    everyone = roster.run(lambda s: {c.code for c in s.scalars(select(Cadre)) if ev.reviewer_of(s, c) is None})
+    assert missing == everyone
+
+
+async def test_submission_without_reviewer_is_told_and_hr_assigns_one(bot: BotHarness, roster: Database,
+                                                                     settings: Settings, user: UpdateFactory) -> None:
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await link(bot, user, "0912345010")
+    await fill_and_submit(bot, user)
+    assert any("chưa có người xếp loại" in c.text for c in bot.api.sent(chat_id=user.chat_id))
+    hr_notice = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.key.like("no-reviewer:%MAU004"))))
+    assert "Ma Văn Chiến (MAU010) đã gửi tự đánh giá" in hr_notice
+    texts = await bot.send(hr.callback("revw:list"))
+    assert "Chưa có người xếp loại" in texts[-1] and "Ma Văn Chiến (MAU010)" in texts[-1]
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    async with restarted(settings, roster) as again:
+        assert "Không có cán bộ mã MAU999" in (await again.send(hr.text("MAU999")))[-1]
+        texts = await again.send(hr.text("MAU002"))
+        assert any("Đã giao Nguyễn Thị Lan (MAU002) xếp loại cho Ma Văn Chiến (MAU010)" in t for t in texts)
+    told = roster.run(lambda s: s.scalars(select(Outbox.payload).where(Outbox.kind == "reviewer-assigned")).all())
+    assert any("Người xếp loại tự đánh giá hằng tháng của bạn: Nguyễn Thị Lan" in p for p in told)
+    change = roster.run(lambda s: s.scalars(select(RecordChange).where(RecordChange.field == "reviewer_code")).one())
+    assert (change.source, change.actor, change.new_value) == ("correction", "MAU004", "MAU002")
+    boss = UpdateFactory(user_id=402)
+    await link(bot, boss, "0912345002")
+    await bot.send(boss.text("/review"))
+    assert any("Ma Văn Chiến" in b["text"] for b in bot.last_buttons())
+    await bot.send(boss.callback(f"rev:nocomment:{eval_id(roster, 'MAU010')}:1"))
+    assert "Đã xếp loại Ma Văn Chiến" in (await bot.send(boss.callback(f"rev:ok:{eval_id(roster, 'MAU010')}:1")))[0]
+
+
+async def test_only_hr_sees_and_assigns(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, "0912345013")
+    for data in ("revw:list", "revw:pick:MAU010"):
+        assert "Ban Tổ chức" in (await bot.send(user.callback(data)))[-1]
+
+
+def test_cli_lists_and_assigns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
+    assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
+    db = Database.from_url(url)
+    no_leader_above(db)
+    capsys.readouterr()
+    assert cli_main(["reviewers", "--missing", "--json"]) == 0
+    assert "MAU010" in [p["cadre"] for p in json.loads(capsys.readouterr().out)]
+    assert cli_main(["reviewers", "--assign", "MAU010", "MAU002"]) == 0
+    assert cli_main(["reviewers", "--json"]) == 0
+    assert "MAU010" not in [p["cadre"] for p in json.loads(capsys.readouterr().out.split("\n", 1)[1])]
+    db.dispose()
