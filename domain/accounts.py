@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select, update
@@ -17,6 +17,7 @@ from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
 from domain.phone import normalize_contact_phone
+from domain.records import qualification_sources
 from domain.units import in_subtree, require_unit
 
 # Telegram's deep-link payload allows 64 characters of [A-Za-z0-9_-].
@@ -278,12 +279,13 @@ class Profile:
 
     fields: list[tuple[str, str]]
     trainings: list[tuple[str, str]]
+    sources: list[tuple[str, str]] = field(default_factory=list)  # qualification -> where its value came from
 
 
 def own_profile(session: Session, actor: Actor) -> Profile:
     """A cadre reads only their own record; the id comes from the server-side actor, never the client."""
     cadre = own_record(session, actor.cadre_id)
-    return profile_of(cadre)
+    return profile_of(cadre, qualification_sources(session, cadre.id))
 
 
 def _plan_text(c: Cadre) -> str:
@@ -292,7 +294,7 @@ def _plan_text(c: Cadre) -> str:
     return f"Có – {c.planned_title}" if c.planned_title else "Có"
 
 
-def profile_of(c: Cadre) -> Profile:
+def profile_of(c: Cadre, sources: list[tuple[str, str]] | None = None) -> Profile:
     managed = f" ({MANAGED_BY.get(c.managed_by, c.managed_by)})" if c.managed_by else ""
     leader = f"Có{managed}" if c.is_leader else "Không"
     fields = [
@@ -308,4 +310,4 @@ def profile_of(c: Cadre) -> Profile:
         ("Số điện thoại", c.phone or "—"),
     ]
     trainings = [(label, str(getattr(c, attr)) if getattr(c, attr) else "chưa") for attr, label in TRAININGS.items()]
-    return Profile(fields, trainings)
+    return Profile(fields, trainings, sources or [])

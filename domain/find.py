@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, Course, Evaluation, Registration, Unit
 from domain.accounts import Actor, Profile, audit, profile_of, require_manager
 from domain.gaps import CadreGaps, compute_gaps
+from domain.records import qualification_sources
 from domain.text import ascii_key
 from domain.units import in_subtree
 
@@ -130,5 +131,6 @@ def cadre_card(session: Session, actor: Actor, cadre_id: int, today: date,
         audit(session, actor.code, "cadre-read-refused", cadre.code if cadre else str(cadre_id))
         return None
     audit(session, actor.code, "cadre-read", cadre.code)
-    return CadreCard(cadre.code, cadre.full_name, profile_of(cadre), compute_gaps(session, cadre, today),
+    profile = profile_of(cadre, qualification_sources(session, cadre.id))
+    return CadreCard(cadre.code, cadre.full_name, profile, compute_gaps(session, cadre, today),
                      _registrations(session, cadre), _evaluations(session, cadre, period))

@@ -127,6 +127,15 @@ def value_sources(session: Session, cadre_id: int) -> dict[str, str]:
     return {change.field: describe_source(change, name) for change, name in rows}
 
 
+QUALIFICATION_TITLES = {**{f: scale.name for f, scale in SCALES.items()}, **TRAININGS}
+
+
+def qualification_sources(session: Session, cadre_id: int) -> list[tuple[str, str]]:
+    """(qualification title, where its current value came from) for the profile, in the roster's order."""
+    sources = value_sources(session, cadre_id)
+    return [(title, sources[f]) for f, title in QUALIFICATION_TITLES.items() if f in sources]
+
+
 def history(session: Session, cadre_id: int, limit: int = 30) -> list[tuple[RecordChange, str]]:
     """The newest changes first, each with its described source."""
     rows = session.execute(

@@ -81,6 +81,7 @@ def _registration_row(r: RegistrationLine) -> str:
 def render_card(card: CadreCard) -> str:
     lines = [CARD_TITLE.format(name=esc(card.full_name), code=esc(card.code))]
     lines += [f"\n{k}: <b>{esc(v)}</b>" for k, v in card.profile.fields if k not in ("Mã cán bộ", "Họ và tên")]
+    lines += [f"\n<i>Nguồn {esc(k)}: {esc(v)}</i>" for k, v in card.profile.sources]
     lines.append("\n\n" + render_gaps(card.gaps).removesuffix(WRONG_DATA))
     if card.registrations:
         lines.append(REGISTRATIONS)

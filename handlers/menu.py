@@ -25,6 +25,7 @@ BUTTONS = {
 BACK = ("⬅️ Về menu", "menu:home")
 MY_DATA = ("🗂 Dữ liệu của tôi", "menu:mydata")  # handlers/mydata.py
 PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
+PROFILE_SOURCES = "<b>Nguồn dữ liệu</b> (lần thay đổi gần nhất):"
 PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
 PROFILE_FIX = "Thông tin chưa đúng? Hãy báo bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ gốc."
 SETTINGS = (
@@ -120,6 +121,8 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     data = run_tx(context, accounts.own_profile, actor)
     lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
     lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
+    if data.sources:
+        lines += ["", PROFILE_SOURCES, *(f"• {esc(k)}: {esc(v)}" for k, v in data.sources)]
     lines += ["", PROFILE_FIX]
     await reply(update, "\n".join(lines), keyboard([[MY_DATA], [BACK]]))
 

@@ -227,3 +227,13 @@ def test_cli_outside_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
     assert "1 xung đột" in capsys.readouterr().out
     db.dispose()
+
+
+async def test_profile_shows_the_source_of_a_completed_qualification(bot: BotHarness, catalogue: Database) -> None:
+    register(catalogue, "MAU010", "CC-K26")
+    started(catalogue, "CC-K26")
+    catalogue.run(complete, "CC-K26", [(2, "MAU010")], TODAY, "MAU004")
+    cadre = UpdateFactory(user_id=710)
+    await link(bot, cadre, "0912345010")
+    texts = await bot.send(cadre.text("/profile"))
+    assert "Nguồn dữ liệu" in texts[-1] and "Lý luận chính trị: hoàn thành lớp CC-K26" in texts[-1]
