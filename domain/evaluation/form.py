@@ -24,6 +24,7 @@ from domain.errors import PermissionDenied
 from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
 from domain.evaluation.review import reviewer_of
 from domain.evaluation.reviewers import tell_hr_no_reviewer
+from domain.markup import esc
 from domain.outbox import enqueue
 
 MAX_ITEMS = 30
@@ -196,7 +197,7 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     reviewer = reviewer_of(session, ev.cadre)
     if reviewer is not None and first_submission:
         enqueue(session, f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}", reviewer, "eval-submitted",
-                f"📝 {ev.cadre.full_name} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
+                f"📝 {esc(ev.cadre.full_name)} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
                 + (" (nộp muộn)" if ev.late else "") + ". Gõ /review để xem và xếp loại.")
     if reviewer is None:
         tell_hr_no_reviewer(session, ev.cadre, period_label(ev.year, ev.month))

@@ -20,6 +20,7 @@ from domain.cadres import require_cadre
 from domain.clock import utcnow
 from domain.evaluation.common import EvaluationRefused
 from domain.evaluation.review import reviewer_of
+from domain.markup import esc
 from domain.outbox import enqueue
 
 
@@ -66,10 +67,10 @@ def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_co
     audit(session, actor.code, "assign-reviewer", cadre.code, reviewer.code)
     stamp = f"{utcnow():%Y%m%d%H%M%S}"
     enqueue(session, f"reviewer-assigned:{cadre.code}:{stamp}", cadre, "reviewer-assigned",
-            f"👤 Người xếp loại tự đánh giá hằng tháng của bạn: {reviewer.full_name} ({reviewer.code}), "
+            f"👤 Người xếp loại tự đánh giá hằng tháng của bạn: {esc(reviewer.full_name)} ({esc(reviewer.code)}), "
             "do Ban Tổ chức giao.")
     enqueue(session, f"reviewer-assigned-to:{cadre.code}:{stamp}", reviewer, "reviewer-assigned",
-            f"👤 Ban Tổ chức giao bạn xếp loại tự đánh giá hằng tháng của {cadre.full_name} ({cadre.code}). "
+            f"👤 Ban Tổ chức giao bạn xếp loại tự đánh giá hằng tháng của {esc(cadre.full_name)} ({esc(cadre.code)}). "
             "Gõ /review khi có bản gửi đến.")
     return cadre, reviewer
 
@@ -79,6 +80,6 @@ def tell_hr_no_reviewer(session: Session, cadre: Cadre, period: str) -> int:
     told = 0
     for hr in session.scalars(select(Cadre).where(Cadre.is_hr.is_(True))):
         told += enqueue(session, f"no-reviewer:{period}:{cadre.code}:{hr.code}", hr, "reviewer-assigned",
-                        f"⚠️ {cadre.full_name} ({cadre.code}) đã gửi tự đánh giá {period} nhưng chưa có người xếp "
-                        "loại. Vào 🛠 Quản trị → 👤 Chưa có người xếp loại để giao.")
+                        f"⚠️ {esc(cadre.full_name)} ({esc(cadre.code)}) đã gửi tự đánh giá {period} nhưng chưa "
+                        "có người xếp loại. Vào 🛠 Quản trị → 👤 Chưa có người xếp loại để giao.")
     return told
