@@ -158,8 +158,16 @@ def manager_ids(session: Session) -> list[int]:
         .where(or_(Cadre.is_leader.is_(True), Cadre.code.in_(reporting))).order_by(Unit.path, Cadre.code)))
 
 
+@dataclass(frozen=True)
+class ChartWanted:
+    manager_id: int
+    unit_id: int
+    unit_name: str
+    key: str
+
+
 def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
-                  hr_ids: tuple[int, ...], cache: DigestCache) -> int:
+                  hr_ids: tuple[int, ...], cache: DigestCache, charts: list[ChartWanted]) -> int:
     queued = 0
     for manager in session.scalars(select(Cadre).where(Cadre.id.in_(ids)).order_by(Cadre.id)):
         actor = actor_for(session, manager.telegram_user_id or 0, hr_ids)
@@ -167,24 +175,41 @@ def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[
             continue
         text = build_digest(session, manager, actor, period, at.date(), cache)
         key = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}"
-        queued += enqueue(session, key, manager, "digest", text)
-        chart = digest_chart(cache, manager.unit_id)
-        if chart is not None:  # after the text (same due time, later id): the chart as a photo
-            enqueue_file(session, f"{key}:chart", manager, "digest", DIGEST_CHART_CAPTION.format(
-                unit=esc(manager.unit.name)), "photo", "chi-tieu.png", chart)
+        if enqueue(session, key, manager, "digest", text):
+            queued += 1
+            charts.append(ChartWanted(manager.id, manager.unit_id, manager.unit.name, f"{key}:chart"))
+    return queued
+
+
+def _enqueue_charts(session: Session, items: list[tuple[ChartWanted, bytes]]) -> int:
+    queued = 0
+    for wanted, png in items:
+        manager = session.get(Cadre, wanted.manager_id)
+        if manager is not None:
+            caption = DIGEST_CHART_CAPTION.format(unit=esc(wanted.unit_name))
+            queued += enqueue_file(session, wanted.key, manager, "digest", caption, "photo", "chi-tieu.png", png)
     return queued
 
 
 def digests(database: Database, at: datetime, settings: Settings, reason: str) -> int:
-    """One message per manager; a unit's figures are computed once for all its managers."""
+    """One message per manager; a unit's figures are computed once for all its managers.
+
+    Each digest is followed by its unit's chart as a photo. Charts are drawn outside any transaction (drawing
+    takes time; no lock is held meanwhile), once per unit, and queued after the texts, so the texts go first."""
     period = _window(settings).open_period(at.date())
     if reason == "window-closed":
         previous = _month_back(at.date())
         period = (previous.year, previous.month)
     ids = database.read(manager_ids)
     cache, hr_ids = DigestCache(), settings.telegram.hr_telegram_ids
-    return sum(database.run(_digest_chunk, ids[i:i + DIGEST_CHUNK], at, period, reason, hr_ids, cache)
-               for i in range(0, len(ids), DIGEST_CHUNK))
+    charts: list[ChartWanted] = []
+    queued = sum(database.run(_digest_chunk, ids[i:i + DIGEST_CHUNK], at, period, reason, hr_ids, cache, charts)
+                 for i in range(0, len(ids), DIGEST_CHUNK))
+    for start in range(0, len(charts), DIGEST_CHUNK):
+        part = [(w, png) for w in charts[start:start + DIGEST_CHUNK]
+                if (png := digest_chart(cache, w.unit_id)) is not None]
+        database.run(_enqueue_charts, part)
+    return queued
 
 
 def weekly_digest(database: Database, at: datetime, settings: Settings) -> int:
