@@ -33,6 +33,7 @@ from telegram.request import BaseRequest
 import scheduler
 from bot.ops.alerts import OperatorAlerts
 from bot.ops.instrument import InstrumentedApplication
+from bot.updates import PerUserUpdateProcessor
 from core.config import Settings
 from core.services import Services
 from db import Database
@@ -58,6 +59,7 @@ from handlers import (
     text_router,
 )
 from handlers.common import reply
+from handlers.context import UpdateContext
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,8 @@ def build_application(
         .base_url(settings.telegram.base_url)
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .context_types(ContextTypes(context=UpdateContext))
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)

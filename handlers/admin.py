@@ -41,7 +41,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
         await reply(update, INVITE_USAGE)
         return
     settings = services(context).settings
-    token = run_tx(context, accounts.create_invite_as, actor, context.args[0], settings.invite_ttl_days)
+    token = await run_tx(context, accounts.create_invite_as, actor, context.args[0], settings.invite_ttl_days)
     link = accounts.invite_link(settings.telegram.bot_username, token)
     await reply(update, INVITE_DONE.format(code=esc(context.args[0].upper()), days=settings.invite_ttl_days,
                                            link=esc(link)))
@@ -75,7 +75,7 @@ def _errors(errors: list[RowError]) -> str:
 @friendly
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.message
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     if message is None or message.document is None or actor is None or not actor.is_hr:
         await reply(update, UPLOAD_ONLY_HR)
         return

@@ -15,7 +15,7 @@ from domain import accounts
 from domain.accounts import Actor
 from domain.templates import TEMPLATES, template_xlsx
 from handlers import text_router
-from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services
+from handlers.common import callback_part, esc, in_thread, keyboard, linked_only, load_actor, reply, run_tx, services
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -54,11 +54,12 @@ def _template_buttons() -> list[list[tuple[str, str]]]:
 
 async def _send_template(update: Update, kind: str) -> None:
     template = TEMPLATES[kind]
+    content = await in_thread(template_xlsx, kind)
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
         await update.effective_chat.send_document(
-            InputFile(io.BytesIO(template_xlsx(kind)), filename=template.filename),
+            InputFile(io.BytesIO(content), filename=template.filename),
             caption=TEMPLATE_CAPTION.format(title=template.title.lower()))
 
 
@@ -83,10 +84,10 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 
 async def invite_code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
-    actor = accounts.require_hr(load_actor(update, context))
+    actor = accounts.require_hr(await load_actor(update, context))
     code = value.split()[0][:64] if value.split() else ""
     settings = services(context).settings
-    token = run_tx(context, accounts.create_invite_as, actor, code, settings.invite_ttl_days)
+    token = await run_tx(context, accounts.create_invite_as, actor, code, settings.invite_ttl_days)
     link = accounts.invite_link(settings.telegram.bot_username, token)
     await reply(update, INVITE_DONE.format(code=esc(code.upper()), days=settings.invite_ttl_days, link=esc(link)),
                 keyboard([[BACK_TO_ADMIN]]))

@@ -57,7 +57,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     elif answer.suggestions:
         text += NOT_FOUND_MORE
     if answer.personal and answer.found:  # a refusal or an app pointer never carries a second pointer
-        text += PERSONAL if load_actor(update, context) else PERSONAL_UNLINKED
+        text += PERSONAL if await load_actor(update, context) else PERSONAL_UNLINKED
     await reply(update, text, keyboard(_buttons(answer)))
 
 

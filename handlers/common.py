@@ -13,11 +13,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from core.logctx import bind_actor
 from core.services import Services
 from domain import spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
+from handlers.context import UpdateContext
 from views.html import esc
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,12 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return svc
 
 
-def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
-    """One transaction for the update's domain work; the reply is sent after it committed."""
-    return services(context).db.run(fn, *args)
+async def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
+    """One write transaction for the update's domain work, in a worker thread so the event loop keeps
+    serving other users; the reply is sent after it committed. The actor is re-read after a write."""
+    if isinstance(context, UpdateContext):
+        context.forget_actor()
+    return await asyncio.to_thread(services(context).db.run, fn, *args)
 
 
 async def run_heavy(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
@@ -68,13 +71,23 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
-def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
-    """The linked cadre behind this update, with roles re-derived from the database; None if not linked."""
+async def read_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
+    """A read-only transaction in a worker thread (on SQLite it does not take the write lock)."""
+    return await asyncio.to_thread(services(context).db.read, fn, *args)
+
+
+async def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
+    """The linked cadre behind this update, with roles re-derived from the database; None if not linked.
+
+    Loaded once per update (the guard usually has already), never taken from button data."""
+    if isinstance(context, UpdateContext) and context.actor_loaded:
+        return context.actor
     user = update.effective_user
     if user is None:
         return None
-    actor = run_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
-    bind_actor(actor.code if actor else None)  # log lines of this update name the cadre (never the phone)
+    actor = await read_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
+    if isinstance(context, UpdateContext):
+        context.remember_actor(actor)
     return actor
 
 
@@ -115,7 +128,7 @@ async def record_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, rea
     user = update.effective_user
     who = f"tg:{user.id}" if user else "tg:?"
     log.warning("refused %s for %s: %s", callback_text(update) or "(message)", who, reason)
-    run_tx(context, audit_refusal, who, callback_text(update), reason)
+    await run_tx(context, audit_refusal, who, callback_text(update), reason)
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -160,7 +173,7 @@ def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Corouti
 
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        actor = load_actor(update, context)
+        actor = await load_actor(update, context)
         if actor is None:
             await reply(update, NOT_LINKED)
             return

@@ -97,7 +97,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 @linked_only
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     kind = callback_part(update, 2) if update.callback_query and callback_part(update, 1) == "list" else ""
-    items = run_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
+    items = await run_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
     if not items:
@@ -121,7 +121,7 @@ async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     code = callback_part(update, 2)[:64]
-    c, place = run_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
+    c, place = await run_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
@@ -151,7 +151,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
     await text_router.reply_choice(update, context, "course-confirm", text,
@@ -166,7 +166,8 @@ def _outcome_text(outcome: registration.Outcome) -> str:
 
 @linked_only
 async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    outcome = run_tx(context, registration.register_self, actor.cadre_id, callback_part(update, 2)[:64], today(context))
+    outcome = await run_tx(context, registration.register_self, actor.cadre_id, callback_part(update, 2)[:64],
+                           today(context))
     await reply(update, _outcome_text(outcome), keyboard([[("📌 Lớp của tôi", "course:mine")], [BACK]]))
 
 
@@ -179,14 +180,15 @@ async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    result = run_tx(context, registration.cancel_self, actor.cadre_id, callback_part(update, 2)[:64], today(context))
+    result = await run_tx(context, registration.cancel_self, actor.cadre_id, callback_part(update, 2)[:64],
+                          today(context))
     await reply(update, CANCELLED.format(code=esc(result.course_code)), keyboard([[BACK]]))
     await _deliver(context)
 
 
 @linked_only
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    items = run_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
+    items = await run_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
     if not items:
         await reply(update, MINE_EMPTY, keyboard([[("🎓 Danh sách lớp", "menu:courses")], [BACK]]))
         return
@@ -203,7 +205,7 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    course, lines = run_tx(context, catalogue.course_roster_as, actor, callback_part(update, 2)[:64])
+    course, lines = await run_tx(context, catalogue.course_roster_as, actor, callback_part(update, 2)[:64])
     export = [("📥 Xuất Excel", f"course:rosterx:{course.code}")]
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([export, [BACK]]))
@@ -222,7 +224,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 @linked_only
 async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    result = run_tx(context, roster_xlsx, actor, callback_part(update, 2)[:64])
+    result = await run_tx(context, roster_xlsx, actor, callback_part(update, 2)[:64])
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
@@ -243,7 +245,7 @@ async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
-    result = run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
+    result = await run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
     await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(cadre.upper())),
                 keyboard([[("👥 Học viên", f"course:roster:{result.course_code}")], [BACK]]))
     await _deliver(context)
@@ -254,7 +256,7 @@ async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     """One cadre's completion: show exactly what changes in the record before anything is written."""
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
-    plan = run_tx(context, completion.plan_completion, code, [(1, cadre)], today(context))
+    plan = await run_tx(context, completion.plan_completion, code, [(1, cadre)], today(context))
     row = plan.rows[0]
     if row.status != completion.OK:
         await reply(update, DONE_REFUSED.format(cadre=esc(row.code), code=esc(plan.course_code),
@@ -274,7 +276,7 @@ def _changes(row: completion.CompletionRow) -> str:
 async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
-    plan = run_tx(context, completion.complete, code, [(1, cadre)], today(context), actor.code)
+    plan = await run_tx(context, completion.complete, code, [(1, cadre)], today(context), actor.code)
     row = plan.rows[0]
     if not plan.applied or row.status != completion.OK:
         await reply(update, DONE_REFUSED.format(cadre=esc(row.code), code=esc(plan.course_code),
@@ -298,7 +300,7 @@ async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
-    reverted = run_tx(context, completion.undo_completion, code, cadre, actor.code)
+    reverted = await run_tx(context, completion.undo_completion, code, cadre, actor.code)
     lines = "\n".join(f"• {esc(c.text)}" for c in reverted) or NO_CHANGE
     await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=lines), keyboard([[BACK]]))
     await _deliver(context)
@@ -313,9 +315,9 @@ async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: 
 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
-    actor = _hr_actor(context, update)
+    actor = await _hr_actor(context, update)
     await text_router.open_form(update, context, "course-behalf", course)  # a mistyped code can be typed again
-    outcome = run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
+    outcome = await run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
     await text_router.close_form(update, context)
     await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
@@ -325,18 +327,18 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
 @linked_only
 async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     await text_router.open_form(update, context, "course-capacity", c.code)
     await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
 
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
-    actor = _hr_actor(context, update)
+    actor = await _hr_actor(context, update)
     if not (value.isascii() and value.isdecimal()):  # "²" passes isdigit() but fails int()
         await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return
-    promoted = run_tx(context, registration.set_capacity, course, int(value), actor.code)
+    promoted = await run_tx(context, registration.set_capacity, course, int(value), actor.code)
     await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=int(value), promoted=promoted),
                 keyboard([[BACK]]))
     await _deliver(context)
@@ -354,25 +356,25 @@ async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """After the confirmation, the reason: the course is cancelled only when it is typed."""
     require_hr(actor)
-    c = run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     await text_router.open_form(update, context, "course-kill-reason", c.code)
     await reply(update, ASK_KILL_REASON.format(code=esc(c.code)))
 
 
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
-    actor = _hr_actor(context, update)
+    actor = await _hr_actor(context, update)
     if not value.strip() or len(value) > registration.MAX_REASON_CHARS:
         await text_router.open_form(update, context, "course-kill-reason", course)
         await reply(update, ASK_KILL_REASON.format(code=esc(course)))
         return
-    told = run_tx(context, registration.cancel_course, course, actor.code, value)
+    told = await run_tx(context, registration.cancel_course, course, actor.code, value)
     await reply(update, COURSE_CANCELLED.format(code=esc(course), told=told, reason=esc(value)), keyboard([[BACK]]))
     await _deliver(context)
 
 
-def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
+async def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
     """Forms re-check the role when the value arrives, not only when the prompt was opened."""
-    return require_hr(load_actor(update, context))
+    return require_hr(await load_actor(update, context))
 
 
 async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

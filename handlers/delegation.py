@@ -43,7 +43,7 @@ def _day(value: object) -> str:
 
 
 async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    lines = run_tx(context, delegation.my_delegations, actor, today(context))
+    lines = await run_tx(context, delegation.my_delegations, actor, today(context))
     text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
                                                  end=_day(d.end), state=ACTIVE if d.active else PLANNED)
                                  for d in lines) or LIST_EMPTY)
@@ -52,7 +52,7 @@ async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 
 
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    people = run_tx(context, delegation.deputy_candidates, actor)
+    people = await run_tx(context, delegation.deputy_candidates, actor)
     rows = [[(f"{p.full_name} – {p.position}"[:60], f"dlg:pick:{p.code}")] for p in people]
     await reply(update, CHOOSE, keyboard([*rows, [(BTN_TYPE, "dlg:type")], [BACK_TO_LIST]]))
 
@@ -70,14 +70,14 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str
 
 async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
-    name = run_tx(context, ev.delegate, actor, code, start, end, today(context))
+    name = await run_tx(context, ev.delegate, actor, code, start, end, today(context))
     await reply(update, DONE.format(name=esc(name), start=_day(start), end=_day(end)), keyboard([[BACK_TO_LIST]]))
 
 
 async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, raw: str, confirmed: bool) -> None:
     delegation_id = int(raw)
     if not confirmed:
-        lines = {d.id: d for d in run_tx(context, delegation.my_delegations, actor, today(context))}
+        lines = {d.id: d for d in await run_tx(context, delegation.my_delegations, actor, today(context))}
         line = lines.get(delegation_id)
         if line is None:
             await stale_button(update, context)
@@ -86,7 +86,7 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
                                                   end=_day(line.end)),
                     keyboard([[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]]))
         return
-    done = run_tx(context, delegation.revoke, actor, delegation_id, today(context))
+    done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
     await reply(update, REVOKED.format(name=esc(done.deputy_name)), keyboard([[BACK_TO_LIST]]))
 
 
@@ -119,7 +119,7 @@ async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 
 async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
-    require_manager(load_actor(update, context))
+    require_manager(await load_actor(update, context))
     code = value.strip().upper()
     if not CODE.fullmatch(code):
         await text_router.open_form(update, context, CODE_FORM)

@@ -7,7 +7,9 @@ that it is the presser's own draft, or that the presser is its reviewer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -169,7 +171,7 @@ async def show_view(update: Update, v: EvalView) -> None:
 
 @linked_only
 async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    v = run_tx(context, ev.start_or_resume, actor.cadre_id, today(context), _window(context))
+    v = await run_tx(context, ev.start_or_resume, actor.cadre_id, today(context), _window(context))
     await show_step(update, context, v)
 
 
@@ -183,24 +185,25 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     eval_id = callback_int(update, 2)
     rating = _rating_arg(update) if action == "self" else 0
     if action == "pause":
-        run_tx(context, ev.pause, me)
+        await run_tx(context, ev.pause, me)
         await reply(update, PAUSED)
         return
-    operations = {
-        "step": lambda: run_tx(context, ev.go_to, me, eval_id, callback_part(update, 3), w, now),
-        "undo": lambda: run_tx(context, ev.remove_last_result, me, eval_id, w, now),
-        "skip": lambda: run_tx(context, ev.set_difficulties, me, eval_id, None, w, now),
-        "self": lambda: run_tx(context, ev.set_self_rating, me, eval_id, rating, w, now),
-        "submit": lambda: run_tx(context, ev.submit, me, eval_id, w, now),
-        "edit": lambda: run_tx(context, ev.reopen, me, eval_id, w, now),
-        "view": lambda: run_tx(context, ev.own_evaluation, me, eval_id, w, now),
-        "discard": lambda: run_tx(context, ev.discard_edit, me, eval_id, w, now),
+    operations: dict[str, tuple[Callable[..., EvalView], tuple[Any, ...]]] = {
+        "step": (ev.go_to, (me, eval_id, callback_part(update, 3), w, now)),
+        "undo": (ev.remove_last_result, (me, eval_id, w, now)),
+        "skip": (ev.set_difficulties, (me, eval_id, None, w, now)),
+        "self": (ev.set_self_rating, (me, eval_id, rating, w, now)),
+        "submit": (ev.submit, (me, eval_id, w, now)),
+        "edit": (ev.reopen, (me, eval_id, w, now)),
+        "view": (ev.own_evaluation, (me, eval_id, w, now)),
+        "discard": (ev.discard_edit, (me, eval_id, w, now)),
     }
     operation = operations.get(action)
     if operation is None:
         await stale_button(update, context)
         return
-    v = operation()
+    fn, args = operation
+    v = await run_tx(context, fn, *args)
     if action == "submit":
         who = WHO_REVIEWS.format(name=esc(v.next_reviewer)) if v.next_reviewer else NO_REVIEWER
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else "") + who)
@@ -211,7 +214,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 
 
 async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    items = run_tx(context, ev.history, actor.cadre_id, _window(context), today(context))
+    items = await run_tx(context, ev.history, actor.cadre_id, _window(context), today(context))
     if not items:
         await reply(update, HISTORY_EMPTY, keyboard([[BACK]]))
         return
@@ -226,17 +229,17 @@ async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Free text while a draft is open and recent goes into it (also after a restart)."""
     text = update.message.text if update.message and update.message.text else ""
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     if actor is None or not text.strip():
         return False
     w, now = _window(context), today(context)
-    draft = run_tx(context, ev.active_draft, actor.cadre_id, w, now)
+    draft = await run_tx(context, ev.active_draft, actor.cadre_id, w, now)
     if draft is None:
         return False
     if draft.step == "results":
-        v = run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
+        v = await run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
     else:
-        v = run_tx(context, ev.set_difficulties, actor.cadre_id, draft.id, text, w, now)
+        v = await run_tx(context, ev.set_difficulties, actor.cadre_id, draft.id, text, w, now)
     await show_step(update, context, v)
     return True
 
@@ -256,7 +259,7 @@ async def draft_awaits_text(app: Application, user_id: int) -> bool:
 
 @linked_only
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    pending = run_tx(context, ev.pending_reviews, actor, today(context))
+    pending = await run_tx(context, ev.pending_reviews, actor, today(context))
     views = [[("📊 Tình hình đơn vị", "rev:unit"), ("🤝 Ủy quyền", "dlg:list")], review_views.entry_buttons(context),
              [BACK]]
     if not pending:
@@ -277,7 +280,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     if action == "nudge":
         year, month = w.open_period(now)
-        nudge = run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
+        nudge = await run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
         await reply(update, _nudge_text(nudge))
         await deliver_now(context, "eval-reminder")
         return
@@ -290,7 +293,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     eval_id = callback_int(update, 2)
     rating = 0 if action == "open" else _rating_arg(update)
-    v = run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
+    v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
         rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
         await text_router.reply_choice(update, context, "review-rating", REVIEW_ONE.format(
@@ -303,7 +306,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     elif action == "nocomment":
         await _confirm(update, context, v, rating, "")
     else:
-        result = run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now)
+        result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now)
         await _rated(update, result)
         await deliver_now(context, "eval-rated")
 
@@ -349,20 +352,20 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalVi
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
     """The comment typed after choosing a rating (or typed again at the confirmation, replacing it)."""
     eval_id, rating = (int(x) for x in argument.split(":"))
-    actor = _actor(context, update)
-    v = run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
+    actor = await _actor(context, update)
+    v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
     await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS])
 
 
-def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
-    actor = load_actor(update, context)
+async def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
+    actor = await load_actor(update, context)
     return require_manager(actor)
 
 
 async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
     year, month = _window(context).open_period(today(context))
-    lines = run_tx(context, ev.unit_month_status, actor, year, month)
+    lines = await run_tx(context, ev.unit_month_status, actor, year, month)
     counts = ev.status_counts(lines)
     text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name), **counts)
     missing = [line.full_name for line in lines if line.status in ("missing", "draft")]
@@ -387,14 +390,14 @@ async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     if len(args) != 3:
         await reply(update, DELEGATE_USAGE)
         return
-    name = run_tx(context, ev.delegate, actor, args[0], start, end, today(context))
+    name = await run_tx(context, ev.delegate, actor, args[0], start, end, today(context))
     await reply(update, DELEGATED.format(name=esc(name), start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
 
 
 async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """/cancel also pauses an evaluation draft (it is kept)."""
-    actor = load_actor(update, context)
-    return bool(actor and run_tx(context, ev.pause, actor.cadre_id))
+    actor = await load_actor(update, context)
+    return bool(actor and await run_tx(context, ev.pause, actor.cadre_id))
 
 
 def register(app: Application) -> None:

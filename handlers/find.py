@@ -52,7 +52,7 @@ def _results_markup(result: SearchResult) -> list[list[tuple[str, str]]]:
 
 
 async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, query: str) -> None:
-    result = run_tx(context, search_cadres, actor, query)
+    result = await run_tx(context, search_cadres, actor, query)
     shown = esc(query[:100])
     if not result.matches:
         await reply(update, NOTHING.format(query=shown, scope="" if actor.is_hr else IN_SUBTREE),
@@ -95,7 +95,7 @@ def render_card(card: CadreCard) -> str:
 
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, cadre_id: int) -> None:
-    card = run_tx(context, cadre_card, actor, cadre_id, today(context), _period(context))
+    card = await run_tx(context, cadre_card, actor, cadre_id, today(context), _period(context))
     if card is None:
         await reply(update, REFUSED, keyboard([[BACK]]))
         return
@@ -126,7 +126,7 @@ async def find_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 
 
 async def query_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
-    actor = require_manager(load_actor(update, context))
+    actor = require_manager(await load_actor(update, context))
     await _search(update, context, actor, value)
 
 

@@ -6,13 +6,17 @@ so no feature handler ever has to think about them.
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ChatMemberHandler, ContextTypes, TypeHandler
 
-from domain.accounts import chat_user_is_current, touch_chat_user
+from domain.accounts import Actor, actor_for, chat_user_is_current, touch_chat_user
 from domain.reachability import mark_blocked
-from handlers.common import reply, run_tx, services
+from handlers.common import read_tx, reply, run_tx, services
+from handlers.context import UpdateContext
 
 GROUP_ONLY_PRIVATE = (
     "cadrebot chỉ làm việc trong trò chuyện riêng để bảo vệ thông tin cá nhân của cán bộ. "
@@ -32,15 +36,29 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     user = update.effective_user
     if chat is not None and user is not None and update.my_chat_member is None:
-        db = services(context).db
-        if not db.read(chat_user_is_current, user.id, chat.id):
-            db.run(touch_chat_user, user.id, chat.id)
+        await _record_chat_and_load_actor(context, user.id, chat.id)
     message = update.message
     limit = services(context).settings.max_text_length
     text = message.text or message.caption or "" if message else ""
     if len(text) > limit:
         await reply(update, TOO_LONG.format(length=len(text), limit=limit))
         raise ApplicationHandlerStop
+
+
+def _chat_and_actor(session: Session, user_id: int, chat_id: int,
+                    hr_ids: tuple[int, ...]) -> tuple[bool, Actor | None]:
+    return chat_user_is_current(session, user_id, chat_id), actor_for(session, user_id, hr_ids)
+
+
+async def _record_chat_and_load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
+    """One read transaction (no write lock) tells whether the chat record is current and who the actor is;
+    the feature handler then uses that actor. The chat is written only when something changed."""
+    hr_ids = services(context).settings.telegram.hr_telegram_ids
+    current, actor = await read_tx(context, _chat_and_actor, user_id, chat_id, hr_ids)
+    if not current:
+        await asyncio.to_thread(services(context).db.run, touch_chat_user, user_id, chat_id)
+    if isinstance(context, UpdateContext):
+        context.remember_actor(actor)
 
 
 async def _refuse_group(update: Update) -> None:
@@ -54,7 +72,7 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """The user blocked (kicked) the bot: stop sending until they write again."""
     member = update.my_chat_member
     if member and member.new_chat_member.status == "kicked" and update.effective_user:
-        run_tx(context, mark_blocked, update.effective_user.id)
+        await run_tx(context, mark_blocked, update.effective_user.id)
 
 
 def register(app: Application) -> None:

@@ -94,7 +94,7 @@ def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
 
 
 async def send_main_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     if actor is None:
         await reply(update, NOT_LINKED)
         return
@@ -107,7 +107,7 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     text = HELP
     if actor and (actor.is_manager or actor.is_hr):
         text += HELP_MANAGER
@@ -118,7 +118,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @linked_only
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = run_tx(context, accounts.own_profile, actor)
+    data = await run_tx(context, accounts.own_profile, actor)
     lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
     lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
     if data.sources:
@@ -131,9 +131,9 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     data = update.callback_query.data if update.callback_query else ""
     if data in ("settings:mute:on", "settings:mute:off"):
-        muted = run_tx(context, accounts.set_mute_optional, actor, data.endswith(":on"))
+        muted = await run_tx(context, accounts.set_mute_optional, actor, data.endswith(":on"))
     else:
-        muted = run_tx(context, accounts.is_muted, actor)
+        muted = await run_tx(context, accounts.is_muted, actor)
     toggle = (MUTE_OFF, "settings:mute:off") if muted else (MUTE_ON, "settings:mute:on")
     await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name),
                                         mute="đang tắt" if muted else "đang bật"),

@@ -38,7 +38,7 @@ def render(data: MyData, tz: tzinfo) -> str:
 
 @linked_only
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = run_tx(context, my_data, actor)
+    data = await run_tx(context, my_data, actor)
     await reply(update, render(data, services(context).settings.timezone), keyboard([[("⬅️ Về menu", "menu:home")]]))
 
 

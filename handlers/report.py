@@ -54,7 +54,7 @@ MAX_PAGE = 100_000
 
 async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor,
                        unit_ref: str | int | None) -> None:
-    report = run_tx(context, report_for, actor, unit_ref, today(context))
+    report = await run_tx(context, report_for, actor, unit_ref, today(context))
     key = _unit_key(report.unit_id)
     await reply(update, render_report(report), keyboard([
         [(BTN_CHART, f"rep:c:{key}"), (BTN_XLSX, f"rep:x:{key}")],
@@ -110,7 +110,7 @@ async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                     page: int) -> None:
-    unit, rows = run_tx(context, child_units, actor, unit_ref)
+    unit, rows = await run_tx(context, child_units, actor, unit_ref)
     name = unit.name if unit else "Toàn tỉnh"
     if not rows:
         await reply(update, NO_CHILDREN.format(unit=esc(name)), keyboard([[BACK]]))
@@ -126,7 +126,7 @@ async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 
 async def _people(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                   page: int) -> None:
-    unit, total, people = run_tx(context, people_for, actor, unit_ref, page, PAGE)
+    unit, total, people = await run_tx(context, people_for, actor, unit_ref, page, PAGE)
     name = unit.name if unit else "Toàn tỉnh"
     if not total:
         await reply(update, NO_PEOPLE.format(unit=esc(name)), keyboard([[BACK]]))

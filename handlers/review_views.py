@@ -88,7 +88,7 @@ def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple
 
 
 async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int, quarter: int) -> None:
-    grid = run_tx(context, reviewee_year, actor, year)
+    grid = await run_tx(context, reviewee_year, actor, year)
     text = render_quarter(grid, year, quarter) if grid else EMPTY
     rows = [_quarter_nav(year, quarter, current_quarter(context)),
             [(BTN_YEAR.format(year=year), f"qv:y:{year}")], [(BTN_XLSX.format(year=year), f"qv:x:{year}")], [BACK]]
@@ -96,7 +96,7 @@ async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 
 
 async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int) -> None:
-    grid = run_tx(context, reviewee_year, actor, year)
+    grid = await run_tx(context, reviewee_year, actor, year)
     text = render_year(grid, year) if grid else EMPTY
     latest = current_quarter(context)
     quarters = [(f"Quý {q}", f"qv:q:{year}:{q}") for q in (1, 2, 3, 4) if (year, q) <= latest]

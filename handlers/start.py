@@ -48,10 +48,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     assert user and chat
     if context.args:
-        cadre = run_tx(context, accounts.link_by_token, user.id, chat.id, context.args[0][:128])
+        cadre = await run_tx(context, accounts.link_by_token, user.id, chat.id, context.args[0][:128])
         await _linked(update, context, cadre)
         return
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     if actor is not None:
         await reply(update, ALREADY.format(name=esc(actor.full_name), code=esc(actor.code)))
         await send_main_menu(update, context)
@@ -67,13 +67,13 @@ async def contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, FORWARDED, _share_keyboard())
         return
     c = message.contact
-    cadre = run_tx(context, accounts.link_by_contact, user.id, chat.id, c.user_id, c.phone_number)
+    cadre = await run_tx(context, accounts.link_by_contact, user.id, chat.id, c.user_id, c.phone_number)
     await _linked(update, context, cadre)
 
 
 @friendly
 async def unlink_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    actor = load_actor(update, context)
+    actor = await load_actor(update, context)
     if actor is None:
         await reply(update, "Tài khoản này chưa liên kết với hồ sơ nào.")
         return
@@ -85,7 +85,7 @@ async def unlink_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def unlink_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     assert user
-    run_tx(context, accounts.unlink, user.id)
+    await run_tx(context, accounts.unlink, user.id)
     await reply(update, UNLINKED)
 
 

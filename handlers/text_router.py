@@ -88,7 +88,7 @@ async def open_form(update: Update, context: ContextTypes.DEFAULT_TYPE, name: st
     who = chat_key(update)
     if who is not None:
         extra = {"buttons": buttons} if buttons else {}
-        run_tx(context, conversation.open_step, *who, name, {**(data or {}), **extra, "argument": argument})
+        await run_tx(context, conversation.open_step, *who, name, {**(data or {}), **extra, "argument": argument})
 
 
 async def offer_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rows: Rows,
@@ -99,7 +99,7 @@ async def offer_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, name
     """
     who = chat_key(update)
     if who is not None:
-        run_tx(context, conversation.open_step, *who, f"buttons:{name}", {"buttons": rows, "choice": choice_only})
+        await run_tx(context, conversation.open_step, *who, f"buttons:{name}", {"buttons": rows, "choice": choice_only})
 
 
 async def reply_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, text: str, rows: Rows,
@@ -169,7 +169,7 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Forget the open form (or any other open step); True if there was one."""
     who = chat_key(update)
-    return who is not None and run_tx(context, conversation.close_step, *who)
+    return who is not None and await run_tx(context, conversation.close_step, *who)
 
 
 @friendly
@@ -179,7 +179,7 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
     who = chat_key(update)
-    step = run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
+    step = await run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
     if step is not None:
         await forms[step.name](update, context, step.argument, text.strip())
         return
