@@ -14,14 +14,25 @@ from bot.updates import PerUserUpdateProcessor
 from db import Database
 from domain import accounts
 from handlers import common, guard
-from tests.conftest import BotHarness, link
+from tests import builders as build
+from tests.conftest import BotHarness
 
-CADRE = "0912345004"
+USER_ID = 555001  # the `user` fixture's Telegram id
 
 
-async def test_the_actor_is_loaded_once_per_update(bot: BotHarness, roster: Database, user: UpdateFactory,
+@pytest.fixture
+def linked(database: Database) -> Database:
+    """One linked cadre in one commune: all these tests need."""
+    def add(session: Any) -> None:
+        commune = build.unit(session, "XA1", level="Xã")
+        build.cadre(session, commune, telegram_user_id=USER_ID)
+
+    database.run(add)
+    return database
+
+
+async def test_the_actor_is_loaded_once_per_update(bot: BotHarness, linked: Database, user: UpdateFactory,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    await link(bot, user, CADRE)
     calls: list[int] = []
 
     def counting(*args: Any) -> Any:
@@ -36,9 +47,8 @@ async def test_the_actor_is_loaded_once_per_update(bot: BotHarness, roster: Data
         assert texts and len(calls) == 1
 
 
-async def test_database_work_runs_off_the_event_loop(bot: BotHarness, roster: Database, user: UpdateFactory,
+async def test_database_work_runs_off_the_event_loop(bot: BotHarness, linked: Database, user: UpdateFactory,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    await link(bot, user, CADRE)
     loop_thread = threading.current_thread()
     threads: list[threading.Thread] = []
     real_run = Database.run
