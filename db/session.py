@@ -6,8 +6,9 @@ when the whole update has succeeded, and rolls everything back otherwise.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -63,6 +64,9 @@ class Database:
         self.engine = engine
         self._bound = factory is not None
         self._factory = factory or sessionmaker(engine, expire_on_commit=False)
+        # Tests bind every session to one connection; handlers (worker threads) and the dispatcher (event loop)
+        # may then use it at the same moment, which one connection cannot do: take turns.
+        self._turns = threading.RLock() if self._bound else None
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -82,6 +86,10 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        with self._turns or nullcontext():
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Session]:
         session = self._factory()
         try:
             yield session
