@@ -15,7 +15,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT_UPDATES = 64
+# Enough to overlap database waits; more only lengthens the HTTP client's queue (see bot.ops.instrument.SEND_POOL).
+MAX_CONCURRENT_UPDATES = 16
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

@@ -73,9 +73,15 @@ class InstrumentedRequest(HTTPXRequest):
         return status, body
 
 
+# Connections for sending. httpcore re-checks every pooled connection on each request (is it idle, has it
+# expired: a syscall each), so a big pool costs more than it gives: with 16 concurrent updates the rush
+# benchmark (benchmarks/bench_rush.py) spent a third of the bot's CPU there with 256.
+SEND_POOL = 16
+
+
 def requests() -> tuple[HTTPXRequest, HTTPXRequest]:
-    """The bot's two request objects (sending; long polling), sized as python-telegram-bot's defaults."""
-    return InstrumentedRequest(connection_pool_size=256), InstrumentedRequest(connection_pool_size=1)
+    """The bot's two request objects (sending; long polling)."""
+    return InstrumentedRequest(connection_pool_size=SEND_POOL), InstrumentedRequest(connection_pool_size=1)
 
 
 class OutboxDepth(Collector):
