@@ -18,7 +18,18 @@ from domain.course_exports import roster_xlsx
 from domain.courses import course_view
 from domain.rules import default_rules
 from handlers import text_router
-from handlers.common import callback_part, deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx, today
+from handlers.common import (
+    callback_part,
+    deliver_now,
+    esc,
+    keyboard,
+    linked_only,
+    load_actor,
+    read_tx,
+    reply,
+    run_tx,
+    today,
+)
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -97,7 +108,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 @linked_only
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     kind = callback_part(update, 2) if update.callback_query and callback_part(update, 1) == "list" else ""
-    items = await run_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
+    items = await read_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
     if not items:
@@ -121,7 +132,7 @@ async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     code = callback_part(update, 2)[:64]
-    c, place = await run_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
+    c, place = await read_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
@@ -188,7 +199,7 @@ async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 
 @linked_only
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    items = await run_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
+    items = await read_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
     if not items:
         await reply(update, MINE_EMPTY, keyboard([[("🎓 Danh sách lớp", "menu:courses")], [BACK]]))
         return

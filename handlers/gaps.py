@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from domain.accounts import Actor
 from domain.gaps import CadreGaps, gaps_by_id
-from handlers.common import keyboard, linked_only, reply, run_tx, today
+from handlers.common import keyboard, linked_only, read_tx, reply, today
 from handlers.menu import BACK
 from views.gaps import render_gaps
 
@@ -19,7 +19,7 @@ def course_buttons(data: CadreGaps) -> list[list[tuple[str, str]]]:
 
 @linked_only
 async def show_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = await run_tx(context, gaps_by_id, actor.cadre_id, today(context))
+    data = await read_tx(context, gaps_by_id, actor.cadre_id, today(context))
     await reply(update, render_gaps(data), keyboard([*course_buttons(data), [BACK]]))
 
 

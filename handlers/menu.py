@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from domain import accounts
 from domain.accounts import Actor
-from handlers.common import NOT_LINKED, esc, keyboard, linked_only, load_actor, reply, run_tx
+from handlers.common import NOT_LINKED, esc, keyboard, linked_only, load_actor, read_tx, reply, run_tx
 
 MENU_TITLE = "<b>Menu chính</b> – {name} ({unit}). Chọn một mục:"
 BUTTONS = {
@@ -118,7 +118,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @linked_only
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = await run_tx(context, accounts.own_profile, actor)
+    data = await read_tx(context, accounts.own_profile, actor)
     lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
     lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
     if data.sources:
@@ -133,7 +133,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
     if data in ("settings:mute:on", "settings:mute:off"):
         muted = await run_tx(context, accounts.set_mute_optional, actor, data.endswith(":on"))
     else:
-        muted = await run_tx(context, accounts.is_muted, actor)
+        muted = await read_tx(context, accounts.is_muted, actor)
     toggle = (MUTE_OFF, "settings:mute:off") if muted else (MUTE_ON, "settings:mute:on")
     await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name),
                                         mute="đang tắt" if muted else "đang bật"),

@@ -242,22 +242,22 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
     try:
         await _send(bot, item)
     except Forbidden as exc:
-        database.run(mark, item.id, "unreachable", str(exc))
+        await asyncio.to_thread(database.run, mark, item.id, "unreachable", str(exc))
         return False
     except RetryAfter as exc:
         delay = _retry_after_seconds(exc)
         if on_retry_after is not None:
             on_retry_after(delay)
-        database.run(mark, item.id, "pending", str(exc), delay)
+        await asyncio.to_thread(database.run, mark, item.id, "pending", str(exc), delay)
         return False
     except BadRequest as exc:  # the message itself is wrong: retrying will not help
-        database.run(mark, item.id, "failed", str(exc))
+        await asyncio.to_thread(database.run, mark, item.id, "failed", str(exc))
         return False
     except TelegramError as exc:  # network: back off, try again later
         status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
-        database.run(mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
+        await asyncio.to_thread(database.run, mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
         return False
-    confirm_sent(database, item.id)
+    await asyncio.to_thread(confirm_sent, database, item.id)
     return True
 
 
@@ -287,12 +287,12 @@ class Dispatcher:
         await self.limiter.acquire(item.chat_id)
         return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause)
 
-    def requeue_expired(self) -> None:
+    async def requeue_expired(self) -> None:
         """Now and then (not every batch): take back the rows of senders that died."""
         if time.monotonic() < self.next_requeue:
             return
         self.next_requeue = time.monotonic() + self.lease_s / 2
-        count = self.database.run(requeue_expired)
+        count = await asyncio.to_thread(self.database.run, requeue_expired)
         if count:
             log.info("Re-queued %d outbox messages whose sender stopped (lease expired)", count)
 
@@ -301,15 +301,16 @@ class Dispatcher:
         while True:
             await asyncio.sleep(self.lease_s / 3)
             try:
-                self.database.run(renew_leases, self.owner, self.lease_s)
+                await asyncio.to_thread(self.database.run, renew_leases, self.owner, self.lease_s)
             except Exception:  # the next beat tries again; the lease has two more thirds to go
                 log.warning("Could not renew outbox leases", exc_info=True)
 
     async def run_once(self, limit: int = 200) -> int:
         """Claim one batch and send it; returns how many were delivered."""
         s = self.settings
-        self.requeue_expired()
-        claimed = self.database.run(claim_due, limit, self.quiet(), s.urgent_kinds, self.owner, self.lease_s)
+        await self.requeue_expired()
+        claimed = await asyncio.to_thread(self.database.run, claim_due, limit, self.quiet(), s.urgent_kinds,
+                                          self.owner, self.lease_s)
         if not claimed:
             return 0
         renewer = asyncio.get_running_loop().create_task(self._renew_leases())
@@ -334,7 +335,7 @@ class Dispatcher:
 
         results = await asyncio.gather(*(guarded(item) for item in claimed))
         if not_started:
-            self.database.run(release, not_started, self.owner)
+            await asyncio.to_thread(self.database.run, release, not_started, self.owner)
         return sum(results)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 1.0) -> None:
@@ -361,6 +362,6 @@ async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], sett
     if not kinds:
         return 0
     sent = 0
-    for item in database.run(claim_due, limit, True, kinds, None, settings.claim_lease_s):
+    for item in await asyncio.to_thread(database.run, claim_due, limit, True, kinds, None, settings.claim_lease_s):
         sent += await deliver(bot, database, item)
     return sent
