@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -194,7 +195,14 @@ class Course(Base):
     __table_args__ = (CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),)
 
 
-ACTIVE_STATUSES = ("registered", "waitlisted")
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"  # has a seat
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+ACTIVE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 
 
 class Registration(Base):

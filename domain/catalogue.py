@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Course, Registration
+from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
@@ -16,8 +16,11 @@ from domain.gaps import compute_gaps
 from domain.registration import waitlist_position
 from domain.rules import default_rules
 
-STATUS_LABELS = {"registered": "đã đăng ký", "waitlisted": "danh sách chờ", "cancelled": "đã hủy",
-                 "completed": "đã hoàn thành"}
+# The one wording of each registration status (bot, roster export, personal data).
+STATUS_LABELS: dict[str, str] = {
+    RegistrationStatus.REGISTERED: "đã đăng ký", RegistrationStatus.WAITLISTED: "danh sách chờ",
+    RegistrationStatus.CANCELLED: "đã hủy", RegistrationStatus.COMPLETED: "đã hoàn thành",
+}
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,13 @@ class MyRegistration:
 def my_registrations(session: Session, cadre_id: int, today: date) -> list[MyRegistration]:
     rows = session.execute(
         select(Registration, Course).join(Course, Registration.course_id == Course.id)
-        .where(Registration.cadre_id == cadre_id, Registration.status.in_((*ACTIVE_STATUSES, "completed")))
+        .where(Registration.cadre_id == cadre_id,
+               Registration.status.in_((*ACTIVE_STATUSES, RegistrationStatus.COMPLETED)))
         .order_by(Course.start_date)
     ).all()
     return [MyRegistration(c.code, c.name, r.status,
-                           waitlist_position(session, r) if r.status == "waitlisted" else None, c.start_date,
+                           waitlist_position(session, r) if r.status == RegistrationStatus.WAITLISTED else None,
+                           c.start_date,
                            r.status in ACTIVE_STATUSES and today < c.start_date)
             for r, c in rows]
 
@@ -100,7 +105,7 @@ def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:
     reg = _my_status(session, cadre_id).get(course.id)
     if reg is None:
         return MyPlace(None, None)
-    return MyPlace(reg.status, waitlist_position(session, reg) if reg.status == "waitlisted" else None)
+    return MyPlace(reg.status, waitlist_position(session, reg) if reg.status == RegistrationStatus.WAITLISTED else None)
 
 
 @dataclass(frozen=True)
@@ -115,15 +120,16 @@ class RosterLine:
 def course_roster(session: Session, course_code: str) -> tuple[Course, list[RosterLine]]:
     course = require_course(session, course_code)
     regs = session.scalars(select(Registration).where(Registration.course_id == course.id,
-                                                      Registration.status != "cancelled")
+                                                      Registration.status != RegistrationStatus.CANCELLED)
                            .order_by(Registration.status, Registration.id))
     lines, place = [], 0
     for r in regs:
-        if r.status == "waitlisted":
+        if r.status == RegistrationStatus.WAITLISTED:
             place += 1
         lines.append(RosterLine(r.cadre.code, r.cadre.full_name, r.cadre.unit.name, r.status,
-                                place if r.status == "waitlisted" else None))
-    order = {"registered": 0, "completed": 1, "waitlisted": 2}
+                                place if r.status == RegistrationStatus.WAITLISTED else None))
+    order: dict[str, int] = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.COMPLETED: 1,
+                             RegistrationStatus.WAITLISTED: 2}
     lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, line.full_name))
     return course, lines
 

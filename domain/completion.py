@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Course, RecordChange, Registration
+from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration, RegistrationStatus
 from domain.accounts import audit
 from domain.cadres import cadre_by_code
 from domain.clock import utcnow
@@ -108,9 +108,9 @@ def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = F
     """The cadre's place in the course that matters: completed first, else the active one."""
     query = select(Registration).where(
         Registration.course_id == course.id, Registration.cadre_id == cadre.id,
-        Registration.status.in_(("completed", "registered", "waitlisted"))).order_by(Registration.id.desc())
+        Registration.status.in_((RegistrationStatus.COMPLETED, *ACTIVE_STATUSES))).order_by(Registration.id.desc())
     rows = list(session.scalars(query.with_for_update() if lock else query))
-    return next((r for r in rows if r.status == "completed"), rows[0] if rows else None)
+    return next((r for r in rows if r.status == RegistrationStatus.COMPLETED), rows[0] if rows else None)
 
 
 def _row(session: Session, course: Course, number: int, code: str, year: int, seen: dict[str, int]) -> CompletionRow:
@@ -123,9 +123,9 @@ def _row(session: Session, course: Course, number: int, code: str, year: int, se
     registration = _registration(session, course, cadre)
     if registration is None:
         return CompletionRow(number, cadre.code, cadre.full_name, REJECTED, "chưa đăng ký lớp này")
-    if registration.status == "completed":
+    if registration.status == RegistrationStatus.COMPLETED:
         return CompletionRow(number, cadre.code, cadre.full_name, ALREADY, "đã ghi nhận hoàn thành trước đó")
-    if registration.status == "waitlisted":
+    if registration.status == RegistrationStatus.WAITLISTED:
         return CompletionRow(number, cadre.code, cadre.full_name, REJECTED, "đang trong danh sách chờ, chưa có chỗ học")
     return CompletionRow(number, cadre.code, cadre.full_name, OK, changes=course_effect(cadre, course.kind, year))
 
@@ -159,10 +159,10 @@ def _complete_one(session: Session, course: Course, row: CompletionRow, today: d
     cadre = cadre_by_code(session, row.code)
     assert cadre is not None
     registration = _registration(session, course, cadre, lock=True)
-    if registration is None or registration.status != "registered":  # changed since the plan was made
+    if registration is None or registration.status != RegistrationStatus.REGISTERED:  # changed since the plan was made
         raise CompletionRefused(f"{cadre.code}: đăng ký lớp {course.code} vừa thay đổi; hãy xem lại rồi làm lại.")
     now = utcnow()
-    registration.status, registration.completed_at, registration.updated_at = "completed", now, now
+    registration.status, registration.completed_at, registration.updated_at = RegistrationStatus.COMPLETED, now, now
     changes = course_effect(cadre, course.kind, today.year)
     for change in changes:
         apply_change(session, cadre, change, f"{COURSE_SOURCE}{course.code}", actor=actor, detail=course.name,
@@ -179,7 +179,7 @@ def undo_completion(session: Session, course_code: str, cadre_code: str, actor: 
     course = require_course(session, course_code)
     cadre = cadre_by_code(session, cadre_code)
     registration = _registration(session, course, cadre, lock=True) if cadre else None
-    if cadre is None or registration is None or registration.status != "completed":
+    if cadre is None or registration is None or registration.status != RegistrationStatus.COMPLETED:
         raise NotFound(f"Không có ghi nhận hoàn thành lớp {course.code} của {cadre_code} để hủy.")
     reverted: list[Change] = []
     for raised in session.scalars(select(RecordChange).where(
@@ -191,7 +191,8 @@ def undo_completion(session: Session, course_code: str, cadre_code: str, actor: 
         apply_change(session, cadre, change, f"undo:{COURSE_SOURCE}{course.code}", actor=actor,
                      detail="hủy ghi nhận hoàn thành", registration_id=registration.id)
         reverted.append(change)
-    registration.status, registration.completed_at, registration.updated_at = "registered", None, utcnow()
+    registration.status = RegistrationStatus.REGISTERED
+    registration.completed_at, registration.updated_at = None, utcnow()
     audit(session, actor, "undo-completion", f"{cadre.code}@{course.code}", "; ".join(c.text for c in reverted))
     enqueue(session, f"course-uncompleted:{course.code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
             "course-completed",

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Registration, Unit
+from db.models import Cadre, Registration, RegistrationStatus, Unit
 from domain.accounts import Actor, audit, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.courses import require_course
@@ -37,9 +37,10 @@ def roster_xlsx(session: Session, actor: Actor, course_code: str) -> RosterFile:
     queue = 0
     table: list[list[object]] = []
     for reg, cadre, unit in rows:
-        queue += reg.status == "waitlisted"
+        queue += reg.status == RegistrationStatus.WAITLISTED
         table.append([cadre.code, cadre.full_name, unit.code, unit.name, cadre.position,
-                      STATUS_LABELS.get(reg.status, reg.status), queue if reg.status == "waitlisted" else None,
+                      STATUS_LABELS.get(reg.status, reg.status),
+                      queue if reg.status == RegistrationStatus.WAITLISTED else None,
                       reg.created_at.date(), reg.registered_by, reg.completed_at.date() if reg.completed_at else None])
     kind = default_rules().course_kinds.get(course.kind)
     wb = Workbook()

@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session
 from db.models import Course, Evaluation, Registration
 from domain.accounts import Actor, Profile, audit, profile_of
 from domain.cadres import own_record
+from domain.catalogue import STATUS_LABELS
 from domain.clock import as_utc
-from domain.evaluation import RATINGS
+from domain.evaluation import RATINGS, status_label
 from domain.levels import TRAININGS
 from domain.records import value_sources
 
-EVALUATION_STATUS = {"draft": "bản nháp", "submitted": "đã gửi", "rated": "đã xếp loại"}
-REGISTRATION_STATUS = {"registered": "đã đăng ký", "waitlisted": "danh sách chờ", "cancelled": "đã hủy",
-                       "completed": "đã hoàn thành"}
 SHOWN = 24  # newest evaluations and registrations listed; the count says how many there are in all
 
 
@@ -71,11 +69,11 @@ def my_data(session: Session, actor: Actor) -> MyData:
     sources = value_sources(session, cadre.id)
     trainings = [Training(label, str(getattr(cadre, attr) or "chưa"), sources.get(attr))
                  for attr, label in TRAININGS.items()]
-    evaluations = [EvaluationLine(f"{e.month:02d}/{e.year}", EVALUATION_STATUS.get(e.status, e.status),
+    evaluations = [EvaluationLine(f"{e.month:02d}/{e.year}", status_label(e.status),
                                   _rating(e.self_rating), _rating(e.manager_rating), e.late)
                    for e in session.scalars(select(Evaluation).where(Evaluation.cadre_id == cadre.id)
                                             .order_by(Evaluation.year.desc(), Evaluation.month.desc()))]
-    registrations = [RegistrationLine(code, name, REGISTRATION_STATUS.get(status, status), as_utc(updated))
+    registrations = [RegistrationLine(code, name, STATUS_LABELS.get(status, status), as_utc(updated))
                      for code, name, status, updated in session.execute(
                          select(Course.code, Course.name, Registration.status, Registration.updated_at)
                          .join(Course, Course.id == Registration.course_id)

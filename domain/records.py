@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Course, RecordChange, Registration, RosterImport
+from db.models import Cadre, Course, RecordChange, Registration, RegistrationStatus, RosterImport
 from domain.clock import as_utc, utcnow
 from domain.levels import SCALES, TRAININGS
 from domain.text import clean
@@ -163,7 +163,7 @@ def protected_completions(session: Session) -> dict[tuple[int, str], Completion]
     import has overwritten since: a file may not lower these silently (also when re-imported again)."""
     query = (select(RecordChange, Course.code).join(Registration, Registration.id == RecordChange.registration_id)
              .join(Course, Course.id == Registration.course_id)
-             .where(RecordChange.source.like(f"{COURSE_SOURCE}%"), Registration.status == "completed")
+             .where(RecordChange.source.like(f"{COURSE_SOURCE}%"), Registration.status == RegistrationStatus.COMPLETED)
              .order_by(RecordChange.at))
     raised = {(change.cadre_id, change.field): Completion(code, as_utc(change.at), change.actor,
                                                           parse_value(change.field, change.new_value))

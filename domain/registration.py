@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
 from domain.accounts import audit
 from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
@@ -65,12 +65,12 @@ def active_registration(session: Session, course: Course, cadre: Cadre) -> Regis
 def check_not_registered(session: Session, course: Course, cadre: Cadre) -> None:
     if session.scalar(select(Registration.id).where(Registration.course_id == course.id,
                                                     Registration.cadre_id == cadre.id,
-                                                    Registration.status == "completed")):
+                                                    Registration.status == RegistrationStatus.COMPLETED)):
         raise RegistrationRefused(f"{cadre.full_name} đã hoàn thành lớp {course.code}; không đăng ký lại được.")
     existing = active_registration(session, course, cadre)
     if existing is None:
         return
-    if existing.status == "registered":
+    if existing.status == RegistrationStatus.REGISTERED:
         raise RegistrationRefused(f"{cadre.full_name} đã đăng ký lớp {course.code}.")
     place = waitlist_position(session, existing)
     raise RegistrationRefused(f"{cadre.full_name} đang ở vị trí {place} trong danh sách chờ lớp {course.code}.")
@@ -116,7 +116,7 @@ def _course(session: Session, code: str, lock: bool = False) -> Course:
 
 def waitlist_position(session: Session, registration: Registration) -> int:
     return session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.course_id == registration.course_id, Registration.status == "waitlisted",
+        Registration.course_id == registration.course_id, Registration.status == RegistrationStatus.WAITLISTED,
         Registration.id <= registration.id)) or 0
 
 
@@ -138,7 +138,8 @@ def register(session: Session, cadre: Cadre, course_code: str, today: date, acto
     check_no_overlap(session, course, cadre)
     seated = _take_seat(session, course)
     now = utcnow()
-    registration = Registration(course_id=course.id, cadre_id=cadre.id, status="registered" if seated else "waitlisted",
+    status = RegistrationStatus.REGISTERED if seated else RegistrationStatus.WAITLISTED
+    registration = Registration(course_id=course.id, cadre_id=cadre.id, status=status,
                                 registered_by=actor, created_at=now, updated_at=now)
     session.add(registration)
     try:
@@ -176,7 +177,8 @@ class Cancelled:
 def _promote_next(session: Session, course: Course) -> Registration | None:
     """Hand a freed seat to the first in line, or give it back to the course."""
     nxt = session.scalar(
-        select(Registration).where(Registration.course_id == course.id, Registration.status == "waitlisted")
+        select(Registration).where(Registration.course_id == course.id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.id).limit(1).with_for_update(skip_locked=True)
     )
     if nxt is None:
@@ -184,7 +186,7 @@ def _promote_next(session: Session, course: Course) -> Registration | None:
                         .values(seats_taken=Course.seats_taken - 1).execution_options(synchronize_session=False))
         return None
     now = utcnow()
-    nxt.status, nxt.promoted_at, nxt.updated_at = "registered", now, now
+    nxt.status, nxt.promoted_at, nxt.updated_at = RegistrationStatus.REGISTERED, now, now
     enqueue(session, f"waitlist-promoted:{course.code}:{nxt.cadre.code}:{nxt.id}", nxt.cadre, "waitlist-promoted",
             f"🎉 Đã có chỗ cho bạn trong lớp {esc(course.code)} – {esc(course.name)}. Bạn đã được chuyển từ "
             f"danh sách chờ sang danh sách chính thức. Khai giảng {course.start_date:%d/%m/%Y}.")
@@ -198,8 +200,8 @@ def cancel(session: Session, cadre: Cadre, course_code: str, today: date, actor:
     if registration is None:
         raise NotFound(f"{cadre.full_name} chưa đăng ký lớp {course.code}.")
     check_not_started(course, today)
-    was_registered = registration.status == "registered"
-    registration.status, registration.updated_at = "cancelled", utcnow()
+    was_registered = registration.status == RegistrationStatus.REGISTERED
+    registration.status, registration.updated_at = RegistrationStatus.CANCELLED, utcnow()
     promoted = _promote_next(session, course) if was_registered else None
     audit(session, actor, "cancel-registration", f"{cadre.code}@{course.code}")
     return Cancelled(course.code, was_registered, promoted.cadre.code if promoted else None)
@@ -227,7 +229,7 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     told = 0
     for registration in session.scalars(select(Registration).where(
             Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))):
-        registration.status, registration.updated_at = "cancelled", utcnow()
+        registration.status, registration.updated_at = RegistrationStatus.CANCELLED, utcnow()
         told += enqueue(session, f"course-cancelled:{course.code}:{registration.cadre.code}", registration.cadre,
                         "course-cancelled", f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy.{why} "
                         "Đăng ký của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")

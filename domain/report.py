@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
-from db.models import Cadre, Course, Registration, Unit
+from db.models import Cadre, Course, Registration, RegistrationStatus, Unit
 from domain.accounts import Actor, audit
 from domain.errors import NotFound, PermissionDenied
 from domain.rules import RuleBook, condition_sql, default_rules, in_population, meets, population_sql
@@ -122,7 +122,7 @@ def _registered_in_kinds(kinds: list[str]) -> ColumnElement[bool]:
     if not kinds:
         return false()
     return exists().where(
-        Registration.cadre_id == Cadre.id, Registration.status == "registered",
+        Registration.cadre_id == Cadre.id, Registration.status == RegistrationStatus.REGISTERED,
         Registration.course_id == Course.id, Course.kind.in_(kinds), Course.cancelled.is_(False))
 
 

@@ -11,6 +11,7 @@ import io
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from db.models import ACTIVE_STATUSES, RegistrationStatus
 from domain import catalogue, completion, registration
 from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
@@ -138,9 +139,9 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
                          capacity=c.capacity, left=c.seats_left)
     rows: list[list[tuple[str, str]]] = []
-    if place.status == "registered":
+    if place.status == RegistrationStatus.REGISTERED:
         text += MY_REGISTERED
-    elif place.status == "waitlisted":
+    elif place.status == RegistrationStatus.WAITLISTED:
         text += MY_WAITLISTED.format(position=place.position)
     if place.status:
         rows.append([("✖️ Hủy đăng ký", f"course:cancel:{c.code}")])
@@ -170,7 +171,7 @@ async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, a
 
 
 def _outcome_text(outcome: registration.Outcome) -> str:
-    if outcome.status == "registered":
+    if outcome.status == RegistrationStatus.REGISTERED:
         return REGISTERED.format(code=esc(outcome.course_code), name=esc(outcome.course_name))
     return WAITLISTED.format(code=esc(outcome.course_code), position=outcome.position)
 
@@ -226,9 +227,9 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                                status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
              for n, r in enumerate(lines[:50], 1)]
     done = [[(f"✅ Hoàn thành: {r.code}", f"course:done:{course.code}:{r.code}")]
-            for r in lines[:20] if r.status == "registered" and today(context) >= course.start_date]
+            for r in lines[:20] if r.status == RegistrationStatus.REGISTERED and today(context) >= course.start_date]
     unreg = [[(f"✖️ Hủy ĐK: {r.code}", f"course:unreg:{course.code}:{r.code}")]
-             for r in lines[:20] if r.status in ("registered", "waitlisted") and today(context) < course.start_date]
+             for r in lines[:20] if r.status in ACTIVE_STATUSES and today(context) < course.start_date]
     await reply(update, "\n".join(text), keyboard([*done, *unreg, export, [BACK]]))
 
 

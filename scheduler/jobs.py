@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, contains_eager
 from core.config import Settings
 from core.metrics import timed_job
 from db import Database
-from db.models import Cadre, Course, Evaluation, JobRun, Registration, Unit
+from db.models import ACTIVE_STATUSES, Cadre, Course, Evaluation, JobRun, Registration, RegistrationStatus, Unit
 from domain.accounts import actor_for
 from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
-from domain.evaluation import Window, period_label
+from domain.evaluation import Window, period_label, submitted_sql
 from domain.gaps import compute_gaps
 from domain.outbox import Message, enqueue, enqueue_file, enqueue_many
 from domain.report import mandatory_gap_sql
@@ -82,7 +82,7 @@ def _window(settings: Settings) -> Window:
 
 def _not_submitted(year: int, month: int) -> ColumnElement[bool]:
     return not_(exists().where(Evaluation.cadre_id == Cadre.id, Evaluation.year == year, Evaluation.month == month,
-                               Evaluation.status.in_(("submitted", "rated"))))
+                               submitted_sql()))
 
 
 # --- evaluation window ---------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def _course_messages(session: Session, today: date, settings: Settings) -> list[
         text = (f"🎓 Lớp {esc(course.code)} – {esc(course.name)} khai giảng ngày {course.start_date:%d/%m/%Y} tại "
                 f"{esc(course.location) if course.location else 'nơi đã thông báo'}.")
         for registration in session.scalars(select(Registration).where(
-                Registration.course_id == course.id, Registration.status == "registered")):
+                Registration.course_id == course.id, Registration.status == RegistrationStatus.REGISTERED)):
             cadre = registration.cadre
             if cadre.telegram_chat_id is not None:
                 messages.append(Message(f"course-start:{course.code}:{cadre.code}", cadre.id,
@@ -268,7 +268,7 @@ def _deadline_notices(session: Session, course: Course) -> list[Message]:
     if gap is None:
         return []
     registered = exists().where(Registration.cadre_id == Cadre.id, Registration.course_id == course.id,
-                                Registration.status.in_(("registered", "waitlisted", "completed")))
+                                Registration.status.in_((*ACTIVE_STATUSES, RegistrationStatus.COMPLETED)))
     query = (_linked(select(Cadre)).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit))
              .where(gap, not_(registered), Cadre.mute_optional.is_(False)))
     text = (f"📌 Còn ít ngày để đăng ký lớp {esc(course.code)} – {esc(course.name)} "
