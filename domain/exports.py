@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from domain import vn
+from domain.evaluation import status_label
 from domain.report import IndicatorRow, PersonGap, Report
 from domain.xlsx import Percent, workbook_bytes, write_table
 
@@ -89,11 +90,10 @@ def evaluations_xlsx(period: str, unit_name: str, people: list[dict[str, Any]], 
     wb = Workbook()
     ws = wb.active
     ws.title = "Tự đánh giá"
-    status = {"missing": "Chưa gửi", "draft": "Đang soạn", "submitted": "Đã gửi", "rated": "Đã xếp loại"}
     write_table(ws, [f"Tình hình tự đánh giá tháng {period} – {unit_name}",
                      f"Đã gửi {counts['submitted']}/{counts['cadres']}; muộn {counts['late']}; "
                      f"chưa gửi {counts['missing']}; đã xếp loại {counts['reviewed']}"],
                 ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
-                [[p["cadre"], p["name"], p["unit"], status[p["status"]], "Có" if p["late"] else "",
+                [[p["cadre"], p["name"], p["unit"], status_label(p["status"]).capitalize(), "Có" if p["late"] else "",
                   p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
     return workbook_bytes(wb)

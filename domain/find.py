@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course, Evaluation, Registration, Unit
 from domain.accounts import Actor, Profile, audit, profile_of, require_manager
+from domain.evaluation import EvalStatus
 from domain.gaps import CadreGaps, compute_gaps
 from domain.records import qualification_sources
 from domain.text import ascii_key
@@ -111,7 +112,7 @@ def _evaluations(session: Session, cadre: Cadre, period: tuple[int, int]) -> lis
     lines = []
     for y, m in months:
         ev = rows.get((y, m))
-        lines.append(EvaluationLine(y, m, ev.status if ev else "missing", ev.manager_rating if ev else None,
+        lines.append(EvaluationLine(y, m, ev.status if ev else EvalStatus.MISSING, ev.manager_rating if ev else None,
                                     bool(ev and ev.late)))
     return lines
 

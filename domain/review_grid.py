@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.classification import RULE_FILE, ClassificationRules, default_classification, quarter_months
-from domain.evaluation import RATINGS, reviewees
+from domain.evaluation import RATINGS, EvalStatus, reviewees
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
 
@@ -55,7 +55,7 @@ def _ratings(session: Session, cadre_ids: list[int], year: int) -> dict[int, dic
 
 def _person(cadre: Cadre, unit: Unit, evaluations: dict[int, Evaluation], rules: ClassificationRules) -> PersonYear:
     months = tuple(evaluations[m].manager_rating if m in evaluations else None for m in range(1, 13))
-    submitted = frozenset(m for m, ev in evaluations.items() if ev.status == "submitted")
+    submitted = frozenset(m for m, ev in evaluations.items() if ev.status == EvalStatus.SUBMITTED)
     quarters = tuple(rules.quarter.classify([months[m - 1] for m in quarter_months(q)]) for q in (1, 2, 3, 4))
     return PersonYear(cadre.code, cadre.full_name, unit.code, unit.name, months, submitted, quarters,
                       rules.year.classify(quarters))

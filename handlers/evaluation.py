@@ -55,7 +55,6 @@ NO_REVIEWER = (
 )
 LATE = " (nộp muộn)"
 VIEW = "📄 <b>Tự đánh giá {period}</b> – {status}{late}\n\n{body}"
-STATUS = {"draft": "bản nháp", "submitted": "đã gửi, chờ xếp loại", "rated": "đã xếp loại"}
 BODY_RESULTS = "<b>Kết quả công việc, sản phẩm</b>\n{items}"
 BODY_DIFFICULTIES = "\n<b>Khó khăn, đề xuất</b>\n{text}"
 BODY_SELF = "\n<b>Tự xếp loại</b>: {rating}"
@@ -162,7 +161,7 @@ async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v:
 async def show_view(update: Update, v: EvalView) -> None:
     rows = [[("✏️ Sửa", f"eval:edit:{v.id}")]] if v.editable and v.status == "submitted" else []
     rows.append([("📜 Các tháng trước", "eval:history")])
-    await reply(update, VIEW.format(period=v.period, status=STATUS[v.status], late=LATE if v.late else "",
+    await reply(update, VIEW.format(period=v.period, status=ev.status_label(v.status), late=LATE if v.late else "",
                                     body=_body(v)), keyboard([*rows, [BACK]]))
 
 
@@ -368,7 +367,7 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     lines = await run_tx(context, ev.unit_month_status, actor, year, month)
     counts = ev.status_counts(lines)
     text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name), **counts)
-    missing = [line.full_name for line in lines if line.status in ("missing", "draft")]
+    missing = [line.full_name for line in lines if not ev.is_submitted(line.status)]
     if missing:
         text += MISSING_LIST.format(names=esc(", ".join(missing[:30])) + (" …" if len(missing) > 30 else ""))
     rows = [[("⏰ Nhắc người chưa nộp", "rev:nudge")]] if missing else []

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from domain.accounts import Actor, require_manager
 from domain.catalogue import STATUS_LABELS
-from domain.evaluation import RATINGS, Window, period_label
+from domain.evaluation import RATINGS, Window, period_label, status_label
 from domain.find import CadreCard, EvaluationLine, RegistrationLine, SearchResult, cadre_card, search_cadres
 from handlers import text_router
 from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
@@ -31,8 +31,6 @@ REGISTRATIONS = "\n\n🎓 <b>Đăng ký lớp</b>"
 NO_REGISTRATIONS = "\n\n🎓 Chưa đăng ký lớp nào."
 REGISTRATION_ROW = "\n• {code} – {name} (khai giảng {start}): {status}"
 EVALUATIONS = "\n\n📝 <b>Tự đánh giá gần đây</b>"
-EVAL_STATUS = {"missing": "chưa nộp", "draft": "đang soạn, chưa gửi", "submitted": "đã gửi, chờ xếp loại",
-               "rated": "đã xếp loại"}
 BTN_AGAIN = "🔎 Tìm người khác"
 MAX_CARD_CHARS = 4000
 
@@ -67,7 +65,7 @@ async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 
 
 def _evaluation_row(line: EvaluationLine) -> str:
-    status = EVAL_STATUS[line.status]
+    status = status_label(line.status)
     if line.manager_rating is not None:
         status += f": {RATINGS[line.manager_rating]}"
     return f"\n• {period_label(line.year, line.month)}: {status}{' (nộp muộn)' if line.late else ''}"

@@ -13,7 +13,7 @@ from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registra
 from domain import vn
 from domain.accounts import Actor
 from domain.clock import utcnow
-from domain.evaluation import StatusLine, month_status, pending_reviews, period_label, status_counts
+from domain.evaluation import StatusLine, is_submitted, month_status, pending_reviews, period_label, status_counts
 from domain.exports import chart_png
 from domain.report import Report, build_report, subtree_reports
 from domain.units import in_subtree
@@ -84,7 +84,7 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
         cache.statuses[key] = month_status(session, unit, year, month)
     lines_status = cache.statuses[key]
     counts = status_counts(lines_status)
-    missing = [x.full_name for x in lines_status if x.status in ("missing", "draft") and x.code != manager.code]
+    missing = [x.full_name for x in lines_status if not is_submitted(x.status) and x.code != manager.code]
     late = [x.full_name for x in lines_status if x.late]
     if not cache.reports:
         cache.reports.update(subtree_reports(session, today))

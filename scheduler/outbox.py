@@ -39,6 +39,7 @@ from core.config import SchedulerSettings
 from db import Database
 from db.models import ChatUser, Evaluation, Outbox
 from domain.clock import utcnow
+from domain.evaluation import submitted_sql
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -83,7 +84,7 @@ def _already_done(session: Session, rows: list[Row[Any]]) -> set[int]:
     if not wanted:
         return set()
     submitted = session.execute(select(Evaluation.cadre_id, Evaluation.year, Evaluation.month).where(
-        Evaluation.cadre_id.in_({key[0] for key in wanted}), Evaluation.status.in_(("submitted", "rated"))))
+        Evaluation.cadre_id.in_({key[0] for key in wanted}), submitted_sql()))
     return {row_id for cadre_id, year, month in submitted for row_id in wanted.get((cadre_id, year, month), [])}
 
 

@@ -8,12 +8,18 @@ callers write `from domain import evaluation as ev` and `ev.submit(...)`.
 from __future__ import annotations
 
 from domain.evaluation.common import (
+    EVAL_STATUS_LABELS,
     RATING_SHORT,
     RATINGS,
+    SUBMITTED_STATES,
+    EvalStatus,
     EvaluationRefused,
     EvalView,
     Window,
+    is_submitted,
     period_label,
+    status_label,
+    submitted_sql,
     view,
 )
 from domain.evaluation.form import (
@@ -61,6 +67,7 @@ from domain.evaluation.status import (
 
 __all__ = [
     "ACTIVE_MINUTES",
+    "EVAL_STATUS_LABELS",
     "MAX_COMMENT_CHARS",
     "MAX_DIFFICULTIES_CHARS",
     "MAX_ITEMS",
@@ -69,6 +76,8 @@ __all__ = [
     "RATING_SHORT",
     "REVIEW_CONFIRM_STEP",
     "STEPS",
+    "SUBMITTED_STATES",
+    "EvalStatus",
     "EvalView",
     "EvaluationRefused",
     "Pending",
@@ -83,6 +92,7 @@ __all__ = [
     "evaluation_for_review",
     "go_to",
     "history",
+    "is_submitted",
     "month_status",
     "own_evaluation",
     "pause",
@@ -101,7 +111,9 @@ __all__ = [
     "split_items",
     "start_or_resume",
     "status_counts",
+    "status_label",
     "submit",
+    "submitted_sql",
     "unit_month_status",
     "view",
     "without_reviewer",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation
@@ -18,6 +20,38 @@ RATING_SHORT = ("XS", "Tốt", "HT", "KHT")
 
 class EvaluationRefused(DomainError):
     pass
+
+
+class EvalStatus(StrEnum):
+    """A month's evaluation of one cadre. MISSING is never stored: it is the absence of a row."""
+
+    MISSING = "missing"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RATED = "rated"
+
+
+# The one wording of each status, wherever it is shown (bot, card, personal data, export).
+EVAL_STATUS_LABELS: dict[str, str] = {
+    EvalStatus.MISSING: "chưa nộp",
+    EvalStatus.DRAFT: "đang soạn, chưa gửi",
+    EvalStatus.SUBMITTED: "đã gửi, chờ xếp loại",
+    EvalStatus.RATED: "đã xếp loại",
+}
+# "Has this person submitted?": a rated evaluation was submitted first. The one rule, in Python and in SQL.
+SUBMITTED_STATES = frozenset({EvalStatus.SUBMITTED, EvalStatus.RATED})
+
+
+def is_submitted(status: str) -> bool:
+    return status in SUBMITTED_STATES
+
+
+def submitted_sql() -> ColumnElement[bool]:
+    return Evaluation.status.in_(sorted(SUBMITTED_STATES))
+
+
+def status_label(status: str) -> str:
+    return EVAL_STATUS_LABELS.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -89,6 +123,6 @@ def view(session: Session, ev: Evaluation, window: Window, today: date) -> EvalV
 
 
 def _editable(ev: Evaluation, window: Window, today: date) -> bool:
-    if ev.status == "draft":
+    if ev.status == EvalStatus.DRAFT:
         return True
-    return ev.status == "submitted" and not window.is_late(ev.year, ev.month, today)
+    return ev.status == EvalStatus.SUBMITTED and not window.is_late(ev.year, ev.month, today)

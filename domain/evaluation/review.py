@@ -14,7 +14,15 @@ from domain.accounts import Actor, audit
 from domain.cadres import require_cadre
 from domain.clock import utcnow
 from domain.errors import NotFound, PermissionDenied
-from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
+from domain.evaluation.common import (
+    RATINGS,
+    EvalStatus,
+    EvaluationRefused,
+    EvalView,
+    Window,
+    period_label,
+    view,
+)
 from domain.markup import esc
 from domain.outbox import enqueue
 
@@ -93,7 +101,7 @@ def pending_reviews(session: Session, actor: Actor, today: date) -> list[Pending
     if not people:
         return []
     rows = session.scalars(select(Evaluation).where(
-        Evaluation.cadre_id.in_([c.id for c in people]), Evaluation.status == "submitted")
+        Evaluation.cadre_id.in_([c.id for c in people]), Evaluation.status == EvalStatus.SUBMITTED)
         .order_by(Evaluation.year, Evaluation.month, Evaluation.submitted_at))
     return [Pending(ev.id, ev.cadre.code, ev.cadre.full_name, period_label(ev.year, ev.month), ev.late)
             for ev in rows]
@@ -112,9 +120,9 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
 
 def _require_submitted(ev: Evaluation) -> None:
     """A reviewer sees and rates only what the cadre sent: never a draft, never twice."""
-    if ev.status == "rated":
+    if ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Bản tự đánh giá này đã được xếp loại.")
-    if ev.status != "submitted":
+    if ev.status != EvalStatus.SUBMITTED:
         raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
 
 
@@ -131,7 +139,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(ev)
-    ev.status, ev.manager_rating, ev.manager_comment = "rated", rating, (comment or "").strip() or None
+    ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
     ev.rated_at, ev.updated_at = utcnow(), utcnow()
     manager = session.get(Cadre, acting_for)

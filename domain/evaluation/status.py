@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit
 from domain.errors import PermissionDenied
-from domain.evaluation.common import RATING_SHORT, period_label
+from domain.evaluation.common import RATING_SHORT, EvalStatus, is_submitted, period_label
 from domain.evaluation.review import reviewees
 from domain.markup import esc
 from domain.outbox import enqueue
@@ -36,19 +36,19 @@ def month_status(session: Session, unit: Unit | None, year: int, month: int) -> 
     if unit is not None:
         query = query.where(in_subtree(unit.path))
     rows = session.execute(query.order_by(Unit.path, Cadre.full_name)).all()
-    return [StatusLine(c.code, c.full_name, u.name, ev.status if ev else "missing", bool(ev and ev.late),
+    return [StatusLine(c.code, c.full_name, u.name, ev.status if ev else EvalStatus.MISSING, bool(ev and ev.late),
                        ev.self_rating if ev else None, ev.manager_rating if ev else None) for c, u, ev in rows]
 
 
 def status_counts(lines: list[StatusLine]) -> dict[str, int]:
     counts = {"cadres": len(lines), "submitted": 0, "late": 0, "missing": 0, "reviewed": 0}
     for line in lines:
-        if line.status in ("submitted", "rated"):
+        if is_submitted(line.status):
             counts["submitted"] += 1
         else:
             counts["missing"] += 1
         counts["late"] += line.late
-        counts["reviewed"] += line.status == "rated"
+        counts["reviewed"] += line.status == EvalStatus.RATED
     return counts
 
 
@@ -73,7 +73,7 @@ class Nudge:
 def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
     """The manager's reminder button: one message to each linked person who has not submitted (once a day)."""
     unit = session.get(Unit, actor.unit_id)
-    missing = [line.code for line in month_status(session, unit, year, month) if line.status in ("missing", "draft")]
+    missing = [line.code for line in month_status(session, unit, year, month) if not is_submitted(line.status)]
     sent = unlinked = already = count = 0
     for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
         if cadre.id == actor.cadre_id:
@@ -93,7 +93,7 @@ def remind_missing(session: Session, actor: Actor, year: int, month: int, today:
 def _grid_cell(ev: Evaluation | None) -> str:
     if ev is not None and ev.manager_rating is not None:
         return RATING_SHORT[ev.manager_rating]
-    return "chờ" if ev is not None and ev.status == "submitted" else "—"
+    return "chờ" if ev is not None and ev.status == EvalStatus.SUBMITTED else "—"
 
 
 def ratings_grid(session: Session, actor: Actor, year: int, months: list[int]) -> list[tuple[str, list[str]]]:
