@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
+from domain.rules import default_rules
 from knowledge import features
 from knowledge.intents import POINTERS, intent_of
 from knowledge.resolution import Passage, Resolution, load
@@ -32,7 +32,6 @@ from knowledge.text import (
 )
 from knowledge.typing import Typing
 
-RULES = Path(__file__).resolve().parent / "rules" / "indicators.toml"
 MAX_ANSWER = 780
 K1, B = 1.2, 0.75
 FAQ_BOOST = 1.15  # a curated answer beats a passage that scores the same
@@ -147,12 +146,13 @@ def _pct(met: int, population: int) -> str:
 
 
 def _indicator_entries(footnotes: dict[int, str]) -> list[tuple[list[str], str, str]]:
-    """Each measurable target becomes an FAQ entry: the rule, the deadline, and the baseline."""
-    raw = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    """Each measurable target becomes an FAQ entry: the rule, the deadline, and the baseline.
+
+    The rules file is parsed once, by domain.rules (the same RuleBook the reports use)."""
     entries = []
-    for ind in raw.get("indicator", []):
-        answer = ind["explanation"]
-        base = ind.get("baseline", {})
+    for ind in default_rules().indicators:
+        answer = ind.explanation
+        base = ind.baseline
         if base.get("footnote") in footnotes:  # the resolution's own words for the baseline
             answer += f" Hiện trạng (Chú thích {base['footnote']}): {footnotes[base['footnote']]}"
         elif "met" in base and "population" in base:
@@ -160,9 +160,9 @@ def _indicator_entries(footnotes: dict[int, str]) -> list[tuple[list[str], str, 
             answer += (f" Hiện trạng ({base['as_of']}): {met}/{population} đồng chí đạt "
                        f"({_pct(base['met'], base['population'])}).")
         if "met" in base and "population" in base:  # "còn thiếu mấy người nữa"
-            missing = max(0, math.ceil(ind["target_pct"] * base["population"] / 100 - 1e-9) - base["met"])
-            answer += f" Theo số liệu đó, để đạt {ind['target_pct']}% còn thiếu {_thousands(missing)} đồng chí."
-        entries.append(([ind["title"], ind["requirement"] + " " + ind["title"]], answer, ind["ref"]))
+            missing = max(0, math.ceil(ind.target_pct * base["population"] / 100 - 1e-9) - base["met"])
+            answer += f" Theo số liệu đó, để đạt {ind.target_pct:g}% còn thiếu {_thousands(missing)} đồng chí."
+        entries.append(([ind.title, ind.requirement + " " + ind.title], answer, ind.ref))
     return entries
 
 
