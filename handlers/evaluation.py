@@ -7,6 +7,7 @@ that it is the presser's own draft, or that the presser is its reviewer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -159,7 +160,7 @@ async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v:
 
 
 async def show_view(update: Update, v: EvalView) -> None:
-    rows = [[("✏️ Sửa", f"eval:edit:{v.id}")]] if v.editable and v.status == "submitted" else []
+    rows = [[("✏️ Sửa", f"eval:edit:{v.id}")]] if v.editable and v.status == ev.EvalStatus.SUBMITTED else []
     rows.append([("📜 Các tháng trước", "eval:history")])
     await reply(update, VIEW.format(period=v.period, status=ev.status_label(v.status), late=LATE if v.late else "",
                                     body=_body(v)), keyboard([*rows, [BACK]]))
@@ -245,12 +246,12 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 
 async def draft_awaits_text(app: Application, user_id: int) -> bool:
     svc: Services = app.bot_data["services"]
-    actor = svc.db.read(actor_for, user_id)
+    actor = await asyncio.to_thread(svc.db.read, actor_for, user_id)
     if actor is None:
         return False
     cfg = svc.settings.evaluation
     window = Window(cfg.window_open_day, cfg.window_close_day)
-    return svc.db.read(ev.active_draft, actor.cadre_id, window, svc.today()) is not None
+    return await asyncio.to_thread(svc.db.read, ev.active_draft, actor.cadre_id, window, svc.today()) is not None
 
 
 # --- the manager ---------------------------------------------------------------------------------

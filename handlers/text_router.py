@@ -13,6 +13,7 @@ presses another button or sends a command, so a later question is never taken fo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from core.services import Services
 from domain import conversation
 from domain.choices import drop_button_step, match_button
-from handlers.common import friendly, keyboard, reply, run_tx, services
+from handlers.common import friendly, keyboard, read_tx, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -50,7 +51,8 @@ async def awaits_text(app: Application, user_id: int, chat_id: int | None = None
     """Whether a typed line from this user goes to a prompt (an open form, a draft) rather than a menu."""
     svc: Services = app.bot_data["services"]
     forms = app.bot_data.get(FORMS_KEY, {})
-    step = svc.db.read(conversation.current_step, user_id, user_id if chat_id is None else chat_id)
+    step = await asyncio.to_thread(svc.db.read, conversation.current_step, user_id,
+                                   user_id if chat_id is None else chat_id)
     if step is not None and step.name in forms:
         return True
     for check in app.bot_data.get(AWAITS_KEY, []):
@@ -136,7 +138,7 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -
 async def typed_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
     """Press the button the text names at the current step; True if the text was taken as a choice."""
     who = chat_key(update)
-    step = services(context).db.read(conversation.current_step, *who) if who else None
+    step = await read_tx(context, conversation.current_step, *who) if who else None
     rows = step.data.get("buttons") if step else None
     if not step or not rows:
         return False
@@ -160,10 +162,9 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if who is None or not (update.callback_query or is_command):
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
-    db = services(context).db
-    step = db.read(conversation.current_step, *who)
+    step = await read_tx(context, conversation.current_step, *who)
     if step is not None and step.name not in forms and step.data.get("buttons"):
-        db.run(drop_button_step, *who, step.name)
+        await run_tx(context, drop_button_step, *who, step.name)
 
 
 async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -87,3 +87,15 @@ async def test_users_run_concurrently_and_each_users_updates_in_order() -> None:
     assert events.index("end a1") < events.index("start a2")
     assert events.index("end b1") < events.index("end a1")
     assert processor._locks == {}  # idle users leave nothing behind
+
+
+def test_handlers_reach_the_database_only_off_the_loop() -> None:
+    """Handlers go through run_tx/read_tx (a worker thread); a direct Database.run would block every user."""
+    import re
+    from pathlib import Path
+
+    handlers = Path(__file__).resolve().parent.parent / "handlers"
+    direct = re.compile(r"(?<!to_thread\()\b(?:db|database)\.(?:run|read)\(")
+    offenders = [f"{path.name}:{n}" for path in sorted(handlers.glob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if direct.search(line)]
+    assert offenders == []
