@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,7 +14,14 @@ from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registra
 from domain import vn
 from domain.accounts import Actor
 from domain.clock import utcnow
-from domain.evaluation import StatusLine, is_submitted, month_status, pending_reviews, period_label, status_counts
+from domain.evaluation import (
+    StatusLine,
+    is_submitted,
+    month_status_by_unit,
+    pending_reviews,
+    period_label,
+    status_counts,
+)
 from domain.exports import chart_png
 from domain.report import Report, build_report, subtree_reports
 from domain.units import in_subtree
@@ -27,6 +35,7 @@ class DigestCache:
     """Within one digest run, a unit's figures are computed once for all its managers."""
 
     reports: dict[int, Report] = field(default_factory=dict)
+    month: dict[tuple[int, int], tuple[list[str], dict[str, list[StatusLine]]]] = field(default_factory=dict)
     statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
     unreachable: dict[int, list[str]] = field(default_factory=dict)
     registrations: dict[int, dict[str, int]] = field(default_factory=dict)
@@ -36,6 +45,16 @@ class DigestCache:
 def _names(names: list[str]) -> str:
     shown = ", ".join(esc(n) for n in names[:MAX_NAMES])
     return shown + (f" và {len(names) - MAX_NAMES} người khác" if len(names) > MAX_NAMES else "")
+
+
+def _subtree_status(session: Session, cache: DigestCache, unit: Unit, year: int, month: int) -> list[StatusLine]:
+    """month_status() of the unit's subtree, from one query for the whole province per run."""
+    if (year, month) not in cache.month:
+        by_unit = month_status_by_unit(session, year, month)
+        cache.month[(year, month)] = (sorted(by_unit), by_unit)
+    paths, by_unit = cache.month[(year, month)]
+    first, last = bisect_left(paths, unit.path), bisect_left(paths, unit.path + "\U0010ffff")
+    return [line for path in paths[first:last] for line in by_unit[path]]
 
 
 def _unreachable(session: Session, unit: Unit) -> list[str]:
@@ -81,7 +100,7 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     year, month = period
     key = (unit.id, year, month)
     if key not in cache.statuses:
-        cache.statuses[key] = month_status(session, unit, year, month)
+        cache.statuses[key] = _subtree_status(session, cache, unit, year, month)
     lines_status = cache.statuses[key]
     counts = status_counts(lines_status)
     missing = [x.full_name for x in lines_status if not is_submitted(x.status) and x.code != manager.code]

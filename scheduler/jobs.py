@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core.config import Settings
 from core.metrics import timed_job
 from db import Database
 from db.models import ACTIVE_STATUSES, Cadre, Course, Evaluation, JobRun, Registration, RegistrationStatus, Unit
-from domain.accounts import actor_for
+from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label, submitted_sql
@@ -169,10 +169,14 @@ class ChartWanted:
 def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
                   hr_ids: tuple[int, ...], cache: DigestCache, charts: list[ChartWanted]) -> int:
     queued = 0
-    for manager in session.scalars(select(Cadre).where(Cadre.id.in_(ids)).order_by(Cadre.id)):
-        actor = actor_for(session, manager.telegram_user_id or 0, hr_ids)
-        if actor is None or manager.telegram_chat_id is None:
+    for manager in session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id.in_(ids))
+                                   .order_by(Cadre.id)):
+        if manager.telegram_chat_id is None:
             continue
+        unit = manager.unit
+        # They were chosen as managers (manager_ids), so no role query per person: the actor is built here.
+        actor = Actor(manager.id, manager.code, manager.full_name, unit.id, unit.code, unit.name, unit.path, True,
+                      manager.is_hr or manager.telegram_user_id in hr_ids)
         text = build_digest(session, manager, actor, period, at.date(), cache)
         key = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}"
         if enqueue(session, key, manager, "digest", text):

@@ -59,6 +59,7 @@ from domain.evaluation.reviewers import Unreviewed, assign_reviewer, without_rev
 from domain.evaluation.status import (
     StatusLine,
     month_status,
+    month_status_by_unit,
     ratings_grid,
     remind_missing,
     status_counts,
@@ -94,6 +95,7 @@ __all__ = [
     "history",
     "is_submitted",
     "month_status",
+    "month_status_by_unit",
     "own_evaluation",
     "pause",
     "pending_reviews",

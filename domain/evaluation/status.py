@@ -30,14 +30,34 @@ class StatusLine:
 
 
 def month_status(session: Session, unit: Unit | None, year: int, month: int) -> list[StatusLine]:
-    query = (select(Cadre, Unit, Evaluation).join(Unit, Cadre.unit_id == Unit.id)
+    # Columns, not entities: a province-level unit lists ~48,000 people, and the digest asks for every unit.
+    query = (select(Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
+                    Evaluation.self_rating, Evaluation.manager_rating)
+             .join(Unit, Cadre.unit_id == Unit.id)
              .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
                                          Evaluation.month == month)))
     if unit is not None:
         query = query.where(in_subtree(unit.path))
-    rows = session.execute(query.order_by(Unit.path, Cadre.full_name)).all()
-    return [StatusLine(c.code, c.full_name, u.name, ev.status if ev else EvalStatus.MISSING, bool(ev and ev.late),
-                       ev.self_rating if ev else None, ev.manager_rating if ev else None) for c, u, ev in rows]
+    rows = session.execute(query.order_by(Unit.path, Cadre.full_name))
+    return [StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating, manager_rating)
+            for code, name, unit_name, status, late, self_rating, manager_rating in rows]
+
+
+def month_status_by_unit(session: Session, year: int, month: int) -> dict[str, list[StatusLine]]:
+    """Everyone's status for the month in one query, by unit path (each unit's people by name): a job that
+    needs every unit's subtree (the digest) joins these lists instead of asking once per unit."""
+    query = (select(Unit.path, Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
+                    Evaluation.self_rating, Evaluation.manager_rating)
+             .join(Unit, Cadre.unit_id == Unit.id)
+             .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
+                                         Evaluation.month == month)))
+    by_unit: dict[str, list[StatusLine]] = {}
+    for path, code, name, unit_name, status, late, self_rating, manager_rating in session.execute(query):
+        by_unit.setdefault(path, []).append(StatusLine(code, name, unit_name, status or EvalStatus.MISSING,
+                                                       bool(late), self_rating, manager_rating))
+    for lines in by_unit.values():
+        lines.sort(key=lambda line: line.full_name)
+    return by_unit
 
 
 def status_counts(lines: list[StatusLine]) -> dict[str, int]:
