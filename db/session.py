@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -19,6 +19,9 @@ T = TypeVar("T")
 # SQLite: reads that may take seconds (a job scanning 48,000 cadres) begin DEFERRED so they
 # do not hold the write lock the bot's handlers need; everything else begins IMMEDIATE.
 _DEFERRED: ContextVar[bool] = ContextVar("cadrebot_deferred_begin", default=False)
+
+
+TURN_WAIT_S = 0.25
 
 
 class SchemaOutdatedError(RuntimeError):
@@ -86,8 +89,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._turns or nullcontext():
+        if self._turns is None:
             yield from self._transaction()
+            return
+        # Tests: short transactions take turns; one that waited long enough nests inside the long one (a slow
+        # import), which a single connection allows as long as the short one ends first, as it does.
+        took_turn = self._turns.acquire(timeout=TURN_WAIT_S)
+        try:
+            yield from self._transaction()
+        finally:
+            if took_turn:
+                self._turns.release()
 
     def _transaction(self) -> Iterator[Session]:
         session = self._factory()
