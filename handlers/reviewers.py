@@ -31,7 +31,7 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     require_hr(actor)
     action, code = callback_part(update, 1), callback_part(update, 2)[:64]
     if action == "list":
-        people = run_tx(context, ev.without_reviewer)
+        people = await run_tx(context, ev.without_reviewer)
         if not people:
             await reply(update, NONE, keyboard([[("⬅️ Quản trị", "menu:admin")]]))
             return
@@ -49,9 +49,10 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
 
 
 async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cadre_code: str, value: str) -> None:
-    actor = require_hr(load_actor(update, context))
+    actor = require_hr(await load_actor(update, context))
     await text_router.open_form(update, context, FORM, cadre_code)  # a mistyped code can be typed again
-    cadre, reviewer = run_tx(context, ev.assign_reviewer, actor, cadre_code, value.split()[0][:64] if value else "")
+    typed = value.split()[0][:64] if value else ""
+    cadre, reviewer = await run_tx(context, ev.assign_reviewer, actor, cadre_code, typed)
     await text_router.close_form(update, context)
     await reply(update, DONE.format(reviewer=esc(reviewer.full_name), reviewer_code=esc(reviewer.code),
                                     name=esc(cadre.full_name), code=esc(cadre.code)))
