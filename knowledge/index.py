@@ -49,6 +49,10 @@ SUGGEST_FROM = 0.3
 POPULAR = ("Mục II.2.2 (2)", "Mục II.2.2 (3)", "Mục III.4")
 RERANK_DEPTH = 12
 CHOICE_SPREAD = 0.5  # a source that covers the question may answer if it scores at least this share of the top
+ANCHOR_PAIRS = 2  # word pairs of the question a source must hold for its rare words to weigh less
+ANCHORED_CAP = 2.0  # their weight then (about a common content word's IDF)
+ANCHOR_IDF = 2.0  # a pair as common as 'cán bộ' or 'cấp xã' anchors nothing
+RARE = 4.0  # IDF of a word the resolution uses once or twice, or never
 MIN_PAIRS = 2  # questions with fewer word pairs are not judged by pairs
 MANY_PAIRS = 3
 PAIR_SHARE = 0.34  # of a question with MANY_PAIRS pairs or more, that some leading source must share
@@ -77,6 +81,7 @@ class Doc:
     accented: frozenset[str]  # its words with diacritics, to tell "giám" from "giảm"
     types: frozenset[str]  # figure / date / body: what kinds of answer it holds
     entities: frozenset[str]  # the paired entities it names (features.entities)
+    own: frozenset[str] = frozenset()  # the terms of its own text, without its section's ways of asking
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class Query:
     normalized: str = ""  # folded, with teen-code, Telex leftovers and typos repaired
     expanded: bool = False  # some word matched through a synonym of the lexicon
     light: frozenset[str] = frozenset()  # its everyday words (lexicon light_words, as typed)
+    strangers: frozenset[str] = frozenset()  # plain syllables away from the only words they form here
 
 
 @dataclass
@@ -216,6 +222,7 @@ class KnowledgeBase:
         vocabulary: Counter[str] = Counter(t for text in texts for t in _TOKENS.findall(fold_text(text)))
         self.typing = Typing(vocabulary)
         self.ambiguous_light = _ambiguous_light([p.clean_text for p in resolution.passages])
+        self.bound = _bound_syllables(texts)
         self.accented_vocabulary = frozenset().union(*(d.accented for d in self.docs))
         self.typing.learn_bigrams(texts)
 
@@ -224,7 +231,8 @@ class KnowledgeBase:
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
         folded = " ".join(words(text))
         self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
-                             features.passage_types(fold_text(text), ref), features.entities(folded)))
+                             features.passage_types(fold_text(text), ref), features.entities(folded),
+                             frozenset(terms(content_words(_mark_ai(text))))))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -256,16 +264,27 @@ class KnowledgeBase:
     def _weight(self, word: str) -> float:
         return self.idf.get(word, self.max_idf * UNKNOWN_WEIGHT)
 
-    def _coverage(self, query: Query, doc: Doc) -> float:
-        total = sum(weight for weight, _ in query.groups)
-        covered = sum(weight for weight, alternatives in query.groups
+    def _coverage(self, query: Query, doc: Doc, rare_weight: float | None = None) -> float:
+        groups = [(rare_weight if rare_weight and weight >= RARE else weight, alternatives)
+                  for weight, alternatives in query.groups]
+        total = sum(weight for weight, _ in groups)
+        covered = sum(weight for weight, alternatives in groups
                       if any(self._present(word, query, doc) for word in alternatives))
         return covered / total if total else 0.0
+
+    def _covers(self, query: Query, doc: Doc) -> bool:
+        """The source holds most of the question's weight; or, where the source holds two of the question's
+        word pairs, a rare or unknown everyday word ("mới bầu", "nhắc") weighs no more than a common one."""
+        if self._coverage(query, doc) >= MIN_COVERAGE:
+            return True
+        anchors = [pair for pair in set(self._pairs(query)) if self.idf.get(pair, 0) >= ANCHOR_IDF]
+        anchored = sum(pair in doc.terms for pair in anchors) >= ANCHOR_PAIRS
+        return anchored and self._coverage(query, doc, ANCHORED_CAP) >= MIN_COVERAGE
 
     @staticmethod
     def _present(word: str, query: Query, doc: Doc) -> bool:
         """A typed 'giảm' is not the resolution's 'giám', though both fold to 'giam'."""
-        if word not in doc.terms:
+        if word not in doc.terms or word in query.strangers:
             return False
         accented = query.accents.get(word)
         return accented is None or accented in doc.accented
@@ -292,19 +311,35 @@ class KnowledgeBase:
         # typed without diacritics, "chuyen" may be the resolution's "chuyên môn", not the light "chuyển"
         plain = {fold_text(w) for w in accented_words(typed) if fold_text(w) == w}
         light = lexicon().light_words - heavy - (plain & self.ambiguous_light)
-        groups = [(LIGHT_WEIGHT if w in light else self._weight(w), {w}) for w in dict.fromkeys(q_words)
-                  if w not in grouped]
+        strangers = self._strangers(normalized, plain - light)
+        groups = [(LIGHT_WEIGHT if w in light else self.max_idf if w in strangers else self._weight(w), {w})
+                  for w in dict.fromkeys(q_words) if w not in grouped]
         for key, extra in expansions.items():
             words_in_key = [w for w in key.split() if w in q_words] or key.split()
             groups.append((max(self._weight(w) for w in words_in_key), set(words_in_key) | set(extra)))
-        q_terms = {t: LIGHT_WEIGHT if t in light else 1.0 for t in terms(q_words)}
+        q_terms = {t: LIGHT_WEIGHT if t in light else 1.0 for t in terms(q_words) if t not in strangers}
         for extra in expansions.values():
             for t in terms(extra):
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
         expanded = f"{normalized} {' '.join(words(normalized))}"
         return Query(q_words, q_terms, groups, accents, features.question_type(expanded),
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
-                     frozenset(light))
+                     frozenset(light), frozenset(strangers))
+
+    def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
+        """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
+        a syllable typed without diacritics that the resolution uses in one word only is that word only
+        next to its partner; elsewhere it is a word the resolution never uses."""
+        tokens = words(normalized)
+        strangers = set()
+        for i, token in enumerate(tokens):
+            partners = self.bound.get(token)
+            if token not in plain or partners is None:
+                continue
+            around = {tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)}
+            if not around & partners:
+                strangers.add(token)
+        return strangers
 
     def _fix_stop_typos(self, normalized: str, other_words: set[str]) -> str:
         """'nhị quyết' is 'nghị quyết' with a letter dropped, not the stop word 'nhỉ': repaired where the
@@ -373,7 +408,7 @@ class KnowledgeBase:
         for i, (score, doc) in enumerate(ranked[:RERANK_DEPTH]):
             if score < CHOICE_SPREAD * top:
                 return None
-            if self._coverage(query, doc) >= MIN_COVERAGE and self._agreement(query, doc) == 1 \
+            if self._covers(query, doc) and self._agreement(query, doc) == 1 \
                     and self._phrases_agree(query, doc):
                 return i
         return None
@@ -395,6 +430,7 @@ class KnowledgeBase:
             return self._decline(ranked, personal, min(1.0, self._coverage(query, ranked[0][1])))
         best_score, best = ranked[chosen]
         ranked = [ranked[chosen], *ranked[:chosen], *ranked[chosen + 1:]]
+        best = self._paragraph(query, best)
         confidence = min(1.0, self._coverage(query, best))
         if not best.is_faq and self._asks_for_section(query, best):
             return Answer(self._excerpt(best.full_text, [], from_start=True), True, best.ref, confidence,
@@ -405,6 +441,24 @@ class KnowledgeBase:
         if second is not None:
             text = f"{text} ({best.ref})\n\n{second}"
         return Answer(text, True, best.ref, confidence, self._suggest(ranked[1:], exclude=best.ref), personal)
+
+    def _paragraph(self, query: Query, doc: Doc) -> Doc:
+        """The paragraph of the chosen section whose own words answer: a section's ways of asking lead to
+        it, but in a long section (Quan điểm, Mục III.1) the answer is the paragraph that holds the
+        question's words, including those the question patterns strip ("trách nhiệm của ai")."""
+        if doc.is_faq:
+            return doc
+        # two everyday words may make a phrase ("hiện nay"); one beside a content word rarely does
+        wanted = {t for t in terms(content_words(query.normalized)) if len(set(t.split("_")) & query.light) != 1
+                  and t not in query.light}
+
+        def held(candidate: Doc) -> frozenset[str]:
+            return frozenset(t for t in wanted if t in candidate.terms)
+
+        # only a paragraph that holds all the chosen one holds, and more, is a better answer
+        same = [d for d in self.docs if d.ref == doc.ref and not d.is_faq and self._agreement(query, d) == 1
+                and held(d) > held(doc)]
+        return max(same, key=lambda d: sum(self.idf[t] for t in held(d)), default=doc)
 
     def _second(self, query: Query, ranked: list[tuple[float, Doc]], best_score: float, best: Doc,
                 used: int) -> str | None:
@@ -495,6 +549,23 @@ def _ambiguous_light(texts: list[str]) -> frozenset[str]:
     accented = Counter(w for text in texts for w in accented_words(text))
     other = Counter(fold_text(w) for w, n in accented.items() for _ in range(n) if w not in lex.light_accented)
     return frozenset(w for w in lex.light_words if other[w] >= AMBIGUOUS_LIGHT)
+
+
+def _bound_syllables(texts: list[str]) -> dict[str, frozenset[str]]:
+    """Syllables that always stand beside the same neighbour ('bổng' only in 'học bổng') -> that neighbour."""
+    left: dict[str, set[str]] = {}
+    right: dict[str, set[str]] = {}
+    for text in texts:
+        tokens = [t for t in _TOKENS.findall(fold_text(text)) if not t.isdigit()]
+        for a, b in pairwise(tokens):
+            right.setdefault(a, set()).add(b)
+            left.setdefault(b, set()).add(a)
+    bound = {}
+    for token in left.keys() | right.keys():
+        partners = {side.pop() for side in (set(left.get(token, ())), set(right.get(token, ()))) if len(side) == 1}
+        if partners:
+            bound[token] = frozenset(partners)
+    return bound
 
 
 _DEFINITION = re.compile(r"^(\w+) (la gi|la cai gi|nghia la gi|co nghia la gi|la viet tat cua gi|viet tat (cua )?gi|"

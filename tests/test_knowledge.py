@@ -334,3 +334,47 @@ def test_a_stop_word_typed_as_another_word_counts() -> None:
 def test_my_gaps_and_our_commune_lacking_people_are_told_apart() -> None:
     assert default_kb().ask("em muốn xem mình còn thiếu tiêu chí gì").intent == "gaps"
     assert default_kb().ask("xã mình thiếu cán bộ cntt thì tỉnh có tăng cường ko").intent is None
+
+
+@pytest.mark.parametrize("question", ["co ai di da bong ko", "cach chua dau dau"])
+def test_short_chit_chat_without_diacritics_is_declined(question: str) -> None:
+    # 'bong' and 'cach' are the resolution's words only beside their partner ('học bổng', 'cách làm')
+    assert not default_kb().ask(question).found
+
+
+def test_a_syllable_away_from_its_only_partner_is_a_stranger() -> None:
+    kb = default_kb()
+    assert "bong" in kb.parse("co ai di da bong ko").strangers
+    assert "bong" not in kb.parse("hoc bong cho sinh vien nganh dac thu").strangers
+    assert kb.ask("hoc bong cho sinh vien nganh dac thu").source == "Mục III.7.2"
+
+
+@pytest.mark.parametrize(("question", "expected", "source"), [
+    ("tôi mới bầu làm chủ tịch xã cần llct gì", "cao cấp", "Mục II.2.2 (2)"),
+    ("kính gửi bot, cho tôi hỏi đảng ủy hội đồng nhân dân tỉnh có trách nhiệm gì trong việc thực hiện "
+     "nghị quyết này ạ, tôi xin cảm ơn", "chính sách", "Mục IV.3"),
+])
+def test_an_everyday_word_the_resolution_never_uses_does_not_sink_an_anchored_question(
+        question: str, expected: str, source: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == source and expected in answer.answer
+
+
+def test_an_unknown_word_still_declines_a_question_with_one_anchor_only() -> None:
+    assert not default_kb().ask("thời tiết tuyên quang hôm nay thế nào").found
+
+
+@pytest.mark.parametrize(("question", "expected", "source"), [
+    ("nâng cao chất lượng cán bộ là trách nhiệm của ai theo quan điểm nghị quyết", "cả hệ thống chính trị",
+     "Mục II.1"),
+    ("MTTQ tỉnh giám sát việc gì", "tu dưỡng, rèn luyện đạo đức", "Mục IV.9"),
+])
+def test_a_long_section_is_shown_from_the_paragraph_that_answers(question: str, expected: str, source: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.source == source and expected in answer.answer
+
+
+def test_held_out_set_3_stays_right_and_never_confidently_wrong() -> None:
+    report = evaluate(DATA / "questions-heldout3.jsonl", default_kb())
+    assert report.passed / report.cases >= 0.94, report.failures
+    assert report.confidently_wrong <= 1, report.failures
