@@ -22,6 +22,8 @@ class HrImport:
     applied: bool
     summary: str
     errors: list[RowError] = field(default_factory=list)
+    preview: bool = False  # a roster shown before anything is written; confirmed, it is imported
+    would_apply: bool = False
 
 
 def detect_kind(path: Path) -> str:
@@ -37,7 +39,8 @@ def detect_kind(path: Path) -> str:
 
 
 def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool,
-                       today: date | None = None) -> HrImport:
+                       today: date | None = None, preview: bool = False) -> HrImport:
+    """preview: a roster is only previewed (changes per field, conflicts), nothing written."""
     require_hr(actor)
     kind = detect_kind(path)
     if kind == "registrations":
@@ -51,9 +54,10 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
                    f"bị từ chối {len(c.rejected)}")
         result = HrImport(kind, c.applied, summary, c.rejected)
     else:
-        r = import_roster(session, path, skip_bad_rows=skip_bad_rows)
-        summary = (f"Đơn vị: thêm {r.units_added}, cập nhật {r.units_updated}\nCán bộ: thêm {r.cadres_added}, "
-                   f"cập nhật {r.cadres_updated}, không đổi {r.cadres_unchanged}, bị từ chối {len(r.rejected)}")
-        result = HrImport(kind, r.applied, summary, r.rejected)
+        r = import_roster(session, path, skip_bad_rows=skip_bad_rows, dry_run=preview, actor=actor.code)
+        summary = "\n".join(r.summary_lines())
+        result = HrImport(kind, r.applied, summary, r.rejected, preview, r.would_apply)
+        if preview:
+            return result
     audit(session, actor.code, f"import-{kind}", path.name, summary)
     return result

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from core.metrics import timed_import
-from domain import accounts
+from domain import accounts, conversation
 from domain.accounts import Actor
-from domain.hr_import import import_spreadsheet
+from domain.hr_import import HrImport, import_spreadsheet
 from domain.roster import RowError
 from domain.text import ascii_key
+from handlers import text_router
 from handlers.common import (
     deliver_now,
     esc,
     friendly,
+    keyboard,
     linked_only,
     load_actor,
     reply,
@@ -58,6 +61,15 @@ UPLOAD_REFUSED = (
     "⛔ <b>Chưa nhập gì</b> từ {name}: tệp có {n} dòng lỗi.\n{errors}\n\nSửa tệp rồi gửi lại, hoặc gửi lại "
     "kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ."
 )
+PREVIEW = (
+    "👀 <b>Xem trước danh sách cán bộ</b> từ {name} – <b>chưa ghi gì</b>:\n{summary}\n\n"
+    "Bấm “✅ Ghi vào hồ sơ” để nhập đúng những thay đổi trên (xung đột không được áp dụng)."
+)
+BTN_APPLY, BTN_DROP = "✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"
+NOTHING_PENDING = "Không có tệp nào đang chờ xác nhận. Hãy gửi lại tệp."
+DROPPED = "Đã bỏ, không nhập gì từ tệp."
+CHANGED = "Tệp không còn giống bản đã xem trước; không nhập gì. Hãy gửi lại tệp."
+CONFIRM_STEP = "roster-confirm"
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
 WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
 MAX_UPLOAD_MB = 20
@@ -87,25 +99,67 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if (document.file_size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
         await reply(update, UPLOAD_TOO_BIG.format(mb=MAX_UPLOAD_MB))
         return
-    content = await (await document.get_file()).download_as_bytearray()
+    content = bytes(await (await document.get_file()).download_as_bytearray())
     skip = any(word in ascii_key(message.caption or "") for word in SKIP_WORDS)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(name).name
-        path.write_bytes(bytes(content))
-        with timed_import() as label:
-            result = await run_heavy(context, import_spreadsheet, actor, path, skip, today(context))
-            label["kind"] = result.kind
-    if not result.applied:
+    result = await _import(context, actor, name, content, skip, preview=True)
+    if not result.applied and not (result.preview and result.would_apply):
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))
         return
-    text = UPLOAD_DONE.format(what=WHAT[result.kind], name=esc(name), summary=esc(result.summary))
-    if result.errors:
-        text += UPLOAD_SKIPPED.format(errors=_errors(result.errors))
-    await reply(update, text)
+    if result.preview:  # a roster: nothing is written until HR confirms; the pending file is a database step
+        pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
+                   "skip": skip}
+        who = text_router.chat_key(update)
+        if who is not None:
+            run_tx(context, conversation.open_step, *who, CONFIRM_STEP, pending)
+        await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
+                    keyboard([[(BTN_APPLY, "upl:ok"), (BTN_DROP, "upl:no")]]))
+        return
+    await _done(update, context, name, result)
+
+
+def _skipped(result: HrImport) -> str:
+    return UPLOAD_SKIPPED.format(errors=_errors(result.errors)) if result.errors else ""
+
+
+async def _import(context: ContextTypes.DEFAULT_TYPE, actor: Actor, name: str, content: bytes, skip: bool,
+                  preview: bool) -> HrImport:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(content)
+        with timed_import() as label:
+            result = await run_heavy(context, import_spreadsheet, actor, path, skip, today(context), preview)
+            label["kind"] = result.kind
+    return result
+
+
+async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, result: HrImport) -> None:
+    await reply(update, UPLOAD_DONE.format(what=WHAT[result.kind], name=esc(name), summary=esc(result.summary))
+                + _skipped(result))
     if result.kind == "registrations":
         await deliver_now(context, "course-registered", "waitlist-promoted")
 
 
+@linked_only
+async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """HR confirmed the previewed roster (also after a restart): fetch the same file again and import it."""
+    accounts.require_hr(actor)
+    who = text_router.chat_key(update)
+    step = run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
+    if step is None:
+        await reply(update, NOTHING_PENDING)
+        return
+    if update.callback_query and update.callback_query.data == "upl:no":
+        await reply(update, DROPPED)
+        return
+    content = bytes(await (await context.bot.get_file(str(step.data["file_id"]))).download_as_bytearray())
+    if hashlib.sha256(content).hexdigest() != step.data["sha256"]:
+        await reply(update, CHANGED)
+        return
+    name = str(step.data["name"])
+    await _done(update, context, name, await _import(context, actor, name, content, bool(step.data["skip"]), False))
+
+
 def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(confirm_upload, pattern=r"^upl:(ok|no)$"))
     app.add_handler(CommandHandler("invite", invite))
     app.add_handler(MessageHandler(filters.Document.ALL, upload))

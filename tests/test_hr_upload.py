@@ -28,6 +28,8 @@ async def test_hr_uploads_courses_then_roster(bot: BotHarness, roster: Database,
     assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 6
     bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
     texts = await bot.send(user.document("canbo.csv", "r1"))
+    assert "Xem trước danh sách cán bộ" in texts[-1] and "không đổi 16" in texts[-1]
+    texts = await bot.send(user.callback("upl:ok"))
     assert "Đã nhập danh sách cán bộ" in texts[-1] and "không đổi 16" in texts[-1]
 
 

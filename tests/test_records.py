@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from bot.cli import main as cli_main
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
+from core.config import Settings
 from db import Database
 from db.models import Cadre, Course, RecordChange, Registration, RosterImport
 from domain import accounts
@@ -23,6 +24,7 @@ from domain.gaps import gaps_by_code
 from domain.records import title_case, value_sources
 from domain.roster import import_roster
 from tests.conftest import SAMPLE_ROSTER, TODAY, BotHarness, link
+from tests.test_conversation_state import restarted
 
 LLCT_GAP = "XA_CHU_CHOT_LLCT_CAO_CAP"
 
@@ -237,3 +239,27 @@ async def test_profile_shows_the_source_of_a_completed_qualification(bot: BotHar
     await link(bot, cadre, "0912345010")
     texts = await bot.send(cadre.text("/profile"))
     assert "Nguồn dữ liệu" in texts[-1] and "Lý luận chính trị: hoàn thành lớp CC-K26" in texts[-1]
+
+
+async def test_hr_sees_the_roster_preview_and_confirms_after_a_restart(bot: BotHarness, catalogue: Database,
+                                                                        settings: Settings,
+                                                                        user: UpdateFactory) -> None:
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    register(catalogue, "MAU010", "CC-K26")
+    started(catalogue, "CC-K26")
+    catalogue.run(complete, "CC-K26", [(2, "MAU010")], TODAY, "MAU004")
+    newer = SAMPLE_ROSTER.read_text(encoding="utf-8").replace("Vũ Văn Nam", "vũ văn NAM")
+    bot.api.uploads["r2"] = newer.encode()
+    texts = await bot.send(user.document("canbo-moi.csv", "r2"))
+    assert "Xem trước danh sách cán bộ" in texts[-1] and "chưa ghi gì" in texts[-1]
+    assert "1 xung đột" in texts[-1] and "MAU010 (Ma Văn Chiến) – LLCT" in texts[-1]
+    assert llct(catalogue, "MAU010") == 3
+    async with restarted(settings, catalogue) as again:
+        again.api.uploads["r2"] = newer.encode()
+        texts = await again.send(user.callback("upl:ok"))
+        assert "Đã nhập danh sách cán bộ" in texts[-1] and "1 xung đột" in texts[-1]
+        assert "Không có tệp nào đang chờ" in (await again.send(user.callback("upl:ok")))[-1]
+    assert llct(catalogue, "MAU010") == 3
+    assert catalogue.run(lambda s: s.scalar(select(RosterImport.file_name).order_by(RosterImport.id.desc()))) == (
+        "canbo-moi.csv")
