@@ -110,7 +110,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                    "skip": skip}
         who = text_router.chat_key(update)
         if who is not None:
-            run_tx(context, conversation.open_step, *who, CONFIRM_STEP, pending)
+            await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, pending)
         await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
                     keyboard([[(BTN_APPLY, "upl:ok"), (BTN_DROP, "upl:no")]]))
         return
@@ -144,7 +144,7 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     """HR confirmed the previewed roster (also after a restart): fetch the same file again and import it."""
     accounts.require_hr(actor)
     who = text_router.chat_key(update)
-    step = run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
+    step = await run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
     if step is None:
         await reply(update, NOTHING_PENDING)
         return
