@@ -30,6 +30,7 @@ from handlers.common import (
     keyboard,
     linked_only,
     load_actor,
+    read_tx,
     reply,
     run_tx,
     services,
@@ -63,6 +64,8 @@ BODY_MANAGER = "\n<b>Cấp trên xếp loại</b>: {rating}{comment}"
 HISTORY_TITLE = "📜 <b>Các tháng trước</b>"
 HISTORY_ROW = "• {period}: tự xếp loại {self}; cấp trên: {manager}{late}"
 HISTORY_EMPTY = "Chưa có tháng nào đã gửi."
+LEFT_DRAFT = ("⏸ Bản tự đánh giá đang dở đã được lưu và tạm dừng, không mất gì. "
+              "Gõ /eval để làm tiếp đúng chỗ đang dở.")
 PAUSED = "Đã tạm dừng; bản nháp vẫn được giữ. Gõ /eval để làm tiếp đúng chỗ đang dở."
 REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp loại."
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
@@ -244,6 +247,17 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
+async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
+    """Another command pauses a draft that was taking free text, so a later question is not saved as a result."""
+    actor = await load_actor(update, context)
+    if command == "eval" or actor is None:
+        return
+    if await read_tx(context, ev.active_draft, actor.cadre_id, _window(context), today(context)) is None:
+        return
+    await run_tx(context, ev.pause, actor.cadre_id)
+    await reply(update, LEFT_DRAFT)
+
+
 async def draft_awaits_text(app: Application, user_id: int) -> bool:
     svc: Services = app.bot_data["services"]
     actor = await asyncio.to_thread(svc.db.read, actor_for, user_id)
@@ -412,3 +426,4 @@ def register(app: Application) -> None:
     text_router.add_form(app, ev.REVIEW_CONFIRM_STEP, comment_entered)
     text_router.add_interceptor(app, draft_text, awaits=draft_awaits_text)
     text_router.add_cancel_hook(app, cancel_draft)
+    text_router.add_leave_hook(app, leave_draft)

@@ -23,13 +23,14 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from core.services import Services
 from domain import conversation
 from domain.choices import drop_button_step, match_button
+from domain.errors import DomainError, NotFound, PermissionDenied
 from handlers.common import friendly, keyboard, read_tx, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
 INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
-AWAITS_KEY = "text_router.awaits"
+AWAITS_KEY, LEAVE_HOOKS_KEY = "text_router.awaits", "text_router.leave_hooks"
 Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
 AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
 Rows = Sequence[Sequence[tuple[str, str]]]
@@ -64,6 +65,14 @@ async def awaits_text(app: Application, user_id: int, chat_id: int | None = None
 def add_cancel_hook(app: Application, handler: Interceptor) -> None:
     """Called by /cancel; returns True if it paused something."""
     app.bot_data.setdefault(CANCEL_HOOKS_KEY, []).append(handler)
+
+
+LeaveHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Coroutine[Any, Any, None]]
+
+
+def add_leave_hook(app: Application, handler: LeaveHook) -> None:
+    """Called with the command's name when a command leaves whatever the chat was doing (not for /cancel)."""
+    app.bot_data.setdefault(LEAVE_HOOKS_KEY, []).append(handler)
 
 
 def add_form(app: Application, name: str, handler: FormHandler) -> None:
@@ -154,15 +163,31 @@ async def typed_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text:
     return False
 
 
+def _command(update: Update) -> str | None:
+    """'/gaps@cadrebot x' -> 'gaps'; None if the update is not a command."""
+    text = update.message.text if update.message and update.message.text else ""
+    return text[1:].split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") and len(text) > 1 else None
+
+
 async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Another press or a command moves on: a button step that is not a form is over."""
-    message = update.message
-    is_command = bool(message and message.text and message.text.startswith("/"))
-    who = chat_key(update)
-    if who is None or not (update.callback_query or is_command):
+    """Another press ends a button step; a command leaves any open step, form or draft (one place for all).
+
+    A command is a new intention: a prompt left open would take the next unrelated text as its value.
+    Leave hooks (an evaluation draft pauses, kept) run for every command but /cancel, which says so itself.
+    """
+    command, who = _command(update), chat_key(update)
+    if who is None or not (update.callback_query or command):
+        return
+    step = await read_tx(context, conversation.current_step, *who)
+    if command is not None:
+        if command == "cancel":
+            return
+        if step is not None:
+            await run_tx(context, drop_button_step, *who, step.name)
+        for hook in context.application.bot_data.get(LEAVE_HOOKS_KEY, []):
+            await hook(update, context, command)
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
-    step = await read_tx(context, conversation.current_step, *who)
     if step is not None and step.name not in forms and step.data.get("buttons"):
         await run_tx(context, drop_button_step, *who, step.name)
 
@@ -182,7 +207,13 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     who = chat_key(update)
     step = await run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
     if step is not None:
-        await forms[step.name](update, context, step.argument, text.strip())
+        try:
+            await forms[step.name](update, context, step.argument, text.strip())
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError:  # a refused value ("số chỗ không thể nhỏ hơn"): the prompt waits for another
+            await run_tx(context, conversation.open_step, *who, step.name, step.data)
+            raise
         return
     for interceptor in context.application.bot_data.get(INTERCEPTORS_KEY, []):
         if await interceptor(update, context):
