@@ -206,7 +206,7 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
     who = chat_key(update)
     step = await run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
-    if step is not None:
+    if step is not None and who is not None:
         try:
             await forms[step.name](update, context, step.argument, text.strip())
         except (NotFound, PermissionDenied):
