@@ -3,7 +3,9 @@
 People answer a button step by typing ("bo qua", "hoan thanh tot nhiem vu", "xác nhận") as often
 as by pressing. A reply names a button when, ignoring case, diacritics, emoji and punctuation, it
 equals the button's label or is within a typo of it (Levenshtein distance 1, or 2 for labels
-longer than ten characters); at a step that accepts only a choice, a part of one label alone
+longer than ten characters), or names the label's head, the part before an explanation in brackets
+or after a dash ("để sau" for "⏸ Để sau (giữ nháp)", "bỏ qua" for "Bỏ qua – không nhận xét");
+at a step that accepts only a choice, a part of one label alone
 ("tốt", "xuất sắc") names it too. Two buttons at the same distance make the reply ambiguous.
 """
 
@@ -36,6 +38,16 @@ def label_key(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", ascii_key(text).replace("_", " ")).split())
 
 
+_EXPLANATION = re.compile(r"\(| [–—-] ")
+
+
+def head_key(label: str) -> str:
+    """'⏸ Để sau (giữ nháp)' -> 'de sau': a label's words before its explanation ('' if it has none)."""
+    head = _EXPLANATION.split(label, maxsplit=1)[0]
+    key = label_key(head)
+    return key if key != label_key(label) else ""
+
+
 def _tolerance(key: str) -> int:
     return 2 if len(key) > 10 else 1
 
@@ -46,7 +58,23 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
     keys = [label_key(label) for label in labels]
     if not key:
         return Match(None)
-    exact = [i for i, k in enumerate(keys) if k == key]
+    named = _nearest(key, keys)
+    if named.index is not None or named.ambiguous:
+        return named
+    heads = _nearest(key, [head_key(label) for label in labels])
+    if heads.index is not None or heads.ambiguous:
+        return heads
+    if choice_only and len(key) >= MIN_PART:
+        containing = [i for i, k in enumerate(keys) if f" {key} " in f" {k} "]
+        if len(containing) == 1:
+            return Match(containing[0])
+        return Match(None, ambiguous=len(containing) > 1)
+    return Match(None)
+
+
+def _nearest(key: str, keys: Sequence[str]) -> Match:
+    """The key equal to `key`, else the one within a typo of it ('' keys name nothing)."""
+    exact = [i for i, k in enumerate(keys) if k and k == key]
     if exact:
         return Match(exact[0], ambiguous=len(exact) > 1)
     distances = [(Levenshtein.distance(key, k, score_cutoff=_tolerance(k)), i) for i, k in enumerate(keys) if k]
@@ -54,11 +82,6 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
     if near:
         tied = [i for d, i in near if d == near[0][0]]
         return Match(tied[0]) if len(tied) == 1 else Match(None, ambiguous=True)
-    if choice_only and len(key) >= MIN_PART:
-        containing = [i for i, k in enumerate(keys) if f" {key} " in f" {k} "]
-        if len(containing) == 1:
-            return Match(containing[0])
-        return Match(None, ambiguous=len(containing) > 1)
     return Match(None)
 
 

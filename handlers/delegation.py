@@ -64,8 +64,10 @@ async def _periods(update: Update, code: str) -> None:
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
-    await reply(update, CONFIRM.format(code=esc(code), start=_day(start), end=_day(end)),
-                keyboard([[(YES, f"dlg:ok:{code}:{preset}"), (NO, "dlg:list")]]))
+    # a button step in the database: "xác nhận" typed after a restart still confirms
+    await text_router.reply_choice(update, context, "delegation-confirm",
+                                   CONFIRM.format(code=esc(code), start=_day(start), end=_day(end)),
+                                   [[(YES, f"dlg:ok:{code}:{preset}"), (NO, "dlg:list")]])
 
 
 async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
@@ -82,9 +84,9 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
         if line is None:
             await stale_button(update, context)
             return
-        await reply(update, CONFIRM_REVOKE.format(name=esc(line.deputy_name), start=_day(line.start),
-                                                  end=_day(line.end)),
-                    keyboard([[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]]))
+        await text_router.reply_choice(update, context, "delegation-revoke", CONFIRM_REVOKE.format(
+            name=esc(line.deputy_name), start=_day(line.start), end=_day(line.end)),
+            [[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]])
         return
     done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
     await reply(update, REVOKED.format(name=esc(done.deputy_name)), keyboard([[BACK_TO_LIST]]))

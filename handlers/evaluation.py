@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from domain import evaluation as ev
 from domain.accounts import Actor, actor_for, require_manager
+from domain.choices import match_button
 from domain.evaluation import RATINGS, EvalView, Window
 from domain.evaluation.flow import RatedThenNext, rate_then_next
 from domain.evaluation.status import Nudge
@@ -71,6 +72,7 @@ REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp lo�
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
 REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
+NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "không có nhận xét")
 CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}?"
 RATED = "✅ Đã xếp loại {name} – {period}: {rating}."
 RATED_TOLD = " Cán bộ đã được thông báo qua bot."
@@ -368,6 +370,8 @@ async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, ar
     eval_id, rating = (int(x) for x in argument.split(":"))
     actor = await _actor(context, update)
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
+    if match_button(value, NO_COMMENT_WORDS).index is not None:  # "bỏ qua", "không": the skip button's meaning
+        value = ""
     await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS])
 
 

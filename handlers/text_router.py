@@ -35,6 +35,7 @@ Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, 
 AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
 Rows = Sequence[Sequence[tuple[str, str]]]
 CHOOSE = "Hãy chọn một nút bên dưới (bấm nút, hoặc gõ đúng tên nút)."
+KEEPS_STEP = ("cancel", "help")  # /cancel says itself what it closed; /help only explains, the step waits
 BUTTONS_GROUP = -3  # before the guard (-1): a press or command ends a button step before any feature runs
 
 
@@ -173,14 +174,14 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Another press ends a button step; a command leaves any open step, form or draft (one place for all).
 
     A command is a new intention: a prompt left open would take the next unrelated text as its value.
-    Leave hooks (an evaluation draft pauses, kept) run for every command but /cancel, which says so itself.
+    Leave hooks (an evaluation draft pauses, kept) run for every command but those in KEEPS_STEP.
     """
     command, who = _command(update), chat_key(update)
     if who is None or not (update.callback_query or command):
         return
     step = await read_tx(context, conversation.current_step, *who)
     if command is not None:
-        if command == "cancel":
+        if command in KEEPS_STEP:
             return
         if step is not None:
             await run_tx(context, drop_button_step, *who, step.name)

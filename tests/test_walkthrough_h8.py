@@ -66,3 +66,40 @@ async def test_the_capacity_prompt_stays_open_after_a_refused_value(bot: BotHarn
     assert "Số chỗ phải từ 1" in texts[-1]
     async with restarted(settings, roster) as again:
         assert "thành 600" in (await again.send(user.text("600")))[-1]
+
+
+async def test_bo_qua_at_the_review_comment_means_no_comment(bot: BotHarness, roster: Database,
+                                                             user: UpdateFactory, settings: Settings) -> None:
+    await link(bot, user, CADRE)
+    for typed in ("/eval", "Hoàn thành báo cáo tháng", "xong", "bo qua", "hoan thanh tot nhiem vu", "gui"):
+        await bot.send(user.text(typed))
+    manager = UpdateFactory(user_id=555015)
+    await link(bot, manager, "0912345015")
+    eval_id = roster.read(lambda s: s.scalars(select(Evaluation.id)).one())
+    await bot.send(manager.callback(f"rev:rate:{eval_id}:1"))
+    async with restarted(settings, roster) as again:
+        texts = await again.send(manager.text("bỏ qua"))
+        assert "Xác nhận xếp loại" in texts[-1] and "Nhận xét" not in texts[-1]
+        await again.send(manager.text("xác nhận"))
+    assert roster.read(lambda s: s.scalars(select(Evaluation.manager_comment)).one()) in (None, "")
+
+
+async def test_typing_de_sau_pauses_the_evaluation(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Hoàn thành báo cáo tháng"))
+    texts = await bot.send(user.text("de sau"))
+    assert "tạm dừng" in texts[-1]
+    await bot.send(user.text("để sau"))  # paused: no longer a result either
+    assert "sau" not in results(roster)
+
+
+async def test_a_delegation_confirmed_by_typing_after_a_restart(bot: BotHarness, roster: Database,
+                                                                user: UpdateFactory, settings: Settings) -> None:
+    await link(bot, user, "0912345011")  # MAU011 rates MAU013 and MAU015
+    await bot.send(user.callback("dlg:per:MAU012:1w"))
+    async with restarted(settings, roster) as again:
+        texts = await again.send(user.text("xác nhận"))
+        assert any("MAU012" in t or "Đã ủy quyền" in t for t in texts)
+        texts = await again.send(user.callback("dlg:list"))
+        assert "Chưa có ủy quyền" not in texts[-1]
