@@ -251,12 +251,13 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 
 async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
     """Another command pauses a draft that was taking free text, so a later question is not saved as a result."""
-    actor = await load_actor(update, context)
-    if command == "eval" or actor is None:
+    user = update.effective_user
+    if command == "eval" or user is None:
         return
-    if await read_tx(context, ev.active_draft, actor.cadre_id, _window(context), today(context)) is None:
+    cadre_id = await read_tx(context, ev.draft_taking_text, user.id, _window(context), today(context))
+    if cadre_id is None:
         return
-    await run_tx(context, ev.pause, actor.cadre_id)
+    await run_tx(context, ev.pause, cadre_id)
     await reply(update, LEFT_DRAFT)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Evaluation
+from db.models import Cadre, Evaluation
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
@@ -245,6 +245,12 @@ def pause(session: Session, cadre_id: int) -> bool:
         else:
             ev.edit_draft = json.dumps(asdict(work) | {"paused": True}, ensure_ascii=False)
     return bool(forms)
+
+
+def draft_taking_text(session: Session, telegram_user_id: int, window: Window, today: date) -> int | None:
+    """The cadre id of this Telegram user if free text would go into their draft now (before any actor is loaded)."""
+    cadre_id = session.scalar(select(Cadre.id).where(Cadre.telegram_user_id == telegram_user_id))
+    return cadre_id if cadre_id is not None and active_draft(session, cadre_id, window, today) else None
 
 
 def active_draft(session: Session, cadre_id: int, window: Window, today: date,
