@@ -48,10 +48,12 @@ def check_course_open(course: Course, today: date) -> None:
         raise RegistrationRefused(f"Lớp {course.code} đã hết hạn đăng ký ({course.register_by:%d/%m/%Y}).")
 
 
-def check_audience(course: Course, cadre: Cadre) -> None:
+def check_audience(course: Course, cadre: Cadre, own: bool = True) -> None:
+    """`own`: the cadre registers themself (else HR on their behalf: the message names the person)."""
     if not audience_fits(course.audience, cadre, cadre.unit.level):
+        whose = "của bạn" if own else f"của {cadre.full_name} ({cadre.code})"
         raise RegistrationRefused(
-            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ của bạn không thuộc đối tượng này; "
+            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ {whose} không thuộc đối tượng này; "
             "nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ."
         )
 
@@ -133,7 +135,7 @@ def _take_seat(session: Session, course: Course) -> bool:
 def register(session: Session, cadre: Cadre, course_code: str, today: date, actor: str) -> Outcome:
     course = _course(session, course_code, lock=True)
     check_course_open(course, today)
-    check_audience(course, cadre)
+    check_audience(course, cadre, own=actor == cadre.code)
     check_not_registered(session, course, cadre)
     check_no_overlap(session, course, cadre)
     seated = _take_seat(session, course)

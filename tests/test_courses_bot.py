@@ -155,3 +155,12 @@ def test_course_code_must_fit_in_button_data(database: Database, tmp_path: Path)
     bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = database.run(import_courses, bad)
     assert "tối đa 20 ký tự" in result.rejected[0].reason
+
+
+async def test_hr_registering_someone_outside_the_audience_names_that_person(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("course:behalf:CC-K26"))
+    text = (await bot.send(user.text("MAU005")))[-1]
+    assert "Hồ sơ của Triệu Văn Sơn (MAU005) không thuộc đối tượng này" in text and "của bạn" not in text
