@@ -152,3 +152,23 @@ def course_counts(session: Session) -> list[dict[str, object]]:
              "completed": counts.get((c.id, "completed"), 0), "register_by": c.register_by.isoformat(),
              "start_date": c.start_date.isoformat(), "cancelled": c.cancelled}
             for c in session.scalars(select(Course).order_by(Course.start_date, Course.code))]
+
+
+@dataclass(frozen=True)
+class ClosedCourse:
+    code: str
+    name: str
+    start_date: date
+    end_date: date
+    state: str  # "chờ khai giảng" | "đang học" | "đã kết thúc"
+
+
+def closed_courses_as(session: Session, actor: Actor, today: date) -> list[ClosedCourse]:
+    """HR's courses past their registration deadline, newest first: where completions are recorded and undone."""
+    require_hr(actor)
+    query = select(Course).where(Course.cancelled.is_(False), Course.register_by < today)
+    items = []
+    for c in session.scalars(query.order_by(Course.start_date.desc(), Course.code)):
+        state = "chờ khai giảng" if today < c.start_date else "đang học" if today <= c.end_date else "đã kết thúc"
+        items.append(ClosedCourse(c.code, c.name, c.start_date, c.end_date, state))
+    return items

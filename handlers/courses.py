@@ -36,6 +36,10 @@ from handlers.menu import BACK
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
+BTN_CLOSED = "🏁 Lớp đã đóng đăng ký (đang học / đã kết thúc)"
+CLOSED_TITLE = "🏁 <b>Lớp đã đóng đăng ký</b> – chọn lớp để ghi nhận hoàn thành hoặc hủy ghi nhận:"
+CLOSED_ROW = "{n}. <b>{code}</b> – {name}\n   {start} – {end} · {state}"
+CLOSED_EMPTY = "Chưa có lớp nào đã đóng đăng ký."
 LIST_EMPTY = "Hiện không có lớp nào đang mở đăng ký{kind}."
 KIND_TITLE = "Chọn loại lớp:"
 DETAIL = (
@@ -112,6 +116,8 @@ async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     items = await read_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
+    if actor.is_hr:
+        extra.insert(1, [(BTN_CLOSED, "course:closed")])
     if not items:
         await reply(update, LIST_EMPTY.format(kind=kind_label), keyboard(extra))
         return
@@ -123,6 +129,20 @@ async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
                                      seats=i.seats_left, mine=mine))
     buttons = [[(f"{'⭐ ' if i.closes_my_gap else ''}{i.code}", f"course:view:{i.code}")] for i in items[:PAGE]]
     await reply(update, "\n".join(lines), keyboard(buttons + extra))
+
+
+@linked_only
+async def closed_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    items = await read_tx(context, catalogue.closed_courses_as, actor, today(context))
+    back = [[("🎓 Danh sách lớp", "menu:courses"), BACK]]
+    if not items:
+        await reply(update, CLOSED_EMPTY, keyboard(back))
+        return
+    lines = [CLOSED_TITLE] + [
+        CLOSED_ROW.format(n=n, code=esc(i.code), name=esc(i.name), start=f"{i.start_date:%d/%m/%Y}",
+                          end=f"{i.end_date:%d/%m/%Y}", state=i.state) for n, i in enumerate(items[:PAGE], 1)]
+    await reply(update, "\n".join(lines),
+                keyboard([[(i.code, f"course:view:{i.code}")] for i in items[:PAGE]] + back))
 
 
 async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -230,7 +250,9 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
             for r in lines[:20] if r.status == RegistrationStatus.REGISTERED and today(context) >= course.start_date]
     unreg = [[(f"✖️ Hủy ĐK: {r.code}", f"course:unreg:{course.code}:{r.code}")]
              for r in lines[:20] if r.status in ACTIVE_STATUSES and today(context) < course.start_date]
-    await reply(update, "\n".join(text), keyboard([*done, *unreg, export, [BACK]]))
+    undo = [[(f"↩️ Hủy ghi nhận: {r.code}", f"course:undo:{course.code}:{r.code}")]
+            for r in lines[:20] if r.status == "completed"]
+    await reply(update, "\n".join(text), keyboard([*done, *undo, *unreg, export, [BACK]]))
 
 
 @linked_only
@@ -394,7 +416,7 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     handler = {
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
-        "doneok": do_done, "undo": confirm_undo, "undook": do_undo,
+        "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
         "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister,
     }.get(action)

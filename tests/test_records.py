@@ -263,3 +263,27 @@ async def test_hr_sees_the_roster_preview_and_confirms_after_a_restart(bot: BotH
     assert llct(catalogue, "MAU010") == 3
     assert catalogue.run(lambda s: s.scalar(select(RosterImport.file_name).order_by(RosterImport.id.desc()))) == (
         "canbo-moi.csv")
+
+
+async def test_hr_reaches_a_started_course_to_record_completion_and_undo_it(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    register(catalogue, "MAU010", "CC-K26")
+    catalogue.run(lambda s: s.execute(update(Course).where(Course.code == "CC-K26").values(
+        register_by=date(2026, 10, 20), start_date=date(2026, 11, 1))))
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("menu:courses"))
+    closed = next(b for b in bot.last_buttons() if "đã đóng đăng ký" in b["text"])
+    texts = await bot.send(user.callback(closed["callback_data"]))
+    assert "CC-K26" in texts[-1] and "đang học" in texts[-1]
+    await bot.send(user.callback("course:view:CC-K26"))
+    await bot.send(user.callback("course:roster:CC-K26"))
+    done = next(b for b in bot.last_buttons() if b["text"].startswith("✅"))
+    await bot.send(user.callback(done["callback_data"]))
+    await bot.send(user.callback(next(b for b in bot.last_buttons() if "doneok" in b["callback_data"])["callback_data"]))
+    assert llct(catalogue, "MAU010") == 3
+    await bot.send(user.callback("course:roster:CC-K26"))
+    undo = next(b for b in bot.last_buttons() if b["text"].startswith("↩️"))
+    await bot.send(user.callback(undo["callback_data"]))
+    await bot.send(user.callback(next(b for b in bot.last_buttons() if "undook" in b["callback_data"])["callback_data"]))
+    assert llct(catalogue, "MAU010") == 2
