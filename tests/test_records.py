@@ -280,10 +280,14 @@ async def test_hr_reaches_a_started_course_to_record_completion_and_undo_it(
     await bot.send(user.callback("course:roster:CC-K26"))
     done = next(b for b in bot.last_buttons() if b["text"].startswith("✅"))
     await bot.send(user.callback(done["callback_data"]))
-    await bot.send(user.callback(next(b for b in bot.last_buttons() if "doneok" in b["callback_data"])["callback_data"]))
+    await bot.send(user.callback(_button_data(bot, "doneok")))
     assert llct(catalogue, "MAU010") == 3
     await bot.send(user.callback("course:roster:CC-K26"))
     undo = next(b for b in bot.last_buttons() if b["text"].startswith("↩️"))
     await bot.send(user.callback(undo["callback_data"]))
-    await bot.send(user.callback(next(b for b in bot.last_buttons() if "undook" in b["callback_data"])["callback_data"]))
+    await bot.send(user.callback(_button_data(bot, "undook")))
     assert llct(catalogue, "MAU010") == 2
+
+
+def _button_data(bot: BotHarness, part: str) -> str:
+    return str(next(b for b in bot.last_buttons() if part in b["callback_data"])["callback_data"])
