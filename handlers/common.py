@@ -18,6 +18,7 @@ from domain import spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from handlers.context import UpdateContext
+from scheduler.outbox import is_quiet
 from views.html import esc
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,18 @@ async def deliver_now(context: ContextTypes.DEFAULT_TYPE, *kinds: str) -> None:
     svc = services(context)
     if svc.notify_now is not None:  # no scheduler registered (some tests): the dispatcher sends them later
         await svc.notify_now(context.bot, frozenset(kinds))
+
+
+def held_until(context: ContextTypes.DEFAULT_TYPE, kind: str) -> str | None:
+    """When a notice of `kind` queued now waits for quiet hours or a holiday: when it goes out ("lúc 07:00"),
+    so that the reply never claims a message was sent while it waits; None if it goes out now."""
+    svc = services(context)
+    rules, now = svc.settings.scheduler, svc.now()
+    if kind in rules.urgent_kinds or not is_quiet(now, rules):
+        return None
+    if now.date() in rules.holidays:
+        return "sau ngày nghỉ"
+    return f"lúc {rules.quiet_end:%H:%M}"
 
 
 def today(context: ContextTypes.DEFAULT_TYPE) -> date:

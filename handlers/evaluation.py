@@ -28,6 +28,7 @@ from handlers.common import (
     callback_part,
     deliver_now,
     esc,
+    held_until,
     keyboard,
     linked_only,
     load_actor,
@@ -76,6 +77,7 @@ NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "k
 CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}?"
 RATED = "✅ Đã xếp loại {name} – {period}: {rating}."
 RATED_TOLD = " Cán bộ đã được thông báo qua bot."
+RATED_HELD = " Cán bộ sẽ được thông báo qua bot {when} (giờ yên lặng)."
 RATED_NOT_TOLD = " Cán bộ chưa liên kết tài khoản Telegram nên bot chưa báo được; hãy báo trực tiếp."
 NEXT_PENDING = "⏭ <b>Tiếp theo</b> (còn {n} bản chờ xếp loại):\n\n"
 ALL_DONE = "🎉 Đã xếp loại xong mọi bản tự đánh giá đang chờ bạn."
@@ -85,6 +87,7 @@ UNIT_STATUS = (
 )
 MISSING_LIST = "\nChưa gửi: {names}"
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
+NUDGE_HELD = "Lời nhắc tới {n} người chưa nộp sẽ được gửi {when} (giờ yên lặng)."
 NUDGE_WHY = {
     "none": "Mọi người trong đơn vị đã nộp tự đánh giá tháng này.",
     "unlinked": "{n} người chưa liên kết tài khoản Telegram nên bot không nhắc được; hãy nhắc trực tiếp.",
@@ -298,7 +301,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     if action == "nudge":
         year, month = w.open_period(now)
         nudge = await run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
-        await reply(update, _nudge_text(nudge))
+        await reply(update, _nudge_text(nudge, held_until(context, "eval-reminder")))
         await deliver_now(context, "eval-reminder")
         return
     if action in ("grid", "year"):  # buttons sent before the quarter views moved to handlers.review_views
@@ -324,15 +327,16 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         await _confirm(update, context, v, rating, "")
     else:
         result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now)
-        await _rated(update, result)
+        await _rated(update, result, held_until(context, "eval-rated"))
         await deliver_now(context, "eval-rated")
 
 
-async def _rated(update: Update, result: RatedThenNext) -> None:
-    """The rating's outcome, then at once the next evaluation waiting (or that none is left)."""
+async def _rated(update: Update, result: RatedThenNext, held: str | None) -> None:
+    """The rating's outcome (told, to be told after quiet hours, or not linked), then at once the next
+    evaluation waiting (or that none is left)."""
     done = result.done
     text = RATED.format(name=esc(done.cadre_name), period=done.period, rating=RATINGS[done.manager_rating or 0])
-    text += RATED_TOLD if done.notified else RATED_NOT_TOLD
+    text += RATED_NOT_TOLD if not done.notified else RATED_HELD.format(when=held) if held else RATED_TOLD
     nxt = result.next
     if nxt is None:
         await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
@@ -343,9 +347,9 @@ async def _rated(update: Update, result: RatedThenNext) -> None:
         body=_body(nxt)), keyboard(rows))
 
 
-def _nudge_text(nudge: Nudge) -> str:
-    """How many were reminded, and when not everyone who has not submitted was, why."""
-    lines = [NUDGED.format(n=nudge.sent)]
+def _nudge_text(nudge: Nudge, held: str | None) -> str:
+    """How many were reminded (or will be, after quiet hours), and when not everyone who has not submitted was, why."""
+    lines = [NUDGE_HELD.format(n=nudge.sent, when=held) if held and nudge.sent else NUDGED.format(n=nudge.sent)]
     if nudge.missing == 0:
         lines.append(NUDGE_WHY["none"])
     if nudge.unlinked:
