@@ -51,9 +51,9 @@ def check_course_open(course: Course, today: date) -> None:
 def check_audience(course: Course, cadre: Cadre, own: bool = True) -> None:
     """`own`: the cadre registers themself (else HR on their behalf: the message names the person)."""
     if not audience_fits(course.audience, cadre, cadre.unit.level):
-        whose = "của bạn" if own else f"của {cadre.full_name} ({cadre.code})"
         raise RegistrationRefused(
-            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ {whose} không thuộc đối tượng này; "
+            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ "
+            f"{'của bạn' if own else f'của {cadre.full_name} ({cadre.code})'} không thuộc đối tượng này; "
             "nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ."
         )
 

@@ -13,12 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from core import quiet
 from core.services import Services
 from domain import spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from handlers.context import UpdateContext
-from scheduler.outbox import is_quiet
 from views.html import esc
 
 log = logging.getLogger(__name__)
@@ -43,15 +43,10 @@ async def deliver_now(context: ContextTypes.DEFAULT_TYPE, *kinds: str) -> None:
 
 
 def held_until(context: ContextTypes.DEFAULT_TYPE, kind: str) -> str | None:
-    """When a notice of `kind` queued now waits for quiet hours or a holiday: when it goes out ("lúc 07:00"),
-    so that the reply never claims a message was sent while it waits; None if it goes out now."""
+    """When a notice of `kind` queued now waits for quiet hours or a holiday, when it goes out, so that the
+    reply never claims a message was sent while it waits; None if it goes out now."""
     svc = services(context)
-    rules, now = svc.settings.scheduler, svc.now()
-    if kind in rules.urgent_kinds or not is_quiet(now, rules):
-        return None
-    if now.date() in rules.holidays:
-        return "sau ngày nghỉ"
-    return f"lúc {rules.quiet_end:%H:%M}"
+    return quiet.held_until(svc.now(), svc.settings.scheduler, kind)
 
 
 def today(context: ContextTypes.DEFAULT_TYPE) -> date:

@@ -36,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from core.config import SchedulerSettings
+from core.quiet import is_quiet
 from db import Database
 from db.models import ChatUser, Evaluation, Outbox
 from domain.clock import utcnow
@@ -260,14 +261,6 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
         return False
     await asyncio.to_thread(confirm_sent, database, item.id)
     return True
-
-
-def is_quiet(now: datetime, settings: SchedulerSettings) -> bool:
-    """Quiet hours or a holiday (local time): only urgent kinds go out."""
-    if now.date() in settings.holidays:
-        return True
-    start, end, t = settings.quiet_start, settings.quiet_end, now.time()
-    return (t >= start or t < end) if start > end else (start <= t < end)
 
 
 class Dispatcher:
