@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -45,15 +45,31 @@ def enqueue(
 def enqueue_file(session: Session, key: str, cadre: Cadre, kind: str, caption: str, file_kind: str, filename: str,
                  content: bytes) -> bool:
     """Queue a photo ("photo") or a document ("document") with a caption, delivered like any message."""
-    if cadre.telegram_chat_id is None or file_kind not in ("photo", "document"):
+    return _enqueue_upload(session, key, cadre, kind, {
+        "text": caption, "file": file_kind, "filename": filename,
+        "content": base64.b64encode(content).decode("ascii")})
+
+
+def enqueue_unit_chart(session: Session, key: str, cadre: Cadre, kind: str, caption: str, unit_id: int,
+                       as_of: date) -> bool:
+    """Queue a unit's indicator chart as a photo, drawn by the dispatcher when it sends it.
+
+    A province digest reaches ~8,000 managers: drawing ~2,000 charts inside the job took minutes and stored a
+    PNG per row. The row holds the unit and the date instead; the sender draws each chart once (cached)."""
+    return _enqueue_upload(session, key, cadre, kind, {
+        "text": caption, "file": "photo", "filename": "chi-tieu.png",
+        "chart": {"unit_id": unit_id, "as_of": as_of.isoformat()}})
+
+
+def _enqueue_upload(session: Session, key: str, cadre: Cadre, kind: str, payload: dict[str, Any]) -> bool:
+    if cadre.telegram_chat_id is None or payload["file"] not in ("photo", "document"):
         return False
     if session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
         return False
     now = utcnow()
-    payload = {"text": caption, "file": file_kind, "filename": filename,
-               "content": base64.b64encode(content).decode("ascii")}
     session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,
-                       payload=json.dumps(payload), due_at=now, status="pending", attempts=0, created_at=now))
+                       payload=json.dumps(payload, ensure_ascii=False), due_at=now, status="pending", attempts=0,
+                       created_at=now))
     return True
 
 

@@ -22,7 +22,6 @@ from domain.evaluation import (
     period_label,
     status_counts,
 )
-from domain.exports import chart_png
 from domain.report import Report, build_report, subtree_reports
 from domain.units import in_subtree
 from views.html import esc
@@ -39,7 +38,6 @@ class DigestCache:
     statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
     unreachable: dict[int, list[str]] = field(default_factory=dict)
     registrations: dict[int, dict[str, int]] = field(default_factory=dict)
-    charts: dict[int, bytes] = field(default_factory=dict)  # a unit's chart, drawn once for all its managers
 
 
 def _names(names: list[str]) -> str:
@@ -145,13 +143,3 @@ def unit_leader_digests(session: Session, unit: Unit, period: tuple[int, int], t
                       leader.is_hr)
         result.append((leader, build_digest(session, leader, actor, period, today, remember=False)))
     return result
-
-
-def digest_chart(cache: DigestCache, unit_id: int) -> bytes | None:
-    """The unit's indicator chart (PNG) for the digest built just before; None if there is no report."""
-    report = cache.reports.get(unit_id)
-    if report is None:
-        return None
-    if unit_id not in cache.charts:
-        cache.charts[unit_id] = chart_png(report)
-    return cache.charts[unit_id]

@@ -25,10 +25,10 @@ from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label, submitted_sql
 from domain.gaps import compute_gaps
-from domain.outbox import Message, enqueue, enqueue_file, enqueue_many
+from domain.outbox import Message, enqueue, enqueue_many, enqueue_unit_chart
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
-from scheduler.digest import DigestCache, build_digest, digest_chart
+from scheduler.digest import DigestCache, build_digest
 from scheduler.retention import retention
 from views.html import esc
 
@@ -158,16 +158,8 @@ def manager_ids(session: Session) -> list[int]:
         .where(or_(Cadre.is_leader.is_(True), Cadre.code.in_(reporting))).order_by(Unit.path, Cadre.code)))
 
 
-@dataclass(frozen=True)
-class ChartWanted:
-    manager_id: int
-    unit_id: int
-    unit_name: str
-    key: str
-
-
 def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
-                  hr_ids: tuple[int, ...], cache: DigestCache, charts: list[ChartWanted]) -> int:
+                  hr_ids: tuple[int, ...], cache: DigestCache) -> int:
     queued = 0
     for manager in session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id.in_(ids))
                                    .order_by(Cadre.id)):
@@ -181,39 +173,25 @@ def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[
         key = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}"
         if enqueue(session, key, manager, "digest", text):
             queued += 1
-            charts.append(ChartWanted(manager.id, manager.unit_id, manager.unit.name, f"{key}:chart"))
-    return queued
-
-
-def _enqueue_charts(session: Session, items: list[tuple[ChartWanted, bytes]]) -> int:
-    queued = 0
-    for wanted, png in items:
-        manager = session.get(Cadre, wanted.manager_id)
-        if manager is not None:
-            caption = DIGEST_CHART_CAPTION.format(unit=esc(wanted.unit_name))
-            queued += enqueue_file(session, wanted.key, manager, "digest", caption, "photo", "chi-tieu.png", png)
+            if unit.id in cache.reports:  # the chart follows its digest; the sender draws it
+                caption = DIGEST_CHART_CAPTION.format(unit=esc(unit.name))
+                enqueue_unit_chart(session, f"{key}:chart", manager, "digest", caption, unit.id, at.date())
     return queued
 
 
 def digests(database: Database, at: datetime, settings: Settings, reason: str) -> int:
     """One message per manager; a unit's figures are computed once for all its managers.
 
-    Each digest is followed by its unit's chart as a photo. Charts are drawn outside any transaction (drawing
-    takes time; no lock is held meanwhile), once per unit, and queued after the texts, so the texts go first."""
+    Each digest is followed by its unit's chart as a photo, queued as a reference (unit, date) and drawn by the
+    sender, once per unit: drawing ~2,000 charts here would take minutes and store a PNG in every row."""
     period = _window(settings).open_period(at.date())
     if reason == "window-closed":
         previous = _month_back(at.date())
         period = (previous.year, previous.month)
     ids = database.read(manager_ids)
     cache, hr_ids = DigestCache(), settings.telegram.hr_telegram_ids
-    charts: list[ChartWanted] = []
-    queued = sum(database.run(_digest_chunk, ids[i:i + DIGEST_CHUNK], at, period, reason, hr_ids, cache, charts)
-                 for i in range(0, len(ids), DIGEST_CHUNK))
-    for start in range(0, len(charts), DIGEST_CHUNK):
-        part = [(w, png) for w in charts[start:start + DIGEST_CHUNK]
-                if (png := digest_chart(cache, w.unit_id)) is not None]
-        database.run(_enqueue_charts, part)
-    return queued
+    return sum(database.run(_digest_chunk, ids[i:i + DIGEST_CHUNK], at, period, reason, hr_ids, cache)
+               for i in range(0, len(ids), DIGEST_CHUNK))
 
 
 def weekly_digest(database: Database, at: datetime, settings: Settings) -> int:

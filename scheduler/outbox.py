@@ -25,7 +25,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, bindparam, or_, select, update
@@ -38,9 +38,11 @@ from telegram.warnings import PTBUserWarning
 from core.config import SchedulerSettings
 from core.quiet import is_quiet
 from db import Database
-from db.models import ChatUser, Evaluation, Outbox
+from db.models import ChatUser, Evaluation, Outbox, Unit
 from domain.clock import utcnow
 from domain.evaluation import submitted_sql
+from domain.exports import chart_png
+from domain.report import build_report
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -153,12 +155,38 @@ def confirm_sent(database: Database, row_id: int) -> None:
     database.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
 
 
-async def _send(bot: Bot, item: Claimed) -> None:
+# A unit's chart, drawn once per (unit, date) for all its managers' digests; bounded so a long-running
+# sender does not keep every chart of every week.
+_CHARTS: dict[tuple[int, str], bytes | None] = {}
+_CHARTS_KEPT = 4096
+
+
+def _unit_chart(session: Session, unit_id: int, as_of: str) -> bytes | None:
+    unit = session.get(Unit, unit_id)
+    return None if unit is None else chart_png(build_report(session, unit, date.fromisoformat(as_of)))
+
+
+async def _chart_content(database: Database, chart: dict[str, Any]) -> bytes | None:
+    key = (int(chart["unit_id"]), str(chart["as_of"]))
+    if key not in _CHARTS:
+        if len(_CHARTS) >= _CHARTS_KEPT:
+            _CHARTS.clear()
+        # Reading the report and drawing take a worker thread: the event loop keeps serving users.
+        _CHARTS[key] = await asyncio.to_thread(database.read, _unit_chart, key[0], key[1])
+    return _CHARTS[key]
+
+
+async def _send(bot: Bot, item: Claimed, database: Database) -> None:
     """sendMessage without building a Message object from the answer: delivery needs only success.
 
     A row with a "file" (domain.outbox.enqueue_file) is a photo or a document, its text the caption: the same
     claim, lease, retry and rate rules apply, as it is one row and one API call like any other."""
     payload = json.loads(item.payload)
+    if "chart" in payload:  # domain.outbox.enqueue_unit_chart: drawn now, not when queued
+        content = await _chart_content(database, payload["chart"])
+        if content is None:  # the unit is gone: nothing to draw
+            return
+        payload["content"] = base64.b64encode(content).decode("ascii")
     if "file" in payload:
         await _send_file(bot, item.chat_id, payload)
         return
@@ -242,7 +270,7 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
                   on_retry_after: Callable[[float], None] | None = None) -> bool:
     """Send one claimed row and record the outcome; the one place delivery errors are handled."""
     try:
-        await _send(bot, item)
+        await _send(bot, item, database)
     except Forbidden as exc:
         await asyncio.to_thread(database.run, mark, item.id, "unreachable", str(exc))
         return False

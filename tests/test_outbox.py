@@ -221,3 +221,23 @@ async def test_photos_and_documents_follow_the_same_rules(bot: BotHarness, roste
     photo = next(c for c in calls if c.method == "sendPhoto")
     assert photo.files["photo"][1] == b"\x89PNG\r\n\x1a\nfake" and photo.params["caption"] == "Biểu đồ <b>x</b>"
     assert status(roster) == ["sent", "sent"]
+
+
+async def test_a_unit_chart_is_drawn_by_the_sender_once_per_unit(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                                 linked: UpdateFactory) -> None:
+    from datetime import date
+
+    from domain.outbox import enqueue_unit_chart
+
+    def put(session, key: str, code: str) -> bool:  # type: ignore[no-untyped-def]
+        cadre = session.scalars(select(Cadre).where(Cadre.code == code)).one()
+        return enqueue_unit_chart(session, key, cadre, "digest", "Biểu đồ", cadre.unit_id, date(2026, 11, 30))
+
+    assert roster.run(put, "c1", "MAU017")
+    assert not roster.run(put, "c1", "MAU017")  # once per key
+    row = roster.run(lambda s: s.scalars(select(Outbox)).one())
+    assert "content" not in row.payload  # nothing drawn or stored when queued
+    assert await dispatcher(bot, roster, settings).run_once() == 1
+    photo = next(c for c in bot.api.calls if c.method == "sendPhoto")
+    assert photo.files["photo"][1][:8] == b"\x89PNG\r\n\x1a\n" and photo.params["caption"] == "Biểu đồ"
+    assert status(roster) == ["sent"]

@@ -178,15 +178,14 @@ def test_cli_outbox_digest_run_job(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_digest_carries_the_unit_chart_as_a_photo(linked: Database, settings: Settings) -> None:
-    import base64
-
     run_job(linked, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings)
     rows = linked.run(lambda s: [(o.key, json.loads(o.payload)) for o in s.scalars(
         select(Outbox).where(Outbox.kind == "digest").order_by(Outbox.id))])
     by_key = dict(rows)
     chart = by_key["digest:weekly:2026-11-30T07:30:MAU010:chart"]
     assert chart["file"] == "photo" and "Xã Minh Hương" in chart["text"]
-    assert base64.b64decode(chart["content"])[:8] == b"\x89PNG\r\n\x1a\n"
+    # The row names the unit and the date; the sender draws the chart (no PNG drawn in the job or stored per row).
+    assert chart["chart"]["as_of"] == "2026-11-30" and "content" not in chart
     keys_in_order = [k for k, _ in rows]
     assert keys_in_order.index("digest:weekly:2026-11-30T07:30:MAU010") < keys_in_order.index(
         "digest:weekly:2026-11-30T07:30:MAU010:chart")
