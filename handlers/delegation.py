@@ -16,7 +16,7 @@ from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import delegation
 from handlers import text_router
-from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, today
+from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, read_tx, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 
@@ -121,12 +121,13 @@ async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 
 async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
-    require_manager(await load_actor(update, context))
+    actor = require_manager(await load_actor(update, context))
     code = value.strip().upper()
     if not CODE.fullmatch(code):
         await text_router.open_form(update, context, CODE_FORM)
         await reply(update, BAD_CODE.format(value=esc(value[:30])))
         return
+    await read_tx(context, ev.check_deputy, actor, code)  # refused at once, not after the period and confirmation
     await _periods(update, code)
 
 

@@ -103,3 +103,11 @@ async def test_a_delegation_confirmed_by_typing_after_a_restart(bot: BotHarness,
         assert any("MAU012" in t or "Đã ủy quyền" in t for t in texts)
         texts = await again.send(user.callback("dlg:list"))
         assert "Chưa có ủy quyền" not in texts[-1]
+
+
+async def test_a_typed_deputy_who_cannot_be_one_is_refused_at_once(bot: BotHarness, roster: Database,
+                                                                   user: UpdateFactory) -> None:
+    await link(bot, user, "0912345011")  # MAU011 rates MAU013
+    await bot.send(user.callback("dlg:type"))
+    texts = await bot.send(user.text("MAU013"))
+    assert "trực tiếp xếp loại" in texts[-1]

@@ -188,10 +188,8 @@ def _check_no_overlapping_deputy(session: Session, manager_id: int, start: date,
             f"{clash.end_date:%d/%m/%Y}, trùng khoảng ngày này. Hãy thu hồi ủy quyền đó trước, hoặc chọn ngày khác.")
 
 
-def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date, today: date) -> str:
-    """Rule: the deputy is another cadre of the manager's unit subtree who is not one of the manager's
-    own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
-    _check_period(start, end, today)
+def check_deputy(session: Session, actor: Actor, deputy_code: str) -> Cadre:
+    """The cadre `deputy_code` if the manager may delegate to them (checked as soon as the code is typed)."""
     deputy = require_cadre(session, deputy_code)
     unit = session.get(Unit, actor.unit_id)
     if deputy.id == actor.cadre_id or unit is None or not deputy.unit.path.startswith(unit.path):
@@ -199,6 +197,14 @@ def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end:
     if deputy.id in {c.id for c in reviewees(session, [actor.cadre_id])}:
         raise PermissionDenied("Không ủy quyền được cho người bạn trực tiếp xếp loại; hãy chọn một cán bộ "
                                "lãnh đạo khác trong đơn vị.")
+    return deputy
+
+
+def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date, today: date) -> str:
+    """Rule: the deputy is another cadre of the manager's unit subtree who is not one of the manager's
+    own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
+    _check_period(start, end, today)
+    deputy = check_deputy(session, actor, deputy_code)
     _check_no_overlapping_deputy(session, actor.cadre_id, start, end)
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
