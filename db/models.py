@@ -81,7 +81,7 @@ class Cadre(Base):
     retrained_specialty: Mapped[int | None] = mapped_column(SmallInteger)
     manager_code: Mapped[str | None] = mapped_column(String(64), index=True)
     # Set by HR when the roster gives no reviewer (no manager, no leader above): who rates this cadre.
-    reviewer_code: Mapped[str | None] = mapped_column(String(64))
+    reviewer_code: Mapped[str | None] = mapped_column(String(64), index=True)
     is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
     # Settings: the cadre muted reminders that are not mandatory (course suggestions, quarterly notes).
     mute_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
