@@ -7,6 +7,7 @@ press (the linked actor from the database, HR role for HR actions).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -17,6 +18,7 @@ from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.course_exports import roster_xlsx
 from domain.courses import course_view
+from domain.records import Change
 from domain.rules import default_rules
 from handlers import text_router
 from handlers.common import (
@@ -267,12 +269,18 @@ async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
             caption=ROSTER_XLSX_CAPTION.format(code=result.course_code, name=result.course_name, n=result.people))
 
 
+async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, template: str,
+                            ok_action: str) -> None:
+    """HR's yes/no before acting on one cadre of a course: codes escaped in the text, raw in the button data."""
+    require_hr(actor)
+    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    await text_router.reply_choice(update, context, "course-confirm", template.format(code=esc(code), cadre=esc(cadre)),
+                                   [[(YES, f"course:{ok_action}:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
+
+
 @linked_only
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    require_hr(actor)
-    code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(code=code, cadre=cadre),
-                                   [[(YES, f"course:unregok:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
+    await _confirm_for_cadre(update, context, actor, CONFIRM_UNREG, "unregok")
 
 
 @linked_only
@@ -297,13 +305,13 @@ async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
                                                 reason=esc(row.reason)), keyboard([[BACK]]))
         return
     text = CONFIRM_DONE.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
-                               changes=_changes(row))
+                               changes=_changes(row.changes))
     await text_router.reply_choice(update, context, "course-confirm", text, [[
         (YES, f"course:doneok:{plan.course_code}:{row.code}"), (NO, f"course:roster:{plan.course_code}")]])
 
 
-def _changes(row: completion.CompletionRow) -> str:
-    return "\n".join(f"• {esc(c.text)}" for c in row.changes) or NO_CHANGE
+def _changes(changes: Iterable[Change]) -> str:
+    return "\n".join(f"• {esc(c.text)}" for c in changes) or NO_CHANGE
 
 
 @linked_only
@@ -317,17 +325,14 @@ async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
                                                 reason=esc(row.reason)), keyboard([[BACK]]))
         return
     await reply(update, COMPLETED.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
-                                         changes=_changes(row)),
+                                         changes=_changes(row.changes)),
                 keyboard([[(BTN_UNDO, f"course:undo:{plan.course_code}:{row.code}")], [BACK]]))
     await _deliver(context)
 
 
 @linked_only
 async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    require_hr(actor)
-    code, cadre = esc(callback_part(update, 2)[:64]), esc(callback_part(update, 3)[:64])
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNDO.format(code=code, cadre=cadre),
-                                   [[(YES, f"course:undook:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
+    await _confirm_for_cadre(update, context, actor, CONFIRM_UNDO, "undook")
 
 
 @linked_only
@@ -335,8 +340,7 @@ async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     require_hr(actor)
     code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
     reverted = await run_tx(context, completion.undo_completion, code, cadre, actor.code)
-    lines = "\n".join(f"• {esc(c.text)}" for c in reverted) or NO_CHANGE
-    await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=lines), keyboard([[BACK]]))
+    await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=_changes(reverted)), keyboard([[BACK]]))
     await _deliver(context)
 
 
