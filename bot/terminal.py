@@ -5,13 +5,16 @@ and one database can be played as a cadre, their manager and HR in turn. Buttons
 message print numbered; typing the number or the label presses one. `/contact` shares the
 played cadre's own phone number; `/who` says who you are and which database you are on.
 Messages the bot sends to other people print with their recipient. Works typed (a prompt with
-line editing) and piped (a script feeding lines, echoed).
+line editing) and piped (a script feeding lines, echoed). The bot's log goes to a file
+(chat_log_path), never between the chat's lines; the banner and /who say where.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import logging.handlers
 import re
 import sys
 import threading
@@ -28,6 +31,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.demo import linked_code, recipient_of
 from bot.fakeapi import ApiCall, FakeBotApi, UpdateFactory
+from bot.logs import RedactingFormatter, RedactTokenFilter
 from core.config import Settings
 from db import Database
 from domain.text import fold
@@ -47,6 +51,8 @@ INTRO = (
     "liên kết được giữ lại).\n"
 )
 WHO = "Bạn đóng vai cán bộ {code} – {name} (tài khoản Telegram {user_id}).\nCơ sở dữ liệu: {db}"
+LOG_AT = "Nhật ký của bot (cảnh báo, lỗi) ghi vào tệp {path}, không in vào cuộc trò chuyện."
+LOG_BYTES, LOG_BACKUPS = 1_000_000, 1
 LINKED = "Tài khoản này đã liên kết với hồ sơ {code}."
 NOT_LINKED = "Tài khoản này chưa liên kết: gõ 1 (hoặc /contact) để chia sẻ số điện thoại và liên kết ngay."
 NOT_LINKED_NO_PHONE = (
@@ -72,12 +78,32 @@ def database_label(database: Database) -> str:
     return database.engine.url.render_as_string(hide_password=True)
 
 
+def chat_log_path(settings: Settings) -> Path:
+    """Beside the chat's saved files: var/chat.log for var/chat-files."""
+    return settings.demo.output_dir.parent / "chat.log"
+
+
+def log_to_file(path: Path, token: str | None = None) -> None:
+    """Send every log line (INFO and up, Python warnings too) to `path`, redacted, and none to the
+    console: a warning printed between two chat lines reads like part of the conversation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS,
+                                                   encoding="utf-8")
+    handler.setFormatter(RedactingFormatter(token))
+    handler.addFilter(RedactTokenFilter(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+
+
 class TerminalChat:
     def __init__(
         self, settings: Settings, database: Database, code: str, full_name: str, phone: str | None,
         inp: TextIO = sys.stdin, out: TextIO = sys.stdout, clock: Callable[[], date] | None = None,
+        log_path: Path | None = None,
     ) -> None:
-        self.settings, self.database = settings, database
+        self.settings, self.database, self.log_path = settings, database, log_path
         self.code, self.full_name, self.phone = code, full_name, phone
         self.inp, self.out, self.clock = inp, out, clock
         self.user_id = demo_user_id(code)
@@ -210,6 +236,8 @@ class TerminalChat:
     def who(self) -> None:
         self._print(WHO.format(code=self.code, name=self.full_name, user_id=self.user_id,
                                db=database_label(self.database)))
+        if self.log_path is not None:
+            self._print(LOG_AT.format(path=self.log_path))
         linked = self.database.read(linked_code, self.user_id)
         if linked:
             self._print(LINKED.format(code=linked))

@@ -2,11 +2,16 @@
 
 People answer a button step by typing ("bo qua", "hoan thanh tot nhiem vu", "xác nhận") as often
 as by pressing. A reply names a button when, ignoring case, diacritics, emoji and punctuation, it
-equals the button's label or is within a typo of it (Levenshtein distance 1, or 2 for labels
-longer than ten characters), or names the label's head, the part before an explanation in brackets
-or after a dash ("để sau" for "⏸ Để sau (giữ nháp)", "bỏ qua" for "Bỏ qua – không nhận xét");
-at a step that accepts only a choice, a part of one label alone
+equals the button's label or is within a typo of it (one letter wrong, missing, extra or two
+swapped; two such for labels longer than ten characters), or names the label's head, the part
+before an explanation in brackets or after a dash ("để sau" for "⏸ Để sau (giữ nháp)", "bỏ qua"
+for "Bỏ qua – không nhận xét"); at a step that accepts only a choice, a part of one label alone
 ("tốt", "xuất sắc") names it too. Two buttons at the same distance make the reply ambiguous.
+
+On a plain menu (the last message's buttons, no step open) a question is as welcome as a choice,
+so a reply names a button as above or by the label's first words ("hồ sơ" for "👤 Hồ sơ của tôi",
+at least MIN_PREFIX characters); a sentence that merely contains a label ("khóa học nào cho tôi")
+is a question, never a press.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from sqlalchemy.orm import Session
 
 from domain import conversation
@@ -23,6 +28,7 @@ from domain.text import ascii_key
 
 _NOT_WORD = re.compile(r"[^\w]+")
 MIN_PART = 3  # a part of a label shorter than this ("t", "ho") names nothing
+MIN_PREFIX = 4  # a menu label's first words name it from this length on ("ho so" yes, "tim" no)
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,24 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
     return Match(None)
 
 
+def match_menu_label(typed: str, labels: Sequence[str]) -> Match:
+    """Which of a plain menu's `labels` the typed reply names (see the module docstring)."""
+    named = match_button(typed, labels)
+    key = label_key(typed)
+    if named.index is not None or named.ambiguous or len(key) < MIN_PREFIX:
+        return named
+    starting = [i for i, label in enumerate(labels) if label_key(label).startswith(f"{key} ")]
+    if len(starting) == 1:
+        return Match(starting[0])
+    return Match(None, ambiguous=len(starting) > 1)
+
+
 def _nearest(key: str, keys: Sequence[str]) -> Match:
     """The key equal to `key`, else the one within a typo of it ('' keys name nothing)."""
     exact = [i for i, k in enumerate(keys) if k and k == key]
     if exact:
         return Match(exact[0], ambiguous=len(exact) > 1)
-    distances = [(Levenshtein.distance(key, k, score_cutoff=_tolerance(k)), i) for i, k in enumerate(keys) if k]
+    distances = [(OSA.distance(key, k, score_cutoff=_tolerance(k)), i) for i, k in enumerate(keys) if k]
     near = sorted((d, i) for d, i in distances if d <= _tolerance(keys[i]))
     if near:
         tied = [i for d, i in near if d == near[0][0]]

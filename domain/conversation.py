@@ -4,6 +4,11 @@ A step has a name ("review-comment", "course-capacity", "roster-confirm", …) a
 (its argument, or for a step that waits for a button choice the offered buttons). It is written
 in the transaction of the update that opened it, so a restart between two steps loses nothing.
 A step left untouched for a day is forgotten: the next message is read afresh.
+
+When no step is open, the row may instead hold the buttons of the last message the bot sent to
+the chat with buttons (step name KEYBOARD): not a step the user is in, only what a typed label
+may press. A real step always replaces it and is never replaced by it; a message without buttons
+forgets it. current_step() and close_step() do not see it; last_keyboard() reads it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from db.models import ConversationStep
 from domain.clock import as_utc, utcnow
 
 MAX_AGE = timedelta(hours=24)
+KEYBOARD = "keyboard"  # the row holds the last message's buttons, not a step (see the module docstring)
+Rows = list[list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -46,21 +53,59 @@ def open_step(session: Session, user_id: int, chat_id: int, name: str, data: dic
 
 
 def current_step(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
-    """The open step, or None (an expired one is dropped)."""
+    """The open step, or None (an expired one is dropped; the last message's buttons are no step)."""
+    step = waiting(session, user_id, chat_id, now)
+    return None if step is None or step.name == KEYBOARD else step
+
+
+def waiting(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
+    """What the chat's row holds: the open step, or the last message's buttons (a Step named KEYBOARD)."""
     row = session.get(ConversationStep, (user_id, chat_id))
     if row is None:
         return None
-    if as_utc(row.updated_at) < (now or utcnow()) - MAX_AGE:
+    if _expired(row, now):
         session.delete(row)
         session.flush()
         return None
     return Step(row.step, json.loads(row.payload or "{}"))
 
 
+def last_keyboard(session: Session, user_id: int, chat_id: int) -> Rows | None:
+    """The buttons of the last message sent to the chat, if no step is open and they are not a day old."""
+    step = waiting(session, user_id, chat_id)
+    if step is None or step.name != KEYBOARD:
+        return None
+    return [[(str(label), str(data)) for label, data in row] for row in step.data.get("buttons", [])]
+
+
+def note_keyboard(session: Session, user_id: int, chat_id: int, rows: Rows) -> None:
+    """Remember the buttons of the message just sent, unless a step is open: the step's own buttons
+    are in it, and a prompt's next line must never be taken for an older message's button."""
+    row = session.get(ConversationStep, (user_id, chat_id), with_for_update=True)
+    payload = json.dumps({"buttons": rows}, ensure_ascii=False)
+    if row is None:
+        session.add(ConversationStep(telegram_user_id=user_id, chat_id=chat_id, step=KEYBOARD, payload=payload,
+                                     updated_at=utcnow()))
+    elif row.step == KEYBOARD or _expired(row):
+        row.step, row.payload, row.updated_at = KEYBOARD, payload, utcnow()
+    session.flush()
+
+
+def forget_keyboard(session: Session, user_id: int, chat_id: int) -> None:
+    """A message without buttons ends the previous buttons (an open step is left alone)."""
+    session.execute(delete(ConversationStep).where(
+        ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id,
+        ConversationStep.step == KEYBOARD))
+
+
+def _expired(row: ConversationStep, now: datetime | None = None) -> bool:
+    return as_utc(row.updated_at) < (now or utcnow()) - MAX_AGE
+
+
 def take_step(session: Session, user_id: int, chat_id: int, names: Collection[str]) -> Step | None:
     """Close the step and return it, if the chat waits at one of `names` (locks the row first)."""
     row = session.get(ConversationStep, (user_id, chat_id), with_for_update=True)
-    if row is None or row.step not in names or as_utc(row.updated_at) < utcnow() - MAX_AGE:
+    if row is None or row.step not in names or _expired(row):
         return None
     step = Step(row.step, json.loads(row.payload or "{}"))
     session.delete(row)
@@ -69,7 +114,8 @@ def take_step(session: Session, user_id: int, chat_id: int, names: Collection[st
 
 
 def close_step(session: Session, user_id: int, chat_id: int) -> bool:
-    """Forget the open step; True if there was one."""
+    """Forget the open step; True if there was one (the last message's buttons are no step: kept)."""
     result = session.execute(delete(ConversationStep).where(
-        ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id))
+        ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id,
+        ConversationStep.step != KEYBOARD))
     return bool(getattr(result, "rowcount", 0))

@@ -7,9 +7,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from handlers import text_router
 from handlers.common import esc, keyboard, load_actor, reply
-from handlers.menu import BACK, BUTTONS
+from handlers.menu import BACK, BUTTONS, menu_markup
+from knowledge import smalltalk
 from knowledge.index import Answer, default_kb
-from knowledge.text import fold_text
 
 PROMPT = (
     "❓ Gõ câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030, có dấu hay không dấu đều được. "
@@ -70,23 +70,44 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def ask_from_form(update: Update, context: ContextTypes.DEFAULT_TYPE, _arg: str, value: str) -> None:
+    kind = smalltalk.smalltalk_of(value)
+    if kind is not None:
+        await answer_smalltalk(update, context, kind, value)
+        return
     await answer_question(update, context, value)
 
 
-GREETINGS = {"xin chao", "chao", "chao bot", "hello", "hi", "alo", "chao ban", "cam on", "thanks", "ok"}
-GREETING_REPLY = (
-    "Xin chào! Tôi trả lời câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030 — cứ gõ câu hỏi. "
-    "Gõ /menu để mở menu chính, /help để xem hướng dẫn."
-)
+SMALLTALK = {
+    smalltalk.GREETING: (
+        "Xin chào! Tôi là cadrebot, trợ lý thực hiện Nghị quyết nâng cao chất lượng cán bộ 2026–2030. "
+        "Bạn cứ gõ câu hỏi về Nghị quyết, có dấu hay không dấu đều được."),
+    smalltalk.THANKS: "Rất vui được giúp bạn! Cần gì thêm, bạn cứ gõ câu hỏi.",
+    smalltalk.ACKNOWLEDGEMENT: "Vâng. Khi cần, bạn cứ gõ câu hỏi về Nghị quyết.",
+    smalltalk.BUTTON_WORD: "Hiện không có thao tác nào đang chờ bạn chọn “{word}”.",
+}
+MENU_HINT = "\nHoặc chọn một mục của menu chính bên dưới (/menu), /help để xem hướng dẫn."
+LINK_HINT = "\nGõ /start để liên kết tài khoản với hồ sơ cán bộ, /help để xem hướng dẫn."
 
 
 async def ask_free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typing a question with no form open asks the knowledge module (a greeting gets a greeting)."""
+    """Typing a question with no form open asks the knowledge module; a greeting, a thank-you, an okay or
+    a button's words with nothing waiting for them get a short reply and the main menu instead."""
     text = update.message.text if update.message and update.message.text else ""
-    if fold_text(text).strip(" !.?") in GREETINGS:
-        await reply(update, GREETING_REPLY)
+    kind = smalltalk.smalltalk_of(text)
+    if kind is not None:
+        await answer_smalltalk(update, context, kind, text)
         return
     await answer_question(update, context, text)
+
+
+async def answer_smalltalk(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, text: str) -> None:
+    """A polite line; the main menu's buttons when the user is linked (else how to link)."""
+    line = SMALLTALK[kind].format(word=esc(" ".join(text.split())[:LABEL_LIMIT]))
+    actor = await load_actor(update, context)
+    if actor is None:
+        await reply(update, line + LINK_HINT)
+        return
+    await reply(update, line + MENU_HINT, menu_markup(actor))
 
 
 async def full_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,6 +9,10 @@ A typed reply that names one of them (domain.choices) presses it, before any for
 question answering sees the text; at a step that accepts only a choice, anything else gets
 "hãy chọn một nút" with the buttons again. A button step that is not a form ends when the user
 presses another button or sends a command, so a later question is never taken for a choice.
+
+With no step open, the buttons of the last message the bot sent (remembered by handlers.common.reply,
+in the database) are a plain menu: a typed reply that names one of them presses it, after any
+form or draft had its chance at the text; anything else is a question, as before.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 
 from core.services import Services
 from domain import conversation
-from domain.choices import drop_button_step, match_button
+from domain.choices import Match, drop_button_step, match_button, match_menu_label
 from domain.errors import DomainError, NotFound, PermissionDenied
-from handlers.common import friendly, keyboard, read_tx, reply, run_tx
+from handlers.common import friendly, keyboard, read_tx, reply, run_tx, track_buttons
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -145,16 +149,31 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -
     await context.application.process_update(synthetic)
 
 
-async def typed_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+async def typed_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                       step: conversation.Step | None) -> bool:
     """Press the button the text names at the current step; True if the text was taken as a choice."""
-    who = chat_key(update)
-    step = await read_tx(context, conversation.current_step, *who) if who else None
-    rows = step.data.get("buttons") if step else None
+    rows = step.data.get("buttons") if step and step.name != conversation.KEYBOARD else None
     if not step or not rows:
         return False
     buttons = [(str(label), str(data)) for row in rows for label, data in row]
     choice_only = bool(step.data.get("choice"))
     match = match_button(text, [label for label, _ in buttons], choice_only)
+    return await _act_on(update, context, match, buttons, rows, choice_only)
+
+
+async def typed_menu_label(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                           step: conversation.Step | None) -> bool:
+    """Press the last message's button the text names (no step open); True if it did or asked to choose."""
+    if step is None or step.name != conversation.KEYBOARD or not step.data.get("buttons"):
+        return False
+    rows = step.data["buttons"]
+    buttons = [(str(label), str(data)) for row in rows for label, data in row]
+    match = match_menu_label(text, [label for label, _ in buttons])
+    return await _act_on(update, context, match, buttons, rows, choice_only=False)
+
+
+async def _act_on(update: Update, context: ContextTypes.DEFAULT_TYPE, match: Match,
+                  buttons: Sequence[tuple[str, str]], rows: Rows, choice_only: bool) -> bool:
     if match.index is not None:
         await press(update, context, buttons[match.index][1])
         return True
@@ -176,6 +195,7 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     A command is a new intention: a prompt left open would take the next unrelated text as its value.
     Leave hooks (an evaluation draft pauses, kept) run for every command but those in KEEPS_STEP.
     """
+    track_buttons(context)  # first thing for every update: its replies remember their buttons
     command, who = _command(update), chat_key(update)
     if who is None or not (update.callback_query or command):
         return
@@ -202,11 +222,13 @@ async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 @friendly
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.message.text if update.message and update.message.text else ""
-    if await typed_button(update, context, text):
+    who = chat_key(update)
+    waiting = await read_tx(context, conversation.waiting, *who) if who else None
+    if await typed_button(update, context, text, waiting):
         return
     forms: dict[str, FormHandler] = context.application.bot_data.get(FORMS_KEY, {})
-    who = chat_key(update)
-    step = await run_tx(context, conversation.take_step, *who, forms.keys()) if who else None
+    step = (await run_tx(context, conversation.take_step, *who, forms.keys())
+            if who and waiting is not None and waiting.name in forms else None)
     if step is not None and who is not None:
         try:
             await forms[step.name](update, context, step.argument, text.strip())
@@ -219,6 +241,8 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     for interceptor in context.application.bot_data.get(INTERCEPTORS_KEY, []):
         if await interceptor(update, context):
             return
+    if await typed_menu_label(update, context, text, waiting):
+        return
     default: TextHandler | None = context.application.bot_data.get(DEFAULT_KEY)
     if default is not None:
         await default(update, context)

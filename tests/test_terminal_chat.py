@@ -126,3 +126,20 @@ async def test_a_profile_held_by_the_old_shared_terminal_user_is_released(settin
     roster.run(release_legacy_terminal_user)
     out = await play(settings, roster, "MAU003", ["1"])
     assert "Đã liên kết tài khoản với hồ sơ MAU003" in out
+
+
+def test_log_lines_go_to_a_file_not_into_the_chat(tmp_path: Path) -> None:
+    """A refusal logs a WARNING; in the chat it must not print between the conversation's lines."""
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "CADREBOT_DATABASE_URL")}
+    env["CADREBOT_CONFIG"] = str(config)
+    proc = subprocess.run(
+        [*_cadrebot(), "chat", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--as", "MAU016"],
+        input="/contact\n/report\n/who\n", capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Báo cáo chỉ dành cho cán bộ quản lý" in proc.stdout
+    assert "WARNING" not in proc.stdout + proc.stderr and "refused" not in proc.stdout + proc.stderr
+    log = tmp_path / "var" / "chat.log"
+    assert f"ghi vào tệp {log}" in proc.stdout  # the banner and /who say where the log is
+    assert "WARNING handlers.common: refused /report" in log.read_text(encoding="utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from typing import Any
 
@@ -14,7 +13,7 @@ from bot.demo import demo_identity, open_demo_database
 from bot.logs import setup_logging
 from bot.ops.logjson import use_json_lines
 from bot.ops.runner import run_bot
-from bot.terminal import TerminalChat, database_label
+from bot.terminal import TerminalChat, chat_log_path, database_label, log_to_file
 from core.config import Settings
 
 
@@ -32,14 +31,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING)
+    log_path = chat_log_path(settings)
+    log_to_file(log_path, settings.token)
     database = open_demo_database(settings, args.db, args.fresh)
     code = args.as_code or settings.demo.default_cadre
     identity = database.run(demo_identity, code)
     if identity is None:
         print(f"Không có cán bộ mã {code} trong cơ sở dữ liệu {database_label(database)}.", file=sys.stderr)
         return 2
-    chat = TerminalChat(settings, database, *identity)
+    chat = TerminalChat(settings, database, *identity, log_path=log_path)
     try:
         asyncio.run(chat.run())
     except KeyboardInterrupt:
