@@ -88,5 +88,34 @@ def default_classification() -> ClassificationRules:
     return parse_classification(RULE_FILE.read_text(encoding="utf-8"))
 
 
+RESOLUTION_BASIS = ("Căn cứ Mục III.4 Nghị quyết: đánh giá, xếp loại chất lượng cán bộ hằng tháng, hằng quý, "
+                    "hằng năm. Nghị quyết không quy định cách tổng hợp từ tháng lên quý, năm; "
+                    "bot áp dụng quy tắc dưới đây.")
+
+
+def _level_text(level: Level, rule: PeriodRule, part: str, labels: Sequence[str], last: bool) -> str:
+    if last:
+        return f"{labels[level.rating]}: các trường hợp còn lại"
+    conditions = []
+    if level.min_parts:
+        conditions.append(f"ít nhất {level.min_parts}/{rule.parts} {part} đạt {labels[level.rating]} trở lên")
+    if level.worst_allowed < RATING_COUNT - 1:
+        conditions.append(f"không {part} nào dưới {labels[level.worst_allowed]}")
+    return f"{labels[level.rating]}: " + (" và ".join(conditions) or "mọi trường hợp")
+
+
+def describe_period(rule: PeriodRule, part: str, labels: Sequence[str]) -> list[str]:
+    """The period's levels in Vietnamese, best first, from the data (so the words never drift from the rule)."""
+    return [_level_text(level, rule, part, labels, i == len(rule.levels) - 1) for i, level in enumerate(rule.levels)]
+
+
+def describe(rules: ClassificationRules, labels: Sequence[str]) -> list[str]:
+    """The whole rule in Vietnamese, citing the resolution: what a manager or HR reads beside the grid."""
+    return [RESOLUTION_BASIS,
+            "Quý chỉ được xếp loại khi cả 3 tháng đã có xếp loại; năm chỉ khi cả 4 quý đã được xếp loại.",
+            *(f"Quý – {line}." for line in describe_period(rules.quarter, "tháng", labels)),
+            *(f"Năm – {line}." for line in describe_period(rules.year, "quý", labels))]
+
+
 def quarter_months(quarter: int) -> list[int]:
     return [3 * (quarter - 1) + i for i in (1, 2, 3)]

@@ -1,7 +1,8 @@
 """Quarter and year views of the manager's monthly ratings, with each period's classification, and their export.
 
-On the phone a manager sees the people they review; the Excel export covers their unit's subtree (HR: the
-province, or a unit). Quarterly and yearly classifications follow domain.classification (a data rule).
+A manager sees, on the phone and in the Excel export alike, everyone below them in the review chain (the
+people they review, the people those review, and so on), never themselves nor their own superiors; HR's
+export covers the province. Quarterly and yearly classifications follow domain.classification (a data rule).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit, require_manager
-from domain.classification import RULE_FILE, ClassificationRules, default_classification, quarter_months
+from domain.classification import ClassificationRules, default_classification, describe, quarter_months
 from domain.evaluation import RATINGS, EvalStatus, reviewees
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
@@ -67,22 +68,38 @@ def _grid(session: Session, people: list[tuple[Cadre, Unit]], year: int) -> list
     return [_person(c, u, evaluations.get(c.id, {}), rules) for c, u in people]
 
 
+def review_chain(session: Session, manager_id: int) -> list[Cadre]:
+    """Everyone below the manager in the review chain, level by level; a loop in the roster's manager codes
+    ends where it comes back (the manager himself is never included)."""
+    seen, found, level = {manager_id}, [], [manager_id]
+    while level:
+        below = [c for start in range(0, len(level), CHUNK)
+                 for c in reviewees(session, level[start:start + CHUNK]) if c.id not in seen]
+        below = list({c.id: c for c in below}.values())
+        seen.update(c.id for c in below)
+        found += below
+        level = [c.id for c in below]
+    return found
+
+
+def _chain_people(session: Session, actor: Actor) -> list[tuple[Cadre, Unit]]:
+    people = sorted(review_chain(session, actor.cadre_id), key=lambda c: (c.full_name, c.code))
+    return [(c, c.unit) for c in people]
+
+
 def reviewee_year(session: Session, actor: Actor, year: int) -> list[PersonYear]:
-    """The people the actor reviews (phone view), by name."""
+    """The phone view: everyone below the actor in the review chain, by name."""
     require_manager(actor)
-    people = sorted(reviewees(session, [actor.cadre_id]), key=lambda c: (c.full_name, c.code))
     audit(session, actor.code, "evaluation-grid", str(year))
-    return _grid(session, [(c, c.unit) for c in people], year)
+    return _grid(session, _chain_people(session, actor), year)
 
 
 def _export_scope(session: Session, actor: Actor, unit_code: str | None) -> tuple[Unit | None, bool]:
-    """(unit or None for the province, allowed): HR any unit; a manager their own unit or one below it."""
+    """(unit or None for the province, allowed): HR any unit; a manager only their own chain (unit None)."""
     unit = optional_unit(session, unit_code)
     if actor.is_hr:
         return unit, True
-    if unit is None:
-        return session.get(Unit, actor.unit_id), True
-    return unit, unit.path.startswith(actor.unit_path)
+    return None, unit is None
 
 
 @dataclass(frozen=True)
@@ -108,32 +125,36 @@ def grid_xlsx(unit_name: str, year: int, grid: list[PersonYear], today: date) ->
     legend = "Ký hiệu tháng: " + ", ".join(f"{s} = {r}" for s, r in zip(RATING_SHORT, RATINGS, strict=True))
     write_table(ws, [f"Xếp loại cán bộ theo tháng, quý, năm {year} – {unit_name}",
                      legend + f"; {PENDING} = đã nộp, chờ xếp loại; {NONE} = chưa có",
-                     "Xếp loại quý, năm theo quy tắc tại knowledge/rules/classification.toml (Mục III.4 Nghị quyết)"],
+                     "Xếp loại quý, năm theo quy tắc ở trang “Quy tắc xếp loại” (căn cứ Mục III.4 Nghị quyết)"],
                 ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", *(f"T{m}" for m in range(1, 13)),
                  *(f"Quý {q}" for q in (1, 2, 3, 4)), f"Cả năm {year}"], _export_rows(grid))
     rule = wb.create_sheet("Quy tắc xếp loại")
-    lines = [line.lstrip("# ").rstrip() for line in RULE_FILE.read_text(encoding="utf-8").splitlines()
-             if line.startswith("#")]
-    write_table(rule, [f"Ngày xuất: {today:%d/%m/%Y}"], ["Quy tắc"], [[line] for line in lines if line])
+    lines = describe(default_classification(), RATINGS)
+    write_table(rule, [f"Ngày xuất: {today:%d/%m/%Y}"], ["Quy tắc"], [[line] for line in lines])
     return workbook_bytes(wb)
 
 
 def export_year_grid(session: Session, actor: Actor, year: int, unit_code: str | None,
                      today: date) -> GridExport | None:
-    """Every cadre of the scope with monthly ratings and quarterly/yearly classification (audit-logged).
+    """The people of the phone view (a manager's review chain) or, for HR, the province or a unit, with monthly
+    ratings and quarterly/yearly classification (audit-logged).
 
-    None when the unit is outside the manager's subtree: the refusal is audit-logged, not raised, so that
-    the log entry is committed."""
+    None when a manager names a unit: the refusal is audit-logged, not raised, so that the log entry is
+    committed."""
     require_manager(actor)
     unit, allowed = _export_scope(session, actor, unit_code)
     if not allowed:
         audit(session, actor.code, "export-evaluation-grid-refused", unit.code if unit else None, str(year))
         return None
-    query = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id).order_by(Unit.path, Cadre.full_name)
-    if unit is not None:
-        query = query.where(in_subtree(unit.path))
-    people = [(c, u) for c, u in session.execute(query).all()]
+    if actor.is_hr:
+        query = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id).order_by(Unit.path, Cadre.full_name)
+        if unit is not None:
+            query = query.where(in_subtree(unit.path))
+        people = [(c, u) for c, u in session.execute(query).all()]
+        name, target = (unit.name, unit.code) if unit else ("Toàn tỉnh", "PROVINCE")
+    else:
+        people = sorted(_chain_people(session, actor), key=lambda p: (p[1].path, p[0].full_name, p[0].code))
+        name, target = f"{actor.unit_name} – cán bộ do {actor.full_name} đánh giá", f"CHAIN:{actor.code}"
     grid = _grid(session, people, year)
-    name = unit.name if unit else "Toàn tỉnh"
-    audit(session, actor.code, "export-evaluation-grid", unit.code if unit else "PROVINCE", f"{year}; {len(grid)}")
+    audit(session, actor.code, "export-evaluation-grid", target, f"{year}; {len(grid)}")
     return GridExport(name, year, len(grid), grid_xlsx(name, year, grid, today))

@@ -12,7 +12,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from domain.accounts import Actor, require_manager
-from domain.classification import quarter_months
+from domain.classification import default_classification, describe_period, quarter_months
 from domain.evaluation import Window
 from domain.review_grid import RATING_SHORT, PersonYear, export_year_grid, reviewee_year
 from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_heavy, run_tx, services, today
@@ -24,15 +24,13 @@ QUARTER_TITLE = "📅 <b>Xếp loại quý {q}/{year}</b> (tháng {first}–{las
 QUARTER_ROW = "\n• {name}: {months} → <b>Quý: {klass}</b>"
 YEAR_TITLE = "📆 <b>Xếp loại năm {year}</b> (theo quý)\n<i>{legend}</i>"
 YEAR_ROW = "\n• {name}: {quarters} → <b>Năm: {klass}</b>"
-RULE = ("\n\nQuý được xếp loại khi đủ 3 tháng: Xuất sắc nếu ≥ 2 tháng XS và không tháng nào dưới Tốt; "
-        "Tốt nếu ≥ 2 tháng Tốt trở lên, không tháng nào KHT; Hoàn thành nếu ≥ 2 tháng HT trở lên. "
-        "Năm tính tương tự trên 4 quý (≥ 3 quý). Căn cứ Mục III.4 Nghị quyết.")
 INCOMPLETE = "chưa đủ"
-EMPTY = "Chưa có ai do bạn trực tiếp đánh giá. Bạn vẫn có thể xuất Excel cả đơn vị."
+EMPTY = "Chưa có cán bộ nào do bạn đánh giá (trực tiếp hay qua cấp dưới)."
 TRUNCATED = "\n… và {n} người nữa (xem đủ trong tệp Excel)."
 XLSX_CAPTION = "Xếp loại theo tháng, quý, năm {year} – {unit} ({n} cán bộ)"
 XLSX_REFUSED = "⛔ Bạn chỉ xuất được số liệu của đơn vị mình và các đơn vị trực thuộc."
 BTN_YEAR, BTN_XLSX = "📆 Cả năm {year}", "📥 Xuất Excel năm {year}"
+BTN_XLSX_PROVINCE = "📥 Xuất Excel năm {year} (toàn tỉnh)"
 MAX_CHARS = 3600
 FIRST_YEAR = 2020
 
@@ -47,6 +45,22 @@ def entry_buttons(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
     """The two buttons /review always shows, whatever is pending."""
     year, quarter = current_quarter(context)
     return [("📅 Theo quý", f"qv:q:{year}:{quarter}"), ("📆 Cả năm", f"qv:y:{year}")]
+
+
+def _rule() -> str:
+    """The rule in short words from the data file, citing the resolution."""
+    rules = default_classification()
+    quarter = "; ".join(describe_period(rules.quarter, "tháng", RATING_SHORT))
+    year = "; ".join(describe_period(rules.year, "quý", RATING_SHORT))
+    return (f"\n\nQuý xếp loại khi đủ 3 tháng – {quarter}. Năm xếp loại khi đủ 4 quý – {year}. "
+            "Căn cứ Mục III.4 Nghị quyết.")
+
+
+def _xlsx_button(actor: Actor, grid: list[PersonYear], year: int) -> list[tuple[str, str]]:
+    """HR exports the province; a manager the people shown (none to export when nobody is shown)."""
+    if actor.is_hr:
+        return [(BTN_XLSX_PROVINCE.format(year=year), f"qv:x:{year}")]
+    return [(BTN_XLSX.format(year=year), f"qv:x:{year}")] if grid else []
 
 
 def _klass(rating: int | None) -> str:
@@ -69,13 +83,13 @@ def render_quarter(grid: list[PersonYear], year: int, quarter: int) -> str:
     rows = [QUARTER_ROW.format(name=esc(p.full_name), months=" · ".join(f"T{m} {p.month_cell(m)}" for m in months),
                                klass=_klass(p.quarters[quarter - 1])) for p in grid]
     head = QUARTER_TITLE.format(q=quarter, year=year, first=months[0], last=months[-1], legend=LEGEND)
-    return _fit(rows, head, RULE)
+    return _fit(rows, head, _rule())
 
 
 def render_year(grid: list[PersonYear], year: int) -> str:
     rows = [YEAR_ROW.format(name=esc(p.full_name), quarters=" · ".join(
         f"Q{q} {_klass(p.quarters[q - 1])}" for q in (1, 2, 3, 4)), klass=_klass(p.year)) for p in grid]
-    return _fit(rows, YEAR_TITLE.format(year=year, legend=LEGEND), RULE)
+    return _fit(rows, YEAR_TITLE.format(year=year, legend=LEGEND), _rule())
 
 
 def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple[str, str]]:
@@ -91,7 +105,7 @@ async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
     grid = await run_tx(context, reviewee_year, actor, year)
     text = render_quarter(grid, year, quarter) if grid else EMPTY
     rows = [_quarter_nav(year, quarter, current_quarter(context)),
-            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], [(BTN_XLSX.format(year=year), f"qv:x:{year}")], [BACK]]
+            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], _xlsx_button(actor, grid, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
 
@@ -103,7 +117,7 @@ async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     years = [(f"◀️ Năm {year - 1}", f"qv:y:{year - 1}")] if year > FIRST_YEAR else []
     if year < latest[0]:
         years.append((f"Năm {year + 1} ▶️", f"qv:y:{year + 1}"))
-    rows = [quarters, years, [(BTN_XLSX.format(year=year), f"qv:x:{year}")], [BACK]]
+    rows = [quarters, years, _xlsx_button(actor, grid, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
 

@@ -104,7 +104,8 @@ async def test_quarter_export_is_scoped_to_the_subtree(bot: BotHarness, roster: 
     header = [c.value for c in ws[5]]
     assert header[:4] == ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị"] and header[-1] == "Cả năm 2026"
     codes = {row[0] for row in ws.iter_rows(min_row=6, values_only=True)}
-    assert "MAU016" in codes and "MAU010" in codes and "MAU005" not in codes and "MAU020" not in codes
+    assert "MAU016" in codes and "MAU005" not in codes and "MAU020" not in codes
+    assert "MAU010" not in codes  # the manager himself is not in his own grid (as on the phone)
     nam = next(row for row in ws.iter_rows(min_row=6, values_only=True) if row[0] == "MAU016")
     assert nam[10:13] == ("XS", "XS", "Tốt") and nam[18] == "Hoàn thành xuất sắc nhiệm vụ"
     assert roster.run(lambda s: s.scalar(select(AuditLog.target).where(AuditLog.action == "export-evaluation-grid")))
@@ -122,3 +123,31 @@ async def test_hr_export_covers_the_province_and_names_stay_text(bot: BotHarness
     assert next(r for r in rows if r[0] == "MAU005")[1] == "=1+1"
     cell = next(c for c in book["Năm 2026"]["B"] if c.value == "=1+1")
     assert cell.data_type == "s"
+
+
+async def test_phone_and_excel_views_list_the_same_people(bot: BotHarness, roster: Database,
+                                                         user: UpdateFactory) -> None:
+    """Everyone below the manager in the review chain, never himself nor his own superiors (walkthrough 1)."""
+    _rate(roster, "MAU016", 2026, {7: 0, 8: 0, 9: 1})
+    await link(bot, user, "0912345011")  # MAU011 (chủ tịch xã) answers to MAU010, in the same unit
+    text = (await bot.send(user.callback("qv:y:2026")))[-1]
+    await bot.send(user.callback("qv:x:2026"))
+    doc, book = _export(bot)
+    codes = {row[0] for row in book["Năm 2026"].iter_rows(min_row=6, values_only=True)}
+    assert codes == {"MAU013", "MAU015", "MAU016", "MAU017", "MAU018"}
+    names = roster.run(lambda s: {c.code: c.full_name for c in s.scalars(select(Cadre))})
+    assert all(names[code] in text for code in codes)
+    assert names["MAU010"] not in text and names["MAU011"] not in text
+    assert "(5 cán bộ)" in doc.params["caption"]
+
+
+async def test_excel_rule_sheet_is_vietnamese_and_cites_the_resolution(bot: BotHarness, roster: Database,
+                                                                       user: UpdateFactory) -> None:
+    await link(bot, user, COMMUNE_HEAD)
+    await bot.send(user.callback("qv:x:2026"))
+    _, book = _export(bot)
+    text = "\n".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value) + "\n".join(
+        str(c.value) for row in book["Quy tắc xếp loại"].iter_rows() for c in row if c.value)
+    assert "Mục III.4" in text and "Hoàn thành xuất sắc nhiệm vụ" in text and "ít nhất 2/3 tháng" in text
+    for internal in ("knowledge/", ".toml", "min_parts", "worst_allowed", "Quarter", "at least", "rating"):
+        assert internal not in text, internal
