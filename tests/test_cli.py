@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.cli import build_parser
 from bot.cli import main as cli_main
 from db import Database
 from db.models import AuditLog
@@ -42,3 +45,33 @@ def test_report_of_an_unknown_unit_is_a_clear_error(cli_db: Database, capsys: py
 def test_outbox_counts_from_the_domain(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["outbox"]) == 0
     assert "Theo trạng thái: trống" in capsys.readouterr().out
+
+
+ENGLISH_WORDS = re.compile(r"\b(UNIT|OUT|DB|FILE|CODE|YYYY|MM|KIND|NAME|PATH|QUESTION)\b")
+
+
+def _every_argument() -> list[tuple[str, argparse.Action]]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [(name, action) for name, command in sub.choices.items() for action in command._actions
+            if not isinstance(action, argparse._HelpAction)]
+
+
+def test_every_argument_is_explained_in_vietnamese() -> None:
+    """Metavars name what to type in Vietnamese (MÃ_ĐƠN_VỊ, TỆP), and every argument has a help line."""
+    for command, action in _every_argument():
+        shown = action.metavar or (None if action.option_strings and action.nargs == 0 else action.dest.upper())
+        names = shown if isinstance(shown, tuple) else (shown,)
+        for name in names:
+            assert name is None or not ENGLISH_WORDS.search(str(name)), (command, action.dest, name)
+        assert action.help, (command, action.dest)
+
+
+def test_evaluations_text_is_vietnamese(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["evaluations", "--month", "2026-11", "--unit", "XMH"]) == 0
+    out = capsys.readouterr().out
+    assert "tháng 11/2026" in out and "2026-11" not in out and "chưa gửi" in out
+    for bad in ("2026-13", "11/2026", "2026-1"):
+        assert cli_main(["evaluations", "--month", bad]) == 2
+        err = capsys.readouterr().err
+        assert f"“{bad}”" in err and "NĂM-THÁNG" in err and "2026-11" in err and "01 đến 12" in err

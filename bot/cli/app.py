@@ -59,7 +59,7 @@ def add_commands(sub: Any) -> None:
     chat = sub.add_parser("chat", help="trò chuyện ngoại tuyến trên cơ sở dữ liệu mẫu")
     chat.add_argument("--as", dest="as_code", metavar="MÃ_CÁN_BỘ",
                       help="đóng vai cán bộ có mã này (mỗi mã là một tài khoản Telegram riêng)")
-    chat.add_argument("--db", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
+    chat.add_argument("--db", metavar="URL", help="URL cơ sở dữ liệu thay cho cơ sở dữ liệu mẫu")
     chat.add_argument("--fresh", action="store_true", help="tạo lại cơ sở dữ liệu mẫu từ đầu")
     chat.set_defaults(func=cmd_chat)
     sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu").set_defaults(func=cmd_migrate)

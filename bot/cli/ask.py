@@ -36,7 +36,8 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     ask = sub.add_parser("ask", help="hỏi về Nghị quyết")
-    ask.add_argument("question", nargs="*", metavar="CÂU_HỎI")
+    ask.add_argument("question", nargs="*", metavar="CÂU_HỎI",
+                     help="câu hỏi về Nghị quyết, ví dụ: bí thư xã cần trình độ chính trị gì")
     ask.add_argument("--json", action="store_true", help=JSON_HELP)
     ask.add_argument("--eval", metavar="TỆP", help="chấm điểm một tệp câu hỏi .jsonl, kèm mức cơ sở BM25")
     ask.set_defaults(func=cmd_ask)

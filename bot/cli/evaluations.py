@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 from bot.cli.common import CONSOLE, audited, open_db
 from bot.cli.parser import JSON_HELP
 from core.config import Settings
-from domain import accounts
+from domain import accounts, vn
 from domain.evaluation import RATINGS, month_status, status_counts
 from domain.exports import evaluations_xlsx
 from domain.units import optional_unit
 
 
-def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str | None) -> dict[str, object]:
+def _evaluations(session: Session, month: str, unit_code: str | None,
+                 xlsx: str | None) -> tuple[dict[str, object], str]:
+    """(the JSON document, the scope's name for the text output)."""
     year, mon = (int(x) for x in month.split("-"))
     unit = optional_unit(session, unit_code)
     lines = month_status(session, unit, year, mon)
@@ -32,26 +34,33 @@ def _evaluations(session: Session, month: str, unit_code: str | None, xlsx: str 
         Path(xlsx).write_bytes(evaluations_xlsx(f"{mon:02d}/{year}", unit.name if unit else "Toàn tỉnh", people,
                                                 counts))
     accounts.audit(session, "cli", "export-evaluations", unit_code or "PROVINCE", month)
-    return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}
+    scope = f"{unit.name} ({unit.code})" if unit else "toàn tỉnh"
+    return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}, scope
 
 
 STATUS_TEXT = {"missing": "chưa gửi", "draft": "đang soạn", "submitted": "đã gửi, chờ xếp loại",
                "rated": "đã xếp loại"}
 
 
+MONTH_FORMAT = ("--month “{given}” không hợp lệ: cần dạng NĂM-THÁNG, năm 4 chữ số và tháng 2 chữ số "
+                "từ 01 đến 12, ví dụ --month 2026-11.")
+
+
 def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
-        print("--month phải có dạng YYYY-MM, ví dụ 2026-11", file=sys.stderr)
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month, flags=re.ASCII):
+        print(MONTH_FORMAT.format(given=args.month), file=sys.stderr)
         return 2
     database = open_db(settings.database_url)
-    data = database.run(_evaluations, args.month, args.unit, args.xlsx)
+    data, scope = database.run(_evaluations, args.month, args.unit, args.xlsx)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     counts = data["counts"]
     assert isinstance(counts, dict)
-    print(f"Tự đánh giá {args.month} – {args.unit or 'toàn tỉnh'}: đã gửi {counts['submitted']}/{counts['cadres']}, "
-          f"muộn {counts['late']}, chưa gửi {counts['missing']}, đã xếp loại {counts['reviewed']}")
+    year, month = args.month.split("-")
+    n = {key: vn.number(value) for key, value in counts.items()}
+    print(f"Tự đánh giá tháng {int(month)}/{year} – {scope}: đã gửi {n['submitted']}/{n['cadres']}, "
+          f"muộn {n['late']}, chưa gửi {n['missing']}, đã xếp loại {n['reviewed']}")
     for person in data["cadres"]:  # type: ignore[attr-defined]
         status = STATUS_TEXT.get(str(person["status"]), str(person["status"]))
         print(f"{person['cadre']:<10} {status:<22} {'MUỘN' if person['late'] else '':<5} "
@@ -87,8 +96,8 @@ def add_commands(sub: Any) -> None:
     who.add_argument("--json", action="store_true", help=JSON_HELP)
     who.set_defaults(func=cmd_reviewers)
     evals = sub.add_parser("evaluations", help="tình hình tự đánh giá một tháng")
-    evals.add_argument("--month", required=True, metavar="YYYY-MM")
-    evals.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    evals.add_argument("--month", required=True, metavar="NĂM-THÁNG", help="tháng cần xem, ví dụ 2026-11")
+    evals.add_argument("--unit", metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị (gồm các đơn vị trực thuộc)")
     evals.add_argument("--json", action="store_true", help=JSON_HELP)
     evals.add_argument("--xlsx", metavar="TỆP", help="ghi thêm tệp Excel")
     evals.set_defaults(func=cmd_evaluations)

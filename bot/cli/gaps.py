@@ -27,6 +27,6 @@ def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     gaps = sub.add_parser("gaps", help="tiêu chuẩn còn thiếu của một cán bộ")
-    gaps.add_argument("code", metavar="MÃ_CÁN_BỘ")
+    gaps.add_argument("code", metavar="MÃ_CÁN_BỘ", help="cán bộ cần xem")
     gaps.add_argument("--json", action="store_true", help=JSON_HELP)
     gaps.set_defaults(func=cmd_gaps)

@@ -44,7 +44,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     report = sub.add_parser("report", help="chỉ tiêu Nghị quyết của toàn tỉnh hoặc một đơn vị")
-    report.add_argument("--unit", help="mã đơn vị (gồm các đơn vị trực thuộc)")
+    report.add_argument("--unit", metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị (gồm các đơn vị trực thuộc)")
     report.add_argument("--json", action="store_true", help=JSON_HELP)
     report.add_argument("--xlsx", metavar="TỆP", help="ghi thêm tệp Excel")
     report.set_defaults(func=cmd_report)

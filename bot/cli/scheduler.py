@@ -103,7 +103,7 @@ def add_commands(sub: Any) -> None:
     outbox.add_argument("--json", action="store_true", help=JSON_HELP)
     outbox.set_defaults(func=cmd_outbox)
     digest = sub.add_parser("digest", help="in bản tin của lãnh đạo một đơn vị (không gửi)")
-    digest.add_argument("--unit", required=True, metavar="MÃ_ĐƠN_VỊ")
+    digest.add_argument("--unit", required=True, metavar="MÃ_ĐƠN_VỊ", help="đơn vị có bản tin (gồm đơn vị trực thuộc)")
     digest.set_defaults(func=cmd_digest)
     job = sub.add_parser("run-job", help="chạy một công việc định kỳ như tại thời điểm --at (chỉ xếp hàng tin)",
                          epilog=jobs_epilog())

@@ -18,6 +18,8 @@ def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     template = sub.add_parser("template", help="tệp Excel mẫu để nhập (roster, courses, completion)")
-    template.add_argument("kind", choices=("roster", "courses", "completion"))
-    template.add_argument("--out", required=True, metavar="TỆP")
+    template.add_argument("kind", choices=("roster", "courses", "completion"), metavar="LOẠI",
+                          help="roster (danh sách cán bộ), courses (danh sách lớp) hoặc completion "
+                               "(hoàn thành lớp)")
+    template.add_argument("--out", required=True, metavar="TỆP", help="tệp .xlsx sẽ ghi")
     template.set_defaults(func=cmd_template)
