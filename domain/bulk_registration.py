@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from domain import vn
 from domain.accounts import Actor, audit, require_hr
 from domain.errors import DomainError
 from domain.registration import register_on_behalf
@@ -31,8 +32,9 @@ class BulkRegistration:
 
     @property
     def summary(self) -> str:
-        return (f"Đăng ký lớp: {len(self.registered)} người có chỗ, {len(self.waitlisted)} người vào danh sách chờ, "
-                f"{len(self.errors)} dòng bị từ chối")
+        return (f"Đăng ký lớp: {vn.number(len(self.registered))} người có chỗ, "
+                f"{vn.number(len(self.waitlisted))} người vào danh sách chờ, "
+                f"{vn.number(len(self.errors))} dòng bị từ chối")
 
 
 def register_from_file(session: Session, actor: Actor, path: Path, today: date,
@@ -41,7 +43,7 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
     sheet = load_sheet(path, HEADERS, list(HEADERS))
     result = BulkRegistration()
     if len(sheet.rows) > MAX_ROWS:
-        result.errors.append(RowError(0, "", f"Tệp quá dài: tối đa {MAX_ROWS} dòng mỗi lần."))
+        result.errors.append(RowError(0, "", f"Tệp quá dài: tối đa {vn.number(MAX_ROWS)} dòng mỗi lần."))
         return result
     batch = session.begin_nested()
     for number, cells in sheet.rows:

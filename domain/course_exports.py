@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Registration, RegistrationStatus, Unit
+from domain import vn
 from domain.accounts import Actor, audit, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.courses import require_course
@@ -49,7 +50,8 @@ def roster_xlsx(session: Session, actor: Actor, course_code: str) -> RosterFile:
     status = f"Đã hủy: {course.cancel_reason or 'không ghi lý do'}" if course.cancelled else "Đang mở"
     write_table(ws, [f"Danh sách học viên lớp {course.code} – {course.name}",
                      f"Loại: {course.kind} – {kind.label if kind else ''}; {course.provider}; "
-                     f"{course.start_date:%d/%m/%Y}–{course.end_date:%d/%m/%Y}; số chỗ {course.capacity}; {status}"],
+                     f"{course.start_date:%d/%m/%Y}–{course.end_date:%d/%m/%Y}; "
+                     f"số chỗ {vn.number(course.capacity)}; {status}"],
                 HEADER, table)
     audit(session, actor.code, "export-course-roster", course.code, f"{len(table)} dòng")
     return RosterFile(course.code, course.name, len(table), workbook_bytes(wb))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
+from domain import vn
 from domain.accounts import audit
 from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
@@ -221,7 +222,7 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     """HR cancels a course with a reason: every active registration ends and each person is told why."""
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON_CHARS:
-        raise RegistrationRefused(f"Lý do hủy lớp tối đa {MAX_REASON_CHARS} ký tự.")
+        raise RegistrationRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự.")
     course = _course(session, course_code, lock=True)
     if course.cancelled:
         raise RegistrationRefused(f"Lớp {course.code} đã bị hủy trước đó.")
@@ -256,7 +257,7 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str) 
     course = _course(session, course_code)
     if capacity < course.seats_taken:
         raise RegistrationRefused(
-            f"Lớp {course.code} đã có {course.seats_taken} người đăng ký; số chỗ không thể nhỏ hơn."
+            f"Lớp {course.code} đã có {vn.number(course.seats_taken)} người đăng ký; số chỗ không thể nhỏ hơn."
         )
     if not 0 < capacity <= 10000:
         raise RegistrationRefused("Số chỗ phải từ 1 đến 10000.")

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, RecordChange, RosterImport, Unit
+from domain import vn
 from domain.clock import utcnow
 from domain.levels import (
     EDUCATION,
@@ -155,17 +156,18 @@ class ImportResult:
     def summary_lines(self, shown_conflicts: int = 20) -> list[str]:
         """The import's summary as HR reads it: counts, changes per field, conflicts named."""
         head = "XEM TRƯỚC (chưa ghi gì): " if self.dry_run else ""
-        lines = [f"{head}Đơn vị: thêm {self.units_added}, cập nhật {self.units_updated}",
-                 f"Cán bộ: thêm {self.cadres_added}, cập nhật {self.cadres_updated}, "
-                 f"không đổi {self.cadres_unchanged}, bị từ chối {len(self.rejected)}"]
+        n = vn.number
+        lines = [f"{head}Đơn vị: thêm {n(self.units_added)}, cập nhật {n(self.units_updated)}",
+                 f"Cán bộ: thêm {n(self.cadres_added)}, cập nhật {n(self.cadres_updated)}, "
+                 f"không đổi {n(self.cadres_unchanged)}, bị từ chối {n(len(self.rejected))}"]
         if self.per_field:
             lines.append("Thay đổi theo trường: " + ", ".join(
-                f"{FIELD_TITLES.get(f, f)} {n}" for f, n in sorted(self.per_field.items(), key=lambda i: -i[1])))
+                f"{FIELD_TITLES.get(f, f)} {n(c)}" for f, c in sorted(self.per_field.items(), key=lambda i: -i[1])))
         if self.conflicts:
-            lines.append(f"⚠️ {len(self.conflicts)} xung đột (tệp hạ thấp giá trị bot đã ghi nhận; KHÔNG áp dụng):")
+            lines.append(f"⚠️ {n(len(self.conflicts))} xung đột (tệp hạ thấp giá trị bot đã ghi nhận; KHÔNG áp dụng):")
             lines += [f"• {c.text}" for c in self.conflicts[:shown_conflicts]]
             if len(self.conflicts) > shown_conflicts:
-                lines.append(f"… và {len(self.conflicts) - shown_conflicts} xung đột khác.")
+                lines.append(f"… và {n(len(self.conflicts) - shown_conflicts)} xung đột khác.")
         return lines
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from domain import vn
 from domain.errors import SpreadsheetError
 from domain.text import ascii_key, clean
 
@@ -229,7 +230,8 @@ def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, st
             continue
         empty_run = 0
         if len(data_rows) >= _limits.max_rows:
-            raise SpreadsheetError(f"Tệp có hơn {_limits.max_rows} dòng dữ liệu (tối đa {_limits.max_rows} dòng); "
+            limit = vn.number(_limits.max_rows)
+            raise SpreadsheetError(f"Tệp có hơn {limit} dòng dữ liệu (tối đa {limit} dòng); "
                                    "hãy kiểm tra lại tệp hoặc chia nhỏ.")
         data_rows.append((number, {field: cells[i] if i < len(cells) else "" for i, field in columns.items()}))
     check_time()

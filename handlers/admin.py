@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from core.metrics import timed_import
-from domain import accounts, conversation
+from domain import accounts, conversation, vn
 from domain.accounts import Actor
 from domain.hr_import import HrImport, import_spreadsheet
 from domain.roster import RowError
@@ -80,7 +80,7 @@ SKIP_WORDS = ("bo dong loi", "skip")
 def _errors(errors: list[RowError]) -> str:
     lines = [f"• Dòng {e.row}{f' ({esc(e.code)})' if e.code else ''}: {esc(e.reason)}" for e in errors[:SHOWN_ERRORS]]
     if len(errors) > SHOWN_ERRORS:
-        lines.append(f"… và {len(errors) - SHOWN_ERRORS} dòng lỗi khác.")
+        lines.append(f"… và {vn.number(len(errors) - SHOWN_ERRORS)} dòng lỗi khác.")
     return "\n".join(lines)
 
 
@@ -103,7 +103,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     skip = any(word in ascii_key(message.caption or "") for word in SKIP_WORDS)
     result = await _import(context, actor, name, content, skip, preview=True)
     if not result.applied and not (result.preview and result.would_apply):
-        await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=len(result.errors), errors=_errors(result.errors)))
+        await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
+                                                  errors=_errors(result.errors)))
         return
     if result.preview:  # a roster: nothing is written until HR confirms; the pending file is a database step
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),

@@ -13,7 +13,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from db.models import ACTIVE_STATUSES, RegistrationStatus
-from domain import catalogue, completion, registration
+from domain import catalogue, completion, registration, vn
 from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.course_exports import roster_xlsx
@@ -128,7 +128,7 @@ async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         mine = f" · <i>{STATUS_LABELS[i.my_status]}</i>" if i.my_status else ""
         lines.append(LIST_ROW.format(star="⭐ " if i.closes_my_gap else "", n=n, code=esc(i.code), name=esc(i.name),
                                      deadline=f"{i.register_by:%d/%m/%Y}", start=f"{i.start_date:%d/%m/%Y}",
-                                     seats=i.seats_left, mine=mine))
+                                     seats=vn.number(i.seats_left), mine=mine))
     buttons = [[(f"{'⭐ ' if i.closes_my_gap else ''}{i.code}", f"course:view:{i.code}")] for i in items[:PAGE]]
     await reply(update, "\n".join(lines), keyboard(buttons + extra))
 
@@ -159,7 +159,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
                          deadline=f"{c.register_by:%d/%m/%Y}", location=esc(c.location), audience=esc(c.audience),
-                         capacity=c.capacity, left=c.seats_left)
+                         capacity=vn.number(c.capacity), left=vn.number(c.seats_left))
     rows: list[list[tuple[str, str]]] = []
     if place.status == RegistrationStatus.REGISTERED:
         text += MY_REGISTERED
@@ -244,7 +244,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([export, [BACK]]))
         return
-    text = [ROSTER_TITLE.format(code=esc(course.code), n=len(lines))]
+    text = [ROSTER_TITLE.format(code=esc(course.code), n=vn.number(len(lines)))]
     text += [ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
                                status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
              for n, r in enumerate(lines[:50], 1)]
@@ -266,7 +266,8 @@ async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     if update.effective_chat:
         await update.effective_chat.send_document(
             InputFile(io.BytesIO(result.content), filename=f"hoc-vien-{result.course_code}.xlsx"),
-            caption=ROSTER_XLSX_CAPTION.format(code=result.course_code, name=result.course_name, n=result.people))
+            caption=ROSTER_XLSX_CAPTION.format(code=result.course_code, name=result.course_name,
+                                               n=vn.number(result.people)))
 
 
 async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, template: str,
@@ -367,7 +368,7 @@ async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     require_hr(actor)
     c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
     await text_router.open_form(update, context, "course-capacity", c.code)
-    await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=c.capacity))
+    await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=vn.number(c.capacity)))
 
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
@@ -377,8 +378,8 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return
     promoted = await run_tx(context, registration.set_capacity, course, int(value), actor.code)
-    await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=int(value), promoted=promoted),
-                keyboard([[BACK]]))
+    await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=vn.number(int(value)),
+                                             promoted=vn.number(promoted)), keyboard([[BACK]]))
     await _deliver(context)
 
 
@@ -406,7 +407,8 @@ async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
         await reply(update, ASK_KILL_REASON.format(code=esc(course)))
         return
     told = await run_tx(context, registration.cancel_course, course, actor.code, value)
-    await reply(update, COURSE_CANCELLED.format(code=esc(course), told=told, reason=esc(value)), keyboard([[BACK]]))
+    await reply(update, COURSE_CANCELLED.format(code=esc(course), told=vn.number(told), reason=esc(value)),
+                keyboard([[BACK]]))
     await _deliver(context)
 
 

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import evaluation as ev
+from domain import vn
 from domain.accounts import Actor, actor_for, require_manager
 from domain.choices import match_button
 from domain.evaluation import RATINGS, EvalView, Window
@@ -287,7 +288,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         return
     rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], f"rev:open:{p.id}")]
             for p in pending[:20]]
-    await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=len(pending)),
+    await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=vn.number(len(pending))),
                                    [*rows, *views], choice_only=False)
 
 
@@ -342,20 +343,21 @@ async def _rated(update: Update, result: RatedThenNext, held: str | None) -> Non
         await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
         return
     rows = [[(label, f"rev:rate:{nxt.id}:{n}")] for n, label in enumerate(RATINGS)]
-    await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=result.remaining) + REVIEW_ONE.format(
+    await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)) + REVIEW_ONE.format(
         name=esc(nxt.cadre_name), code=esc(nxt.cadre_code), period=nxt.period, late=LATE if nxt.late else "",
         body=_body(nxt)), keyboard(rows))
 
 
 def _nudge_text(nudge: Nudge, held: str | None) -> str:
     """How many were reminded (or will be, after quiet hours), and when not everyone who has not submitted was, why."""
-    lines = [NUDGE_HELD.format(n=nudge.sent, when=held) if held and nudge.sent else NUDGED.format(n=nudge.sent)]
+    lines = [NUDGE_HELD.format(n=vn.number(nudge.sent), when=held) if held and nudge.sent else NUDGED.format(
+        n=vn.number(nudge.sent))]
     if nudge.missing == 0:
         lines.append(NUDGE_WHY["none"])
     if nudge.unlinked:
-        lines.append(NUDGE_WHY["unlinked"].format(n=nudge.unlinked))
+        lines.append(NUDGE_WHY["unlinked"].format(n=vn.number(nudge.unlinked)))
     if nudge.already:
-        lines.append(NUDGE_WHY["already"].format(n=nudge.already))
+        lines.append(NUDGE_WHY["already"].format(n=vn.number(nudge.already)))
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from domain import vn
 from domain.accounts import Actor, require_manager
 from domain.catalogue import STATUS_LABELS
 from domain.evaluation import RATINGS, Window, period_label, status_label
@@ -59,8 +60,8 @@ async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     if result.total == 1:
         await _card(update, context, actor, result.matches[0].cadre_id)
         return
-    more = MORE.format(shown=len(result.matches)) if result.total > len(result.matches) else ""
-    await reply(update, FOUND.format(query=shown, total=result.total, more=more),
+    more = MORE.format(shown=vn.number(len(result.matches))) if result.total > len(result.matches) else ""
+    await reply(update, FOUND.format(query=shown, total=vn.number(result.total), more=more),
                 keyboard([*_results_markup(result), [(BTN_AGAIN, "menu:find")], [BACK]]))
 
 
@@ -68,7 +69,8 @@ def _evaluation_row(line: EvaluationLine) -> str:
     status = status_label(line.status)
     if line.manager_rating is not None:
         status += f": {RATINGS[line.manager_rating]}"
-    return f"\n• {period_label(line.year, line.month)}: {status}{' (nộp muộn)' if line.late else ''}"
+    period = period_label(line.year, line.month)
+    return f"\n• {period[0].upper()}{period[1:]}: {status}{' (nộp muộn)' if line.late else ''}"
 
 
 def _registration_row(r: RegistrationLine) -> str:

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ChatMemberHandler, ContextTypes, TypeHandler
 
+from domain import vn
 from domain.accounts import Actor, actor_for, chat_user_is_current, touch_chat_user
 from domain.reachability import mark_blocked
 from handlers.common import read_tx, reply, run_tx, services
@@ -41,7 +42,7 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     limit = services(context).settings.max_text_length
     text = message.text or message.caption or "" if message else ""
     if len(text) > limit:
-        await reply(update, TOO_LONG.format(length=len(text), limit=limit))
+        await reply(update, TOO_LONG.format(length=vn.number(len(text)), limit=vn.number(limit)))
         raise ApplicationHandlerStop
 
 

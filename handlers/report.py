@@ -132,7 +132,7 @@ async def _people(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
         await reply(update, NO_PEOPLE.format(unit=esc(name)), keyboard([[BACK]]))
         return
     pages = (total + PAGE - 1) // PAGE
-    lines = [PEOPLE_TITLE.format(unit=esc(name), total=total, page=page + 1, pages=pages)]
+    lines = [PEOPLE_TITLE.format(unit=esc(name), total=vn.number(total), page=page + 1, pages=pages)]
     lines += [PERSON_ROW.format(n=page * PAGE + i, name=esc(p.full_name), code=esc(p.code),
                                 position=esc(p.position), unit=esc(p.unit_name), gaps=esc("; ".join(p.gaps)))
               for i, p in enumerate(people, 1)]

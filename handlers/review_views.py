@@ -11,6 +11,7 @@ import io
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from domain import vn
 from domain.accounts import Actor, require_manager
 from domain.classification import default_classification, describe_period, quarter_months
 from domain.evaluation import Window
@@ -74,7 +75,7 @@ def _fit(rows: list[str], head: str, tail: str) -> str:
             break
         text, shown = text + row, shown + 1
     if shown < len(rows):
-        text += TRUNCATED.format(n=len(rows) - shown)
+        text += TRUNCATED.format(n=vn.number(len(rows) - shown))
     return text + tail
 
 
@@ -131,7 +132,7 @@ async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     if update.effective_chat:
         await update.effective_chat.send_document(
             InputFile(io.BytesIO(export.content), filename=f"xep-loai-{year}.xlsx"),
-            caption=XLSX_CAPTION.format(year=year, unit=export.unit_name, n=export.people))
+            caption=XLSX_CAPTION.format(year=year, unit=export.unit_name, n=vn.number(export.people)))
 
 
 def _year_arg(raw: str, latest: int) -> int | None:

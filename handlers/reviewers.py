@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from domain import evaluation as ev
+from domain import vn
 from domain.accounts import Actor, require_hr
 from handlers import text_router
 from handlers.common import callback_part, deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx
@@ -35,10 +36,10 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         if not people:
             await reply(update, NONE, keyboard([[("⬅️ Quản trị", "menu:admin")]]))
             return
-        lines = [TITLE.format(n=len(people))]
+        lines = [TITLE.format(n=vn.number(len(people)))]
         lines += [ROW.format(name=esc(p.full_name), code=esc(p.code), unit=esc(p.unit_name)) for p in people[:SHOWN]]
         if len(people) > SHOWN:
-            lines.append(MORE.format(n=len(people) - SHOWN))
+            lines.append(MORE.format(n=vn.number(len(people) - SHOWN)))
         rows = [[(f"Giao người xếp loại: {p.code}", f"revw:pick:{p.code}")] for p in people[:SHOWN]]
         await reply(update, "\n".join(lines), keyboard([*rows, [("⬅️ Quản trị", "menu:admin")]]))
     elif action == "pick" and code:

@@ -42,7 +42,7 @@ class DigestCache:
 
 def _names(names: list[str]) -> str:
     shown = ", ".join(esc(n) for n in names[:MAX_NAMES])
-    return shown + (f" và {len(names) - MAX_NAMES} người khác" if len(names) > MAX_NAMES else "")
+    return shown + (f" và {vn.number(len(names) - MAX_NAMES)} người khác" if len(names) > MAX_NAMES else "")
 
 
 def _subtree_status(session: Session, cache: DigestCache, unit: Unit, year: int, month: int) -> list[StatusLine]:
@@ -112,18 +112,19 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
         cache.registrations[unit.id] = _registrations(session, unit)
     unreachable, registrations = cache.unreachable[unit.id], cache.registrations[unit.id]
     before = _previous(session, manager.id)
+    n = vn.number
     parts = [f"📬 <b>Bản tin {esc(unit.name)}</b> – {today:%d/%m/%Y}",
-             f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {counts['submitted']}/{counts['cadres']}"
-             f" (muộn {counts['late']}), đã xếp loại {counts['reviewed']}."]
+             f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {n(counts['submitted'])}/{n(counts['cadres'])}"
+             f" (muộn {n(counts['late'])}), đã xếp loại {n(counts['reviewed'])}."]
     if missing:
-        parts.append(f"Chưa gửi ({len(missing)}): {_names(missing)}")
+        parts.append(f"Chưa gửi ({n(len(missing))}): {_names(missing)}")
     if late:
-        parts.append(f"Nộp muộn ({len(late)}): {_names(late)}")
-    parts.append(f"\n<b>Chờ bạn xếp loại</b>: {len(reviews)}" + (" – gõ /review" if reviews else ""))
+        parts.append(f"Nộp muộn ({n(len(late))}): {_names(late)}")
+    parts.append(f"\n<b>Chờ bạn xếp loại</b>: {n(len(reviews))}" + (" – gõ /review" if reviews else ""))
     if unreachable:
-        parts.append(f"\n<b>Không nhận được tin nhắn</b> (đã chặn bot) ({len(unreachable)}): {_names(unreachable)}")
-    parts.append(f"\n<b>Đăng ký lớp</b>: {registrations.get('registered', 0)} người đã có chỗ, "
-                 f"{registrations.get('waitlisted', 0)} người trong danh sách chờ.")
+        parts.append(f"\n<b>Không nhận được tin nhắn</b> (đã chặn bot) ({n(len(unreachable))}): {_names(unreachable)}")
+    parts.append(f"\n<b>Đăng ký lớp</b>: {n(registrations.get('registered', 0))} người đã có chỗ, "
+                 f"{n(registrations.get('waitlisted', 0))} người trong danh sách chờ.")
     parts.append("\n<b>Chỉ tiêu Nghị quyết</b> (thay đổi so với bản tin trước):")
     parts += _indicator_lines(report, before)
     parts.append("\nChi tiết: /report")

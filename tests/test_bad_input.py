@@ -30,7 +30,7 @@ async def test_edited_message(bot: BotHarness, roster: Database, user: UpdateFac
 
 async def test_huge_text(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
     texts = await bot.send(user.text("a" * 5000))
-    assert "quá dài" in texts[0] and "5000" in texts[0]
+    assert "quá dài" in texts[0] and "5.000 ký tự, tối đa 4.000" in texts[0]
 
 
 async def test_unknown_command_and_plain_text(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:

@@ -32,7 +32,10 @@ async def test_hr_finds_a_cadre_typed_without_diacritics(bot: BotHarness, roster
     assert "Triệu Văn Sơn (MAU005)" in card
     assert "Phòng Tổ chức cán bộ" in card and "Lý luận chính trị" in card
     assert "Tiêu chuẩn còn thiếu" in card and "Tự đánh giá gần đây" in card and "chưa nộp" in card
+    assert "• Tháng 11/2026: chưa nộp" in card and "• Tháng 09/2026: chưa nộp" in card  # one form, capitalised
     assert ("MAU004", "MAU005") in _audit(roster, "cadre-read")
+    card = (await bot.send(user.text("/find MAU003")))[-1]
+    assert "còn 1.131 ngày" in card
     assert _audit(roster, "cadre-search")
 
 

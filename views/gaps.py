@@ -25,7 +25,7 @@ WRONG_DATA = (
 
 
 def _left(days: int) -> str:
-    return f"còn {days} ngày" if days >= 0 else f"đã quá hạn {-days} ngày"
+    return f"còn {vn.number(days)} ngày" if days >= 0 else f"đã quá hạn {vn.number(-days)} ngày"
 
 
 def _gap_text(n: int, gap: Gap) -> str:

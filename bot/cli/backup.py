@@ -10,10 +10,11 @@ from typing import Any
 from bot.cli.common import open_db
 from bot.ops.backup import BackupError, backup, restore
 from core.config import Settings
+from domain import vn
 
 
 def _summary(counts: dict[str, int]) -> str:
-    return f"{len(counts)} bảng, {sum(counts.values())} dòng"
+    return f"{len(counts)} bảng, {vn.number(sum(counts.values()))} dòng"
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from db import Database
 from db.migrate import ensure_schema
-from domain import accounts
+from domain import accounts, vn
 from domain.accounts import Actor
 from domain.roster import RowError
 
@@ -42,11 +42,11 @@ class Progress:
         pct = 100 * done // max(total, 1)
         if self.tty:
             bar = "█" * (pct // 4) + "░" * (25 - pct // 4)
-            sys.stderr.write(f"\r  {bar} {pct:3d}% ({done}/{total})")
+            sys.stderr.write(f"\r  {bar} {pct:3d}% ({vn.number(done)}/{vn.number(total)})")
             if done == total:
                 sys.stderr.write("\n")
         else:
-            sys.stderr.write(f"Đã xử lý {done}/{total} dòng ({pct}%)\n")
+            sys.stderr.write(f"Đã xử lý {vn.number(done)}/{vn.number(total)} dòng ({pct}%)\n")
         sys.stderr.flush()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from bot.cli.common import import_parser, open_db, print_nothing_imported, print_rejected
 from bot.cli.parser import JSON_HELP
 from core.config import Settings
+from domain import vn
 from domain.catalogue import course_counts
 from domain.clock import today_in
 from domain.completion import complete, completion_codes
@@ -26,8 +27,8 @@ def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0 if result.applied else 1
     print_rejected(result.rejected)
-    print(f"Lớp: thêm {result.added}, cập nhật {result.updated}, không đổi {result.unchanged}, "
-          f"bị từ chối {len(result.rejected)}")
+    print(f"Lớp: thêm {vn.number(result.added)}, cập nhật {vn.number(result.updated)}, "
+          f"không đổi {vn.number(result.unchanged)}, bị từ chối {vn.number(len(result.rejected))}")
     print_nothing_imported(result.rejected, result.applied)
     return 0 if result.applied else 1
 
@@ -40,7 +41,8 @@ def cmd_courses(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         state = "ĐÃ HỦY" if r["cancelled"] else f"hạn ĐK {date.fromisoformat(str(r['register_by'])):%d/%m/%Y}"
-        print(f"{r['code']:<12} {r['registered']:>4}/{r['capacity']:<4} chờ {r['waitlisted']:<4} {state}  {r['name']}")
+        n = {key: vn.number(int(str(r[key]))) for key in ("registered", "capacity", "waitlisted")}
+        print(f"{r['code']:<12} {n['registered']:>5}/{n['capacity']:<5} chờ {n['waitlisted']:<5} {state}  {r['name']}")
     return 0
 
 
@@ -66,11 +68,11 @@ def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
         mark = {"ok": "✓", "already": "=", "rejected": "✗"}[row.status]
         print(f"{mark} Dòng {row.row} {row.code}{f' – {row.name}' if row.name else ''}: {row.outcome}")
     if not plan.applied:
-        print(f"KHÔNG ghi nhận gì: {len(plan.rejected)} dòng bị từ chối. Sửa tệp, hoặc chạy lại với "
+        print(f"KHÔNG ghi nhận gì: {vn.number(len(plan.rejected))} dòng bị từ chối. Sửa tệp, hoặc chạy lại với "
               "--skip-bad-rows để ghi nhận các dòng hợp lệ.", file=sys.stderr)
         return 1
-    print(f"Đã ghi nhận hoàn thành lớp {plan.course_code}: {len(plan.accepted)} cán bộ; "
-          f"bỏ qua {len(plan.rows) - len(plan.accepted)} dòng.")
+    print(f"Đã ghi nhận hoàn thành lớp {plan.course_code}: {vn.number(len(plan.accepted))} cán bộ; "
+          f"bỏ qua {vn.number(len(plan.rows) - len(plan.accepted))} dòng.")
     return 0
 
 

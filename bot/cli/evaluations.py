@@ -15,7 +15,7 @@ from bot.cli.common import CONSOLE, audited, open_db
 from bot.cli.parser import JSON_HELP
 from core.config import Settings
 from domain import accounts, vn
-from domain.evaluation import RATINGS, month_status, status_counts
+from domain.evaluation import RATINGS, month_status, period_label, status_counts, status_label
 from domain.exports import evaluations_xlsx
 from domain.units import optional_unit
 
@@ -38,10 +38,6 @@ def _evaluations(session: Session, month: str, unit_code: str | None,
     return {"month": month, "unit": unit_code, "counts": counts, "cadres": people}, scope
 
 
-STATUS_TEXT = {"missing": "chưa gửi", "draft": "đang soạn", "submitted": "đã gửi, chờ xếp loại",
-               "rated": "đã xếp loại"}
-
-
 MONTH_FORMAT = ("--month “{given}” không hợp lệ: cần dạng NĂM-THÁNG, năm 4 chữ số và tháng 2 chữ số "
                 "từ 01 đến 12, ví dụ --month 2026-11.")
 
@@ -59,10 +55,10 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     assert isinstance(counts, dict)
     year, month = args.month.split("-")
     n = {key: vn.number(value) for key, value in counts.items()}
-    print(f"Tự đánh giá tháng {int(month)}/{year} – {scope}: đã gửi {n['submitted']}/{n['cadres']}, "
+    print(f"Tự đánh giá {period_label(int(year), int(month))} – {scope}: đã gửi {n['submitted']}/{n['cadres']}, "
           f"muộn {n['late']}, chưa gửi {n['missing']}, đã xếp loại {n['reviewed']}")
     for person in data["cadres"]:  # type: ignore[attr-defined]
-        status = STATUS_TEXT.get(str(person["status"]), str(person["status"]))
+        status = status_label(str(person["status"]))
         print(f"{person['cadre']:<10} {status:<22} {'MUỘN' if person['late'] else '':<5} "
               f"tự: {person['self_rating'] or '—'} | cấp trên: {person['manager_rating'] or '—'}  {person['name']}")
     return 0
@@ -83,7 +79,7 @@ def cmd_reviewers(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps([{"cadre": p.code, "name": p.full_name, "unit": p.unit_name} for p in people],
                          ensure_ascii=False, indent=2))
         return 0
-    print(f"Chưa có người xếp loại: {len(people)} cán bộ")
+    print(f"Chưa có người xếp loại: {vn.number(len(people))} cán bộ")
     for p in people:
         print(f"{p.code:<10} {p.full_name} – {p.unit_name}")
     return 0

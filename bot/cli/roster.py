@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from bot.cli.common import Progress, import_parser, open_db, print_nothing_imported, print_rejected
 from core.config import Settings
-from domain import accounts
+from domain import accounts, vn
 from domain.roster import ImportResult, import_roster
 from domain.xlsx import csv_safe
 
@@ -52,7 +52,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         if args.out:
             with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
                 _write_links(out, rows)
-            print(f"Đã tạo {len(pairs)} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
+            print(f"Đã tạo {vn.number(len(pairs))} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
         else:
             _write_links(sys.stdout, rows)
         return 0

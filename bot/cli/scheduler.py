@@ -18,6 +18,7 @@ from bot.cli.parser import JSON_HELP, jobs_epilog
 from bot.logs import setup_logging
 from core.config import Settings
 from db import Database
+from domain import vn
 from domain.clock import today_in
 from domain.evaluation import Window
 from domain.outbox import outbox_counts, waiting_count
@@ -27,6 +28,14 @@ from scheduler.jobs import JOBS, run_job
 from scheduler.outbox import Dispatcher
 from views.html import plain
 
+OUTBOX_STATUS = {"pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "gửi lỗi",
+                 "skipped": "bỏ qua", "unreachable": "không tới được (đã chặn bot)"}
+
+
+def _by_status(counts: dict[str, int]) -> str:
+    """'chờ gửi 1.203, đã gửi 48.000': statuses in Vietnamese (the JSON keeps the codes)."""
+    return ", ".join(f"{OUTBOX_STATUS.get(k, k)} {vn.number(v)}" for k, v in sorted(counts.items()))
+
 
 def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
@@ -34,9 +43,9 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(counts, ensure_ascii=False, indent=2))
         return 0
-    print("Theo trạng thái: " + (", ".join(f"{k} {v}" for k, v in sorted(counts["by_status"].items())) or "trống"))
+    print("Theo trạng thái: " + (_by_status(counts["by_status"]) or "trống"))
     for kind, by_status in sorted(counts["by_kind"].items()):
-        print(f"  {kind:<22} " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+        print(f"  {kind:<22} " + _by_status(by_status))
     return 0
 
 
@@ -70,7 +79,7 @@ def cmd_run_job(settings: Settings, args: argparse.Namespace) -> int:
     at = at.replace(tzinfo=settings.timezone) if at.tzinfo is None else at.astimezone(settings.timezone)
     database = open_db(settings.database_url)
     queued = run_job(database, args.name, at, settings)
-    print(f"{args.name} tại {at:%Y-%m-%d %H:%M}: đã xếp {queued} tin nhắn vào hàng đợi (outbox).")
+    print(f"{args.name} lúc {at:%H:%M %d/%m/%Y}: đã xếp {vn.number(queued)} tin nhắn vào hàng đợi (outbox).")
     return 0
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation
+from domain import vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
@@ -132,7 +133,7 @@ def add_results(session: Session, cadre_id: int, eval_id: int, text: str, window
     ev, work = _own_draft(session, cadre_id, eval_id)
     new = split_items(text)
     if any(len(i) > MAX_ITEM_CHARS for i in new):
-        raise EvaluationRefused(f"Mỗi kết quả tối đa {MAX_ITEM_CHARS} ký tự; hãy tách thành nhiều dòng.")
+        raise EvaluationRefused(f"Mỗi kết quả tối đa {vn.number(MAX_ITEM_CHARS)} ký tự; hãy tách thành nhiều dòng.")
     if len(work.results) + len(new) > MAX_ITEMS:
         raise EvaluationRefused(f"Tối đa {MAX_ITEMS} kết quả mỗi tháng; hãy gộp các việc nhỏ.")
     work.results += new
@@ -163,7 +164,7 @@ def set_difficulties(session: Session, cadre_id: int, eval_id: int, text: str | 
                      today: date) -> EvalView:
     ev, work = _own_draft(session, cadre_id, eval_id)
     if text and len(text) > MAX_DIFFICULTIES_CHARS:
-        raise EvaluationRefused(f"Khó khăn, đề xuất tối đa {MAX_DIFFICULTIES_CHARS} ký tự.")
+        raise EvaluationRefused(f"Khó khăn, đề xuất tối đa {vn.number(MAX_DIFFICULTIES_CHARS)} ký tự.")
     work.difficulties = text.strip() if text else None
     _save(ev, work, "rating" if work.self_rating is None else "preview")
     return _form_view(session, ev, work, window, today)

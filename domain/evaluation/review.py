@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, ReviewDelegation, Unit
-from domain import conversation
+from domain import conversation, vn
 from domain.accounts import Actor, audit
 from domain.cadres import require_cadre
 from domain.clock import utcnow
@@ -131,7 +131,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     if not 0 <= rating < len(RATINGS):
         raise EvaluationRefused("Mức xếp loại không hợp lệ.")
     if comment and len(comment) > MAX_COMMENT_CHARS:
-        raise EvaluationRefused(f"Nhận xét tối đa {MAX_COMMENT_CHARS} ký tự.")
+        raise EvaluationRefused(f"Nhận xét tối đa {vn.number(MAX_COMMENT_CHARS)} ký tự.")
     ev = session.get(Evaluation, eval_id)
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
