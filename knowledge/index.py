@@ -539,8 +539,10 @@ class KnowledgeBase:
         return None
 
     def title_of(self, ref: str) -> str:
-        """The heading of a section ('Đến hết năm 2028'); '' where the reference says it all."""
-        return self.titles.get(ref, "").split(" – ")[-1]
+        """The heading of a section ('Đến hết năm 2028'); '' where the reference says it all ('Phần mở đầu'
+        is both), so a source is never named twice."""
+        title = self.titles.get(ref, "").split(" – ")[-1].rstrip(" :")
+        return "" if fold_text(title) == fold_text(ref) else title
 
 
 def _ambiguous_light(texts: list[str]) -> frozenset[str]:

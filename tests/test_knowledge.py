@@ -133,6 +133,17 @@ def test_cli_ask_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
 # --- in the bot -------------------------------------------------------------------------------------
 
 
+async def test_a_source_named_by_its_title_is_named_once(bot: BotHarness, database: Database,
+                                                         user: UpdateFactory) -> None:
+    """'Phần mở đầu' is both the reference and the title: the source line and the full section say it once."""
+    text = (await bot.send(user.text("/ask nghị quyết do ai ký")))[-1]
+    assert "Nguồn: Phần mở đầu" in text and "Phần mở đầu – Phần mở đầu" not in text
+    text = (await bot.send(user.callback("kb:full:Phần mở đầu")))[0]
+    assert "Phần mở đầu" in text and "Phần mở đầu – Phần mở đầu" not in text
+    text = (await bot.send(user.text("/ask đảng ủy ubnd tỉnh tham mưu thực hiện những gì")))[-1]
+    assert ": –" not in text and ":\n" not in text.split("Nguồn:")[-1][:120]
+
+
 async def test_ask_command_free_text_and_full_section(bot: BotHarness, database: Database,
                                                       user: UpdateFactory) -> None:
     texts = await bot.send(user.text("/ask bi thu xa can trinh do chinh tri gi"))
