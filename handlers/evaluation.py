@@ -51,7 +51,10 @@ ASK_DIFFICULTIES = (
     "<b>Bước 2/3 – Khó khăn, đề xuất</b> (không bắt buộc)\nGõ nội dung, hoặc bấm “Bỏ qua”."
 )
 ASK_RATING = "<b>Bước 3/3 – Tự xếp loại</b>\nChọn mức bạn tự đánh giá cho {period}:"
-PREVIEW = "👀 <b>Xem lại tự đánh giá {period}</b>{late}\n\n{body}\n\nBấm “📤 Gửi” để gửi cấp trên."
+PREVIEW = "👀 <b>Xem lại tự đánh giá {period}</b>{late}\n\n{body}\n\n{send}"
+SEND_HINT = "Bấm “📤 Gửi” để gửi cấp trên."
+RESEND_HINT = ("Bấm “📤 Gửi bản sửa” để thay bản đã gửi bằng bản này, hoặc “🗑 Bỏ bản sửa” để giữ nguyên "
+               "bản đã gửi.")
 SUBMITTED = "📤 Đã gửi tự đánh giá {period}{late}. Bạn có thể sửa đến khi cấp trên xếp loại hoặc hết kỳ."
 WHO_REVIEWS = "\nNgười xếp loại: <b>{name}</b>."
 NO_REVIEWER = (
@@ -70,6 +73,10 @@ HISTORY_EMPTY = "Chưa có tháng nào đã gửi."
 LEFT_DRAFT = ("⏸ Bản tự đánh giá đang dở đã được lưu và tạm dừng, không mất gì. "
               "Gõ /eval để làm tiếp đúng chỗ đang dở.")
 PAUSED = "Đã tạm dừng; bản nháp vẫn được giữ. Gõ /eval để làm tiếp đúng chỗ đang dở."
+PAUSED_EDIT = ("⏸ Đã tạm dừng sửa. Bản đã gửi giữ nguyên và cấp trên vẫn xếp loại trên bản đó; bản sửa được lưu: "
+               "gõ /eval để sửa tiếp, rồi bấm “📤 Gửi bản sửa”.")
+LEFT_EDIT = ("⏸ Bản sửa đang dở đã được lưu và tạm dừng; bản đã gửi giữ nguyên. Gõ /eval để sửa tiếp, rồi bấm "
+             "“📤 Gửi bản sửa”.")
 REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp loại."
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
 REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
@@ -161,7 +168,8 @@ async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v:
     else:
         send = [(BTN_RESEND, f"eval:submit:{v.id}"), (BTN_DISCARD, f"eval:discard:{v.id}")] if v.editing else [
             (BTN_SEND, f"eval:submit:{v.id}")]
-        text = note + PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v))
+        text = note + PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v),
+                                     send=RESEND_HINT if v.editing else SEND_HINT)
         await text_router.reply_choice(update, context, "eval-preview", text, [
             send,
             [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"), ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
@@ -194,8 +202,8 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     eval_id = callback_int(update, 2)
     rating = _rating_arg(update) if action == "self" else 0
     if action == "pause":
-        await run_tx(context, ev.pause, me)
-        await reply(update, PAUSED)
+        paused = await run_tx(context, ev.pause, me)
+        await reply(update, PAUSED_EDIT if paused == "edit" else PAUSED)
         return
     operations: dict[str, tuple[Callable[..., EvalView], tuple[Any, ...]]] = {
         "step": (ev.go_to, (me, eval_id, callback_part(update, 3), w, now)),
@@ -261,8 +269,8 @@ async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, comman
     cadre_id = await read_tx(context, ev.draft_taking_text, user.id, _window(context), today(context))
     if cadre_id is None:
         return
-    await run_tx(context, ev.pause, cadre_id)
-    await reply(update, LEFT_DRAFT)
+    paused = await run_tx(context, ev.pause, cadre_id)
+    await reply(update, LEFT_EDIT if paused == "edit" else LEFT_DRAFT)
 
 
 async def draft_awaits_text(app: Application, user_id: int) -> bool:

@@ -87,3 +87,20 @@ async def test_cli_still_shows_submitted_after_edit_and_quit(tmp_path: Path, set
     nam = next(p for p in json.loads(capsys.readouterr().out)["cadres"] if p["cadre"] == "MAU016")
     assert nam["status"] == "submitted"
     db.dispose()
+
+
+async def test_edit_texts_name_the_buttons_shown(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Every sentence of the edit mode names a button that is on the screen, by its exact label (walkthrough 5)."""
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    text = (await bot.send(user.callback(f"eval:edit:{eval_id(roster)}")))[-1]
+    labels = [b["text"] for b in bot.last_buttons()]
+    assert "📤 Gửi bản sửa" in labels and "🗑 Bỏ bản sửa" in labels and "⏸ Để sau (giữ bản đã gửi)" in labels
+    quoted = {q.split("”")[0] for q in text.split("“")[1:]}
+    assert quoted and quoted <= set(labels), quoted - set(labels)
+    text = (await bot.send(user.callback(f"eval:pause:{eval_id(roster)}")))[-1]
+    assert "bản đã gửi giữ nguyên" in text.lower() and "nháp" not in text and "“📤 Gửi bản sửa”" in text
+    await bot.send(user.text("/eval"))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    text = (await bot.send(user.text("/gaps")))[0]
+    assert "bản đã gửi giữ nguyên" in text and "“📤 Gửi bản sửa”" in text

@@ -237,15 +237,20 @@ def _open_forms(session: Session, cadre_id: int) -> list[tuple[Evaluation, Work]
     return [(ev, work) for ev in rows if (work := _work(ev)) is not None]
 
 
-def pause(session: Session, cadre_id: int) -> bool:
-    """/cancel: the draft (or edit) stays, but free text stops going into it until /eval."""
+def pause(session: Session, cadre_id: int) -> str:
+    """/cancel: the draft (or edit) stays, but free text stops going into it until /eval.
+
+    'edit' when an edit of a submitted evaluation was paused (the submitted one still stands), 'draft' for
+    a draft, '' when nothing was open: the reply says which."""
     forms = _open_forms(session, cadre_id)
     for ev, work in forms:
         if ev.status == "draft":
             ev.paused = True
         else:
             ev.edit_draft = json.dumps(asdict(work) | {"paused": True}, ensure_ascii=False)
-    return bool(forms)
+    if not forms:
+        return ""
+    return "draft" if any(ev.status == "draft" for ev, _ in forms) else "edit"
 
 
 def draft_taking_text(session: Session, telegram_user_id: int, window: Window, today: date) -> int | None:
