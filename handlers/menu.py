@@ -42,26 +42,33 @@ HELP = (
     "/profile – hồ sơ của tôi\n"
     "/mydata – mọi dữ liệu bot lưu về bạn\n"
     "/gaps – tiêu chuẩn còn thiếu so với Nghị quyết\n"
-    "/report – chỉ tiêu Nghị quyết của đơn vị (cán bộ quản lý, Ban Tổ chức)\n"
     "/courses – khóa học, đăng ký lớp\n"
     "/eval – tự đánh giá hằng tháng (bản nháp được lưu từng bước)\n"
-    "/review – xếp loại bản tự đánh giá của cấp dưới (cán bộ quản lý)\n"
     "/cancel – dừng thao tác đang dở (bản nháp vẫn được giữ)\n"
     "/ask – hỏi về Nghị quyết (gõ có dấu hoặc không dấu đều được)\n"
     "/unlink – hủy liên kết tài khoản\n"
     "/help – hướng dẫn này\n\n"
-    "Bấm các nút dưới tin nhắn để thao tác. Bot chỉ làm việc trong trò chuyện riêng; "
-    "bạn chỉ xem được hồ sơ của chính mình."
+    "Bấm các nút dưới tin nhắn để thao tác. Bot chỉ làm việc trong trò chuyện riêng."
 )
+HELP_OWN_ONLY = " Bạn chỉ xem được hồ sơ của chính mình."
 HELP_MANAGER = (
-    "\n\n<b>Cán bộ quản lý</b>: /report hoặc mục “🏢 Đơn vị của tôi” cho tiến độ từng chỉ tiêu của đơn vị "
-    "và các đơn vị trực thuộc, biểu đồ, tệp Excel và danh sách cán bộ còn thiếu chuẩn. /review để xếp loại, "
-    "xem tình hình nộp tự đánh giá, nhắc người chưa nộp; /find TÊN_HOẶC_MÃ để tra cứu một cán bộ trong đơn vị; "
-    "/delegate MÃ dd/mm/yyyy dd/mm/yyyy để ủy quyền xếp loại."
+    "\n\n<b>Cán bộ quản lý</b> – bạn xem được số liệu và hồ sơ cán bộ trong đơn vị của bạn và các đơn vị "
+    "trực thuộc:\n"
+    "/report (mục “🏢 Đơn vị của tôi”) – tiến độ từng chỉ tiêu, biểu đồ, tệp Excel, cán bộ còn thiếu chuẩn\n"
+    "/review (mục “🗂 Xếp loại cấp dưới”) – xếp loại bản tự đánh giá, tình hình nộp và nhắc người chưa nộp, "
+    "xếp loại “📅 Theo quý”, “📆 Cả năm” và tệp Excel\n"
+    "/find TÊN_HOẶC_MÃ (mục “🔎 Tìm cán bộ”) – tra cứu một cán bộ: hồ sơ, tiêu chuẩn còn thiếu, đăng ký lớp, "
+    "tự đánh giá\n"
+    "/delegate – ủy quyền xếp loại cho người khác trong một khoảng ngày, xem và thu hồi ủy quyền"
 )
 HELP_HR = (
-    "\n\n<b>Ban Tổ chức</b>: /report cho toàn tỉnh, /report MÃ_ĐƠN_VỊ cho một đơn vị; "
-    "/invite MÃ_CÁN_BỘ tạo đường dẫn mời; mục “🛠 Quản trị” liệt kê các thao tác."
+    "\n\n<b>Ban Tổ chức</b> – bạn xem được hồ sơ mọi cán bộ trong tỉnh (mỗi lần xem được ghi nhật ký):\n"
+    "Mục “🛠 Quản trị” – tìm cán bộ, quản lý lớp, báo cáo toàn tỉnh, đường dẫn mời, nhập tệp và tệp mẫu\n"
+    "/report – toàn tỉnh; /report MÃ_ĐƠN_VỊ – một đơn vị\n"
+    "/find TÊN_HOẶC_MÃ – tra cứu bất kỳ cán bộ nào\n"
+    "/courses – danh sách học viên, đăng ký hoặc hủy hộ, ghi nhận hoàn thành, số chỗ, hủy lớp\n"
+    "/invite MÃ_CÁN_BỘ – tạo đường dẫn mời\n"
+    "Gửi tệp .xlsx/.csv vào trò chuyện để nhập danh sách cán bộ, danh sách lớp hoặc đăng ký lớp theo danh sách."
 )
 
 COMMANDS = [
@@ -75,6 +82,8 @@ COMMANDS = [
     BotCommand("eval", "Tự đánh giá tháng"),
     BotCommand("ask", "Hỏi về Nghị quyết"),
     BotCommand("review", "Xếp loại cấp dưới (quản lý)"),
+    BotCommand("find", "Tìm cán bộ (quản lý, Ban Tổ chức)"),
+    BotCommand("delegate", "Ủy quyền xếp loại (quản lý)"),
     BotCommand("cancel", "Dừng thao tác đang dở"),
     BotCommand("help", "Hướng dẫn"),
     BotCommand("unlink", "Hủy liên kết tài khoản"),
@@ -108,8 +117,9 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await load_actor(update, context)
-    text = HELP
-    if actor and (actor.is_manager or actor.is_hr):
+    sees_others = actor is not None and (actor.is_manager or actor.is_hr)
+    text = HELP + ("" if sees_others else HELP_OWN_ONLY)
+    if actor and actor.is_manager:
         text += HELP_MANAGER
     if actor and actor.is_hr:
         text += HELP_HR

@@ -41,6 +41,27 @@ async def test_help_explains_everything(bot: BotHarness, roster: Database, user:
         assert command in texts[0]
 
 
+async def test_help_describes_each_role_of_the_actor(bot: BotHarness, roster: Database,
+                                                    user: UpdateFactory) -> None:
+    """A cadre reads only their own commands; a manager and HR read what they can see and do (walkthrough 6)."""
+    await link(bot, user, CADRE_PHONE)  # MAU004, a plain specialist
+    text = (await bot.send(user.text("/help")))[0]
+    assert "chỉ xem được hồ sơ của chính mình" in text
+    assert "/review" not in text and "/report" not in text and "/find" not in text and "Ban Tổ chức – " not in text
+    manager = UpdateFactory(user_id=7301)
+    await link(bot, manager, "0912345015")
+    text = (await bot.send(manager.text("/help")))[0]
+    assert "chỉ xem được hồ sơ của chính mình" not in text
+    for command in ("/report", "/review", "/find", "/delegate", "Theo quý", "trong đơn vị của bạn"):
+        assert command in text, command
+    assert "Ban Tổ chức – " not in text
+    roster.run(accounts.grant_hr, "MAU004")
+    text = (await bot.send(user.text("/help")))[0]
+    assert "chỉ xem được hồ sơ của chính mình" not in text
+    for command in ("Ban Tổ chức – ", "🛠 Quản trị", "/invite", "/find", "mọi cán bộ", "/courses"):
+        assert command in text, command
+
+
 async def test_forged_manager_button_refused_for_cadre(bot: BotHarness, roster: Database,
                                                         user: UpdateFactory) -> None:
     await link(bot, user, CADRE_PHONE)
