@@ -27,13 +27,18 @@ LIST_EMPTY = "\nChưa có ủy quyền nào đang hiệu lực hoặc sắp tớ
 LIST_ROW = "\n• {name} ({code}): {start} – {end} ({state})"
 ACTIVE, PLANNED = "đang hiệu lực", "sắp tới"
 CHOOSE = "Chọn người được ủy quyền xếp loại thay bạn (lãnh đạo trong đơn vị, không phải người bạn xếp loại):"
+CHOOSE_TYPE = ("Trong đơn vị không có lãnh đạo nào nhận ủy quyền được. Bấm “⌨️ Gõ mã người khác” để gõ mã một "
+               "cán bộ khác trong đơn vị (không phải người bạn trực tiếp xếp loại).")
+NOBODY = ("\n\nTrong đơn vị của bạn không có ai nhận ủy quyền được: người được ủy quyền phải là cán bộ khác trong "
+          "đơn vị của bạn hoặc đơn vị trực thuộc, và không phải người bạn trực tiếp xếp loại. Nếu cần người xếp "
+          "loại thay, hãy báo Ban Tổ chức.")
 ASK_CODE = "Gõ mã cán bộ được ủy quyền (ví dụ MAU012):"
 BAD_CODE = "“{value}” không phải mã cán bộ. Gõ lại mã, hoặc /cancel."
-CHOOSE_PERIOD = "Ủy quyền cho <b>{code}</b> trong bao lâu (tính từ hôm nay)?"
-CONFIRM = "Ủy quyền cho <b>{code}</b> xếp loại thay bạn từ <b>{start}</b> đến <b>{end}</b>?"
-DONE = "✅ Đã ủy quyền cho {name} xếp loại thay bạn từ {start} đến {end}."
-CONFIRM_REVOKE = "Thu hồi ủy quyền cho <b>{name}</b> ({start} – {end})?"
-REVOKED = "↩️ Đã thu hồi ủy quyền cho {name}. Từ hôm nay người đó không xếp loại thay bạn nữa."
+CHOOSE_PERIOD = "Ủy quyền cho <b>{name} ({code})</b> trong bao lâu (tính từ hôm nay)?"
+CONFIRM = "Ủy quyền cho <b>{name} ({code})</b> xếp loại thay bạn từ <b>{start}</b> đến <b>{end}</b>?"
+DONE = "✅ Đã ủy quyền cho {name} ({code}) xếp loại thay bạn từ {start} đến {end}."
+CONFIRM_REVOKE = "Thu hồi ủy quyền cho <b>{name} ({code})</b> ({start} – {end})?"
+REVOKED = "↩️ Đã thu hồi ủy quyền cho {name} ({code}). Từ hôm nay người đó không xếp loại thay bạn nữa."
 BTN_NEW, BTN_TYPE, YES, NO = "➕ Ủy quyền mới", "⌨️ Gõ mã người khác", "✅ Xác nhận", "✖️ Không"
 BACK_TO_LIST = ("⬅️ Ủy quyền", "dlg:list")
 
@@ -43,37 +48,52 @@ def _day(value: object) -> str:
 
 
 async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    lines = await run_tx(context, delegation.my_delegations, actor, today(context))
+    lines, eligible = await read_tx(context, lambda session: (
+        delegation.my_delegations(session, actor, today(context)), delegation.anyone_eligible(session, actor)))
     text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
                                                  end=_day(d.end), state=ACTIVE if d.active else PLANNED)
                                  for d in lines) or LIST_EMPTY)
     rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], f"dlg:rv:{d.id}")] for d in lines]
-    await reply(update, text, keyboard([*rows, [(BTN_NEW, "dlg:new")], [BACK]]))
+    new = [[(BTN_NEW, "dlg:new")]] if eligible else []
+    await reply(update, text if eligible else text + NOBODY, keyboard([*rows, *new, [BACK]]))
 
 
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    people = await run_tx(context, delegation.deputy_candidates, actor)
-    rows = [[(f"{p.full_name} – {p.position}"[:60], f"dlg:pick:{p.code}")] for p in people]
-    await reply(update, CHOOSE, keyboard([*rows, [(BTN_TYPE, "dlg:type")], [BACK_TO_LIST]]))
+    eligible, people = await read_tx(context, lambda session: (
+        delegation.anyone_eligible(session, actor), delegation.deputy_candidates(session, actor)))
+    if not eligible:
+        await reply(update, LIST_TITLE + NOBODY, keyboard([[BACK]]))
+        return
+    rows = [[(f"{p.full_name} ({p.code}) – {p.position}"[:60], f"dlg:pick:{p.code}")] for p in people]
+    await reply(update, CHOOSE if people else CHOOSE_TYPE, keyboard([*rows, [(BTN_TYPE, "dlg:type")],
+                                                                      [BACK_TO_LIST]]))
 
 
-async def _periods(update: Update, code: str) -> None:
+async def _deputy_name(context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str) -> str:
+    """The deputy's name, re-read and re-checked on every press (a refused code is refused at once)."""
+    deputy = await read_tx(context, lambda session: ev.check_deputy(session, actor, code).full_name)
+    return str(deputy)
+
+
+async def _periods(update: Update, name: str, code: str) -> None:
     rows = [[(label, f"dlg:per:{code}:{key}")] for key, label in delegation.PRESETS.items()]
-    await reply(update, CHOOSE_PERIOD.format(code=esc(code)), keyboard([*rows, [BACK_TO_LIST]]))
+    await reply(update, CHOOSE_PERIOD.format(name=esc(name), code=esc(code)), keyboard([*rows, [BACK_TO_LIST]]))
 
 
-async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, preset: str) -> None:
+async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
+    name = await _deputy_name(context, actor, code)
     # a button step in the database: "xác nhận" typed after a restart still confirms
     await text_router.reply_choice(update, context, "delegation-confirm",
-                                   CONFIRM.format(code=esc(code), start=_day(start), end=_day(end)),
+                                   CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
                                    [[(YES, f"dlg:ok:{code}:{preset}"), (NO, "dlg:list")]])
 
 
 async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
     name = await run_tx(context, ev.delegate, actor, code, start, end, today(context))
-    await reply(update, DONE.format(name=esc(name), start=_day(start), end=_day(end)), keyboard([[BACK_TO_LIST]]))
+    await reply(update, DONE.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
+                keyboard([[BACK_TO_LIST]]))
 
 
 async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, raw: str, confirmed: bool) -> None:
@@ -85,11 +105,12 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
             await stale_button(update, context)
             return
         await text_router.reply_choice(update, context, "delegation-revoke", CONFIRM_REVOKE.format(
-            name=esc(line.deputy_name), start=_day(line.start), end=_day(line.end)),
+            name=esc(line.deputy_name), code=esc(line.deputy_code), start=_day(line.start), end=_day(line.end)),
             [[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]])
         return
     done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
-    await reply(update, REVOKED.format(name=esc(done.deputy_name)), keyboard([[BACK_TO_LIST]]))
+    await reply(update, REVOKED.format(name=esc(done.deputy_name), code=esc(done.deputy_code)),
+                keyboard([[BACK_TO_LIST]]))
 
 
 def _is_id(raw: str) -> bool:
@@ -109,9 +130,9 @@ async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         await text_router.open_form(update, context, CODE_FORM)
         await reply(update, ASK_CODE)
     elif action == "pick" and code_ok:
-        await _periods(update, arg)
+        await _periods(update, await _deputy_name(context, actor, arg), arg)
     elif action == "per" and code_ok and preset_ok:
-        await _confirm(update, context, arg, preset)
+        await _confirm(update, context, actor, arg, preset)
     elif action == "ok" and code_ok and preset_ok:
         await _delegate(update, context, actor, arg, preset)
     elif action in ("rv", "rvok") and _is_id(arg):
@@ -127,8 +148,8 @@ async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argum
         await text_router.open_form(update, context, CODE_FORM)
         await reply(update, BAD_CODE.format(value=esc(value[:30])))
         return
-    await read_tx(context, ev.check_deputy, actor, code)  # refused at once, not after the period and confirmation
-    await _periods(update, code)
+    name = await _deputy_name(context, actor, code)  # refused at once, not after the period and confirmation
+    await _periods(update, name, code)
 
 
 def register(app: Application) -> None:

@@ -52,7 +52,7 @@ async def test_typed_code_past_period_and_forged_buttons(bot: BotHarness, roster
     await link(bot, user, BOSS)
     await bot.send(user.callback("dlg:type"))
     texts = await bot.send(user.text("mau014"))
-    assert "Ủy quyền cho MAU014 trong bao lâu" in texts[-1]
+    assert "Ủy quyền cho Đỗ Thị Mai (MAU014) trong bao lâu" in texts[-1]
     texts = await bot.send(user.text("/delegate MAU012 01/11/2026 05/11/2026"))
     assert "đã qua" in texts[-1]
     for forged in ("dlg:rv:abc", "dlg:per:MAU012:3y", "dlg:pick:<b>", "dlg:ok:MAU012:", "dlg:zap", "dlg:rv:٣"):
@@ -60,3 +60,24 @@ async def test_typed_code_past_period_and_forged_buttons(bot: BotHarness, roster
     plain = UpdateFactory(user_id=916)
     await link(bot, plain, "0912345016")
     assert "chỉ dành cho cán bộ quản lý" in (await bot.send(plain.callback("dlg:list")))[-1]
+
+
+async def test_steps_name_the_deputy_and_code(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Every step names the deputy as 'Name (CODE)', not by a bare code (walkthrough 7)."""
+    await link(bot, user, BOSS)
+    await bot.send(user.callback("dlg:new"))
+    assert any(b["text"].startswith("Nông Văn Dũng (MAU012)") for b in bot.last_buttons())
+    assert "Nông Văn Dũng (MAU012)" in (await bot.send(user.callback("dlg:pick:MAU012")))[-1]
+    text = (await bot.send(user.callback("dlg:per:MAU012:1w")))[-1]
+    assert "Ủy quyền cho Nông Văn Dũng (MAU012) xếp loại thay bạn" in text
+    assert "Nông Văn Dũng (MAU012)" in (await bot.send(user.callback("dlg:ok:MAU012:1w")))[-1]
+
+
+async def test_nobody_eligible_hides_new_and_says_why(bot: BotHarness, roster: Database,
+                                                      user: UpdateFactory) -> None:
+    await link(bot, user, "0912345015")  # MAU015: her unit holds only herself and MAU016, whom she rates
+    text = (await bot.send(user.text("/delegate")))[-1]
+    assert "➕ Ủy quyền mới" not in [b["text"] for b in bot.last_buttons()]
+    assert "không có ai nhận ủy quyền được" in text and "người bạn trực tiếp xếp loại" in text
+    text = (await bot.send(user.callback("dlg:new")))[-1]  # an older message's button
+    assert "không có ai nhận ủy quyền được" in text and "dlg:type" not in _data(bot)

@@ -73,6 +73,20 @@ def deputy_candidates(session: Session, actor: Actor) -> list[Candidate]:
     return [Candidate(c.id, c.code, c.full_name, c.position) for c in rows if c.id not in excluded][:MAX_CANDIDATES]
 
 
+def anyone_eligible(session: Session, actor: Actor) -> bool:
+    """Whether any cadre may be this manager's deputy (the rule in review.check_deputy): someone else in the
+    unit's subtree whom the manager does not rate. When nobody may, the list says why instead of offering
+    a new delegation."""
+    require_manager(actor)
+    unit = session.get(Unit, actor.unit_id)
+    if unit is None:
+        return False
+    excluded = {c.id for c in reviewees(session, [actor.cadre_id])} | {actor.cadre_id}
+    ids = session.scalars(select(Cadre.id).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path))
+                          .limit(len(excluded) + 1))
+    return any(i not in excluded for i in ids)
+
+
 def revoke(session: Session, actor: Actor, delegation_id: int, today: date) -> DelegationLine:
     """End a deputy's period: a planned one disappears, a current one ends yesterday (from now on, no rights)."""
     require_manager(actor)
