@@ -74,7 +74,7 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
     summary = wb.active
     summary.title = "Tổng hợp"
     write_table(summary, [f"Tiến độ thực hiện chỉ tiêu Nghị quyết – {report.unit_name}",
-                          f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {report.cadres}"],
+                          f"Số liệu đến ngày {report.as_of:%d/%m/%Y}; tổng số cán bộ: {vn.number(report.cadres)}"],
                 ["Mã chỉ tiêu", "Chỉ tiêu", "Căn cứ", "Hạn", "Chỉ tiêu %", "Đối tượng", "Đạt", "% đạt",
                  "Còn thiếu (người)", "Dự kiến nếu học viên đã đăng ký hoàn thành (%)"],
                 [[r.id, r.title, r.ref, r.deadline, Percent(r.target_pct), r.population, r.met,
@@ -87,12 +87,13 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
 
 
 def evaluations_xlsx(period: str, unit_name: str, people: list[dict[str, Any]], counts: dict[str, int]) -> bytes:
+    n = vn.number
     wb = Workbook()
     ws = wb.active
     ws.title = "Tự đánh giá"
     write_table(ws, [f"Tình hình tự đánh giá tháng {period} – {unit_name}",
-                     f"Đã gửi {counts['submitted']}/{counts['cadres']}; muộn {counts['late']}; "
-                     f"chưa gửi {counts['missing']}; đã xếp loại {counts['reviewed']}"],
+                     f"Đã gửi {n(counts['submitted'])}/{n(counts['cadres'])}; muộn {n(counts['late'])}; "
+                     f"chưa gửi {n(counts['missing'])}; đã xếp loại {n(counts['reviewed'])}"],
                 ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
                 [[p["cadre"], p["name"], p["unit"], status_label(p["status"]).capitalize(), "Có" if p["late"] else "",
                   p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
