@@ -43,6 +43,7 @@ from handlers import (
     admin,
     admin_menu,
     ask,
+    completion_sheet,
     courses,
     delegation,
     evaluation,
@@ -66,7 +67,7 @@ log = logging.getLogger(__name__)
 # The fake Bot API accepts any token; this one is never sent anywhere real.
 OFFLINE_TOKEN = "1:offline-terminal-chat"
 FEATURES = (guard, start, menu, mydata, gaps, report, courses, evaluation, review_views, delegation, find, ask, admin,
-            admin_menu, reviewers, text_router, fallback, scheduler)
+            completion_sheet, admin_menu, reviewers, text_router, fallback, scheduler)
 ALERTS_KEY = "ops.alerts"
 INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."
 

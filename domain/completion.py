@@ -8,12 +8,13 @@ the caller skips bad rows); undo_completion() reverts the record, with history.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Cadre, Course, RecordChange, Registration, RegistrationStatus
@@ -63,6 +64,12 @@ class CompletionPlan:
     course_name: str
     rows: list[CompletionRow] = field(default_factory=list)
     applied: bool = False
+    changed: bool = False  # the accepted rows differ from the preview HR confirmed: nothing written
+
+    @property
+    def skipped(self) -> list[CompletionRow]:
+        """Rows that change nothing and block nothing: a duplicate, a completion recorded before."""
+        return [r for r in self.rows if r.status == ALREADY]
 
     @property
     def accepted(self) -> list[CompletionRow]:
@@ -141,21 +148,32 @@ def plan_completion(session: Session, course_code: str, codes: list[tuple[int, s
 
 
 def complete(session: Session, course_code: str, codes: list[tuple[int, str]], today: date, actor: str,
-             skip_bad_rows: bool = False) -> CompletionPlan:
-    """Record completion for the accepted rows; writes nothing if any row is refused, unless skip_bad_rows."""
+             skip_bad_rows: bool = False, *, expected: Collection[str] | None = None,
+             file_name: str | None = None) -> CompletionPlan:
+    """Record completion for the accepted rows; writes nothing if any row is refused, unless skip_bad_rows.
+
+    expected: the codes a preview showed as accepted; if the plan made now differs (someone cancelled,
+    completed or registered meanwhile), nothing is written and the plan says `changed`.
+    file_name: the sheet the completions come from, kept in each record change and in the audit log.
+    """
     plan = plan_completion(session, course_code, codes, today)
+    if expected is not None and {r.code for r in plan.accepted} != set(expected):
+        plan.changed = True
+        return plan
     if plan.rejected and not skip_bad_rows:
         return plan
     course = require_course(session, course_code)
+    detail = f"{course.name}; tệp {file_name}" if file_name else course.name
     for row in plan.accepted:
-        _complete_one(session, course, row, today, actor)
+        _complete_one(session, course, row, today, actor, detail)
     plan.applied = True
     audit(session, actor, "complete-course", course.code,
-          f"{len(plan.accepted)} cán bộ; từ chối {len(plan.rejected)}")
+          f"{len(plan.accepted)} cán bộ; từ chối {len(plan.rejected)}" + (f"; tệp {file_name}" if file_name else ""))
     return plan
 
 
-def _complete_one(session: Session, course: Course, row: CompletionRow, today: date, actor: str) -> None:
+def _complete_one(session: Session, course: Course, row: CompletionRow, today: date, actor: str,
+                  detail: str) -> None:
     cadre = cadre_by_code(session, row.code)
     assert cadre is not None
     registration = _registration(session, course, cadre, lock=True)
@@ -165,7 +183,7 @@ def _complete_one(session: Session, course: Course, row: CompletionRow, today: d
     registration.status, registration.completed_at, registration.updated_at = RegistrationStatus.COMPLETED, now, now
     changes = course_effect(cadre, course.kind, today.year)
     for change in changes:
-        apply_change(session, cadre, change, f"{COURSE_SOURCE}{course.code}", actor=actor, detail=course.name,
+        apply_change(session, cadre, change, f"{COURSE_SOURCE}{course.code}", actor=actor, detail=detail,
                      registration_id=registration.id)
     shown = "\n".join(f"• {esc(c.text)}" for c in changes)
     enqueue(session, f"course-completed:{course.code}:{cadre.code}:{registration.id}", cadre, "course-completed",
@@ -200,7 +218,40 @@ def undo_completion(session: Session, course_code: str, cadre_code: str, actor: 
     return reverted
 
 
+@dataclass(frozen=True)
+class CompletionSheet:
+    """A completion sheet as read: (row number, cadre code) pairs and the courses its "Mã lớp" column names."""
+
+    codes: list[tuple[int, str]]
+    courses: frozenset[str] = frozenset()
+
+
+def completion_sheet(path: Path) -> CompletionSheet:
+    """A "Mã cán bộ" column, and an optional "Mã lớp" column naming the course."""
+    sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course"}, ["Mã cán bộ"])
+    rows = [(number, cells) for number, cells in sheet.rows if cells.get("code", "").strip()]
+    courses = frozenset(c for _, cells in rows if (c := cells.get("course", "").strip().upper()))
+    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses)
+
+
 def completion_codes(path: Path) -> list[tuple[int, str]]:
     """The (row number, cadre code) pairs of a completion sheet (a "Mã cán bộ" column)."""
-    sheet = load_sheet(path, {"Mã cán bộ": "code"}, ["Mã cán bộ"])
-    return [(number, cells["code"]) for number, cells in sheet.rows if cells.get("code")]
+    return completion_sheet(path).codes
+
+
+@dataclass(frozen=True)
+class CourseChoice:
+    code: str
+    name: str
+    start_date: date
+    registered: int
+
+
+def completable_courses(session: Session, today: date, limit: int = 10) -> list[CourseChoice]:
+    """Courses a completion sheet may be for: started, not cancelled, with registered people; newest first."""
+    registered = func.count(Registration.id)
+    query = (select(Course, registered).join(Registration, Registration.course_id == Course.id)
+             .where(Course.cancelled.is_(False), Course.start_date <= today,
+                    Registration.status == RegistrationStatus.REGISTERED)
+             .group_by(Course.id).order_by(Course.start_date.desc(), Course.code).limit(limit))
+    return [CourseChoice(c.code, c.name, c.start_date, n) for c, n in session.execute(query)]

@@ -1,4 +1,10 @@
-"""HR's spreadsheets sent to the bot: recognise roster or course list, import, report."""
+"""HR's spreadsheets sent to the bot: recognise the kind of file by its headers, import or preview, report.
+
+A roster has the roster's own columns ("Mã đơn vị", "Chức vụ", …); a course list a "Mã lớp" without
+"Mã cán bộ"; a registration list both. A sheet of cadre codes without roster columns is a class's
+completion sheet (domain.completion_sheet), and so is a registration-shaped sheet when HR marks it as
+completions (caption "hoàn thành", or sent after "📥 Ghi nhận hoàn thành từ tệp" on a course page).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from domain import completion_sheet
 from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import register_from_file
+from domain.completion_sheet import SheetOutcome
 from domain.courses import import_courses
 from domain.roster import RowError, import_roster
 from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
@@ -18,31 +26,46 @@ from domain.text import ascii_key
 
 @dataclass
 class HrImport:
-    kind: str  # "roster" | "courses" | "registrations"
+    kind: str  # "roster" | "courses" | "registrations" | "completion"
     applied: bool
     summary: str
     errors: list[RowError] = field(default_factory=list)
     preview: bool = False  # a roster shown before anything is written; confirmed, it is imported
     would_apply: bool = False
+    completion: SheetOutcome | None = None  # a completion sheet: its preview or the course choice
 
 
-def detect_kind(path: Path) -> str:
+# Roster columns that no other sheet has: their presence tells a roster from a list of codes.
+ROSTER_ONLY = {ascii_key(h) for h in ("Mã đơn vị", "Tên đơn vị", "Chức vụ", "Nhóm chức danh", "Trình độ chuyên môn",
+                                      "Lý luận chính trị", "Lãnh đạo quản lý")}
+
+
+def detect_kind(path: Path, completion: bool = False) -> str:
+    """completion: HR said the sheet is a completion sheet, so one with a "Mã lớp" column is not registrations."""
     for number, cells in enumerate(read_rows(path), start=1):
         keys = {ascii_key(c) for c in cells}
         if "ma lop" in keys and "ma can bo" in keys:
-            return "registrations"
+            return "completion" if completion else "registrations"
         if "ma lop" in keys:
             return "courses"
-        if "ma can bo" in keys or number >= HEADER_SEARCH_ROWS:
+        if "ma can bo" in keys:
+            return "roster" if keys & ROSTER_ONLY else "completion"
+        if number >= HEADER_SEARCH_ROWS:
             break
     return "roster"
 
 
 def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool,
-                       today: date | None = None, preview: bool = False) -> HrImport:
-    """preview: a roster is only previewed (changes per field, conflicts), nothing written."""
+                       today: date | None = None, preview: bool = False, caption: str = "",
+                       chat: tuple[int, int] | None = None) -> HrImport:
+    """preview: a roster is only previewed (changes per field, conflicts), nothing written.
+    chat: the conversation the file was sent in; a completion sheet is previewed there (needs it)."""
     require_hr(actor)
-    kind = detect_kind(path)
+    waiting = completion_sheet.waiting_course(session, chat) if chat else None
+    kind = detect_kind(path, completion=waiting is not None or completion_sheet.says_completion(caption))
+    if kind == "completion" and chat is not None:
+        outcome = completion_sheet.receive(session, actor, path, caption, chat, today or date.today())
+        return HrImport(kind, False, "", completion=outcome)
     if kind == "registrations":
         b = register_from_file(session, actor, path, today or date.today(), skip_bad_rows)
         details = "".join(f"\n✅ {line}" for line in b.registered[:30])

@@ -15,7 +15,7 @@ from domain.accounts import Actor
 from domain.hr_import import HrImport, import_spreadsheet
 from domain.roster import RowError
 from domain.text import ascii_key
-from handlers import text_router
+from handlers import completion_sheet, text_router
 from handlers.common import (
     deliver_now,
     esc,
@@ -23,6 +23,7 @@ from handlers.common import (
     keyboard,
     linked_only,
     load_actor,
+    record_refusal,
     reply,
     run_heavy,
     run_tx,
@@ -54,7 +55,10 @@ UPLOAD_ONLY_HR = (
     "Bot không xử lý tệp gửi đến. Nếu bạn là cán bộ Ban Tổ chức cần nhập danh sách, hãy liên hệ quản trị "
     "để được cấp quyền."
 )
-UPLOAD_TYPE = "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8) theo mẫu danh sách cán bộ hoặc danh sách lớp."
+UPLOAD_TYPE = (
+    "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8) theo mẫu: danh sách cán bộ, danh sách lớp, danh sách đăng ký lớp "
+    "hoặc kết quả hoàn thành lớp."
+)
 UPLOAD_TOO_BIG = "Tệp quá lớn (tối đa {mb} MB). Hãy chia nhỏ hoặc dùng lệnh cadrebot import-roster trên máy chủ."
 UPLOAD_DONE = "📥 <b>Đã nhập {what}</b> từ {name}\n{summary}"
 UPLOAD_REFUSED = (
@@ -90,6 +94,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await load_actor(update, context)
     if message is None or message.document is None or actor is None or not actor.is_hr:
         await reply(update, UPLOAD_ONLY_HR)
+        await record_refusal(update, context, "file sent without the HR role")
         return
     document = message.document
     name = document.file_name or "tep"
@@ -101,7 +106,11 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     content = bytes(await (await document.get_file()).download_as_bytearray())
     skip = any(word in ascii_key(message.caption or "") for word in SKIP_WORDS)
-    result = await _import(context, actor, name, content, skip, preview=True)
+    result = await _import(context, actor, name, content, skip, preview=True, caption=message.caption or "",
+                           chat=text_router.chat_key(update))
+    if result.completion is not None:  # a class's completion sheet: previewed, or the course to choose
+        await completion_sheet.show_outcome(update, result.completion)
+        return
     if not result.applied and not (result.preview and result.would_apply):
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
                                                   errors=_errors(result.errors)))
@@ -123,12 +132,13 @@ def _skipped(result: HrImport) -> str:
 
 
 async def _import(context: ContextTypes.DEFAULT_TYPE, actor: Actor, name: str, content: bytes, skip: bool,
-                  preview: bool) -> HrImport:
+                  preview: bool, caption: str = "", chat: tuple[int, int] | None = None) -> HrImport:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(content)
         with timed_import() as label:
-            result = await run_heavy(context, import_spreadsheet, actor, path, skip, today(context), preview)
+            result = await run_heavy(context, import_spreadsheet, actor, path, skip, today(context), preview,
+                                     caption, chat)
             label["kind"] = result.kind
     return result
 

@@ -27,8 +27,10 @@ TITLE = (
 )
 IMPORT_HELP = (
     "📥 <b>Nhập tệp</b>\nGửi tệp .xlsx hoặc .csv vào cuộc trò chuyện này (nút 📎). Bot tự nhận biết loại tệp "
-    "theo tên cột: danh sách cán bộ, danh sách lớp, hoặc danh sách đăng ký lớp (hai cột “Mã cán bộ” và "
-    "“Mã lớp”: mỗi dòng đăng ký hộ một người, có báo cáo từng dòng).\n"
+    "theo tên cột: danh sách cán bộ, danh sách lớp, danh sách đăng ký lớp (hai cột “Mã cán bộ” và "
+    "“Mã lớp”: mỗi dòng đăng ký hộ một người, có báo cáo từng dòng) hoặc kết quả hoàn thành lớp (cột "
+    "“Mã cán bộ”; ghi mã lớp vào chú thích tệp, hoặc bấm “📥 Ghi nhận hoàn thành từ tệp” ở trang lớp; "
+    "xem trước từng dòng rồi mới ghi).\n"
     "Tệp có dòng lỗi thì chưa nhập gì; gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ. "
     "Tải tệp mẫu bên dưới."
 )

@@ -180,6 +180,8 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
                  [("✏️ Sửa số chỗ", f"course:capacity:{c.code}")]]
         if not c.cancelled:
             rows[-1].append(("⛔ Hủy lớp", f"course:kill:{c.code}"))
+        if not c.cancelled and today(context) >= c.start_date:
+            rows.append([("📥 Ghi nhận hoàn thành từ tệp", f"cpl:want:{c.code}")])
     await reply(update, text, keyboard([*rows, [("🎓 Danh sách lớp", "menu:courses"), BACK]]))
 
 

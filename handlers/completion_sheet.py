@@ -1,0 +1,190 @@
+"""HR records a whole class's completion from a sheet sent to the bot: choose the course, preview, confirm.
+
+The sheet arrives through handlers.admin (the one handler for files); this module renders what became of
+it and handles the buttons. Every press re-checks the HR role; the state (the parsed codes, the course,
+the preview's accepted codes) is a conversation step in the database, so a restart loses nothing.
+Button data carries no codes but the course page's own course code and an index into the stored choices.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from domain import completion_sheet
+from domain.accounts import Actor
+from domain.completion import CompletionPlan, CompletionRow
+from domain.completion_sheet import MAX_CHOICES, SheetOutcome, StaleChoice
+from handlers import text_router
+from handlers.common import (
+    StaleButton,
+    callback_int,
+    callback_part,
+    deliver_now,
+    esc,
+    held_until,
+    keyboard,
+    linked_only,
+    reply,
+    run_heavy,
+    run_tx,
+    today,
+)
+from handlers.fallback import stale_button
+from handlers.menu import BACK
+
+ASK_SHEET = (
+    "📥 Gửi ngay tệp kết quả hoàn thành lớp <b>{code}</b> – {name} (.xlsx hoặc .csv, cột “Mã cán bộ”).\n"
+    "Bot cho xem trước từng dòng; chưa ghi gì vào hồ sơ cho đến khi bạn xác nhận."
+)
+EMPTY = "⛔ Chưa nhập gì từ {name}: tệp không có dòng nào ghi “Mã cán bộ”."
+CHOOSE = (
+    "📥 Tệp <b>{name}</b> có {rows} dòng mã cán bộ. Ghi nhận hoàn thành cho lớp nào?\n"
+    "(Các lớp đã khai giảng và có học viên. Có thể gửi lại tệp kèm chú thích là mã lớp.)"
+)
+PREVIEW_TITLE = "👀 <b>Xem trước: hoàn thành lớp {code}</b> – {course}\nTừ tệp {name} – <b>chưa ghi gì</b>."
+CHANGED = "⚠️ Tình hình đăng ký đã thay đổi từ lúc xem trước nên <b>chưa ghi gì</b>. Xem trước mới:"
+ACCEPTED = "✅ <b>Ghi nhận {n} người</b>:"
+REJECTED = "⛔ <b>Bị từ chối {n} dòng</b>:"
+SKIPPED = "➖ <b>Bỏ qua {n} dòng</b> (không thay đổi gì):"
+ROW = "• Dòng {row} {code}{name}: {outcome}"
+MORE = "… và {n} dòng khác."
+ASK_ALL = "Bấm “✅ Ghi nhận {n} người” để ghi vào hồ sơ. Có thể hủy từng ghi nhận sau ở danh sách học viên."
+ASK_SKIP = (
+    "Có dòng bị từ chối nên <b>chưa ghi gì</b>. Sửa tệp rồi gửi lại, hoặc bấm “{button}” "
+    "để chỉ ghi nhận những người hợp lệ."
+)
+NOBODY = "Không có ai để ghi nhận từ tệp này. Sửa tệp rồi gửi lại."
+DONE = "✅ <b>Đã ghi nhận hoàn thành lớp {code}</b> – {course}: {n} người, từ tệp {name}."
+TOLD = "Người được ghi nhận được báo qua bot (nếu đã liên kết){when}."
+DROPPED = "Đã bỏ, không ghi nhận gì."
+BTN_ALL, BTN_SKIP, BTN_DROP = "✅ Ghi nhận {n} người", "Chỉ ghi {n} dòng hợp lệ", "✖️ Thôi"
+BTN_TEMPLATE = ("📄 Tải tệp mẫu", "adm:tpl:completion")
+BUDGET = 3300  # characters of row lines in one message (Telegram allows 4096 with the title and footer)
+
+
+# --- rendering ---------------------------------------------------------------------------------------------
+
+
+def _row_line(row: CompletionRow) -> str:
+    return ROW.format(row=row.row, code=esc(row.code), name=f" – {esc(row.name)}" if row.name else "",
+                      outcome=esc(row.outcome))
+
+
+def _sections(plan: CompletionPlan) -> list[str]:
+    """Refused rows first (what HR must fix), then who is recorded and what changes, then skipped rows;
+    cut to fit one message."""
+    parts: list[str] = []
+    left = BUDGET
+    for title, rows in ((REJECTED, plan.rejected), (ACCEPTED, plan.accepted), (SKIPPED, plan.skipped)):
+        if not rows:
+            continue
+        lines = [title.format(n=len(rows))]
+        shown = 0
+        for row in rows:
+            line = _row_line(row)
+            if len(line) > left:
+                break
+            lines.append(line)
+            left -= len(line)
+            shown += 1
+        if shown < len(rows):
+            lines.append(MORE.format(n=len(rows) - shown))
+        parts.append("\n".join(lines))
+    return parts
+
+
+def preview_text(plan: CompletionPlan, file_name: str) -> str:
+    title = PREVIEW_TITLE.format(code=esc(plan.course_code), course=esc(plan.course_name), name=esc(file_name))
+    n = len(plan.accepted)
+    footer = (NOBODY if not n else ASK_SKIP.format(button=BTN_SKIP.format(n=n)) if plan.rejected
+              else ASK_ALL.format(n=n))
+    return "\n\n".join([title, *_sections(plan), footer])
+
+
+def preview_buttons(plan: CompletionPlan) -> list[list[tuple[str, str]]]:
+    n = len(plan.accepted)
+    if not n:
+        return [[BACK]]
+    first = (BTN_SKIP.format(n=n), "cpl:skip") if plan.rejected else (BTN_ALL.format(n=n), "cpl:ok")
+    return [[first, (BTN_DROP, "cpl:no")]]
+
+
+async def show_outcome(update: Update, outcome: SheetOutcome) -> None:
+    """What became of a sheet just sent (called by handlers.admin) or of a course just chosen."""
+    if outcome.plan is not None:
+        await reply(update, preview_text(outcome.plan, outcome.file_name), keyboard(preview_buttons(outcome.plan)))
+    elif outcome.choices:
+        rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", f"cpl:c:{i}")]
+                for i, c in enumerate(outcome.choices)]
+        await reply(update, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
+                    keyboard([*rows, [(BTN_DROP, "cpl:no")]]))
+    else:
+        await reply(update, EMPTY.format(name=esc(outcome.file_name)))
+
+
+def _done_text(plan: CompletionPlan, file_name: str, when: str | None) -> str:
+    head = DONE.format(code=esc(plan.course_code), course=esc(plan.course_name), n=len(plan.accepted),
+                       name=esc(file_name))
+    return "\n\n".join([head, *_sections(plan), TOLD.format(when=f" {when}" if when else "")])
+
+
+# --- buttons ------------------------------------------------------------------------------------------------
+
+
+def _chat(update: Update) -> tuple[int, int]:
+    who = text_router.chat_key(update)
+    if who is None:
+        raise StaleButton("no chat")
+    return who
+
+
+@linked_only
+async def ask_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """From the course page: the next file this chat sends is that course's completion sheet."""
+    waiting = await run_tx(context, completion_sheet.await_sheet, actor, _chat(update), callback_part(update, 2)[:64],
+                           today(context))
+    await reply(update, ASK_SHEET.format(code=esc(waiting.course_code), name=esc(waiting.course_name)),
+                keyboard([[BTN_TEMPLATE, (BTN_DROP, "cpl:no")]]))
+
+
+@linked_only
+async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    index = callback_int(update, 2, MAX_CHOICES - 1)
+    try:
+        outcome = await run_heavy(context, completion_sheet.choose, actor, _chat(update), index, today(context))
+    except StaleChoice as exc:
+        raise StaleButton(str(exc)) from exc
+    await show_outcome(update, outcome)
+
+
+@linked_only
+async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    skip = callback_part(update, 1) == "skip"
+    done = await run_heavy(context, completion_sheet.confirm, actor, _chat(update), skip, today(context))
+    plan = done.plan
+    if not plan.applied:
+        changed = [CHANGED] if plan.changed else []
+        await reply(update, "\n\n".join([*changed, preview_text(plan, done.file_name)]),
+                    keyboard(preview_buttons(plan)))
+        return
+    await reply(update, _done_text(plan, done.file_name, held_until(context, "course-completed")),
+                keyboard([[("👥 Học viên", f"course:roster:{plan.course_code}")], [BACK]]))
+    await deliver_now(context, "course-completed")
+
+
+@linked_only
+async def drop(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    await run_tx(context, completion_sheet.drop, actor, _chat(update))
+    await reply(update, DROPPED, keyboard([[BACK]]))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    handler = {"want": ask_sheet, "c": choose_course, "ok": record, "skip": record, "no": drop}.get(
+        callback_part(update, 1))
+    await (handler or stale_button)(update, context)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(button, pattern=r"^cpl:"))
+

@@ -1,0 +1,236 @@
+"""HR records a whole class's completion from a sheet sent to the bot (issues 11 and 14): the course from the
+course page, the caption, a "Mã lớp" column or a choice; a preview row by row before anything is written;
+the same rules as one completion; restart-proof; HR only."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
+
+from bot.demo import DEMO_DATA
+from bot.fakeapi import UpdateFactory
+from core.config import Settings
+from db import Database
+from db.models import AuditLog, Cadre, Course, RecordChange, Registration, RegistrationStatus
+from domain import accounts
+from domain import registration as reg
+from domain.completion import complete
+from domain.courses import import_courses
+from domain.gaps import gaps_by_code
+from domain.roster import import_roster
+from tests.conftest import SAMPLE_ROSTER, TODAY, BotHarness, link
+from tests.test_conversation_state import restarted
+
+HR_PHONE = "0912345004"
+LLCT_GAP = "XA_CHU_CHOT_LLCT_CAO_CAP"
+SHEET = "Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\n"
+
+
+def _db(roster: Database) -> Database:
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    return roster
+
+
+def _register(db: Database, code: str, course: str = "CC-K26") -> None:
+    db.run(reg.register_on_behalf, "MAU004", code, course, TODAY)
+
+
+def _start(db: Database, course: str = "CC-K26", on: date = date(2026, 11, 1)) -> None:
+    db.run(lambda s: s.execute(update(Course).where(Course.code == course).values(start_date=on)))
+
+
+def _level(db: Database, code: str) -> int:
+    return int(db.run(lambda s: s.scalar(select(Cadre.political_theory).where(Cadre.code == code))))
+
+
+def _completed(db: Database) -> int:
+    return int(db.run(lambda s: s.scalar(select(func.count(Registration.id)).where(
+        Registration.status == RegistrationStatus.COMPLETED))))
+
+
+def _data(bot: BotHarness) -> list[str]:
+    return [str(b["callback_data"]) for b in bot.last_buttons()]
+
+
+async def _hr(bot: BotHarness, user: UpdateFactory) -> None:
+    await link(bot, user, HR_PHONE)
+
+
+async def _send(bot: BotHarness, user: UpdateFactory, content: str, caption: str = "",
+                name: str = "ket-qua.csv") -> list[str]:
+    bot.api.uploads[name] = content.encode()
+    return await bot.send(user.document(name, name, caption=caption))
+
+
+async def test_from_the_course_page_preview_then_confirm(bot: BotHarness, roster: Database,
+                                                         user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    cadre = UpdateFactory(user_id=7010)
+    await link(bot, cadre, "0912345010")
+    await _hr(bot, user)
+    await bot.send(user.callback("course:view:CC-K26"))
+    assert "cpl:want:CC-K26" in _data(bot)
+    texts = await bot.send(user.callback("cpl:want:CC-K26"))
+    assert "Gửi ngay tệp kết quả hoàn thành lớp CC-K26" in texts[-1] and "adm:tpl:completion" in _data(bot)
+
+    texts = await _send(bot, user, SHEET)
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1] and "chưa ghi gì" in texts[-1]
+    assert "Dòng 2 MAU010 – Ma Văn Chiến: LLCT: Trung cấp → Cao cấp" in texts[-1]
+    assert _data(bot) == ["cpl:ok", "cpl:no"] and bot.last_buttons()[0]["text"] == "✅ Ghi nhận 1 người"
+    assert _level(db, "MAU010") == 2 and _completed(db) == 0
+
+    texts = await bot.send(user.callback("cpl:ok"))
+    done = next(t for t in texts if "Đã ghi nhận hoàn thành lớp CC-K26" in t)
+    assert "1 người, từ tệp ket-qua.csv" in done and "LLCT: Trung cấp → Cao cấp" in done
+    assert _level(db, "MAU010") == 3 and _completed(db) == 1
+    assert any("Đã ghi nhận bạn hoàn thành lớp CC-K26" in c.text for c in bot.api.sent(chat_id=cadre.chat_id))
+    change = db.run(lambda s: s.scalars(select(RecordChange).where(RecordChange.source == "course:CC-K26")).one())
+    assert (change.actor, change.detail.endswith("tệp ket-qua.csv")) == ("MAU004", True)
+    audit = db.run(lambda s: s.scalars(select(AuditLog).where(AuditLog.action == "complete-course")).one())
+    assert audit.actor == "MAU004" and "ket-qua.csv" in (audit.detail or "")
+    assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:ok")))[-1]  # pressed twice
+    assert _completed(db) == 1
+
+
+async def test_unknown_and_unregistered_rows_write_nothing_until_hr_chooses(bot: BotHarness, roster: Database,
+                                                                           user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    sheet = SHEET + "MAU999,Không Có\nMAU016,Vũ Văn Nam\nmau010,Ma Văn Chiến\n"
+    texts = await _send(bot, user, sheet, caption="Kết quả lớp CC-K26")
+    preview = texts[-1]
+    assert "Bị từ chối 2 dòng" in preview and "Dòng 3 MAU999: không có cán bộ mã MAU999" in preview
+    assert "Dòng 4 MAU016 – Vũ Văn Nam: chưa đăng ký lớp này" in preview
+    assert "Bỏ qua 1 dòng" in preview and "Dòng 5 MAU010 – Ma Văn Chiến: trùng với dòng 2" in preview
+    assert "chưa ghi gì" in preview and _data(bot) == ["cpl:skip", "cpl:no"]
+    assert bot.last_buttons()[0]["text"] == "Chỉ ghi 1 dòng hợp lệ"
+    texts = await bot.send(user.callback("cpl:ok"))  # a forged "record all": the refused rows still block
+    assert "Bị từ chối 2 dòng" in texts[-1] and _level(db, "MAU010") == 2 and _completed(db) == 0
+    texts = await bot.send(user.callback("cpl:skip"))
+    assert "Đã ghi nhận hoàn thành lớp CC-K26" in texts[-1] and "1 người" in texts[-1]
+    assert _level(db, "MAU010") == 3 and _completed(db) == 1
+
+
+async def test_course_chosen_by_button_survives_restarts(bot: BotHarness, roster: Database, settings: Settings,
+                                                        user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    texts = await _send(bot, user, SHEET)
+    assert "Ghi nhận hoàn thành cho lớp nào" in texts[-1]
+    assert _data(bot) == ["cpl:c:0", "cpl:no"] and bot.last_buttons()[0]["text"].startswith("CC-K26 – ")
+    async with restarted(settings, db) as again:
+        texts = await again.send(user.callback("cpl:c:0"))
+        assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1] and "MAU010" in texts[-1]
+    async with restarted(settings, db) as third:
+        texts = await third.send(user.callback("cpl:ok"))
+        assert "Đã ghi nhận hoàn thành lớp CC-K26" in texts[-1]
+    assert _level(db, "MAU010") == 3
+
+
+async def test_stale_and_forged_buttons(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:c:0")))[-1]
+    await _send(bot, user, SHEET)
+    for forged in ("cpl:c:5", "cpl:c:99", "cpl:c:-1", "cpl:c:²", "cpl:zap"):
+        assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1]
+    texts = await bot.send(user.callback("cpl:c:0"))  # the real choice still works after the forged ones
+    assert "Xem trước" in texts[-1]
+    assert "Đã bỏ" in (await bot.send(user.callback("cpl:no")))[-1]
+    assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:ok")))[-1]
+    assert _completed(db) == 0
+
+
+async def test_state_changed_between_preview_and_confirm(bot: BotHarness, roster: Database,
+                                                         user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _register(db, "MAU013")
+    _start(db)
+    await _hr(bot, user)
+    await _send(bot, user, SHEET + "MAU013,Sùng A Long\n", caption="CC-K26")
+    assert bot.last_buttons()[0]["text"] == "✅ Ghi nhận 2 người"
+    db.run(complete, "CC-K26", [(1, "MAU013")], TODAY, "MAU004")  # someone recorded MAU013 meanwhile
+    texts = await bot.send(user.callback("cpl:ok"))
+    assert "đã thay đổi từ lúc xem trước" in texts[-1] and "Ghi nhận 1 người" in texts[-1]
+    assert "MAU013 – Sùng A Long: đã ghi nhận hoàn thành trước đó" in texts[-1]
+    assert _level(db, "MAU010") == 2
+    texts = await bot.send(user.callback("cpl:ok"))
+    assert "Đã ghi nhận hoàn thành lớp CC-K26" in texts[-1] and _level(db, "MAU010") == 3
+
+
+async def test_non_hr_upload_and_presses_are_refused_and_audited(bot: BotHarness, roster: Database,
+                                                                 user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await link(bot, user, "0912345013")
+    texts = await _send(bot, user, SHEET, caption="CC-K26")
+    assert "Bot không xử lý tệp" in texts[-1]
+    for data in ("cpl:want:CC-K26", "cpl:ok", "cpl:c:0"):
+        assert "Ban Tổ chức" in (await bot.send(user.callback(data)))[-1]
+    refused = db.run(lambda s: s.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "refused")))
+    assert refused >= 4 and _completed(db) == 0
+
+
+async def test_not_started_course_and_two_courses_in_one_sheet(bot: BotHarness, roster: Database,
+                                                              user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    await _hr(bot, user)
+    texts = await bot.send(user.callback("cpl:want:CC-K26"))
+    assert "khai giảng ngày 15/01/2027" in texts[-1]
+    texts = await _send(bot, user, SHEET, caption="CC-K26")
+    assert "chưa thể ghi nhận hoàn thành" in texts[-1]
+    _start(db)
+    texts = await _send(bot, user, "Mã cán bộ,Mã lớp\nMAU010,CC-K26\nMAU013,CDS-01\n", caption="hoàn thành")
+    assert "nhiều lớp (CC-K26, CDS-01)" in texts[-1]
+    texts = await _send(bot, user, "Mã cán bộ,Mã lớp\nMAU010,cc-k26\n", caption="Hoàn thành")
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1]
+    assert _completed(db) == 0
+
+
+async def test_the_bot_template_filled_in_and_sent_back(bot: BotHarness, roster: Database,
+                                                       user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    await bot.send(user.callback("adm:tpl:completion"))
+    doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+    assert doc.files["document"][0] == "mau-ket-qua-hoan-thanh.xlsx"
+    book = load_workbook(io.BytesIO(doc.files["document"][1]))
+    book.worksheets[0].append(["MAU010", "Ma Văn Chiến"])
+    out = io.BytesIO()
+    book.save(out)
+    bot.api.uploads["tpl"] = out.getvalue()
+    texts = await bot.send(user.document("ket-qua.xlsx", "tpl", caption="cc-k26"))
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1] and "LLCT: Trung cấp → Cao cấp" in texts[-1]
+
+
+async def test_outside_check_through_the_bot(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Register MAU010, complete from a sheet sent to the bot, no LLCT gap; the original roster re-imported
+    keeps it and reports one conflict."""
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    await _send(bot, user, SHEET, caption="CC-K26")
+    await bot.send(user.callback("cpl:ok"))
+    assert LLCT_GAP not in {g.indicator for g in db.run(gaps_by_code, "MAU010", TODAY).gaps}
+    result = db.run(import_roster, SAMPLE_ROSTER)
+    assert result.applied and [(c.cadre, c.field, c.course) for c in result.conflicts] == [
+        ("MAU010", "political_theory", "CC-K26")]
+    assert LLCT_GAP not in {g.indicator for g in db.run(gaps_by_code, "MAU010", TODAY).gaps}
