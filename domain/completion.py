@@ -163,7 +163,7 @@ def complete(session: Session, course_code: str, codes: list[tuple[int, str]], t
     if plan.rejected and not skip_bad_rows:
         return plan
     course = require_course(session, course_code)
-    detail = f"{course.name}; tệp {file_name}" if file_name else course.name
+    detail = "; tệp ".join([course.name, file_name] if file_name else [course.name])  # plain text in the history
     for row in plan.accepted:
         _complete_one(session, course, row, today, actor, detail)
     plan.applied = True
