@@ -81,8 +81,8 @@ def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:
                   Percent(r.pct) if r.population else NOT_APPLICABLE, r.shortfall,
                   Percent(r.projected_pct) if r.population else NOT_APPLICABLE] for r in report.rows])
     sheet = wb.create_sheet("Cán bộ thiếu chuẩn bắt buộc")
-    write_table(sheet, [], ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
-                [[p.code, p.full_name, p.unit_name, p.position, "; ".join(p.gaps)] for p in people])
+    write_table(sheet, [], ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Chức vụ", "Tiêu chuẩn còn thiếu"],
+                [[p.code, p.full_name, p.unit_code, p.unit_name, p.position, "; ".join(p.gaps)] for p in people])
     return workbook_bytes(wb)
 
 
@@ -94,7 +94,8 @@ def evaluations_xlsx(period: str, unit_name: str, people: list[dict[str, Any]], 
     write_table(ws, [f"Tình hình tự đánh giá tháng {period} – {unit_name}",
                      f"Đã gửi {n(counts['submitted'])}/{n(counts['cadres'])}; muộn {n(counts['late'])}; "
                      f"chưa gửi {n(counts['missing'])}; đã xếp loại {n(counts['reviewed'])}"],
-                ["Mã cán bộ", "Họ và tên", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại", "Cấp trên xếp loại"],
-                [[p["cadre"], p["name"], p["unit"], status_label(p["status"]).capitalize(), "Có" if p["late"] else "",
-                  p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
+                ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Trạng thái", "Nộp muộn", "Tự xếp loại",
+                 "Cấp trên xếp loại"],
+                [[p["cadre"], p["name"], p.get("unit_code", ""), p["unit"], status_label(p["status"]).capitalize(),
+                  "Có" if p["late"] else "", p["self_rating"] or "", p["manager_rating"] or ""] for p in people])
     return workbook_bytes(wb)

@@ -201,6 +201,7 @@ class PersonGap:
     unit_name: str
     position: str
     gaps: list[str]
+    unit_code: str = ""
 
 
 def _mandatory_titles(rules: RuleBook, cadre: Cadre) -> list[str]:
@@ -218,7 +219,8 @@ def people_with_mandatory_gaps(
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page_rows = session.scalars(base.order_by(Unit.path, Cadre.full_name, Cadre.code)
                                 .offset(page * page_size).limit(page_size))
-    people = [PersonGap(c.code, c.full_name, c.unit.name, c.position, _mandatory_titles(rules, c)) for c in page_rows]
+    people = [PersonGap(c.code, c.full_name, c.unit.name, c.position, _mandatory_titles(rules, c), c.unit.code)
+              for c in page_rows]
     return total, people
 
 

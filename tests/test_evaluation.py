@@ -285,6 +285,10 @@ def test_cli_evaluations_month(tmp_path, monkeypatch, capsys) -> None:  # type: 
     nam = next(p for p in data["cadres"] if p["cadre"] == "MAU016")
     assert nam == {"cadre": "MAU016", "name": "Vũ Văn Nam", "unit": "Văn phòng HĐND và UBND xã", "status": "submitted",
                    "late": True, "self_rating": "Hoàn thành tốt nhiệm vụ", "manager_rating": None}
-    assert load_workbook(tmp_path / "e.xlsx").active.max_row == 4 + 9
+    sheet = load_workbook(tmp_path / "e.xlsx").active
+    assert sheet.max_row == 4 + 9 and sheet.freeze_panes == "A5"
+    assert [c.value for c in sheet[4]][:4] == ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị"]
+    nam_row = next(r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] == "MAU016")
+    assert nam_row[2:5] == ("XMH-VP", "Văn phòng HĐND và UBND xã", "Đã gửi, chờ xếp loại")
     assert cli_main(["evaluations", "--month", "2026-13"]) == 2
     db.dispose()

@@ -165,6 +165,9 @@ async def test_manager_report_drill_down_people_chart_excel(bot: BotHarness, ros
     assert book.sheetnames == ["Tổng hợp", "Cán bộ thiếu chuẩn bắt buộc"]
     listed = [r[0].value for r in book["Cán bộ thiếu chuẩn bắt buộc"].iter_rows(min_row=2)]
     assert listed and all(code.startswith("MAU01") for code in listed)
+    header = [c.value for c in book["Cán bộ thiếu chuẩn bắt buộc"][1]]
+    assert header[:4] == ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị"]  # codes beside the Vietnamese names
+    assert {r[2].value for r in book["Cán bộ thiếu chuẩn bắt buộc"].iter_rows(min_row=2)} <= {"XMH", "XMH-VP", "XMH-KT"}
     actions = roster.run(lambda s: s.scalars(select(AuditLog.action)).all())
     assert "export-xlsx" in actions and "view-people-with-gaps" in actions
 

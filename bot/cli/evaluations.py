@@ -30,8 +30,9 @@ def _evaluations(session: Session, month: str, unit_code: str | None,
     people = [{"cadre": x.code, "name": x.full_name, "unit": x.unit_name, "status": x.status, "late": x.late,
                "self_rating": label(x.self_rating), "manager_rating": label(x.manager_rating)} for x in lines]
     counts = status_counts(lines)
-    if xlsx:
-        Path(xlsx).write_bytes(evaluations_xlsx(f"{mon:02d}/{year}", unit.name if unit else "Toàn tỉnh", people,
+    if xlsx:  # the sheet has the unit's code beside its name; the JSON keeps its keys
+        sheet_rows = [p | {"unit_code": x.unit_code} for p, x in zip(people, lines, strict=True)]
+        Path(xlsx).write_bytes(evaluations_xlsx(f"{mon:02d}/{year}", unit.name if unit else "Toàn tỉnh", sheet_rows,
                                                 counts))
     accounts.audit(session, "cli", "export-evaluations", unit_code or "PROVINCE", month)
     scope = f"{unit.name} ({unit.code})" if unit else "toàn tỉnh"

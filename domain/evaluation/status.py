@@ -27,20 +27,22 @@ class StatusLine:
     late: bool
     self_rating: int | None
     manager_rating: int | None
+    unit_code: str = ""
 
 
 def month_status(session: Session, unit: Unit | None, year: int, month: int) -> list[StatusLine]:
     # Columns, not entities: a province-level unit lists ~48,000 people, and the digest asks for every unit.
     query = (select(Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
-                    Evaluation.self_rating, Evaluation.manager_rating)
+                    Evaluation.self_rating, Evaluation.manager_rating, Unit.code)
              .join(Unit, Cadre.unit_id == Unit.id)
              .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
                                          Evaluation.month == month)))
     if unit is not None:
         query = query.where(in_subtree(unit.path))
     rows = session.execute(query.order_by(Unit.path, Cadre.full_name))
-    return [StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating, manager_rating)
-            for code, name, unit_name, status, late, self_rating, manager_rating in rows]
+    return [StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating, manager_rating,
+                       unit_code)
+            for code, name, unit_name, status, late, self_rating, manager_rating, unit_code in rows]
 
 
 def month_status_by_unit(session: Session, year: int, month: int) -> dict[str, list[StatusLine]]:
