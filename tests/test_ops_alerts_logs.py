@@ -48,6 +48,7 @@ async def test_error_storm_sends_one_report_then_one_summary(bot: BotHarness, ro
     await asyncio.sleep(0.5)
     reports = _operator_texts(bot)
     assert len(reports) == 2 and "thêm 5 lỗi" in reports[1] and "ValueError ×5" in reports[1]
+    assert "trong 0,3 giây qua" in reports[1]  # a Vietnamese decimal comma
     await bot.app.bot_data[ALERTS_KEY].close()
 
 

@@ -18,6 +18,7 @@ from telegram import Bot
 
 from bot.ops.redact import redact
 from core.logctx import current
+from domain import vn
 
 log = logging.getLogger(__name__)
 DETAIL_CHARS = 300
@@ -60,8 +61,9 @@ class OperatorAlerts:
         held, self.held = self.held, Counter()
         self.quiet_until = self.clock() + self.window_s
         kinds = ", ".join(f"{name} ×{n}" for name, n in held.most_common())
-        await self._send(bot, f"⚠️ cadrebot: thêm {sum(held.values())} lỗi chưa xử lý trong "
-                              f"{self.window_s:g} giây qua ({kinds}). Xem nhật ký máy chủ.")
+        window = vn.number(self.window_s, 0 if float(self.window_s).is_integer() else 1)
+        await self._send(bot, f"⚠️ cadrebot: thêm {vn.number(sum(held.values()))} lỗi chưa xử lý trong "
+                              f"{window} giây qua ({kinds}). Xem nhật ký máy chủ.")
 
     async def _send(self, bot: Bot, text: str) -> None:
         for chat_id in self.chat_ids:
