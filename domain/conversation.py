@@ -14,7 +14,7 @@ forgets it. current_step() and close_step() do not see it; last_keyboard() reads
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,6 +96,21 @@ def forget_keyboard(session: Session, user_id: int, chat_id: int) -> None:
     session.execute(delete(ConversationStep).where(
         ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id,
         ConversationStep.step == KEYBOARD))
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete steps and remembered buttons past MAX_AGE (never read again; labels may name people)."""
+    result = session.execute(delete(ConversationStep).where(ConversationStep.updated_at < now - MAX_AGE))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def record_keyboards(session: Session, records: Mapping[tuple[int, int], Rows | None]) -> None:
+    """Several chats' last buttons at once, {(user, chat): rows, or None for a message without buttons}."""
+    for (user_id, chat_id), rows in records.items():
+        if rows:
+            note_keyboard(session, user_id, chat_id, rows)
+        else:
+            forget_keyboard(session, user_id, chat_id)
 
 
 def _expired(row: ConversationStep, now: datetime | None = None) -> bool:

@@ -6,7 +6,6 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from contextvars import ContextVar
 from datetime import date
 from typing import Any, TypeVar
 
@@ -16,10 +15,10 @@ from telegram.ext import ContextTypes
 
 from core import quiet
 from core.services import Services
-from db import Database
-from domain import conversation, spreadsheet
+from domain import spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
+from handlers import last_buttons
 from handlers.context import UpdateContext
 from views.html import esc
 
@@ -160,51 +159,7 @@ async def reply(update: Update, text: str, markup: Markup = None) -> None:
         return
     await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup,
                             disable_web_page_preview=True)
-    await remember_buttons(update, markup)
-
-
-class ButtonsLedger:
-    """Where reply() writes the chats' last buttons, and the chats known to have none remembered
-    (a message without buttons then costs no database round trip)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.none_remembered: set[tuple[int, int]] = set()
-
-
-_LEDGER: ContextVar[ButtonsLedger | None] = ContextVar("buttons_ledger", default=None)
-LEDGER_KEY = "common.buttons_ledger"
-
-
-def track_buttons(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Make reply() remember buttons for the update being processed (text_router calls it first thing for
-    every update: reply() has no context of its own). Each update runs in its own task, so its own value."""
-    ledger = context.application.bot_data.get(LEDGER_KEY)
-    if ledger is None:
-        ledger = context.application.bot_data[LEDGER_KEY] = ButtonsLedger(services(context).db)
-    _LEDGER.set(ledger)
-
-
-def button_rows(markup: Markup) -> list[list[tuple[str, str]]]:
-    """A markup's pressable inline buttons as (label, data) rows; [] for none or a reply keyboard."""
-    if not isinstance(markup, InlineKeyboardMarkup):
-        return []
-    rows = [[(b.text, b.callback_data) for b in row if isinstance(b.callback_data, str)]
-            for row in markup.inline_keyboard]
-    return [row for row in rows if row]
-
-
-async def remember_buttons(update: Update, markup: Markup) -> None:
-    ledger, user, chat = _LEDGER.get(), update.effective_user, update.effective_chat
-    if ledger is None or user is None or chat is None:
-        return
-    rows, who = button_rows(markup), (user.id, chat.id)
-    if rows:
-        ledger.none_remembered.discard(who)
-        await asyncio.to_thread(ledger.db.run, conversation.note_keyboard, user.id, chat.id, rows)
-    elif who not in ledger.none_remembered:
-        await asyncio.to_thread(ledger.db.run, conversation.forget_keyboard, user.id, chat.id)
-        ledger.none_remembered.add(who)
+    await last_buttons.remember(update, markup)
 
 
 def friendly(fn: Handler) -> Handler:

@@ -10,8 +10,8 @@ question answering sees the text; at a step that accepts only a choice, anything
 "hãy chọn một nút" with the buttons again. A button step that is not a form ends when the user
 presses another button or sends a command, so a later question is never taken for a choice.
 
-With no step open, the buttons of the last message the bot sent (remembered by handlers.common.reply,
-in the database) are a plain menu: a typed reply that names one of them presses it, after any
+With no step open, the buttons of the last message the bot sent (handlers.last_buttons, in the
+database) are a plain menu: a typed reply that names one of them presses it, after any
 form or draft had its chance at the text; anything else is a question, as before.
 """
 
@@ -28,7 +28,8 @@ from core.services import Services
 from domain import conversation
 from domain.choices import Match, drop_button_step, match_button, match_menu_label
 from domain.errors import DomainError, NotFound, PermissionDenied
-from handlers.common import friendly, keyboard, read_tx, reply, run_tx, track_buttons
+from handlers import last_buttons
+from handlers.common import friendly, keyboard, read_tx, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -195,7 +196,7 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     A command is a new intention: a prompt left open would take the next unrelated text as its value.
     Leave hooks (an evaluation draft pauses, kept) run for every command but those in KEEPS_STEP.
     """
-    track_buttons(context)  # first thing for every update: its replies remember their buttons
+    last_buttons.track(context)  # first thing for every update: its replies remember their buttons
     command, who = _command(update), chat_key(update)
     if who is None or not (update.callback_query or command):
         return

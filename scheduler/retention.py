@@ -4,6 +4,7 @@
   (pending, sending and unreachable ones wait for their person, so they stay);
 - chat records of people who wrote to the bot but never linked a cadre record, after chat_users_days
   without a message;
+- conversation steps and remembered buttons a day old (domain.conversation.MAX_AGE: never read again);
 - the audit log after audit_days, the longest of all (validated at start).
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from db import Database
 from db.models import AuditLog, Cadre, ChatUser, Outbox
+from domain import conversation
 
 log = logging.getLogger(__name__)
 FINISHED = ("sent", "skipped", "failed")
@@ -32,7 +34,8 @@ def purge(session: Session, now: datetime, settings: Settings) -> dict[str, int]
         ChatUser.last_seen < now - timedelta(days=keep.chat_users_days), ChatUser.telegram_user_id.not_in(linked)))
     audit = session.execute(delete(AuditLog).where(AuditLog.at < now - timedelta(days=keep.audit_days)))
     return {"outbox": int(outbox.rowcount or 0), "chat_users": int(chats.rowcount or 0),  # type: ignore[attr-defined]
-            "audit_log": int(audit.rowcount or 0)}  # type: ignore[attr-defined]
+            "audit_log": int(audit.rowcount or 0),  # type: ignore[attr-defined]
+            "conversation_steps": conversation.purge_expired(session, now)}
 
 
 def retention(database: Database, at: datetime, settings: Settings) -> int:

@@ -6,6 +6,8 @@ without buttons ends them. Greetings and a button's words with nothing waiting g
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.demo import DEMO_DATA
@@ -210,3 +212,33 @@ async def test_a_button_word_with_nothing_waiting(bot: BotHarness, roster: Datab
     assert f"không có thao tác nào đang chờ bạn chọn “{typed}”" in texts[-1].lower()
     assert "Nguồn:" not in texts[-1]
     assert "🎓 Khóa học" in [b["text"] for b in bot.last_buttons()]  # the main menu
+
+
+# --- the record's cost --------------------------------------------------------------------------------
+
+
+async def test_concurrent_answers_share_transactions(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers sent while a record is being written go into the next transaction together, and each
+    answer's update ends only once its buttons are committed."""
+    from handlers.last_buttons import ButtonsLedger
+
+    transactions = 0
+    real_run = Database.run
+
+    def counting(self: Database, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal transactions
+        transactions += 1
+        return real_run(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "run", counting)
+    ledger = ButtonsLedger(database)
+    chats = range(700001, 700021)
+    await asyncio.gather(*(ledger.record((c, c), [[(f"Nút {c}", f"menu:{c}")]]) for c in chats))
+    assert transactions <= 3
+    for c in chats:
+        assert database.read(conversation.last_keyboard, c, c) == [[(f"Nút {c}", f"menu:{c}")]]
+    await asyncio.gather(*(ledger.record((c, c), None) for c in chats))
+    assert all(database.read(conversation.last_keyboard, c, c) is None for c in chats)
+    before = transactions
+    await ledger.record((700001, 700001), None)  # known to have none: no transaction at all
+    assert transactions == before

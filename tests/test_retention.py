@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from core.config import Settings
 from db import Database
-from db.models import AuditLog, Cadre, ChatUser, Outbox
+from db.models import AuditLog, Cadre, ChatUser, ConversationStep, Outbox
 from scheduler.jobs import JOBS, run_due, run_job
 
 AT = datetime(2026, 11, 26, 3, 30)
@@ -53,3 +53,17 @@ def test_retention_runs_daily_once(roster: Database, settings: Settings) -> None
     late = datetime(2026, 11, 26, 4, 0, tzinfo=settings.timezone)
     assert "retention" in run_due(roster, late, settings)
     assert "retention" not in run_due(roster, late + timedelta(minutes=5), settings)
+
+
+def test_retention_deletes_conversation_rows_a_day_old(roster: Database, settings: Settings) -> None:
+    from domain import conversation
+
+    now = AT.replace(tzinfo=settings.timezone).astimezone(UTC)
+    roster.run(conversation.note_keyboard, 9101, 9101, [[("👤 Hồ sơ của tôi", "menu:profile")]])
+    roster.run(conversation.open_step, 9102, 9102, "ask", {})
+    roster.run(lambda s: s.execute(update(ConversationStep).where(ConversationStep.telegram_user_id == 9101)
+                                   .values(updated_at=now - timedelta(hours=25))))
+    roster.run(lambda s: s.execute(update(ConversationStep).where(ConversationStep.telegram_user_id == 9102)
+                                   .values(updated_at=now - timedelta(hours=1))))
+    assert run_job(roster, "retention", AT.replace(tzinfo=settings.timezone), settings) == 1
+    assert roster.run(lambda s: set(s.scalars(select(ConversationStep.telegram_user_id)))) == {9102}
