@@ -24,6 +24,7 @@ from domain.xlsx import workbook_bytes, write_table
 RATING_SHORT = ("XS", "Tốt", "HT", "KHT")
 PENDING, NONE = "chờ", "—"
 CHUNK = 900  # ids per IN (...) list: SQLite's bound-parameter limit
+CHAIN_WALK_LIMIT = 2000  # people: past this, the chain is computed from one read of every cadre
 
 
 @dataclass(frozen=True)
@@ -44,54 +45,113 @@ class PersonYear:
         return PENDING if month in self.submitted else NONE
 
 
-def _ratings(session: Session, cadre_ids: list[int], year: int) -> dict[int, dict[int, Evaluation]]:
-    by_person: dict[int, dict[int, Evaluation]] = {}
+@dataclass(frozen=True)
+class Person:
+    """A row of the grid before its ratings: columns, not entities (a province leader's chain is ~48,000)."""
+
+    cadre_id: int
+    code: str
+    full_name: str
+    unit_code: str
+    unit_name: str
+    unit_path: str
+
+
+@dataclass(frozen=True)
+class GridPage:
+    """The first people of the phone view, by name, and how many there are in all."""
+
+    people: list[PersonYear]
+    total: int
+
+
+def _ratings(session: Session, cadre_ids: list[int], year: int) -> dict[int, dict[int, tuple[int | None, str]]]:
+    """cadre id -> month -> (manager's rating, status)."""
+    by_person: dict[int, dict[int, tuple[int | None, str]]] = {}
     for start in range(0, len(cadre_ids), CHUNK):
-        rows = session.scalars(select(Evaluation).where(Evaluation.cadre_id.in_(cadre_ids[start:start + CHUNK]),
-                                                        Evaluation.year == year))
-        for ev in rows:
-            by_person.setdefault(ev.cadre_id, {})[ev.month] = ev
+        rows = session.execute(select(Evaluation.cadre_id, Evaluation.month, Evaluation.manager_rating,
+                                      Evaluation.status).where(
+            Evaluation.cadre_id.in_(cadre_ids[start:start + CHUNK]), Evaluation.year == year))
+        for cadre_id, month, rating, status in rows:
+            by_person.setdefault(cadre_id, {})[month] = (rating, status)
     return by_person
 
 
-def _person(cadre: Cadre, unit: Unit, evaluations: dict[int, Evaluation], rules: ClassificationRules) -> PersonYear:
-    months = tuple(evaluations[m].manager_rating if m in evaluations else None for m in range(1, 13))
-    submitted = frozenset(m for m, ev in evaluations.items() if ev.status == EvalStatus.SUBMITTED)
+def _person(p: Person, evaluations: dict[int, tuple[int | None, str]], rules: ClassificationRules) -> PersonYear:
+    months = tuple(evaluations[m][0] if m in evaluations else None for m in range(1, 13))
+    submitted = frozenset(m for m, (_, status) in evaluations.items() if status == EvalStatus.SUBMITTED)
     quarters = tuple(rules.quarter.classify([months[m - 1] for m in quarter_months(q)]) for q in (1, 2, 3, 4))
-    return PersonYear(cadre.code, cadre.full_name, unit.code, unit.name, months, submitted, quarters,
+    return PersonYear(p.code, p.full_name, p.unit_code, p.unit_name, months, submitted, quarters,
                       rules.year.classify(quarters))
 
 
-def _grid(session: Session, people: list[tuple[Cadre, Unit]], year: int) -> list[PersonYear]:
+def _grid(session: Session, people: list[Person], year: int) -> list[PersonYear]:
     rules = default_classification()
-    evaluations = _ratings(session, [c.id for c, _ in people], year)
-    return [_person(c, u, evaluations.get(c.id, {}), rules) for c, u in people]
+    evaluations = _ratings(session, [p.cadre_id for p in people], year)
+    return [_person(p, evaluations.get(p.cadre_id, {}), rules) for p in people]
 
 
-def review_chain(session: Session, manager_id: int) -> list[Cadre]:
-    """Everyone below the manager in the review chain, level by level; a loop in the roster's manager codes
-    ends where it comes back (the manager himself is never included)."""
-    seen, found, level = {manager_id}, [], [manager_id]
+def _units(session: Session) -> dict[int, tuple[int | None, str, str, str]]:
+    """unit id -> (parent id, code, name, path)."""
+    return {uid: (parent, code, name, path) for uid, parent, code, name, path in session.execute(
+        select(Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.path))}
+
+
+def review_chain(session: Session, manager_id: int) -> list[Person]:
+    """Everyone below the manager in the review chain (the people they review, those people's reviewees, and
+    so on), never the manager; a loop in the roster's manager codes ends where it comes back.
+
+    Walked level by level with review.reviewees while the chain is small (a commune, a department); past
+    CHAIN_WALK_LIMIT people (a province leader's chain is the whole province, which the walk takes seconds
+    over) the same rule is applied in memory to one read of every cadre (benchmarks/bench_review_grid.py)."""
+    seen, level, found = {manager_id}, [manager_id], list[Cadre]()
     while level:
-        below = [c for start in range(0, len(level), CHUNK)
-                 for c in reviewees(session, level[start:start + CHUNK]) if c.id not in seen]
-        below = list({c.id: c for c in below}.values())
-        seen.update(c.id for c in below)
-        found += below
-        level = [c.id for c in below]
-    return found
+        below = {c.id: c for start in range(0, len(level), CHUNK)
+                 for c in reviewees(session, level[start:start + CHUNK]) if c.id not in seen}
+        seen.update(below)
+        found += below.values()
+        if len(found) > CHAIN_WALK_LIMIT:
+            return _chain_in_memory(session, manager_id)
+        level = list(below)
+    return [Person(c.id, c.code, c.full_name, c.unit.code, c.unit.name, c.unit.path) for c in found]
 
 
-def _chain_people(session: Session, actor: Actor) -> list[tuple[Cadre, Unit]]:
-    people = sorted(review_chain(session, actor.cadre_id), key=lambda c: (c.full_name, c.code))
-    return [(c, c.unit) for c in people]
+def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
+    """review.reviewees' rule (the roster's manager, else the reviewer HR assigned, else the first leader by
+    code of the parent unit) applied in memory to one read of every cadre's columns."""
+    units = _units(session)
+    rows = session.execute(select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.manager_code, Cadre.reviewer_code,
+                                  Cadre.unit_id, Cadre.is_leader)).all()
+    by_code = {row.code: row.id for row in rows}
+    heads: dict[int, str] = {}
+    for row in rows:
+        if row.is_leader and (row.unit_id not in heads or row.code < heads[row.unit_id]):
+            heads[row.unit_id] = row.code
+    below: dict[int, list[int]] = {}
+    for row in rows:
+        if row.manager_code or row.reviewer_code:
+            boss = by_code.get(row.manager_code or row.reviewer_code)
+        else:
+            parent = units[row.unit_id][0] if row.unit_id in units else None
+            boss = by_code.get(heads.get(parent, "")) if parent is not None else None
+        if boss is not None and boss != row.id:
+            below.setdefault(boss, []).append(row.id)
+    seen, level = {manager_id}, [manager_id]
+    while level:
+        level = [c for m in level for c in below.get(m, []) if c not in seen]
+        seen.update(level)
+    by_id = {row.id: row for row in rows}
+    return [Person(i, by_id[i].code, by_id[i].full_name, *units[by_id[i].unit_id][1:])
+            for i in seen - {manager_id}]
 
 
-def reviewee_year(session: Session, actor: Actor, year: int) -> list[PersonYear]:
-    """The phone view: everyone below the actor in the review chain, by name."""
+def reviewee_year(session: Session, actor: Actor, year: int, shown: int = 60) -> GridPage:
+    """The phone view: everyone below the actor in the review chain, by name; the grid of the first `shown`
+    (a phone message holds a few dozen rows) and the count of all."""
     require_manager(actor)
     audit(session, actor.code, "evaluation-grid", str(year))
-    return _grid(session, _chain_people(session, actor), year)
+    people = sorted(review_chain(session, actor.cadre_id), key=lambda p: (p.full_name, p.code))
+    return GridPage(_grid(session, people[:shown], year), len(people))
 
 
 def _export_scope(session: Session, actor: Actor, unit_code: str | None) -> tuple[Unit | None, bool]:
@@ -147,14 +207,16 @@ def export_year_grid(session: Session, actor: Actor, year: int, unit_code: str |
         audit(session, actor.code, "export-evaluation-grid-refused", unit.code if unit else None, str(year))
         return None
     if actor.is_hr:
-        query = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id).order_by(Unit.path, Cadre.full_name)
+        query = (select(Cadre.id, Cadre.code, Cadre.full_name, Unit.code, Unit.name, Unit.path)
+                 .join(Unit, Cadre.unit_id == Unit.id))
         if unit is not None:
             query = query.where(in_subtree(unit.path))
-        people = [(c, u) for c, u in session.execute(query).all()]
+        people = [Person(*row) for row in session.execute(query)]
         name, target = (unit.name, unit.code) if unit else ("Toàn tỉnh", "PROVINCE")
     else:
-        people = sorted(_chain_people(session, actor), key=lambda p: (p[1].path, p[0].full_name, p[0].code))
+        people = review_chain(session, actor.cadre_id)
         name, target = f"{actor.unit_name} – cán bộ do {actor.full_name} đánh giá", f"CHAIN:{actor.code}"
+    people.sort(key=lambda p: (p.unit_path, p.full_name, p.code))
     grid = _grid(session, people, year)
     audit(session, actor.code, "export-evaluation-grid", target, f"{year}; {len(grid)}")
     return GridExport(name, year, len(grid), grid_xlsx(name, year, grid, today))

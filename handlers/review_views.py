@@ -15,7 +15,7 @@ from domain import vn
 from domain.accounts import Actor, require_manager
 from domain.classification import default_classification, describe_period, quarter_months
 from domain.evaluation import Window
-from domain.review_grid import RATING_SHORT, PersonYear, export_year_grid, reviewee_year
+from domain.review_grid import RATING_SHORT, GridPage, export_year_grid, reviewee_year
 from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_heavy, run_tx, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
@@ -57,40 +57,43 @@ def _rule() -> str:
             "Căn cứ Mục III.4 Nghị quyết.")
 
 
-def _xlsx_button(actor: Actor, grid: list[PersonYear], year: int) -> list[tuple[str, str]]:
+def _xlsx_button(actor: Actor, page: GridPage, year: int) -> list[tuple[str, str]]:
     """HR exports the province; a manager the people shown (none to export when nobody is shown)."""
     if actor.is_hr:
         return [(BTN_XLSX_PROVINCE.format(year=year), f"qv:x:{year}")]
-    return [(BTN_XLSX.format(year=year), f"qv:x:{year}")] if grid else []
+    return [(BTN_XLSX.format(year=year), f"qv:x:{year}")] if page.total else []
 
 
 def _klass(rating: int | None) -> str:
     return RATING_SHORT[rating] if rating is not None else INCOMPLETE
 
 
-def _fit(rows: list[str], head: str, tail: str) -> str:
+def _fit(rows: list[str], total: int, head: str, tail: str) -> str:
+    """As many rows as a phone message holds; the rest ('… và N người nữa', of `total`) are in the Excel file."""
     text, shown = head, 0
     for row in rows:
         if len(text) + len(row) + len(tail) > MAX_CHARS:
             break
         text, shown = text + row, shown + 1
-    if shown < len(rows):
-        text += TRUNCATED.format(n=vn.number(len(rows) - shown))
+    if shown < total:
+        text += TRUNCATED.format(n=vn.number(total - shown))
     return text + tail
 
 
-def render_quarter(grid: list[PersonYear], year: int, quarter: int) -> str:
+def render_quarter(page: GridPage, year: int, quarter: int) -> str:
+    grid = page.people
     months = quarter_months(quarter)
     rows = [QUARTER_ROW.format(name=esc(p.full_name), months=" · ".join(f"T{m} {p.month_cell(m)}" for m in months),
                                klass=_klass(p.quarters[quarter - 1])) for p in grid]
     head = QUARTER_TITLE.format(q=quarter, year=year, first=months[0], last=months[-1], legend=LEGEND)
-    return _fit(rows, head, _rule())
+    return _fit(rows, page.total, head, _rule())
 
 
-def render_year(grid: list[PersonYear], year: int) -> str:
+def render_year(page: GridPage, year: int) -> str:
+    grid = page.people
     rows = [YEAR_ROW.format(name=esc(p.full_name), quarters=" · ".join(
         f"Q{q} {_klass(p.quarters[q - 1])}" for q in (1, 2, 3, 4)), klass=_klass(p.year)) for p in grid]
-    return _fit(rows, YEAR_TITLE.format(year=year, legend=LEGEND), _rule())
+    return _fit(rows, page.total, YEAR_TITLE.format(year=year, legend=LEGEND), _rule())
 
 
 def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple[str, str]]:
@@ -103,22 +106,22 @@ def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple
 
 
 async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int, quarter: int) -> None:
-    grid = await run_tx(context, reviewee_year, actor, year)
-    text = render_quarter(grid, year, quarter) if grid else EMPTY
+    page = await run_tx(context, reviewee_year, actor, year)
+    text = render_quarter(page, year, quarter) if page.total else EMPTY
     rows = [_quarter_nav(year, quarter, current_quarter(context)),
-            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], _xlsx_button(actor, grid, year), [BACK]]
+            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], _xlsx_button(actor, page, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
 
 async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, year: int) -> None:
-    grid = await run_tx(context, reviewee_year, actor, year)
-    text = render_year(grid, year) if grid else EMPTY
+    page = await run_tx(context, reviewee_year, actor, year)
+    text = render_year(page, year) if page.total else EMPTY
     latest = current_quarter(context)
     quarters = [(f"Quý {q}", f"qv:q:{year}:{q}") for q in (1, 2, 3, 4) if (year, q) <= latest]
     years = [(f"◀️ Năm {year - 1}", f"qv:y:{year - 1}")] if year > FIRST_YEAR else []
     if year < latest[0]:
         years.append((f"Năm {year + 1} ▶️", f"qv:y:{year + 1}"))
-    rows = [quarters, years, _xlsx_button(actor, grid, year), [BACK]]
+    rows = [quarters, years, _xlsx_button(actor, page, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
 

@@ -151,3 +151,40 @@ async def test_excel_rule_sheet_is_vietnamese_and_cites_the_resolution(bot: BotH
     assert "Mục III.4" in text and "Hoàn thành xuất sắc nhiệm vụ" in text and "ít nhất 2/3 tháng" in text
     for internal in ("knowledge/", ".toml", "min_parts", "worst_allowed", "Quarter", "at least", "rating"):
         assert internal not in text, internal
+
+
+def test_chain_survives_a_loop_and_counts_everyone(roster: Database) -> None:
+    """A loop in the roster's manager codes ends where it comes back; the phone page counts all people."""
+    from domain.review_grid import review_chain, reviewee_year
+
+    def loop(session) -> None:  # type: ignore[no-untyped-def]
+        session.scalar(select(Cadre).where(Cadre.code == "MAU015")).manager_code = "MAU016"
+    roster.run(loop)
+    chain = roster.run(lambda s: sorted(p.code for p in review_chain(
+        s, s.scalar(select(Cadre.id).where(Cadre.code == "MAU015")))))
+    assert chain == ["MAU016"]
+    def head(session) -> accounts.Actor:  # type: ignore[no-untyped-def]
+        cadre = session.scalar(select(Cadre).where(Cadre.code == "MAU010"))
+        u = cadre.unit
+        return accounts.Actor(cadre.id, cadre.code, cadre.full_name, u.id, u.code, u.name, u.path, True, False)
+    page = roster.run(lambda s: reviewee_year(s, head(s), 2026, 2))
+    assert len(page.people) == 2 and page.total == 6  # the commune below its secretary, less the detached loop
+
+
+def test_the_walk_and_the_in_memory_chain_agree(roster: Database) -> None:
+    """The chain walked level by level and the one computed in memory (past CHAIN_WALK_LIMIT) are the same
+    people for every cadre of the sample roster."""
+    from domain.review_grid import _chain_in_memory, review_chain
+
+    def edges(session) -> None:  # type: ignore[no-untyped-def]
+        by_code = {c.code: c for c in session.scalars(select(Cadre))}
+        by_code["MAU020"].reviewer_code = "MAU002"  # assigned by HR (no manager in the roster)
+        by_code["MAU021"].manager_code = "MAU999"  # a manager code naming nobody
+        by_code["MAU015"].manager_code = "MAU016"  # a loop
+    roster.run(edges)
+
+    def both(session) -> list[tuple[str, set[str], set[str]]]:  # type: ignore[no-untyped-def]
+        return [(c.code, {p.code for p in review_chain(session, c.id)},
+                 {p.code for p in _chain_in_memory(session, c.id)}) for c in session.scalars(select(Cadre))]
+    for code, walked, in_memory in roster.run(both):
+        assert walked == in_memory, code
