@@ -85,7 +85,7 @@ SMALLTALK = {
     smalltalk.ACKNOWLEDGEMENT: "Vâng. Khi cần, bạn cứ gõ câu hỏi về Nghị quyết.",
     smalltalk.BUTTON_WORD: "Hiện không có thao tác nào đang chờ bạn chọn “{word}”.",
 }
-MENU_HINT = "\nHoặc chọn một mục của menu chính bên dưới (/menu), /help để xem hướng dẫn."
+MENU_HINT = "\nChọn một mục của menu chính bên dưới, hoặc gõ /help để xem hướng dẫn."
 LINK_HINT = "\nGõ /start để liên kết tài khoản với hồ sơ cán bộ, /help để xem hướng dẫn."
 
 
