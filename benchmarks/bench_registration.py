@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, delete, insert, select, text, update
 from benchmarks.synthetic import write_course, write_people
 from db import Database
 from db.migrate import upgrade
-from db.models import Cadre, Course, Registration
+from db.models import Cadre, Course, Registration, RegistrationStatus
 from db.session import make_engine
 from domain import registration as reg
 from domain.clock import utcnow
@@ -56,7 +56,7 @@ def _bare_inserts(database: Database, people: list[tuple[int, str]]) -> float:
     def one(cadre_id: int) -> None:
         now = utcnow()
         database.run(lambda s: s.execute(insert(Registration).values(
-            course_id=course_id, cadre_id=cadre_id, status="cancelled", registered_by="bench",
+            course_id=course_id, cadre_id=cadre_id, status=RegistrationStatus.CANCELLED, registered_by="bench",
             created_at=now, updated_at=now)))
 
     t0 = time.perf_counter()

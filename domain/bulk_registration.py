@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from db.models import RegistrationStatus
 from domain import vn
 from domain.accounts import Actor, audit, require_hr
 from domain.errors import DomainError
@@ -60,7 +61,7 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
             continue
         row.commit()
         line = f"{outcome.cadre_code} → {outcome.course_code}"
-        (result.registered if outcome.status == "registered" else result.waitlisted).append(line)
+        (result.registered if outcome.status == RegistrationStatus.REGISTERED else result.waitlisted).append(line)
     if result.errors and not skip_bad_rows:
         batch.rollback()
         result.registered, result.waitlisted = [], []

@@ -148,8 +148,9 @@ def course_counts(session: Session) -> list[dict[str, object]]:
         select(Registration.course_id, Registration.status, func.count()).group_by(
             Registration.course_id, Registration.status)))
     return [{"code": c.code, "name": c.name, "kind": c.kind, "capacity": c.capacity,
-             "registered": counts.get((c.id, "registered"), 0), "waitlisted": counts.get((c.id, "waitlisted"), 0),
-             "completed": counts.get((c.id, "completed"), 0), "register_by": c.register_by.isoformat(),
+             "registered": counts.get((c.id, RegistrationStatus.REGISTERED), 0),
+             "waitlisted": counts.get((c.id, RegistrationStatus.WAITLISTED), 0),
+             "completed": counts.get((c.id, RegistrationStatus.COMPLETED), 0), "register_by": c.register_by.isoformat(),
              "start_date": c.start_date.isoformat(), "cancelled": c.cancelled}
             for c in session.scalars(select(Course).order_by(Course.start_date, Course.code))]
 

@@ -255,7 +255,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     unreg = [[(f"✖️ Hủy ĐK: {r.code}", f"course:unreg:{course.code}:{r.code}")]
              for r in lines[:20] if r.status in ACTIVE_STATUSES and today(context) < course.start_date]
     undo = [[(f"↩️ Hủy ghi nhận: {r.code}", f"course:undo:{course.code}:{r.code}")]
-            for r in lines[:20] if r.status == "completed"]
+            for r in lines[:20] if r.status == RegistrationStatus.COMPLETED]
     await reply(update, "\n".join(text), keyboard([*done, *undo, *unreg, export, [BACK]]))
 
 

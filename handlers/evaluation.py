@@ -139,7 +139,7 @@ def _body(v: EvalView) -> str:
 
 async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView) -> None:
     """Render the form at the step the database says it is; a typed label presses that step's buttons."""
-    if v.status != "draft":
+    if v.status != ev.EvalStatus.DRAFT:
         await show_view(update, v)
         return
     if v.editing:

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registration, Unit
+from db.models import ACTIVE_STATUSES, Cadre, ChatUser, DigestSnapshot, Registration, RegistrationStatus, Unit
 from domain import vn
 from domain.accounts import Actor
 from domain.clock import utcnow
@@ -123,8 +123,8 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     parts.append(f"\n<b>Chờ bạn xếp loại</b>: {n(len(reviews))}" + (" – gõ /review" if reviews else ""))
     if unreachable:
         parts.append(f"\n<b>Không nhận được tin nhắn</b> (đã chặn bot) ({n(len(unreachable))}): {_names(unreachable)}")
-    parts.append(f"\n<b>Đăng ký lớp</b>: {n(registrations.get('registered', 0))} người đã có chỗ, "
-                 f"{n(registrations.get('waitlisted', 0))} người trong danh sách chờ.")
+    parts.append(f"\n<b>Đăng ký lớp</b>: {n(registrations.get(RegistrationStatus.REGISTERED, 0))} người đã có chỗ, "
+                 f"{n(registrations.get(RegistrationStatus.WAITLISTED, 0))} người trong danh sách chờ.")
     parts.append("\n<b>Chỉ tiêu Nghị quyết</b> (thay đổi so với bản tin trước):")
     parts += _indicator_lines(report, before)
     parts.append("\nChi tiết: /report")

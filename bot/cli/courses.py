@@ -12,6 +12,7 @@ from typing import Any
 from bot.cli.common import import_parser, open_db, print_nothing_imported, print_rejected
 from bot.cli.parser import JSON_HELP
 from core.config import Settings
+from db.models import RegistrationStatus
 from domain import vn
 from domain.catalogue import course_counts
 from domain.clock import today_in
@@ -49,7 +50,7 @@ def cmd_courses(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_register(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
     outcome = database.run(register_on_behalf, "cli", args.cadre, args.course, today_in(settings.timezone))
-    if outcome.status == "registered":
+    if outcome.status == RegistrationStatus.REGISTERED:
         print(f"Đã đăng ký {outcome.cadre_code} vào lớp {outcome.course_code}.")
     else:
         print(f"Lớp {outcome.course_code} đã đủ chỗ: {outcome.cadre_code} ở vị trí {outcome.position} danh sách chờ.")

@@ -22,7 +22,7 @@ from domain import vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
-from domain.evaluation.common import RATINGS, EvaluationRefused, EvalView, Window, period_label, view
+from domain.evaluation.common import RATINGS, EvalStatus, EvaluationRefused, EvalView, Window, period_label, view
 from domain.evaluation.review import reviewer_of
 from domain.evaluation.reviewers import tell_hr_no_reviewer
 from domain.markup import esc
@@ -53,8 +53,8 @@ def start_or_resume(session: Session, cadre_id: int, today: date, window: Window
     ev = _get(session, cadre_id, year, month)
     if ev is None:
         now = utcnow()
-        ev = Evaluation(cadre_id=cadre_id, year=year, month=month, status="draft", step="results", paused=False,
-                        results="[]", created_at=now, updated_at=now)
+        ev = Evaluation(cadre_id=cadre_id, year=year, month=month, status=EvalStatus.DRAFT, step="results",
+                        paused=False, results="[]", created_at=now, updated_at=now)
         session.add(ev)
         try:
             session.flush()
@@ -86,9 +86,9 @@ class Work:
 
 
 def _work(ev: Evaluation) -> Work | None:
-    if ev.status == "draft":
+    if ev.status == EvalStatus.DRAFT:
         return Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, ev.step, ev.paused)
-    if ev.status == "submitted" and ev.edit_draft:
+    if ev.status == EvalStatus.SUBMITTED and ev.edit_draft:
         data: dict[str, Any] = json.loads(ev.edit_draft)
         return Work(**data)
     return None
@@ -96,7 +96,7 @@ def _work(ev: Evaluation) -> Work | None:
 
 def _save(ev: Evaluation, work: Work, step: str | None = None) -> None:
     work.step, work.paused = step or work.step, False
-    if ev.status == "draft":
+    if ev.status == EvalStatus.DRAFT:
         ev.results, ev.difficulties = json.dumps(work.results, ensure_ascii=False), work.difficulties
         ev.self_rating, ev.step, ev.paused = work.self_rating, work.step, False
     else:
@@ -107,16 +107,16 @@ def _save(ev: Evaluation, work: Work, step: str | None = None) -> None:
 def _form_view(session: Session, ev: Evaluation, work: Work, window: Window, today: date) -> EvalView:
     """What the owner sees at the form: the draft, or the edit beside the submitted version."""
     base = view(session, ev, window, today)
-    if ev.status == "draft":
+    if ev.status == EvalStatus.DRAFT:
         return base
-    return replace(base, status="draft", step=work.step, items=list(work.results), difficulties=work.difficulties,
-                   self_rating=work.self_rating, editing=True)
+    return replace(base, status=EvalStatus.DRAFT, step=work.step, items=list(work.results),
+                   difficulties=work.difficulties, self_rating=work.self_rating, editing=True)
 
 
 def _own_draft(session: Session, cadre_id: int, eval_id: int) -> tuple[Evaluation, Work]:
     ev = _owned(session, cadre_id, eval_id)
     work = _work(ev)
-    if work is None and ev.status == "rated":
+    if work is None and ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
     if work is None:
         raise EvaluationRefused("Bản tự đánh giá này đã gửi. Bấm “Sửa” nếu còn được sửa.")
@@ -190,7 +190,7 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     first_submission = ev.submitted_at is None
     ev.results, ev.difficulties = json.dumps(work.results, ensure_ascii=False), work.difficulties
     ev.self_rating, ev.edit_draft = work.self_rating, None
-    ev.status, ev.step, ev.paused = "submitted", "done", False
+    ev.status, ev.step, ev.paused = EvalStatus.SUBMITTED, "done", False
     ev.submitted_at, ev.updated_at = utcnow(), utcnow()
     ev.late = ev.late or window.is_late(ev.year, ev.month, today)
     detail = ", ".join(d for d in ("late" if ev.late else "", "" if first_submission else "resubmitted") if d)
@@ -210,9 +210,9 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     """Edit a submitted evaluation, until the manager rates it or the window closes. The submitted
     version stays submitted (and in the manager's queue) until the edit is sent."""
     ev = _owned(session, cadre_id, eval_id)
-    if ev.status == "rated":
+    if ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
-    if ev.status == "submitted" and window.is_late(ev.year, ev.month, today):
+    if ev.status == EvalStatus.SUBMITTED and window.is_late(ev.year, ev.month, today):
         raise EvaluationRefused(
             f"Kỳ {period_label(ev.year, ev.month)} đã đóng ngày {window.closes(ev.year, ev.month):%d/%m/%Y}; "
             "không sửa được nữa."
@@ -232,7 +232,8 @@ def discard_edit(session: Session, cadre_id: int, eval_id: int, window: Window, 
 def _open_forms(session: Session, cadre_id: int) -> list[tuple[Evaluation, Work]]:
     rows = session.scalars(select(Evaluation).where(
         Evaluation.cadre_id == cadre_id,
-        or_(Evaluation.status == "draft", and_(Evaluation.status == "submitted", Evaluation.edit_draft.is_not(None))))
+        or_(Evaluation.status == EvalStatus.DRAFT,
+            and_(Evaluation.status == EvalStatus.SUBMITTED, Evaluation.edit_draft.is_not(None))))
         .order_by(Evaluation.updated_at.desc()))
     return [(ev, work) for ev in rows if (work := _work(ev)) is not None]
 
@@ -244,7 +245,7 @@ def pause(session: Session, cadre_id: int) -> str:
     a draft, '' when nothing was open: the reply says which."""
     forms = _open_forms(session, cadre_id)
     for ev, work in forms:
-        if ev.status == "draft":
+        if ev.status == EvalStatus.DRAFT:
             ev.paused = True
         else:
             ev.edit_draft = json.dumps(asdict(work) | {"paused": True}, ensure_ascii=False)
@@ -273,7 +274,8 @@ def active_draft(session: Session, cadre_id: int, window: Window, today: date,
 
 
 def history(session: Session, cadre_id: int, window: Window, today: date, limit: int = 12) -> list[EvalView]:
-    rows = session.scalars(select(Evaluation).where(Evaluation.cadre_id == cadre_id, Evaluation.status != "draft")
+    rows = session.scalars(select(Evaluation)
+                           .where(Evaluation.cadre_id == cadre_id, Evaluation.status != EvalStatus.DRAFT)
                            .order_by(Evaluation.year.desc(), Evaluation.month.desc()).limit(limit))
     return [view(session, ev, window, today) for ev in rows]
 
