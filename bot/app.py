@@ -98,10 +98,7 @@ async def _post_stop(app: Application) -> None:
 
 def apply_import_limits(settings: Settings) -> None:
     """Spreadsheets read by the bot and the command line are bounded as [imports] says."""
-    i = settings.imports
-    spreadsheet.configure(spreadsheet.Limits(max_rows=i.max_rows, max_columns=i.max_columns,
-                                             empty_rows_stop=i.empty_rows_stop, max_unzipped_mb=i.max_unzipped_mb,
-                                             max_zip_members=i.max_zip_members))
+    spreadsheet.configure(settings.imports)
 
 
 def build_application(

@@ -71,14 +71,21 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
-class ImportSettings:
-    """[imports]: bounds on a spreadsheet someone sends (domain.spreadsheet.Limits) and the bot's time limit."""
+class SpreadsheetLimits:
+    """Bounds on one spreadsheet (domain.spreadsheet reads with them). The one place of their defaults,
+    which fit the province's 48,000 cadres; [imports] in config.toml overrides them."""
 
     max_rows: int = 60_000
     max_columns: int = 100
     empty_rows_stop: int = 1_000
     max_unzipped_mb: int = 200
     max_zip_members: int = 200
+
+
+@dataclass(frozen=True)
+class ImportSettings(SpreadsheetLimits):
+    """[imports]: the spreadsheet bounds and the bot's time limit for one import."""
+
     time_limit_s: int = 300
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from core.config import SpreadsheetLimits
 from domain import vn
 from domain.errors import SpreadsheetError
 from domain.text import ascii_key, clean
@@ -32,16 +33,8 @@ HEADER_SEARCH_ROWS = 30
 UNZIP_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on one spreadsheet ([imports] in config.toml; the defaults fit the province's 48,000 cadres)."""
-
-    max_rows: int = 60_000
-    max_columns: int = 100
-    empty_rows_stop: int = 1_000
-    max_unzipped_mb: int = 200
-    max_zip_members: int = 200
-
+# Defined (with its defaults) beside the settings that fill it: [imports] in config.toml.
+Limits = SpreadsheetLimits
 
 _limits = Limits()
 _deadline: ContextVar[float | None] = ContextVar("spreadsheet_deadline", default=None)

@@ -16,7 +16,7 @@ PACKAGES = ("core", "db", "domain", "knowledge", "views", "scheduler", "handlers
 ALLOWED = {
     "db": set(),
     "core": {"db"},
-    "domain": {"db"},
+    "domain": {"core", "db"},  # core is the bottom: e.g. the spreadsheet bounds the settings define
     "knowledge": {"domain"},
     "views": {"domain"},
     "scheduler": {"core", "db", "domain", "views"},

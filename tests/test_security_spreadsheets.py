@@ -204,3 +204,15 @@ async def test_an_import_does_not_block_other_users(bot: BotHarness, roster: Dat
 
     await asyncio.gather(send("import", hr.document("canbo.xlsx", "r")), help_soon())
     assert finished == ["help", "import"]
+
+
+def test_imports_settings_are_the_spreadsheet_bounds(tmp_path: Path) -> None:
+    """One definition: [imports] in config.toml is what the reader uses; a missing key keeps the one default."""
+    from bot.app import apply_import_limits
+    from core.config import SpreadsheetLimits, load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "sqlite:///x.db"\n[imports]\nmax_rows = 500\n', encoding="utf-8")
+    apply_import_limits(load_settings(path, {}))
+    assert spreadsheet.limits().max_rows == 500
+    assert spreadsheet.limits().max_columns == SpreadsheetLimits().max_columns == spreadsheet.Limits().max_columns
