@@ -11,7 +11,7 @@ import sys
 import threading
 from types import TracebackType
 
-from bot.ops.redact import redact
+from core.redact import redact
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

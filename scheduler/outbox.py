@@ -37,6 +37,7 @@ from telegram.warnings import PTBUserWarning
 
 from core.config import SchedulerSettings
 from core.quiet import is_quiet
+from core.redact import redact
 from db import Database
 from db.models import ChatUser, Evaluation, Outbox, Unit
 from domain.clock import utcnow
@@ -209,7 +210,8 @@ def mark(session: Session, row_id: int, status: str, error: str | None = None, d
     row = session.get(Outbox, row_id)
     if row is None:
         return
-    row.status, row.last_error = status, error
+    # Telegram's error text can quote the request (the token is in its URL) or a phone: kept redacted.
+    row.status, row.last_error = status, redact(error) if error is not None else None
     if status == "sent":
         row.sent_at = utcnow()
     elif status == "pending":

@@ -87,6 +87,17 @@ async def test_network_failure_backs_off_then_sends(bot: BotHarness, roster: Dat
     assert await d.run_once() == 1
 
 
+async def test_a_delivery_error_is_kept_redacted(bot: BotHarness, roster: Database, settings,  # type: ignore[no-untyped-def]
+                                                 linked: UpdateFactory) -> None:
+    """The error text is stored; a token in a quoted URL or a phone number in it is not."""
+    queue(roster, "MAU017", "digest", "k1")
+    bot.api.fail("sendMessage", NetworkError(
+        "POST https://api.telegram.org/bot123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ/sendMessage 0912345017 reset"))
+    assert await dispatcher(bot, roster, settings).run_once() == 0
+    error = roster.run(lambda s: s.scalars(select(Outbox.last_error)).one())
+    assert "reset" in error and "ABCDEFGHIJ" not in error and "0912345017" not in error
+
+
 async def test_retry_after_pauses_everyone(bot: BotHarness, roster: Database, settings, linked: UpdateFactory) -> None:  # type: ignore[no-untyped-def]
     queue(roster, "MAU017", "digest", "k1")
     bot.api.fail("sendMessage", 429)

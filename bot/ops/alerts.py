@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from telegram import Bot
 
-from bot.ops.redact import redact
 from core.logctx import current
+from core.redact import redact
 from domain import vn
 
 log = logging.getLogger(__name__)

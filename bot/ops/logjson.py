@@ -7,8 +7,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from bot.ops.redact import redact
 from core.logctx import current
+from core.redact import redact
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,4 +1,5 @@
-"""Text that leaves the process (an operator alert, a JSON log line) carries no token and no phone."""
+"""The one redaction: text that leaves the process or is stored (log lines, JSON logs, operator alerts,
+exception text and tracebacks, a delivery error kept in the outbox) carries no bot token and no phone."""
 
 from __future__ import annotations
 
