@@ -23,6 +23,7 @@ from handlers.common import (
     keyboard,
     linked_only,
     load_actor,
+    pressed,
     record_refusal,
     reply,
     run_heavy,
@@ -30,6 +31,7 @@ from handlers.common import (
     services,
     today,
 )
+from views.callbacks import upload as upload_buttons
 
 INVITE_USAGE = "Cách dùng: <code>/invite MÃ_CÁN_BỘ</code>, ví dụ <code>/invite MAU004</code>."
 INVITE_DONE = (
@@ -122,7 +124,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who is not None:
             await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, pending)
         await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
-                    keyboard([[(BTN_APPLY, "upl:ok"), (BTN_DROP, "upl:no")]]))
+                    keyboard([[(BTN_APPLY, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]))
         return
     await _done(update, context, name, result)
 
@@ -154,12 +156,13 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, r
 async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """HR confirmed the previewed roster (also after a restart): fetch the same file again and import it."""
     accounts.require_hr(actor)
+    apply = pressed(update, upload_buttons.parse)  # True: import it; False: drop it
     who = text_router.chat_key(update)
     step = await run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
     if step is None:
         await reply(update, NOTHING_PENDING)
         return
-    if update.callback_query and update.callback_query.data == "upl:no":
+    if not apply:
         await reply(update, DROPPED)
         return
     content = bytes(await (await context.bot.get_file(str(step.data["file_id"]))).download_as_bytearray())
@@ -171,6 +174,6 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(confirm_upload, pattern=r"^upl:(ok|no)$"))
+    app.add_handler(CallbackQueryHandler(confirm_upload, pattern=upload_buttons.PATTERN))
     app.add_handler(CommandHandler("invite", invite))
     app.add_handler(MessageHandler(filters.Document.ALL, upload))

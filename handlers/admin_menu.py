@@ -14,10 +14,12 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from domain import accounts
 from domain.accounts import Actor
 from domain.templates import TEMPLATES, template_xlsx
-from handlers import text_router
-from handlers.common import callback_part, esc, in_thread, keyboard, linked_only, load_actor, reply, run_tx, services
-from handlers.fallback import stale_button
-from handlers.menu import BACK
+from handlers import reviewers, text_router
+from handlers.common import esc, in_thread, keyboard, linked_only, load_actor, pressed, reply, run_tx, services
+from handlers.menu import BACK, BACK_TO_ADMIN
+from handlers.menu import BUTTONS as MENU_LABELS
+from views.callbacks import admin as buttons
+from views.callbacks import menu
 
 INVITE_FORM = "admin-invite"
 TITLE = (
@@ -42,16 +44,15 @@ INVITE_DONE = (
     "Hãy gửi riêng cho đúng người."
 )
 BUTTONS = [
-    [("🔎 Tìm cán bộ", "menu:find"), ("🎓 Quản lý lớp", "menu:courses")],
-    [("📊 Báo cáo toàn tỉnh", "menu:unit"), ("🔗 Tạo đường dẫn mời", "adm:invite")],
-    [("📥 Nhập tệp", "adm:import"), ("📄 Tệp mẫu", "adm:tpl")],
-    [("👤 Chưa có người xếp loại", "revw:list")],
+    [(MENU_LABELS["find"], menu.entry("find")), ("🎓 Quản lý lớp", menu.entry("courses"))],
+    [("📊 Báo cáo toàn tỉnh", menu.entry("unit")), ("🔗 Tạo đường dẫn mời", buttons.plain("invite"))],
+    [("📥 Nhập tệp", buttons.plain("import")), ("📄 Tệp mẫu", buttons.plain("tpl"))],
+    [reviewers.BUTTON],
 ]
-BACK_TO_ADMIN = ("⬅️ Quản trị", "menu:admin")
 
 
 def _template_buttons() -> list[list[tuple[str, str]]]:
-    return [[(f"📄 {t.title}", f"adm:tpl:{kind}")] for kind, t in TEMPLATES.items()]
+    return [[(f"📄 {t.title}", buttons.template(kind))] for kind, t in TEMPLATES.items()]
 
 
 async def _send_template(update: Update, kind: str) -> None:
@@ -68,21 +69,18 @@ async def _send_template(update: Update, kind: str) -> None:
 @linked_only
 async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     accounts.require_hr(actor)
-    data = update.callback_query.data if update.callback_query else ""
-    action, kind = callback_part(update, 1), callback_part(update, 2)
-    if data == "menu:admin":
+    action, kind = pressed(update, buttons.parse)
+    if action == "menu":
         await reply(update, TITLE, keyboard([*BUTTONS, [BACK]]))
-    elif data == "adm:import":
+    elif action == "import":
         await reply(update, IMPORT_HELP, keyboard([*_template_buttons(), [BACK_TO_ADMIN]]))
-    elif data == "adm:tpl":
+    elif action == "tpl":
         await reply(update, TEMPLATES_TITLE, keyboard([*_template_buttons(), [BACK_TO_ADMIN]]))
-    elif action == "tpl" and kind in TEMPLATES:
+    elif action == "template":
         await _send_template(update, kind)
-    elif data == "adm:invite":
+    else:  # "invite"
         await text_router.open_form(update, context, INVITE_FORM)
         await reply(update, ASK_INVITE)
-    else:
-        await stale_button(update, context)
 
 
 async def invite_code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
@@ -96,5 +94,5 @@ async def invite_code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(admin_button, pattern=r"^(menu:admin$|adm:)"))
+    app.add_handler(CallbackQueryHandler(admin_button, pattern=buttons.PATTERN))
     text_router.add_form(app, INVITE_FORM, invite_code_entered)

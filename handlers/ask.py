@@ -6,10 +6,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from handlers import text_router
-from handlers.common import esc, keyboard, load_actor, reply
+from handlers.common import esc, friendly, keyboard, load_actor, pressed, reply
 from handlers.menu import BACK, BUTTONS, menu_markup
 from knowledge import smalltalk
 from knowledge.index import Answer, default_kb
+from views.callbacks import ask as buttons
+from views.callbacks import menu
 
 PROMPT = (
     "❓ Gõ câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030, có dấu hay không dấu đều được. "
@@ -39,11 +41,11 @@ def section_label(ref: str, title: str, limit: int = LABEL_LIMIT) -> str:
 def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:
     kb = default_kb()
     if answer.intent:
-        rows = [[(BUTTONS[answer.intent], f"menu:{answer.intent}")]]
+        rows = [[(BUTTONS[answer.intent], menu.entry(answer.intent))]]
     elif answer.found and answer.source:
-        rows = [[(BTN_FULL, f"kb:full:{answer.source}"[:64])]]
+        rows = [[(BTN_FULL, buttons.full_section(answer.source))]]
     else:
-        rows = [[(section_label(ref, kb.title_of(ref)), f"kb:full:{ref}"[:64])] for ref in answer.suggestions[:3]]
+        rows = [[(section_label(ref, kb.title_of(ref)), buttons.full_section(ref))] for ref in answer.suggestions[:3]]
     return [*rows, [BACK]]
 
 
@@ -110,9 +112,9 @@ async def answer_smalltalk(update: Update, context: ContextTypes.DEFAULT_TYPE, k
     await reply(update, line + MENU_HINT, menu_markup(actor))
 
 
+@friendly
 async def full_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    data = update.callback_query.data if update.callback_query else ""
-    ref = (data or "").split(":", 2)[-1]
+    ref = pressed(update, buttons.parse)
     kb = default_kb()
     body = kb.section_text(ref)
     if body is None:
@@ -128,7 +130,7 @@ async def full_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def register(app: Application) -> None:
     default_kb()  # build the index at start, not on the first question
     app.add_handler(CommandHandler("ask", ask_command))
-    app.add_handler(CallbackQueryHandler(ask_command, pattern=r"^menu:ask$"))
-    app.add_handler(CallbackQueryHandler(full_section, pattern=r"^kb:full:"))
+    app.add_handler(CallbackQueryHandler(ask_command, pattern=menu.entry_pattern("ask")))
+    app.add_handler(CallbackQueryHandler(full_section, pattern=buttons.PATTERN))
     text_router.add_form(app, "ask", ask_from_form)
     text_router.set_default(app, ask_free_text)

@@ -111,6 +111,16 @@ class StaleButton(Exception):
     """Button data no button of ours carries (forged, truncated or from an older version)."""
 
 
+def pressed(update: Update, parse: Callable[[str], T | None]) -> T:
+    """The pressed button's data through its feature's strict parser (views/callbacks/<feature>.py);
+    data no button of ours carries is a StaleButton (answered by `friendly`, the refusal recorded)."""
+    data = (update.callback_query.data if update.callback_query else None) or ""
+    press = parse(data)
+    if press is None:
+        raise StaleButton(data[:CALLBACK_LIMIT])
+    return press
+
+
 def callback_int(update: Update, index: int, upper: int = MAX_ID) -> int:
     """Field `index` as a number in 0..upper: ASCII digits only ('²' and '٣' pass isdigit()), else StaleButton."""
     value = callback_part(update, index)

@@ -7,8 +7,6 @@ rated by the manager, no past period, no overlapping deputy) are the domain's (r
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
@@ -16,12 +14,13 @@ from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import delegation
 from handlers import text_router
-from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, read_tx, reply, run_tx, today
+from handlers.common import esc, keyboard, linked_only, load_actor, pressed, read_tx, reply, run_tx, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.callbacks import delegation as buttons
+from views.callbacks.base import CODE
 
 CODE_FORM = "delegate-code"
-CODE = re.compile(r"[A-Za-z0-9_.-]{1,20}")
 LIST_TITLE = "🤝 <b>Ủy quyền xếp loại</b>"
 LIST_EMPTY = "\nChưa có ủy quyền nào đang hiệu lực hoặc sắp tới."
 LIST_ROW = "\n• {name} ({code}): {start} – {end} ({state})"
@@ -40,7 +39,8 @@ DONE = "✅ Đã ủy quyền cho {name} ({code}) xếp loại thay bạn từ {
 CONFIRM_REVOKE = "Thu hồi ủy quyền cho <b>{name} ({code})</b> ({start} – {end})?"
 REVOKED = "↩️ Đã thu hồi ủy quyền cho {name} ({code}). Từ hôm nay người đó không xếp loại thay bạn nữa."
 BTN_NEW, BTN_TYPE, YES, NO = "➕ Ủy quyền mới", "⌨️ Gõ mã người khác", "✅ Xác nhận", "✖️ Không"
-BACK_TO_LIST = ("⬅️ Ủy quyền", "dlg:list")
+BACK_TO_LIST = ("⬅️ Ủy quyền", buttons.plain("list"))
+BUTTON = ("🤝 Ủy quyền", buttons.plain("list"))  # /review's entry to this list
 
 
 def _day(value: object) -> str:
@@ -53,8 +53,8 @@ async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
                                                  end=_day(d.end), state=ACTIVE if d.active else PLANNED)
                                  for d in lines) or LIST_EMPTY)
-    rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], f"dlg:rv:{d.id}")] for d in lines]
-    new = [[(BTN_NEW, "dlg:new")]] if eligible else []
+    rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], buttons.revoke("rv", d.id))] for d in lines]
+    new = [[(BTN_NEW, buttons.plain("new"))]] if eligible else []
     await reply(update, text if eligible else text + NOBODY, keyboard([*rows, *new, [BACK]]))
 
 
@@ -64,8 +64,8 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     if not eligible:
         await reply(update, LIST_TITLE + NOBODY, keyboard([[BACK]]))
         return
-    rows = [[(f"{p.full_name} ({p.code}) – {p.position}"[:60], f"dlg:pick:{p.code}")] for p in people]
-    await reply(update, CHOOSE if people else CHOOSE_TYPE, keyboard([*rows, [(BTN_TYPE, "dlg:type")],
+    rows = [[(f"{p.full_name} ({p.code}) – {p.position}"[:60], buttons.pick(p.code))] for p in people]
+    await reply(update, CHOOSE if people else CHOOSE_TYPE, keyboard([*rows, [(BTN_TYPE, buttons.plain("type"))],
                                                                       [BACK_TO_LIST]]))
 
 
@@ -76,7 +76,7 @@ async def _deputy_name(context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: s
 
 
 async def _periods(update: Update, name: str, code: str) -> None:
-    rows = [[(label, f"dlg:per:{code}:{key}")] for key, label in delegation.PRESETS.items()]
+    rows = [[(label, buttons.with_preset("per", code, key))] for key, label in delegation.PRESETS.items()]
     await reply(update, CHOOSE_PERIOD.format(name=esc(name), code=esc(code)), keyboard([*rows, [BACK_TO_LIST]]))
 
 
@@ -86,7 +86,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
     # a button step in the database: "xác nhận" typed after a restart still confirms
     await text_router.reply_choice(update, context, "delegation-confirm",
                                    CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
-                                   [[(YES, f"dlg:ok:{code}:{preset}"), (NO, "dlg:list")]])
+                                   [[(YES, buttons.with_preset("ok", code, preset)), (NO, buttons.plain("list"))]])
 
 
 async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
@@ -96,8 +96,8 @@ async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
                 keyboard([[BACK_TO_LIST]]))
 
 
-async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, raw: str, confirmed: bool) -> None:
-    delegation_id = int(raw)
+async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, delegation_id: int,
+                  confirmed: bool) -> None:
     if not confirmed:
         lines = {d.id: d for d in await run_tx(context, delegation.my_delegations, actor, today(context))}
         line = lines.get(delegation_id)
@@ -106,22 +106,17 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
             return
         await text_router.reply_choice(update, context, "delegation-revoke", CONFIRM_REVOKE.format(
             name=esc(line.deputy_name), code=esc(line.deputy_code), start=_day(line.start), end=_day(line.end)),
-            [[(YES, f"dlg:rvok:{delegation_id}"), (NO, "dlg:list")]])
+            [[(YES, buttons.revoke("rvok", delegation_id)), (NO, buttons.plain("list"))]])
         return
     done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
     await reply(update, REVOKED.format(name=esc(done.deputy_name), code=esc(done.deputy_code)),
                 keyboard([[BACK_TO_LIST]]))
 
 
-def _is_id(raw: str) -> bool:
-    return raw.isascii() and raw.isdecimal() and len(raw) <= 12
-
-
 @linked_only
 async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
-    action, arg, preset = callback_part(update, 1), callback_part(update, 2), callback_part(update, 3)
-    code_ok, preset_ok = bool(CODE.fullmatch(arg)), preset in delegation.PRESETS
+    action, code, preset, delegation_id = pressed(update, buttons.parse)
     if action == "list":
         await show_list(update, context, actor)
     elif action == "new":
@@ -129,16 +124,14 @@ async def delegation_button(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     elif action == "type":
         await text_router.open_form(update, context, CODE_FORM)
         await reply(update, ASK_CODE)
-    elif action == "pick" and code_ok:
-        await _periods(update, await _deputy_name(context, actor, arg), arg)
-    elif action == "per" and code_ok and preset_ok:
-        await _confirm(update, context, actor, arg, preset)
-    elif action == "ok" and code_ok and preset_ok:
-        await _delegate(update, context, actor, arg, preset)
-    elif action in ("rv", "rvok") and _is_id(arg):
-        await _revoke(update, context, actor, arg, confirmed=action == "rvok")
-    else:
-        await stale_button(update, context)
+    elif action == "pick":
+        await _periods(update, await _deputy_name(context, actor, code), code)
+    elif action == "per":
+        await _confirm(update, context, actor, code, preset)
+    elif action == "ok":
+        await _delegate(update, context, actor, code, preset)
+    else:  # "rv" asks, "rvok" is the confirmed revocation
+        await _revoke(update, context, actor, delegation_id, confirmed=action == "rvok")
 
 
 async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
@@ -153,5 +146,5 @@ async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argum
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(delegation_button, pattern=r"^dlg:"))
+    app.add_handler(CallbackQueryHandler(delegation_button, pattern=buttons.PATTERN))
     text_router.add_form(app, CODE_FORM, code_entered)

@@ -25,22 +25,23 @@ from domain.evaluation.status import Nudge
 from handlers import delegation, review_views, text_router
 from handlers.common import (
     Services,
-    callback_int,
-    callback_part,
     deliver_now,
     esc,
     held_until,
     keyboard,
     linked_only,
     load_actor,
+    pressed,
     read_tx,
     reply,
     run_tx,
     services,
     today,
 )
-from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.callbacks import evaluation as buttons
+from views.callbacks import menu as menu_buttons
+from views.callbacks import review as review_buttons
 
 ASK_RESULTS = (
     "📝 <b>Tự đánh giá {period}</b>\n<b>Bước 1/3 – Kết quả công việc, sản phẩm</b>\n"
@@ -113,15 +114,12 @@ EDITING_NOTE = (
     "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
 )
 DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
+UNIT_STATUS_BUTTON = ("📊 Tình hình đơn vị", review_buttons.plain("unit"))
 
 
 def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
     cfg = services(context).settings.evaluation
     return Window(cfg.window_open_day, cfg.window_close_day)
-
-
-def _rating_arg(update: Update) -> int:
-    return callback_int(update, 3, len(RATINGS) - 1)
 
 
 def _body(v: EvalView) -> str:
@@ -143,9 +141,9 @@ async def show_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalV
         await show_view(update, v)
         return
     if v.editing:
-        await _show_form_step(update, context, v, EDITING_NOTE, (BTN_PAUSE_EDIT, f"eval:pause:{v.id}"))
+        await _show_form_step(update, context, v, EDITING_NOTE, (BTN_PAUSE_EDIT, buttons.on("pause", v.id)))
     else:
-        await _show_form_step(update, context, v, "", (BTN_PAUSE, f"eval:pause:{v.id}"))
+        await _show_form_step(update, context, v, "", (BTN_PAUSE, buttons.on("pause", v.id)))
 
 
 async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, note: str,
@@ -154,31 +152,32 @@ async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v:
         text = note + ASK_RESULTS.format(period=v.period)
         if v.items:
             text += RESULTS_SO_FAR.format(n=len(v.items), items="\n".join(f"• {esc(i)}" for i in v.items[-5:]))
-        rows = [[(BTN_DONE, f"eval:step:{v.id}:difficulties")]] if v.items else []
+        rows = [[(BTN_DONE, buttons.go_to(v.id, "difficulties"))]] if v.items else []
         if v.items:
-            rows.append([(BTN_UNDO, f"eval:undo:{v.id}")])
+            rows.append([(BTN_UNDO, buttons.on("undo", v.id))])
         await text_router.reply_choice(update, context, "eval-results", text, [*rows, [cancel]], choice_only=False)
     elif v.step == "difficulties":
         await text_router.reply_choice(update, context, "eval-difficulties", note + ASK_DIFFICULTIES,
-                                       [[(BTN_SKIP, f"eval:skip:{v.id}")], [cancel]], choice_only=False)
+                                       [[(BTN_SKIP, buttons.on("skip", v.id))], [cancel]], choice_only=False)
     elif v.step == "rating":
-        rows = [[(label, f"eval:self:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
+        rows = [[(label, buttons.self_rating(v.id, n))] for n, label in enumerate(RATINGS)]
         await text_router.reply_choice(update, context, "eval-rating", note + ASK_RATING.format(period=v.period),
                                        [*rows, [cancel]])
     else:
-        send = [(BTN_RESEND, f"eval:submit:{v.id}"), (BTN_DISCARD, f"eval:discard:{v.id}")] if v.editing else [
-            (BTN_SEND, f"eval:submit:{v.id}")]
+        send = [(BTN_RESEND, buttons.on("submit", v.id)), (BTN_DISCARD, buttons.on("discard", v.id))] if v.editing \
+            else [(BTN_SEND, buttons.on("submit", v.id))]
         text = note + PREVIEW.format(period=v.period, late=LATE if v.late else "", body=_body(v),
                                      send=RESEND_HINT if v.editing else SEND_HINT)
         await text_router.reply_choice(update, context, "eval-preview", text, [
             send,
-            [("✏️ Sửa kết quả", f"eval:step:{v.id}:results"), ("✏️ Sửa khó khăn", f"eval:step:{v.id}:difficulties")],
-            [("✏️ Sửa tự xếp loại", f"eval:step:{v.id}:rating")], [cancel]])
+            [("✏️ Sửa kết quả", buttons.go_to(v.id, "results")),
+             ("✏️ Sửa khó khăn", buttons.go_to(v.id, "difficulties"))],
+            [("✏️ Sửa tự xếp loại", buttons.go_to(v.id, "rating"))], [cancel]])
 
 
 async def show_view(update: Update, v: EvalView) -> None:
-    rows = [[("✏️ Sửa", f"eval:edit:{v.id}")]] if v.editable and v.status == ev.EvalStatus.SUBMITTED else []
-    rows.append([("📜 Các tháng trước", "eval:history")])
+    rows = [[("✏️ Sửa", buttons.on("edit", v.id))]] if v.editable and v.status == ev.EvalStatus.SUBMITTED else []
+    rows.append([("📜 Các tháng trước", buttons.history())])
     await reply(update, VIEW.format(period=v.period, status=ev.status_label(v.status), late=LATE if v.late else "",
                                     body=_body(v)), keyboard([*rows, [BACK]]))
 
@@ -194,32 +193,27 @@ async def eval_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 @linked_only
 async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action = callback_part(update, 1)
+    press = pressed(update, buttons.parse)
+    action, eval_id = press.verb, press.eval_id
     w, now, me = _window(context), today(context), actor.cadre_id
     if action == "history":
         await _history(update, context, actor)
         return
-    eval_id = callback_int(update, 2)
-    rating = _rating_arg(update) if action == "self" else 0
     if action == "pause":
         paused = await run_tx(context, ev.pause, me)
         await reply(update, PAUSED_EDIT if paused == "edit" else PAUSED)
         return
     operations: dict[str, tuple[Callable[..., EvalView], tuple[Any, ...]]] = {
-        "step": (ev.go_to, (me, eval_id, callback_part(update, 3), w, now)),
+        "step": (ev.go_to, (me, eval_id, press.step, w, now)),
         "undo": (ev.remove_last_result, (me, eval_id, w, now)),
         "skip": (ev.set_difficulties, (me, eval_id, None, w, now)),
-        "self": (ev.set_self_rating, (me, eval_id, rating, w, now)),
+        "self": (ev.set_self_rating, (me, eval_id, press.rating, w, now)),
         "submit": (ev.submit, (me, eval_id, w, now)),
         "edit": (ev.reopen, (me, eval_id, w, now)),
         "view": (ev.own_evaluation, (me, eval_id, w, now)),
         "discard": (ev.discard_edit, (me, eval_id, w, now)),
     }
-    operation = operations.get(action)
-    if operation is None:
-        await stale_button(update, context)
-        return
-    fn, args = operation
+    fn, args = operations[action]
     v = await run_tx(context, fn, *args)
     if action == "submit":
         who = WHO_REVIEWS.format(name=esc(v.next_reviewer)) if v.next_reviewer else NO_REVIEWER
@@ -239,8 +233,8 @@ async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
         period=v.period, self=RATINGS[v.self_rating] if v.self_rating is not None else "—",
         manager=RATINGS[v.manager_rating] + (f" – “{esc(v.manager_comment)}”" if v.manager_comment else "")
         if v.manager_rating is not None else "chưa xếp loại", late=LATE if v.late else "") for v in items]
-    buttons = [[(f"📄 {v.period}", f"eval:view:{v.id}")] for v in items[:6]]
-    await reply(update, "\n".join(lines), keyboard([*buttons, [BACK]]))
+    rows = [[(f"📄 {v.period}", buttons.on("view", v.id))] for v in items[:6]]
+    await reply(update, "\n".join(lines), keyboard([*rows, [BACK]]))
 
 
 async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -289,12 +283,12 @@ async def draft_awaits_text(app: Application, user_id: int) -> bool:
 @linked_only
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     pending = await run_tx(context, ev.pending_reviews, actor, today(context))
-    views = [[("📊 Tình hình đơn vị", "rev:unit"), ("🤝 Ủy quyền", "dlg:list")], review_views.entry_buttons(context),
+    views = [[UNIT_STATUS_BUTTON, delegation.BUTTON], review_views.entry_buttons(context),
              [BACK]]
     if not pending:
         await reply(update, REVIEW_EMPTY, keyboard(views))
         return
-    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], f"rev:open:{p.id}")]
+    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], review_buttons.open_(p.id))]
             for p in pending[:20]]
     await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=vn.number(len(pending))),
                                    [*rows, *views], choice_only=False)
@@ -302,7 +296,8 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    action = callback_part(update, 1)
+    press = pressed(update, review_buttons.parse)
+    action, eval_id, rating = press
     w, now = _window(context), today(context)
     if action == "unit":
         await _unit_status(update, context, actor)
@@ -317,19 +312,14 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         await (review_views.show_current_year if action == "year" else review_views.show_current_quarter)(
             update, context, actor)
         return
-    if action not in ("open", "rate", "nocomment", "ok"):
-        await stale_button(update, context)
-        return
-    eval_id = callback_int(update, 2)
-    rating = 0 if action == "open" else _rating_arg(update)
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
-        rows = [[(label, f"rev:rate:{v.id}:{n}")] for n, label in enumerate(RATINGS)]
+        rows = [[(label, review_buttons.rated("rate", v.id, n))] for n, label in enumerate(RATINGS)]
         await text_router.reply_choice(update, context, "review-rating", REVIEW_ONE.format(
             name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
             body=_body(v)), rows)
     elif action == "rate":
-        no_comment = [[("Không nhận xét", f"rev:nocomment:{v.id}:{rating}")]]
+        no_comment = [[("Không nhận xét", review_buttons.rated("nocomment", v.id, rating))]]
         await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}", buttons=no_comment)
         await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)), keyboard(no_comment))
     elif action == "nocomment":
@@ -348,9 +338,9 @@ async def _rated(update: Update, result: RatedThenNext, held: str | None) -> Non
     text += RATED_NOT_TOLD if not done.notified else RATED_HELD.format(when=held) if held else RATED_TOLD
     nxt = result.next
     if nxt is None:
-        await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[("📊 Tình hình đơn vị", "rev:unit")], [BACK]]))
+        await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[UNIT_STATUS_BUTTON], [BACK]]))
         return
-    rows = [[(label, f"rev:rate:{nxt.id}:{n}")] for n, label in enumerate(RATINGS)]
+    rows = [[(label, review_buttons.rated("rate", nxt.id, n))] for n, label in enumerate(RATINGS)]
     await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)) + REVIEW_ONE.format(
         name=esc(nxt.cadre_name), code=esc(nxt.cadre_code), period=nxt.period, late=LATE if nxt.late else "",
         body=_body(nxt)), keyboard(rows))
@@ -372,12 +362,12 @@ def _nudge_text(nudge: Nudge, held: str | None) -> str:
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
                    comment: str) -> None:
     """The confirmation is a step in the database holding the comment; text typed there replaces it."""
-    buttons = [[("✅ Xác nhận", f"rev:ok:{v.id}:{rating}"), ("✖️ Chọn lại", f"rev:open:{v.id}")]]
+    choice = [[("✅ Xác nhận", review_buttons.rated("ok", v.id, rating)), ("✖️ Chọn lại", review_buttons.open_(v.id))]]
     await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}", {"comment": comment},
-                                buttons=buttons)
+                                buttons=choice)
     shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
     await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
-                                            comment=shown), keyboard(buttons))
+                                            comment=shown), keyboard(choice))
 
 
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
@@ -404,7 +394,7 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     missing = [line.full_name for line in lines if not ev.is_submitted(line.status)]
     if missing:
         text += MISSING_LIST.format(names=esc(", ".join(missing[:30])) + (" …" if len(missing) > 30 else ""))
-    rows = [[("⏰ Nhắc người chưa nộp", "rev:nudge")]] if missing else []
+    rows = [[("⏰ Nhắc người chưa nộp", review_buttons.plain("nudge"))]] if missing else []
     await reply(update, text, keyboard([*rows, [BACK]]))
 
 
@@ -435,11 +425,11 @@ async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("eval", eval_command))
-    app.add_handler(CallbackQueryHandler(eval_command, pattern=r"^menu:eval$"))
-    app.add_handler(CallbackQueryHandler(eval_button, pattern=r"^eval:"))
+    app.add_handler(CallbackQueryHandler(eval_command, pattern=menu_buttons.entry_pattern("eval")))
+    app.add_handler(CallbackQueryHandler(eval_button, pattern=buttons.PATTERN))
     app.add_handler(CommandHandler("review", review_command))
-    app.add_handler(CallbackQueryHandler(review_command, pattern=r"^menu:review$"))
-    app.add_handler(CallbackQueryHandler(review_button, pattern=r"^rev:"))
+    app.add_handler(CallbackQueryHandler(review_command, pattern=menu_buttons.entry_pattern("review")))
+    app.add_handler(CallbackQueryHandler(review_button, pattern=review_buttons.PATTERN))
     app.add_handler(CommandHandler("delegate", delegate_command))
     text_router.add_form(app, "review-comment", comment_entered)
     text_router.add_form(app, ev.REVIEW_CONFIRM_STEP, comment_entered)

@@ -15,9 +15,10 @@ from domain.catalogue import STATUS_LABELS
 from domain.evaluation import RATINGS, Window, period_label, status_label
 from domain.find import CadreCard, EvaluationLine, RegistrationLine, SearchResult, cadre_card, search_cadres
 from handlers import text_router
-from handlers.common import callback_part, esc, keyboard, linked_only, load_actor, reply, run_tx, services, today
-from handlers.fallback import stale_button
+from handlers.common import esc, keyboard, linked_only, load_actor, pressed, reply, run_tx, services, today
 from handlers.menu import BACK
+from views.callbacks import find as buttons
+from views.callbacks import menu
 from views.gaps import WRONG_DATA, render_gaps
 
 FORM = "find"
@@ -33,6 +34,7 @@ NO_REGISTRATIONS = "\n\n🎓 Chưa đăng ký lớp nào."
 REGISTRATION_ROW = "\n• {code} – {name} (khai giảng {start}): {status}"
 EVALUATIONS = "\n\n📝 <b>Tự đánh giá gần đây</b>"
 BTN_AGAIN = "🔎 Tìm người khác"
+AGAIN = (BTN_AGAIN, menu.entry("find"))
 MAX_CARD_CHARS = 4000
 
 
@@ -47,7 +49,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _results_markup(result: SearchResult) -> list[list[tuple[str, str]]]:
-    return [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], f"find:card:{m.cadre_id}")] for m in result.matches]
+    return [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], buttons.card(m.cadre_id))] for m in result.matches]
 
 
 async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, query: str) -> None:
@@ -55,14 +57,14 @@ async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     shown = esc(query[:100])
     if not result.matches:
         await reply(update, NOTHING.format(query=shown, scope="" if actor.is_hr else IN_SUBTREE),
-                    keyboard([[(BTN_AGAIN, "menu:find")], [BACK]]))
+                    keyboard([[AGAIN], [BACK]]))
         return
     if result.total == 1:
         await _card(update, context, actor, result.matches[0].cadre_id)
         return
     more = MORE.format(shown=vn.number(len(result.matches))) if result.total > len(result.matches) else ""
     await reply(update, FOUND.format(query=shown, total=vn.number(result.total), more=more),
-                keyboard([*_results_markup(result), [(BTN_AGAIN, "menu:find")], [BACK]]))
+                keyboard([*_results_markup(result), [AGAIN], [BACK]]))
 
 
 def _evaluation_row(line: EvaluationLine) -> str:
@@ -99,7 +101,7 @@ async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     if card is None:
         await reply(update, REFUSED, keyboard([[BACK]]))
         return
-    await reply(update, render_card(card), keyboard([[(BTN_AGAIN, "menu:find")], [BACK]]))
+    await reply(update, render_card(card), keyboard([[AGAIN], [BACK]]))
 
 
 @linked_only
@@ -115,14 +117,10 @@ async def find_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 @linked_only
 async def find_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
-    if update.callback_query and update.callback_query.data == "menu:find":
+    if update.callback_query and menu.parse(update.callback_query.data or "") == "find":
         await _ask(update, context)
         return
-    raw = callback_part(update, 2)
-    if callback_part(update, 1) != "card" or not (raw.isascii() and raw.isdecimal()) or len(raw) > 12:
-        await stale_button(update, context)
-        return
-    await _card(update, context, actor, int(raw))
+    await _card(update, context, actor, pressed(update, buttons.parse))
 
 
 async def query_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
@@ -132,5 +130,5 @@ async def query_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argu
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("find", find_command))
-    app.add_handler(CallbackQueryHandler(find_button, pattern=r"^(menu:find|find:)"))
+    app.add_handler(CallbackQueryHandler(find_button, pattern=buttons.PATTERN))
     text_router.add_form(app, FORM, query_entered)

@@ -8,6 +8,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain import accounts
 from domain.accounts import Actor
 from handlers.common import NOT_LINKED, esc, keyboard, linked_only, load_actor, read_tx, reply, run_tx
+from views.callbacks import menu as buttons
+from views.callbacks import start as unlink_buttons
 
 MENU_TITLE = "<b>Menu chính</b> – {name} ({unit}). Chọn một mục:"
 BUTTONS = {
@@ -22,8 +24,9 @@ BUTTONS = {
     "admin": "🛠 Quản trị (Ban Tổ chức)",
     "find": "🔎 Tìm cán bộ",
 }
-BACK = ("⬅️ Về menu", "menu:home")
-MY_DATA = ("🗂 Dữ liệu của tôi", "menu:mydata")  # handlers/mydata.py
+BACK = ("⬅️ Về menu", buttons.entry("home"))
+BACK_TO_ADMIN = ("⬅️ Quản trị", buttons.entry("admin"))
+MY_DATA = ("🗂 Dữ liệu của tôi", buttons.entry("mydata"))  # handlers/mydata.py
 PROFILE_TITLE = "<b>Hồ sơ của tôi</b>"
 PROFILE_SOURCES = "<b>Nguồn dữ liệu</b> (lần thay đổi gần nhất):"
 PROFILE_TRAININGS = "<b>Bồi dưỡng đã hoàn thành (năm)</b>"
@@ -91,15 +94,12 @@ COMMANDS = [
 
 
 def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
-    rows = [[(BUTTONS["profile"], "menu:profile"), (BUTTONS["gaps"], "menu:gaps")],
-            [(BUTTONS["courses"], "menu:courses"), (BUTTONS["eval"], "menu:eval")],
-            [(BUTTONS["ask"], "menu:ask"), (BUTTONS["settings"], "menu:settings")]]
+    layout = [["profile", "gaps"], ["courses", "eval"], ["ask", "settings"]]
     if actor.is_manager or actor.is_hr:
-        rows.append([(BUTTONS["unit"], "menu:unit"), (BUTTONS["review"], "menu:review")])
-        rows.append([(BUTTONS["find"], "menu:find")])
+        layout += [["unit", "review"], ["find"]]
     if actor.is_hr:
-        rows.append([(BUTTONS["admin"], "menu:admin")])
-    return keyboard(rows)
+        layout.append(["admin"])
+    return keyboard([[(BUTTONS[name], buttons.entry(name)) for name in row] for row in layout])
 
 
 async def send_main_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,14 +140,15 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 @linked_only
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     data = update.callback_query.data if update.callback_query else ""
-    if data in ("settings:mute:on", "settings:mute:off"):
-        muted = await run_tx(context, accounts.set_mute_optional, actor, data.endswith(":on"))
+    mute = buttons.parse_mute(data or "")
+    if mute is not None:
+        muted = await run_tx(context, accounts.set_mute_optional, actor, mute)
     else:
         muted = await read_tx(context, accounts.is_muted, actor)
-    toggle = (MUTE_OFF, "settings:mute:off") if muted else (MUTE_ON, "settings:mute:on")
+    toggle = (MUTE_OFF, buttons.mute(False)) if muted else (MUTE_ON, buttons.mute(True))
     await reply(update, SETTINGS.format(code=esc(actor.code), name=esc(actor.full_name),
                                         mute="đang tắt" if muted else "đang bật"),
-                keyboard([[toggle], [("🔓 Hủy liên kết", "unlink:ask")], [BACK]]))
+                keyboard([[toggle], [("🔓 Hủy liên kết", unlink_buttons.press("ask"))], [BACK]]))
 
 
 async def post_init_commands(app: Application) -> None:
@@ -158,6 +159,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(["menu"], menu))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("profile", profile))
-    app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:home$"))
-    app.add_handler(CallbackQueryHandler(profile, pattern=r"^menu:profile$"))
-    app.add_handler(CallbackQueryHandler(settings, pattern=r"^(menu:settings|settings:mute:(on|off))$"))
+    app.add_handler(CallbackQueryHandler(menu, pattern=buttons.entry_pattern("home")))
+    app.add_handler(CallbackQueryHandler(profile, pattern=buttons.entry_pattern("profile")))
+    app.add_handler(CallbackQueryHandler(settings, pattern=buttons.entry_pattern("settings")))
+    app.add_handler(CallbackQueryHandler(settings, pattern=buttons.MUTE_PATTERN))

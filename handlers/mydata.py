@@ -10,6 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain.accounts import Actor
 from domain.mydata import MyData, my_data
 from handlers.common import esc, keyboard, linked_only, reply, run_tx, services
+from handlers.menu import BACK
+from views.callbacks import menu
 
 TITLE = "<b>Dữ liệu bot lưu về bạn</b>"
 FOOT = ("Bot chỉ lưu những dữ liệu trên (cùng nhật ký thao tác) để phục vụ việc thực hiện Nghị quyết. "
@@ -39,9 +41,9 @@ def render(data: MyData, tz: tzinfo) -> str:
 @linked_only
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     data = await run_tx(context, my_data, actor)
-    await reply(update, render(data, services(context).settings.timezone), keyboard([[("⬅️ Về menu", "menu:home")]]))
+    await reply(update, render(data, services(context).settings.timezone), keyboard([[BACK]]))
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("mydata", show))
-    app.add_handler(CallbackQueryHandler(show, pattern=r"^menu:mydata$"))
+    app.add_handler(CallbackQueryHandler(show, pattern=menu.entry_pattern("mydata")))

@@ -16,19 +16,19 @@ from domain.accounts import Actor
 from domain.exports import chart_png, report_xlsx
 from domain.report import child_units, export_for, people_for, report_for
 from handlers.common import (
-    callback_int,
-    callback_part,
     esc,
     in_thread,
     keyboard,
     linked_only,
+    pressed,
     reply,
     run_heavy,
     run_tx,
     today,
 )
-from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.callbacks import menu
+from views.callbacks import report as buttons
 from views.report import render_report
 
 BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
@@ -49,16 +49,13 @@ def _unit_key(report_unit_id: int | None) -> int:
     return report_unit_id or 0
 
 
-MAX_PAGE = 100_000
-
-
 async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor,
                        unit_ref: str | int | None) -> None:
     report = await run_tx(context, report_for, actor, unit_ref, today(context))
     key = _unit_key(report.unit_id)
     await reply(update, render_report(report), keyboard([
-        [(BTN_CHART, f"rep:c:{key}"), (BTN_XLSX, f"rep:x:{key}")],
-        [(BTN_CHILDREN, f"rep:d:{key}:0"), (BTN_PEOPLE, f"rep:p:{key}:0")],
+        [(BTN_CHART, buttons.unit("c", key)), (BTN_XLSX, buttons.unit("x", key))],
+        [(BTN_CHILDREN, buttons.paged("d", key, 0)), (BTN_PEOPLE, buttons.paged("p", key, 0))],
         [BACK],
     ]))
 
@@ -70,13 +67,9 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 @linked_only
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    handler = {"u": _open, "c": _chart, "x": _xlsx, "d": _children, "p": _people}.get(callback_part(update, 1))
-    if handler is None:
-        await stale_button(update, context)
-        return
-    unit_ref = callback_int(update, 2) or None  # 0 is 'the default scope' (own unit, or the province for HR)
-    page = callback_int(update, 3, MAX_PAGE) if callback_part(update, 3) else 0
-    await handler(update, context, actor, unit_ref, page)
+    press = pressed(update, buttons.parse)
+    handler = {"u": _open, "c": _chart, "x": _xlsx, "d": _children, "p": _people}[press.verb]
+    await handler(update, context, actor, press.unit_id, press.page)
 
 
 async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
@@ -119,9 +112,9 @@ async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     lines = [CHILDREN_TITLE.format(unit=esc(name))]
     lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=vn.number(r.with_mandatory_gap),
                                cadres=vn.number(r.cadres), pct=vn.pct(r.gap_pct, 0)) for i, r in enumerate(shown, 1)]
-    buttons = [[(f"{page * PAGE + i}. {r.name}"[:60], f"rep:u:{r.unit_id}")] for i, r in enumerate(shown, 1)]
-    buttons.append(_pager("d", unit.id if unit else 0, page, len(rows)))
-    await reply(update, "\n".join(lines), keyboard([b for b in buttons if b] + [[BACK]]))
+    picks = [[(f"{page * PAGE + i}. {r.name}"[:60], buttons.unit("u", r.unit_id))] for i, r in enumerate(shown, 1)]
+    picks.append(_pager("d", unit.id if unit else 0, page, len(rows)))
+    await reply(update, "\n".join(lines), keyboard([b for b in picks if b] + [[BACK]]))
 
 
 async def _people(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
@@ -141,15 +134,15 @@ async def _people(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 
 
 def _pager(action: str, unit_id: int, page: int, total: int) -> list[tuple[str, str]]:
-    buttons = []
+    pager: list[tuple[str, str]] = []
     if page > 0:
-        buttons.append((PREV, f"rep:{action}:{unit_id}:{page - 1}"))
+        pager.append((PREV, buttons.paged(action, unit_id, page - 1)))
     if (page + 1) * PAGE < total:
-        buttons.append((NEXT, f"rep:{action}:{unit_id}:{page + 1}"))
-    return buttons
+        pager.append((NEXT, buttons.paged(action, unit_id, page + 1)))
+    return pager
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("report", report_command))
-    app.add_handler(CallbackQueryHandler(report_command, pattern=r"^menu:unit$"))
-    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
+    app.add_handler(CallbackQueryHandler(report_command, pattern=menu.entry_pattern("unit")))
+    app.add_handler(CallbackQueryHandler(report_button, pattern=buttons.PATTERN))

@@ -16,9 +16,11 @@ from domain.accounts import Actor, require_manager
 from domain.classification import default_classification, describe_period, quarter_months
 from domain.evaluation import Window
 from domain.review_grid import RATING_SHORT, GridPage, export_year_grid, reviewee_year
-from handlers.common import callback_part, esc, keyboard, linked_only, reply, run_heavy, run_tx, services, today
+from handlers.common import esc, keyboard, linked_only, pressed, reply, run_heavy, run_tx, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.callbacks import review_views as buttons
+from views.callbacks.review_views import FIRST_YEAR
 
 LEGEND = "XS = xuất sắc, Tốt, HT = hoàn thành, KHT = không hoàn thành; chờ = đã nộp, chờ xếp loại"
 QUARTER_TITLE = "📅 <b>Xếp loại quý {q}/{year}</b> (tháng {first}–{last})\n<i>{legend}</i>"
@@ -33,7 +35,6 @@ XLSX_REFUSED = "⛔ Bạn chỉ xuất được số liệu của đơn vị mì
 BTN_YEAR, BTN_XLSX = "📆 Cả năm {year}", "📥 Xuất Excel năm {year}"
 BTN_XLSX_PROVINCE = "📥 Xuất Excel năm {year} (toàn tỉnh)"
 MAX_CHARS = 3600
-FIRST_YEAR = 2020
 
 
 def current_quarter(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
@@ -45,7 +46,7 @@ def current_quarter(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
 def entry_buttons(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
     """The two buttons /review always shows, whatever is pending."""
     year, quarter = current_quarter(context)
-    return [("📅 Theo quý", f"qv:q:{year}:{quarter}"), ("📆 Cả năm", f"qv:y:{year}")]
+    return [("📅 Theo quý", buttons.quarter(year, quarter)), ("📆 Cả năm", buttons.year(year))]
 
 
 def _rule() -> str:
@@ -60,8 +61,8 @@ def _rule() -> str:
 def _xlsx_button(actor: Actor, page: GridPage, year: int) -> list[tuple[str, str]]:
     """HR exports the province; a manager the people shown (none to export when nobody is shown)."""
     if actor.is_hr:
-        return [(BTN_XLSX_PROVINCE.format(year=year), f"qv:x:{year}")]
-    return [(BTN_XLSX.format(year=year), f"qv:x:{year}")] if page.total else []
+        return [(BTN_XLSX_PROVINCE.format(year=year), buttons.export(year))]
+    return [(BTN_XLSX.format(year=year), buttons.export(year))] if page.total else []
 
 
 def _klass(rating: int | None) -> str:
@@ -98,10 +99,10 @@ def render_year(page: GridPage, year: int) -> str:
 
 def _quarter_nav(year: int, quarter: int, latest: tuple[int, int]) -> list[tuple[str, str]]:
     prev = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    nav = [(f"◀️ Quý {prev[1]}/{prev[0]}", f"qv:q:{prev[0]}:{prev[1]}")] if prev[0] >= FIRST_YEAR else []
+    nav = [(f"◀️ Quý {prev[1]}/{prev[0]}", buttons.quarter(*prev))] if prev[0] >= FIRST_YEAR else []
     nxt = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
     if nxt <= latest:
-        nav.append((f"Quý {nxt[1]}/{nxt[0]} ▶️", f"qv:q:{nxt[0]}:{nxt[1]}"))
+        nav.append((f"Quý {nxt[1]}/{nxt[0]} ▶️", buttons.quarter(*nxt)))
     return nav
 
 
@@ -109,7 +110,7 @@ async def _quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
     page = await run_tx(context, reviewee_year, actor, year)
     text = render_quarter(page, year, quarter) if page.total else EMPTY
     rows = [_quarter_nav(year, quarter, current_quarter(context)),
-            [(BTN_YEAR.format(year=year), f"qv:y:{year}")], _xlsx_button(actor, page, year), [BACK]]
+            [(BTN_YEAR.format(year=year), buttons.year(year))], _xlsx_button(actor, page, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
 
@@ -117,10 +118,10 @@ async def _year(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     page = await run_tx(context, reviewee_year, actor, year)
     text = render_year(page, year) if page.total else EMPTY
     latest = current_quarter(context)
-    quarters = [(f"Quý {q}", f"qv:q:{year}:{q}") for q in (1, 2, 3, 4) if (year, q) <= latest]
-    years = [(f"◀️ Năm {year - 1}", f"qv:y:{year - 1}")] if year > FIRST_YEAR else []
+    quarters = [(f"Quý {q}", buttons.quarter(year, q)) for q in (1, 2, 3, 4) if (year, q) <= latest]
+    years = [(f"◀️ Năm {year - 1}", buttons.year(year - 1))] if year > FIRST_YEAR else []
     if year < latest[0]:
-        years.append((f"Năm {year + 1} ▶️", f"qv:y:{year + 1}"))
+        years.append((f"Năm {year + 1} ▶️", buttons.year(year + 1)))
     rows = [quarters, years, _xlsx_button(actor, page, year), [BACK]]
     await reply(update, text, keyboard([r for r in rows if r]))
 
@@ -138,29 +139,19 @@ async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
             caption=XLSX_CAPTION.format(year=year, unit=export.unit_name, n=vn.number(export.people)))
 
 
-def _year_arg(raw: str, latest: int) -> int | None:
-    if not (raw.isascii() and raw.isdecimal() and len(raw) == 4):
-        return None
-    return int(raw) if FIRST_YEAR <= int(raw) <= latest else None
-
-
 @linked_only
 async def views_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
-    action = callback_part(update, 1)
+    action, year, quarter = pressed(update, buttons.parse)
     latest = current_quarter(context)
-    year = _year_arg(callback_part(update, 2), latest[0])
-    raw_quarter = callback_part(update, 3)
-    if year is None:
+    if year > latest[0] or (action == "q" and (year, quarter) > latest):  # a period not begun: a forged button
         await stale_button(update, context)
-    elif action == "q" and raw_quarter in ("1", "2", "3", "4") and (year, int(raw_quarter)) <= latest:
-        await _quarter(update, context, actor, year, int(raw_quarter))
-    elif action == "y" and not raw_quarter:
+    elif action == "q":
+        await _quarter(update, context, actor, year, quarter)
+    elif action == "y":
         await _year(update, context, actor, year)
-    elif action == "x" and not raw_quarter:
-        await _xlsx(update, context, actor, year)
     else:
-        await stale_button(update, context)
+        await _xlsx(update, context, actor, year)
 
 
 async def show_current_quarter(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
@@ -172,4 +163,4 @@ async def show_current_year(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(views_button, pattern=r"^qv:"))
+    app.add_handler(CallbackQueryHandler(views_button, pattern=buttons.PATTERN))

@@ -13,11 +13,12 @@ from domain import evaluation as ev
 from domain import vn
 from domain.accounts import Actor, require_hr
 from handlers import text_router
-from handlers.common import callback_part, deliver_now, esc, keyboard, linked_only, load_actor, reply, run_tx
-from handlers.fallback import stale_button
+from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, pressed, reply, run_tx
+from handlers.menu import BACK_TO_ADMIN
+from views.callbacks import reviewers as buttons
 
 FORM = "assign-reviewer"
-BUTTON = ("👤 Chưa có người xếp loại", "revw:list")
+BUTTON = ("👤 Chưa có người xếp loại", buttons.listing())  # in the admin menu
 TITLE = "👤 <b>Chưa có người xếp loại</b> ({n} cán bộ): không có cấp trên trực tiếp hay lãnh đạo cấp trên."
 ROW = "• {name} ({code}) – {unit}"
 NONE = "✅ Cán bộ nào cũng đã có người xếp loại tự đánh giá."
@@ -30,23 +31,21 @@ SHOWN = 20
 @linked_only
 async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    action, code = callback_part(update, 1), callback_part(update, 2)[:64]
+    action, code = pressed(update, buttons.parse)
     if action == "list":
         people = await run_tx(context, ev.without_reviewer)
         if not people:
-            await reply(update, NONE, keyboard([[("⬅️ Quản trị", "menu:admin")]]))
+            await reply(update, NONE, keyboard([[BACK_TO_ADMIN]]))
             return
         lines = [TITLE.format(n=vn.number(len(people)))]
         lines += [ROW.format(name=esc(p.full_name), code=esc(p.code), unit=esc(p.unit_name)) for p in people[:SHOWN]]
         if len(people) > SHOWN:
             lines.append(MORE.format(n=vn.number(len(people) - SHOWN)))
-        rows = [[(f"Giao người xếp loại: {p.code}", f"revw:pick:{p.code}")] for p in people[:SHOWN]]
-        await reply(update, "\n".join(lines), keyboard([*rows, [("⬅️ Quản trị", "menu:admin")]]))
-    elif action == "pick" and code:
+        rows = [[(f"Giao người xếp loại: {p.code}", buttons.pick(p.code))] for p in people[:SHOWN]]
+        await reply(update, "\n".join(lines), keyboard([*rows, [BACK_TO_ADMIN]]))
+    else:  # "pick"
         await text_router.open_form(update, context, FORM, code)
         await reply(update, ASK.format(code=esc(code)))
-    else:
-        await stale_button(update, context)
 
 
 async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cadre_code: str, value: str) -> None:
@@ -61,5 +60,5 @@ async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(reviewers_button, pattern=r"^revw:"))
+    app.add_handler(CallbackQueryHandler(reviewers_button, pattern=buttons.PATTERN))
     text_router.add_form(app, FORM, reviewer_entered)

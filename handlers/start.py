@@ -9,6 +9,8 @@ from domain import accounts
 from handlers import text_router
 from handlers.common import esc, friendly, load_actor, reply, run_tx
 from handlers.menu import send_main_menu
+from views.callbacks import menu
+from views.callbacks import start as buttons
 
 WELCOME = (
     "Xin chào! Tôi là <b>cadrebot</b> – trợ lý thực hiện Nghị quyết nâng cao chất lượng cán bộ "
@@ -78,7 +80,7 @@ async def unlink_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, "Tài khoản này chưa liên kết với hồ sơ nào.")
         return
     await text_router.reply_choice(update, context, "unlink-confirm", UNLINK_ASK.format(code=esc(actor.code)),
-                                   [[(UNLINK_YES, "unlink:yes"), (UNLINK_NO, "menu:home")]])
+                                   [[(UNLINK_YES, buttons.press("yes")), (UNLINK_NO, menu.entry("home"))]])
 
 
 @friendly
@@ -93,5 +95,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(MessageHandler(filters.CONTACT, contact))
     app.add_handler(CommandHandler("unlink", unlink_ask))
-    app.add_handler(CallbackQueryHandler(unlink_ask, pattern=r"^unlink:ask$"))
-    app.add_handler(CallbackQueryHandler(unlink_confirm, pattern=r"^unlink:yes$"))
+    app.add_handler(CallbackQueryHandler(unlink_ask, pattern=buttons.verb_pattern("ask")))
+    app.add_handler(CallbackQueryHandler(unlink_confirm, pattern=buttons.verb_pattern("yes")))

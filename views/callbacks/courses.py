@@ -1,0 +1,63 @@
+"""/courses' buttons (handlers/courses.py; the scheduler's course notices too): `course:<verb>[:<course>[:<cadre>]]`.
+
+Only course and cadre codes travel; who may do what (the linked actor, HR for HR verbs) and the course's
+state are re-checked on every press.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from views.callbacks.base import code, join, pattern, split
+
+PREFIX = "course"
+PATTERN = pattern(PREFIX)
+PLAIN = frozenset({"mine", "kinds", "closed"})
+ON_COURSE = frozenset({"view", "reg", "regok", "cancel", "cancelok", "roster", "rosterx", "behalf", "capacity",
+                       "kill", "killok"})
+ON_CADRE = frozenset({"done", "doneok", "undo", "undook", "unreg", "unregok"})  # HR, on one cadre of a course
+KIND = re.compile(r"[A-Za-z0-9_]{1,20}")  # a course kind's code (rules file)
+
+
+class CoursePress(NamedTuple):
+    verb: str
+    course: str = ""  # a course code, or for "list" the kind's code
+    cadre: str = ""
+
+
+def plain(verb: str) -> str:
+    assert verb in PLAIN, verb
+    return join(PREFIX, verb)
+
+
+def kind_list(kind: str) -> str:
+    assert KIND.fullmatch(kind), kind
+    return join(PREFIX, "list", kind)
+
+
+def on_course(verb: str, course_code: str) -> str:
+    assert verb in ON_COURSE, verb
+    return join(PREFIX, verb, course_code)
+
+
+def view(course_code: str) -> str:
+    return on_course("view", course_code)
+
+
+def on_cadre(verb: str, course_code: str, cadre_code: str) -> str:
+    assert verb in ON_CADRE, verb
+    return join(PREFIX, verb, course_code, cadre_code)
+
+
+def parse(data: str) -> CoursePress | None:
+    match split(data, PREFIX):
+        case [verb] if verb in PLAIN:
+            return CoursePress(verb)
+        case ["list", kind] if KIND.fullmatch(kind):
+            return CoursePress("list", kind)
+        case [verb, course] if verb in ON_COURSE and code(course):
+            return CoursePress(verb, course)
+        case [verb, course, cadre] if verb in ON_CADRE and code(course) and code(cadre):
+            return CoursePress(verb, course, cadre)
+    return None
