@@ -20,6 +20,7 @@ from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from handlers import last_buttons
 from handlers.context import UpdateContext
+from views.callbacks.base import LIMIT as CALLBACK_LIMIT
 from views.html import esc
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,6 @@ T = TypeVar("T")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
-CALLBACK_LIMIT = 64
-MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; SQLite overflows on anything past 2**63
 STALE_BUTTON = "Nút này đã cũ hoặc không còn hiệu lực. Gõ /menu để mở lại menu."
 NOT_LINKED = (
     "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. Gõ /start để liên kết "
@@ -100,13 +99,6 @@ async def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Acto
     return actor
 
 
-def callback_part(update: Update, index: int) -> str:
-    """Field `index` of a button's colon-separated data ('' if absent): data is client-written, never trusted."""
-    data = update.callback_query.data if update.callback_query else ""
-    parts = (data or "").split(":")
-    return parts[index] if len(parts) > index else ""
-
-
 class StaleButton(Exception):
     """Button data no button of ours carries (forged, truncated or from an older version)."""
 
@@ -119,14 +111,6 @@ def pressed(update: Update, parse: Callable[[str], T | None]) -> T:
     if press is None:
         raise StaleButton(data[:CALLBACK_LIMIT])
     return press
-
-
-def callback_int(update: Update, index: int, upper: int = MAX_ID) -> int:
-    """Field `index` as a number in 0..upper: ASCII digits only ('²' and '٣' pass isdigit()), else StaleButton."""
-    value = callback_part(update, index)
-    if not (value.isascii() and value.isdecimal() and len(value) <= len(str(upper))) or int(value) > upper:
-        raise StaleButton(value)
-    return int(value)
 
 
 def callback_text(update: Update) -> str:

@@ -14,24 +14,26 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from domain import completion_sheet
 from domain.accounts import Actor
 from domain.completion import CompletionPlan, CompletionRow
-from domain.completion_sheet import MAX_CHOICES, SheetOutcome, StaleChoice
+from domain.completion_sheet import SheetOutcome, StaleChoice
 from handlers import text_router
 from handlers.common import (
     StaleButton,
-    callback_int,
-    callback_part,
     deliver_now,
     esc,
+    friendly,
     held_until,
     keyboard,
     linked_only,
+    pressed,
     reply,
     run_heavy,
     run_tx,
     today,
 )
-from handlers.fallback import stale_button
+from handlers.courses import roster_button
 from handlers.menu import BACK
+from views.callbacks import admin as admin_buttons
+from views.callbacks import completion as buttons
 
 ASK_SHEET = (
     "📥 Gửi ngay tệp kết quả hoàn thành lớp <b>{code}</b> – {name} (.xlsx hoặc .csv, cột “Mã cán bộ”).\n"
@@ -59,7 +61,8 @@ DONE = "✅ <b>Đã ghi nhận hoàn thành lớp {code}</b> – {course}: {n} n
 TOLD = "Người được ghi nhận được báo qua bot (nếu đã liên kết){when}."
 DROPPED = "Đã bỏ, không ghi nhận gì."
 BTN_ALL, BTN_SKIP, BTN_DROP = "✅ Ghi nhận {n} người", "Chỉ ghi {n} dòng hợp lệ", "✖️ Thôi"
-BTN_TEMPLATE = ("📄 Tải tệp mẫu", "adm:tpl:completion")
+BTN_TEMPLATE = ("📄 Tải tệp mẫu", admin_buttons.template("completion"))
+DROP = (BTN_DROP, buttons.plain("no"))
 BUDGET = 3300  # characters of row lines in one message (Telegram allows 4096 with the title and footer)
 
 
@@ -106,8 +109,9 @@ def preview_buttons(plan: CompletionPlan) -> list[list[tuple[str, str]]]:
     n = len(plan.accepted)
     if not n:
         return [[BACK]]
-    first = (BTN_SKIP.format(n=n), "cpl:skip") if plan.rejected else (BTN_ALL.format(n=n), "cpl:ok")
-    return [[first, (BTN_DROP, "cpl:no")]]
+    first = ((BTN_SKIP.format(n=n), buttons.plain("skip")) if plan.rejected
+             else (BTN_ALL.format(n=n), buttons.plain("ok")))
+    return [[first, DROP]]
 
 
 async def show_outcome(update: Update, outcome: SheetOutcome) -> None:
@@ -115,10 +119,10 @@ async def show_outcome(update: Update, outcome: SheetOutcome) -> None:
     if outcome.plan is not None:
         await reply(update, preview_text(outcome.plan, outcome.file_name), keyboard(preview_buttons(outcome.plan)))
     elif outcome.choices:
-        rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", f"cpl:c:{i}")]
+        rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", buttons.choice(i))]
                 for i, c in enumerate(outcome.choices)]
         await reply(update, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
-                    keyboard([*rows, [(BTN_DROP, "cpl:no")]]))
+                    keyboard([*rows, [DROP]]))
     else:
         await reply(update, EMPTY.format(name=esc(outcome.file_name)))
 
@@ -142,15 +146,15 @@ def _chat(update: Update) -> tuple[int, int]:
 @linked_only
 async def ask_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """From the course page: the next file this chat sends is that course's completion sheet."""
-    waiting = await run_tx(context, completion_sheet.await_sheet, actor, _chat(update), callback_part(update, 2)[:64],
-                           today(context))
+    course = pressed(update, buttons.parse).course
+    waiting = await run_tx(context, completion_sheet.await_sheet, actor, _chat(update), course, today(context))
     await reply(update, ASK_SHEET.format(code=esc(waiting.course_code), name=esc(waiting.course_name)),
-                keyboard([[BTN_TEMPLATE, (BTN_DROP, "cpl:no")]]))
+                keyboard([[BTN_TEMPLATE, DROP]]))
 
 
 @linked_only
 async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    index = callback_int(update, 2, MAX_CHOICES - 1)
+    index = pressed(update, buttons.parse).choice
     try:
         outcome = await run_heavy(context, completion_sheet.choose, actor, _chat(update), index, today(context))
     except StaleChoice as exc:
@@ -160,7 +164,7 @@ async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 
 @linked_only
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    skip = callback_part(update, 1) == "skip"
+    skip = pressed(update, buttons.parse).verb == "skip"
     done = await run_heavy(context, completion_sheet.confirm, actor, _chat(update), skip, today(context))
     plan = done.plan
     if not plan.applied:
@@ -169,7 +173,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                     keyboard(preview_buttons(plan)))
         return
     await reply(update, _done_text(plan, done.file_name, held_until(context, "course-completed")),
-                keyboard([[("👥 Học viên", f"course:roster:{plan.course_code}")], [BACK]]))
+                keyboard([[roster_button(plan.course_code)], [BACK]]))
     await deliver_now(context, "course-completed")
 
 
@@ -179,12 +183,13 @@ async def drop(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
     await reply(update, DROPPED, keyboard([[BACK]]))
 
 
+@friendly
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    handler = {"want": ask_sheet, "c": choose_course, "ok": record, "skip": record, "no": drop}.get(
-        callback_part(update, 1))
-    await (handler or stale_button)(update, context)
+    handler = {"want": ask_sheet, "c": choose_course, "ok": record, "skip": record, "no": drop}[
+        pressed(update, buttons.parse).verb]
+    await handler(update, context)
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(button, pattern=r"^cpl:"))
+    app.add_handler(CallbackQueryHandler(button, pattern=buttons.PATTERN))
 

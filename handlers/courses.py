@@ -22,19 +22,22 @@ from domain.records import Change
 from domain.rules import default_rules
 from handlers import text_router
 from handlers.common import (
-    callback_part,
     deliver_now,
     esc,
+    friendly,
     keyboard,
     linked_only,
     load_actor,
+    pressed,
     read_tx,
     reply,
     run_tx,
     today,
 )
-from handlers.fallback import stale_button
 from handlers.menu import BACK
+from views.callbacks import completion as completion_buttons
+from views.callbacks import courses as buttons
+from views.callbacks import menu
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
@@ -101,7 +104,23 @@ UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ s
 BTN_UNDO = "↩️ Hủy ghi nhận này"
 BEHALF_DONE = "{outcome}\nNgười được đăng ký: {name} ({cadre}). Họ được báo qua bot nếu đã liên kết."
 YES, NO = "✅ Xác nhận", "✖️ Không"
+ALL_COURSES = ("🎓 Danh sách lớp", menu.entry("courses"))
+MINE = ("📌 Lớp của tôi", buttons.plain("mine"))
 PAGE = 15
+
+
+def _course(update: Update) -> str:
+    """The course code of the pressed button (course_button has parsed it strictly already)."""
+    return pressed(update, buttons.parse).course
+
+
+def _course_and_cadre(update: Update) -> tuple[str, str]:
+    press = pressed(update, buttons.parse)
+    return press.course, press.cadre
+
+
+def roster_button(course_code: str) -> tuple[str, str]:
+    return ("👥 Học viên", buttons.on_course("roster", course_code))
 
 
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,12 +133,13 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @linked_only
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    kind = callback_part(update, 2) if update.callback_query and callback_part(update, 1) == "list" else ""
+    press = buttons.parse(update.callback_query.data or "") if update.callback_query else None
+    kind = press.course if press and press.verb == "list" else ""
     items = await read_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
-    extra = [[("🔎 Lọc theo loại", "course:kinds"), ("📌 Lớp của tôi", "course:mine")], [BACK]]
+    extra = [[("🔎 Lọc theo loại", buttons.plain("kinds")), MINE], [BACK]]
     if actor.is_hr:
-        extra.insert(1, [(BTN_CLOSED, "course:closed")])
+        extra.insert(1, [(BTN_CLOSED, buttons.plain("closed"))])
     if not items:
         await reply(update, LIST_EMPTY.format(kind=kind_label), keyboard(extra))
         return
@@ -129,14 +149,14 @@ async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         lines.append(LIST_ROW.format(star="⭐ " if i.closes_my_gap else "", n=n, code=esc(i.code), name=esc(i.name),
                                      deadline=f"{i.register_by:%d/%m/%Y}", start=f"{i.start_date:%d/%m/%Y}",
                                      seats=vn.number(i.seats_left), mine=mine))
-    buttons = [[(f"{'⭐ ' if i.closes_my_gap else ''}{i.code}", f"course:view:{i.code}")] for i in items[:PAGE]]
-    await reply(update, "\n".join(lines), keyboard(buttons + extra))
+    rows = [[(f"{'⭐ ' if i.closes_my_gap else ''}{i.code}", buttons.view(i.code))] for i in items[:PAGE]]
+    await reply(update, "\n".join(lines), keyboard(rows + extra))
 
 
 @linked_only
 async def closed_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     items = await read_tx(context, catalogue.closed_courses_as, actor, today(context))
-    back = [[("🎓 Danh sách lớp", "menu:courses"), BACK]]
+    back = [[ALL_COURSES, BACK]]
     if not items:
         await reply(update, CLOSED_EMPTY, keyboard(back))
         return
@@ -144,17 +164,17 @@ async def closed_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         CLOSED_ROW.format(n=n, code=esc(i.code), name=esc(i.name), start=f"{i.start_date:%d/%m/%Y}",
                           end=f"{i.end_date:%d/%m/%Y}", state=i.state) for n, i in enumerate(items[:PAGE], 1)]
     await reply(update, "\n".join(lines),
-                keyboard([[(i.code, f"course:view:{i.code}")] for i in items[:PAGE]] + back))
+                keyboard([[(i.code, buttons.view(i.code))] for i in items[:PAGE]] + back))
 
 
 async def choose_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kinds = default_rules().course_kinds.values()
-    await reply(update, KIND_TITLE, keyboard([[(k.label, f"course:list:{k.code}")] for k in kinds] + [[BACK]]))
+    await reply(update, KIND_TITLE, keyboard([[(k.label, buttons.kind_list(k.code))] for k in kinds] + [[BACK]]))
 
 
 @linked_only
 async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    code = callback_part(update, 2)[:64]
+    code = _course(update)
     c, place = await read_tx(context, catalogue.course_page, actor.cadre_id, code, today(context))
     text = DETAIL.format(name=esc(c.name), code=esc(c.code), kind=esc(c.kind_label), provider=esc(c.provider),
                          mode=esc(c.mode), start=f"{c.start_date:%d/%m/%Y}", end=f"{c.end_date:%d/%m/%Y}",
@@ -166,32 +186,32 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
     elif place.status == RegistrationStatus.WAITLISTED:
         text += MY_WAITLISTED.format(position=place.position)
     if place.status:
-        rows.append([("✖️ Hủy đăng ký", f"course:cancel:{c.code}")])
+        rows.append([("✖️ Hủy đăng ký", buttons.on_course("cancel", c.code))])
     elif c.open and not place.fits_audience:
         text += OUTSIDE_AUDIENCE.format(audience=esc(c.audience))
     elif c.open:
-        rows.append([("📝 Đăng ký" if c.seats_left else "⏳ Vào danh sách chờ", f"course:reg:{c.code}")])
+        rows.append([("📝 Đăng ký" if c.seats_left else "⏳ Vào danh sách chờ", buttons.on_course("reg", c.code))])
     if c.cancelled:
         text += CANCELLED_COURSE.format(reason=esc(c.cancel_reason or NO_REASON))
     elif not c.open:
         text += CLOSED
     if actor.is_hr:
-        rows += [[("👥 Học viên", f"course:roster:{c.code}"), ("➕ Đăng ký hộ", f"course:behalf:{c.code}")],
-                 [("✏️ Sửa số chỗ", f"course:capacity:{c.code}")]]
+        rows += [[roster_button(c.code), ("➕ Đăng ký hộ", buttons.on_course("behalf", c.code))],
+                 [("✏️ Sửa số chỗ", buttons.on_course("capacity", c.code))]]
         if not c.cancelled:
-            rows[-1].append(("⛔ Hủy lớp", f"course:kill:{c.code}"))
+            rows[-1].append(("⛔ Hủy lớp", buttons.on_course("kill", c.code)))
         if not c.cancelled and today(context) >= c.start_date:
-            rows.append([("📥 Ghi nhận hoàn thành từ tệp", f"cpl:want:{c.code}")])
-    await reply(update, text, keyboard([*rows, [("🎓 Danh sách lớp", "menu:courses"), BACK]]))
+            rows.append([("📥 Ghi nhận hoàn thành từ tệp", completion_buttons.want(c.code))])
+    await reply(update, text, keyboard([*rows, [ALL_COURSES, BACK]]))
 
 
 @linked_only
 async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, _course(update), today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
     await text_router.reply_choice(update, context, "course-confirm", text,
-                                   [[(YES, f"course:regok:{c.code}"), (NO, f"course:view:{c.code}")]])
+                                   [[(YES, buttons.on_course("regok", c.code)), (NO, buttons.view(c.code))]])
 
 
 def _outcome_text(outcome: registration.Outcome) -> str:
@@ -202,22 +222,20 @@ def _outcome_text(outcome: registration.Outcome) -> str:
 
 @linked_only
 async def do_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    outcome = await run_tx(context, registration.register_self, actor.cadre_id, callback_part(update, 2)[:64],
-                           today(context))
-    await reply(update, _outcome_text(outcome), keyboard([[("📌 Lớp của tôi", "course:mine")], [BACK]]))
+    outcome = await run_tx(context, registration.register_self, actor.cadre_id, _course(update), today(context))
+    await reply(update, _outcome_text(outcome), keyboard([[MINE], [BACK]]))
 
 
 @linked_only
 async def confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    code = esc(callback_part(update, 2)[:64])
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_CANCEL.format(code=code),
-                                   [[(YES, f"course:cancelok:{code}"), (NO, f"course:view:{code}")]])
+    code = _course(update)
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_CANCEL.format(code=esc(code)),
+                                   [[(YES, buttons.on_course("cancelok", code)), (NO, buttons.view(code))]])
 
 
 @linked_only
 async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    result = await run_tx(context, registration.cancel_self, actor.cadre_id, callback_part(update, 2)[:64],
-                          today(context))
+    result = await run_tx(context, registration.cancel_self, actor.cadre_id, _course(update), today(context))
     await reply(update, CANCELLED.format(code=esc(result.course_code)), keyboard([[BACK]]))
     await _deliver(context)
 
@@ -226,14 +244,14 @@ async def do_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     items = await read_tx(context, catalogue.my_registrations, actor.cadre_id, today(context))
     if not items:
-        await reply(update, MINE_EMPTY, keyboard([[("🎓 Danh sách lớp", "menu:courses")], [BACK]]))
+        await reply(update, MINE_EMPTY, keyboard([[ALL_COURSES], [BACK]]))
         return
     lines = [MINE_TITLE]
     lines += [MINE_ROW.format(code=esc(i.code), name=esc(i.name), status=STATUS_LABELS[i.status],
                               position=f" (vị trí {i.position})" if i.position else "",
                               start=f"{i.start_date:%d/%m/%Y}") for i in items]
-    buttons = [[(f"✖️ Hủy {i.code}", f"course:cancel:{i.code}")] for i in items if i.can_cancel]
-    await reply(update, "\n".join(lines), keyboard([*buttons, [BACK]]))
+    rows = [[(f"✖️ Hủy {i.code}", buttons.on_course("cancel", i.code))] for i in items if i.can_cancel]
+    await reply(update, "\n".join(lines), keyboard([*rows, [BACK]]))
 
 
 # --- HR ------------------------------------------------------------------------------------------
@@ -241,8 +259,8 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    course, lines = await run_tx(context, catalogue.course_roster_as, actor, callback_part(update, 2)[:64])
-    export = [("📥 Xuất Excel", f"course:rosterx:{course.code}")]
+    course, lines = await run_tx(context, catalogue.course_roster_as, actor, _course(update))
+    export = [("📥 Xuất Excel", buttons.on_course("rosterx", course.code))]
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([export, [BACK]]))
         return
@@ -250,11 +268,11 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     text += [ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
                                status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
              for n, r in enumerate(lines[:50], 1)]
-    done = [[(f"✅ Hoàn thành: {r.code}", f"course:done:{course.code}:{r.code}")]
+    done = [[(f"✅ Hoàn thành: {r.code}", buttons.on_cadre("done", course.code, r.code))]
             for r in lines[:20] if r.status == RegistrationStatus.REGISTERED and today(context) >= course.start_date]
-    unreg = [[(f"✖️ Hủy ĐK: {r.code}", f"course:unreg:{course.code}:{r.code}")]
+    unreg = [[(f"✖️ Hủy ĐK: {r.code}", buttons.on_cadre("unreg", course.code, r.code))]
              for r in lines[:20] if r.status in ACTIVE_STATUSES and today(context) < course.start_date]
-    undo = [[(f"↩️ Hủy ghi nhận: {r.code}", f"course:undo:{course.code}:{r.code}")]
+    undo = [[(f"↩️ Hủy ghi nhận: {r.code}", buttons.on_cadre("undo", course.code, r.code))]
             for r in lines[:20] if r.status == RegistrationStatus.COMPLETED]
     await reply(update, "\n".join(text), keyboard([*done, *undo, *unreg, export, [BACK]]))
 
@@ -262,7 +280,7 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 @linked_only
 async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    result = await run_tx(context, roster_xlsx, actor, callback_part(update, 2)[:64])
+    result = await run_tx(context, roster_xlsx, actor, _course(update))
     if update.callback_query:
         await update.callback_query.answer()
     if update.effective_chat:
@@ -276,9 +294,9 @@ async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE,
                             ok_action: str) -> None:
     """HR's yes/no before acting on one cadre of a course: codes escaped in the text, raw in the button data."""
     require_hr(actor)
-    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    code, cadre = _course_and_cadre(update)
     await text_router.reply_choice(update, context, "course-confirm", template.format(code=esc(code), cadre=esc(cadre)),
-                                   [[(YES, f"course:{ok_action}:{code}:{cadre}"), (NO, f"course:roster:{code}")]])
+                                   [[(YES, buttons.on_cadre(ok_action, code, cadre)), (NO, roster_button(code)[1])]])
 
 
 @linked_only
@@ -289,10 +307,10 @@ async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE,
 @linked_only
 async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    code, cadre = _course_and_cadre(update)
     result = await run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
     await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(cadre.upper())),
-                keyboard([[("👥 Học viên", f"course:roster:{result.course_code}")], [BACK]]))
+                keyboard([[roster_button(result.course_code)], [BACK]]))
     await _deliver(context)
 
 
@@ -300,7 +318,7 @@ async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """One cadre's completion: show exactly what changes in the record before anything is written."""
     require_hr(actor)
-    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    code, cadre = _course_and_cadre(update)
     plan = await run_tx(context, completion.plan_completion, code, [(1, cadre)], today(context))
     row = plan.rows[0]
     if row.status != completion.OK:
@@ -310,7 +328,7 @@ async def confirm_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     text = CONFIRM_DONE.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
                                changes=_changes(row.changes))
     await text_router.reply_choice(update, context, "course-confirm", text, [[
-        (YES, f"course:doneok:{plan.course_code}:{row.code}"), (NO, f"course:roster:{plan.course_code}")]])
+        (YES, buttons.on_cadre("doneok", plan.course_code, row.code)), (NO, roster_button(plan.course_code)[1])]])
 
 
 def _changes(changes: Iterable[Change]) -> str:
@@ -320,7 +338,7 @@ def _changes(changes: Iterable[Change]) -> str:
 @linked_only
 async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    code, cadre = _course_and_cadre(update)
     plan = await run_tx(context, completion.complete, code, [(1, cadre)], today(context), actor.code)
     row = plan.rows[0]
     if not plan.applied or row.status != completion.OK:
@@ -329,7 +347,7 @@ async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
         return
     await reply(update, COMPLETED.format(name=esc(row.name), cadre=esc(row.code), code=esc(plan.course_code),
                                          changes=_changes(row.changes)),
-                keyboard([[(BTN_UNDO, f"course:undo:{plan.course_code}:{row.code}")], [BACK]]))
+                keyboard([[(BTN_UNDO, buttons.on_cadre("undo", plan.course_code, row.code))], [BACK]]))
     await _deliver(context)
 
 
@@ -341,7 +359,7 @@ async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 @linked_only
 async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code, cadre = callback_part(update, 2)[:64], callback_part(update, 3)[:64]
+    code, cadre = _course_and_cadre(update)
     reverted = await run_tx(context, completion.undo_completion, code, cadre, actor.code)
     await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=_changes(reverted)), keyboard([[BACK]]))
     await _deliver(context)
@@ -350,7 +368,7 @@ async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 @linked_only
 async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code = callback_part(update, 2)[:64]
+    code = _course(update)
     await text_router.open_form(update, context, "course-behalf", code)
     await reply(update, ASK_CADRE.format(code=esc(code)))
 
@@ -368,7 +386,7 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
 @linked_only
 async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, _course(update), today(context))
     await text_router.open_form(update, context, "course-capacity", c.code)
     await reply(update, ASK_CAPACITY.format(code=esc(c.code), capacity=vn.number(c.capacity)))
 
@@ -388,16 +406,16 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 @linked_only
 async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    code = esc(callback_part(update, 2)[:64])
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=code),
-                                   [[(YES, f"course:killok:{code}"), (NO, f"course:view:{code}")]])
+    code = _course(update)
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=esc(code)),
+                                   [[(YES, buttons.on_course("killok", code)), (NO, buttons.view(code))]])
 
 
 @linked_only
 async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """After the confirmation, the reason: the course is cancelled only when it is typed."""
     require_hr(actor)
-    c = await run_tx(context, course_view, callback_part(update, 2)[:64], today(context))
+    c = await run_tx(context, course_view, _course(update), today(context))
     await text_router.open_form(update, context, "course-kill-reason", c.code)
     await reply(update, ASK_KILL_REASON.format(code=esc(c.code)))
 
@@ -419,25 +437,23 @@ async def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor
     return require_hr(await load_actor(update, context))
 
 
+@friendly
 async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    action = callback_part(update, 1)
+    action = pressed(update, buttons.parse).verb
     handler = {
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
         "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
         "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister,
-    }.get(action)
-    if handler is None:
-        await stale_button(update, context)
-        return
+    }[action]
     await handler(update, context)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("courses", list_courses))
-    app.add_handler(CallbackQueryHandler(list_courses, pattern=r"^menu:courses$"))
-    app.add_handler(CallbackQueryHandler(course_button, pattern=r"^course:"))
+    app.add_handler(CallbackQueryHandler(list_courses, pattern=menu.entry_pattern("courses")))
+    app.add_handler(CallbackQueryHandler(course_button, pattern=buttons.PATTERN))
     text_router.add_form(app, "course-behalf", behalf_entered)
     text_router.add_form(app, "course-capacity", capacity_entered)
     text_router.add_form(app, "course-kill-reason", kill_reason_entered)

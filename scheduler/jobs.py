@@ -30,6 +30,7 @@ from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
 from scheduler.digest import DigestCache, build_digest
 from scheduler.retention import retention
+from views.callbacks import courses as course_buttons
 from views.html import esc
 
 LOOKBACK = timedelta(days=8)  # a missed occurrence older than this is not worth sending any more
@@ -256,7 +257,7 @@ def _deadline_notices(session: Session, course: Course) -> list[Message]:
     text = (f"📌 Còn ít ngày để đăng ký lớp {esc(course.code)} – {esc(course.name)} "
             f"(hạn {course.register_by:%d/%m/%Y}). "
             "Lớp giúp bạn đạt tiêu chuẩn còn thiếu; xem /courses.")
-    button = [[("🎓 Xem lớp", f"course:view:{course.code}")]]
+    button = [[("🎓 Xem lớp", course_buttons.view(course.code))]]
     return [Message(f"course-deadline:{course.code}:{c.code}", c.id, c.telegram_chat_id or 0, "course-deadline",
                     text, buttons=button)
             for c in session.scalars(query) if audience_fits(course.audience, c, c.unit.level)]
