@@ -251,7 +251,7 @@ def pause(session: Session, cadre_id: int) -> str:
             ev.edit_draft = json.dumps(asdict(work) | {"paused": True}, ensure_ascii=False)
     if not forms:
         return ""
-    return "draft" if any(ev.status == "draft" for ev, _ in forms) else "edit"
+    return "draft" if any(ev.status == EvalStatus.DRAFT for ev, _ in forms) else "edit"
 
 
 def draft_taking_text(session: Session, telegram_user_id: int, window: Window, today: date) -> int | None:
