@@ -15,6 +15,7 @@ from domain import accounts
 from domain.accounts import Actor
 from domain.templates import TEMPLATES, template_xlsx
 from handlers import reviewers, text_router
+from handlers.admin import INVITE_DONE  # /invite's answer: one wording for the command and the button
 from handlers.common import esc, in_thread, keyboard, linked_only, load_actor, pressed, reply, run_tx, services
 from handlers.menu import BACK, BACK_TO_ADMIN
 from handlers.menu import BUTTONS as MENU_LABELS
@@ -39,10 +40,6 @@ IMPORT_HELP = (
 TEMPLATE_CAPTION = "Mẫu {title}: điền từ dòng 2, rồi gửi lại vào đây."
 TEMPLATES_TITLE = "📄 <b>Tệp mẫu</b> – chọn loại:"
 ASK_INVITE = "🔗 Gõ mã cán bộ cần tạo đường dẫn mời (ví dụ MAU004):"
-INVITE_DONE = (
-    "Đường dẫn mời cho <b>{code}</b> (dùng một lần, hết hạn sau {days} ngày):\n{link}\n"
-    "Hãy gửi riêng cho đúng người."
-)
 BUTTONS = [
     [(MENU_LABELS["find"], menu.entry("find")), ("🎓 Quản lý lớp", menu.entry("courses"))],
     [("📊 Báo cáo toàn tỉnh", menu.entry("unit")), ("🔗 Tạo đường dẫn mời", buttons.plain("invite"))],
