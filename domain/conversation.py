@@ -106,7 +106,7 @@ def purge_expired(session: Session, now: datetime) -> int:
 
 def record_keyboards(session: Session, records: Mapping[tuple[int, int], Rows | None]) -> None:
     """Several chats' last buttons at once, {(user, chat): rows, or None for a message without buttons}."""
-    for (user_id, chat_id), rows in records.items():
+    for (user_id, chat_id), rows in sorted(records.items()):  # one lock order: concurrent writers never deadlock
         if rows:
             note_keyboard(session, user_id, chat_id, rows)
         else:

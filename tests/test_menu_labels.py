@@ -242,3 +242,15 @@ async def test_concurrent_answers_share_transactions(database: Database, monkeyp
     before = transactions
     await ledger.record((700001, 700001), None)  # known to have none: no transaction at all
     assert transactions == before
+
+
+async def test_a_failed_record_never_fails_the_answer(bot: BotHarness, roster: Database, user: UpdateFactory,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    await link(bot, user, CADRE)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(conversation, "record_keyboards", broken)
+    texts = await bot.send(user.text("/menu"))
+    assert texts and "Menu chính" in texts[-1] and not any("đã có lỗi" in t for t in texts)
