@@ -32,8 +32,7 @@ from telegram.request import BaseRequest
 
 import scheduler
 from bot.ops.alerts import OperatorAlerts
-from bot.ops.instrument import InstrumentedApplication
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import PerUserUpdateProcessor, UnitOfWorkApplication, use_worker_threads
 from core.config import Settings
 from core.services import Services
 from db import Database
@@ -85,6 +84,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _post_init(app: Application) -> None:
+    use_worker_threads()
     await menu.post_init_commands(app)
     await scheduler.start(app)
 
@@ -107,7 +107,7 @@ def build_application(
 ) -> Application:
     builder = (
         Application.builder()
-        .application_class(InstrumentedApplication)  # counts and times updates for /metrics
+        .application_class(UnitOfWorkApplication)  # one unit of work per update; counts and times updates
         .token(token or settings.token or OFFLINE_TOKEN)
         .base_url(settings.telegram.base_url)
         .post_init(_post_init)

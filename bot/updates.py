@@ -10,13 +10,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.ops.instrument import InstrumentedApplication
+from handlers.context import UpdateScope
+
 # Enough to overlap database waits; more only lengthens the HTTP client's queue (see bot.ops.instrument.SEND_POOL).
 MAX_CONCURRENT_UPDATES = 16
+
+
+# Worker threads for database steps (asyncio.to_thread): one per update in flight and a few for the dispatcher and
+# the jobs. asyncio's default, min(32, cores + 4), is 6 on this 2-core machine: 16 updates would queue for them.
+WORKER_THREADS = MAX_CONCURRENT_UPDATES + 4
+
+
+def use_worker_threads() -> None:
+    """Called on the running loop at start-up (bot.app)."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="cadrebot-worker"))
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -45,3 +60,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to free."""
+
+
+class UnitOfWorkApplication(InstrumentedApplication):
+    """Each update's unit of work (handlers.context.UpdateContext) is ended when the update is done."""
+
+    async def process_update(self, update: object) -> None:
+        async with UpdateScope():
+            await super().process_update(update)

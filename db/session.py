@@ -22,6 +22,11 @@ _DEFERRED: ContextVar[bool] = ContextVar("cadrebot_deferred_begin", default=Fals
 
 
 TURN_WAIT_S = 0.25
+# A unit of work (one per update in flight, see UnitOfWork) keeps its connection between its steps, so the pool
+# must hold one for each concurrent update (bot.updates.MAX_CONCURRENT_UPDATES, 16; a typed button processes a
+# second update inside the first) besides the dispatcher's and the jobs': a step waiting for a connection would
+# hold a worker thread that another update's next step needs.
+POOL_SIZE, POOL_OVERFLOW = 24, 24
 
 
 class SchemaOutdatedError(RuntimeError):
@@ -52,12 +57,20 @@ def _is_memory(engine: Engine) -> bool:
     return engine.url.database in (None, "", ":memory:")
 
 
+def _is_memory_url(url: str) -> bool:
+    return url.rstrip("/") in ("sqlite:", "sqlite:/", "sqlite://") or ":memory:" in url
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if _is_memory_url(url):
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=POOL_SIZE,
+                                   max_overflow=POOL_OVERFLOW)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 class Database:
@@ -89,17 +102,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        if self._turns is None:
+        with self.turn():
             yield from self._transaction()
-            return
-        # Tests: short transactions take turns; one that waited long enough nests inside the long one (a slow
-        # import), which a single connection allows as long as the short one ends first, as it does.
-        took_turn = self._turns.acquire(timeout=TURN_WAIT_S)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Tests: short transactions take turns on the one connection; one that waited long enough nests inside
+        the long one (a slow import), which a single connection allows as long as the short one ends first."""
+        took_turn = self._turns.acquire(timeout=TURN_WAIT_S) if self._turns is not None else False
         try:
-            yield from self._transaction()
+            yield
         finally:
-            if took_turn:
+            if took_turn and self._turns is not None:
                 self._turns.release()
+
+    def session(self) -> Session:
+        return self._factory()
 
     def _transaction(self) -> Iterator[Session]:
         session = self._factory()
@@ -125,6 +143,9 @@ class Database:
         finally:
             _DEFERRED.reset(token)
 
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
     def execute(self, statement: Executable, params: dict[str, Any] | None = None) -> None:
         """One Core statement in its own transaction: the cheap path for hot, tiny writes."""
         if self._bound:  # tests: stay inside the outer transaction
@@ -136,3 +157,69 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UnitOfWork:
+    """One update's session: the actor's load, the handler's reads and its write share one transaction.
+
+    Each step runs in a worker thread (`call`), one step at a time; between steps the transaction stays
+    open, so a read at the start of the update (the actor) and the handler's work see one state. A write
+    commits and ends the unit at once, so the reply is sent after the commit and no lock is held while the
+    bot talks to Telegram. On SQLite a read transaction cannot become a write one (its snapshot may be
+    stale: SQLITE_BUSY_SNAPSHOT, without waiting), so before the first write the read part ends and the
+    write begins IMMEDIATE in the same session; on PostgreSQL (READ COMMITTED, rows locked FOR UPDATE where
+    they change) it is the same transaction throughout.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._session: Session | None = None
+        self._writing = False
+        self.begun = 0  # sessions opened: one per update unless a step came after a write
+
+    @property
+    def open(self) -> bool:
+        return self._session is not None
+
+    def call(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+        """fn(session, *args) in this unit's transaction; a write commits and ends the unit."""
+        with self.database.turn():
+            session = self._session_for(write)
+            token = _DEFERRED.set(not self._writing)  # read: SQLite begins DEFERRED, no write lock
+            try:
+                result = fn(session, *args)
+                if write:
+                    self._end(commit=True)
+            except BaseException:
+                self._end(commit=False)
+                raise
+            finally:
+                _DEFERRED.reset(token)
+            return result
+
+    def close(self) -> None:
+        """End a unit that only read (or is already ended): nothing to keep, the snapshot is let go."""
+        with self.database.turn():
+            self._end(commit=True)
+
+    def _session_for(self, write: bool) -> Session:
+        if self._session is None:
+            self._session, self._writing = self.database.session(), write
+            self.begun += 1
+        elif write and not self._writing:
+            if self.database.is_sqlite:
+                self._session.commit()  # the read snapshot ends; the write begins IMMEDIATE below
+            self._writing = True
+        return self._session
+
+    def _end(self, commit: bool) -> None:
+        session, self._session, self._writing = self._session, None, False
+        if session is None:
+            return
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()

@@ -59,10 +59,10 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def run_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
-    """One write transaction for the update's domain work, in a worker thread so the event loop keeps
-    serving other users; the reply is sent after it committed. The actor is re-read after a write."""
+    """The update's write: in its unit of work (after the actor's load, in the same transaction), in a worker
+    thread so the event loop keeps serving other users; it commits here, so the reply is sent after it."""
     if isinstance(context, UpdateContext):
-        context.forget_actor()
+        return await context.step(fn, *args, write=True)
     return await asyncio.to_thread(services(context).db.run, fn, *args)
 
 
@@ -70,7 +70,9 @@ async def run_heavy(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *a
     """An import's or export's transaction in a worker thread, so that other users are answered meanwhile;
     spreadsheet reading in it stops at the configured time limit ([imports] time_limit_s)."""
     svc = services(context)
-    with spreadsheet.time_limit(svc.settings.imports.time_limit_s):
+    with spreadsheet.time_limit(svc.settings.imports.time_limit_s):  # the worker thread gets a copy of it
+        if isinstance(context, UpdateContext):
+            return await context.step(fn, *args, write=True)
         return await asyncio.to_thread(svc.db.run, fn, *args)
 
 
@@ -80,23 +82,22 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
 
 
 async def read_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
-    """A read-only transaction in a worker thread (on SQLite it does not take the write lock)."""
+    """A read in the update's unit of work, in a worker thread (on SQLite it does not take the write lock)."""
+    if isinstance(context, UpdateContext):
+        return await context.step(fn, *args)
     return await asyncio.to_thread(services(context).db.read, fn, *args)
 
 
 async def load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
     """The linked cadre behind this update, with roles re-derived from the database; None if not linked.
 
-    Loaded once per update (the guard usually has already), never taken from button data."""
-    if isinstance(context, UpdateContext) and context.actor_loaded:
-        return context.actor
+    Loaded once per update, inside its unit of work (handlers.context), never taken from button data."""
+    if isinstance(context, UpdateContext):
+        return await context.load_actor()
     user = update.effective_user
     if user is None:
         return None
-    actor = await read_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
-    if isinstance(context, UpdateContext):
-        context.remember_actor(actor)
-    return actor
+    return await read_tx(context, actor_for, user.id, services(context).settings.telegram.hr_telegram_ids)
 
 
 class StaleButton(Exception):

@@ -1,20 +1,35 @@
-"""The context of one update: its services, and the actor loaded once for the whole update.
+"""The context of one update: its services, and its unit of work with the actor loaded inside it.
 
-python-telegram-bot builds one CallbackContext per update and passes it to the handler of every
-group (guard, feature, ...); with `ContextTypes(context=UpdateContext)` that object carries the
-actor, so the guard's read loads it and the feature handler uses it without another transaction.
-A write through await run_tx() forgets it: linking or unlinking changes who the actor is.
+python-telegram-bot builds one CallbackContext per update and passes it to the handler of every group
+(button step, guard, feature, ...); with `ContextTypes(context=UpdateContext)` that object carries the
+update's unit of work (db.session.UnitOfWork). Its first step, whichever group takes it, loads the actor
+(linked cadre, roles) and whether the chat record is current, then runs what was asked, in the same
+transaction; later steps (the feature's read or write) reuse it. A write commits and ends it, reloading the
+actor first (linking or unlinking changes who the actor is); whatever is still open when the update is done
+is closed by `finish()` (bot.updates.UnitOfWorkApplication). A chat record that needs writing is written
+with the update's write, or at the end.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.logctx import bind_actor
 from core.services import Services
-from domain.accounts import Actor
+from db.session import UnitOfWork
+from domain.accounts import Actor, actor_for, chat_user_is_current, touch_chat_user
+
+T = TypeVar("T")
+# The contexts of the update being processed that opened a unit of work (closed by finish_update()).
+_OPEN: ContextVar[list[UpdateContext] | None] = ContextVar("cadrebot_open_units", default=None)
 
 
 class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -23,6 +38,19 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.actor_loaded = False
         self.actor: Actor | None = None
+        self.track_chat = False  # a private chat's update: its chat record is kept current
+        self.chat_stale = False  # ... and needs writing
+        self._work: UnitOfWork | None = None
+
+    @classmethod
+    def from_update(cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]) -> UpdateContext:
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            chat = update.effective_chat
+            context.track_chat = (chat is not None and chat.type == ChatType.PRIVATE
+                                  and update.effective_user is not None and update.my_chat_member is None
+                                  and update.edited_message is None)
+        return context
 
     @property
     def services(self) -> Services:
@@ -35,3 +63,82 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     def forget_actor(self) -> None:
         self.actor, self.actor_loaded = None, False
+
+    async def load_actor(self) -> Actor | None:
+        """The actor, loaded by the unit of work's first step (this one if none ran yet)."""
+        if not self.actor_loaded:
+            await self.step(_nothing)
+        return self.actor
+
+    async def step(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+        """fn(session, *args) in a worker thread, in this update's unit of work."""
+        if self._work is None:
+            self._work = self.services.db.unit_of_work()
+            opened = _OPEN.get()
+            if opened is not None:
+                opened.append(self)
+        actor_before = (self.actor_loaded, self.actor)
+        result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write)
+        if (self.actor_loaded, self.actor) != actor_before:
+            bind_actor(self.actor.code if self.actor else None)  # the worker thread's context is a copy
+        return result
+
+    def _in_session(self, session: Session, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
+        if not self.actor_loaded:
+            self._load(session)
+        if write and self.chat_stale:
+            self._touch(session)
+        result = fn(session, *args)
+        if write:
+            self._load(session, chat=False)
+        return result
+
+    def _load(self, session: Session, chat: bool = True) -> None:
+        user_id = self._user_id
+        hr_ids = self.services.settings.telegram.hr_telegram_ids
+        self.actor = actor_for(session, user_id, hr_ids) if user_id is not None else None
+        self.actor_loaded = True
+        if chat and self.track_chat and user_id is not None and self._chat_id is not None:
+            self.chat_stale = not chat_user_is_current(session, user_id, self._chat_id)
+
+    def _touch(self, session: Session) -> None:
+        assert self._user_id is not None and self._chat_id is not None
+        touch_chat_user(session, self._user_id, self._chat_id)
+        self.chat_stale = False
+
+    async def finish(self) -> None:
+        """The update is done: write the chat record if it still needs it, and end the unit of work."""
+        work = self._work
+        if work is None:
+            return
+        if self.chat_stale:
+            await asyncio.to_thread(work.call, self._touch_step, write=True)
+        elif work.open:
+            await asyncio.to_thread(work.close)
+
+    def _touch_step(self, session: Session) -> None:
+        self._touch(session)
+
+    @property
+    def units_begun(self) -> int:
+        return self._work.begun if self._work is not None else 0
+
+
+def _nothing(_session: Session) -> None:
+    return None
+
+
+class UpdateScope:
+    """Around one update's processing: the units of work its contexts opened are finished at the end."""
+
+    def __init__(self) -> None:
+        self.contexts: list[UpdateContext] = []
+
+    async def __aenter__(self) -> UpdateScope:
+        self._token = _OPEN.set(self.contexts)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        _OPEN.reset(self._token)
+        for context in self.contexts:
+            await context.finish()

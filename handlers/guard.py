@@ -6,15 +6,12 @@ so no feature handler ever has to think about them.
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ChatMemberHandler, ContextTypes, TypeHandler
 
 from domain import vn
-from domain.accounts import Actor, actor_for, chat_user_is_current, touch_chat_user
+from domain.accounts import chat_user_is_current, touch_chat_user
 from domain.reachability import mark_blocked
 from handlers.common import read_tx, reply, run_tx, services
 from handlers.context import UpdateContext
@@ -46,20 +43,15 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
 
 
-def _chat_and_actor(session: Session, user_id: int, chat_id: int,
-                    hr_ids: tuple[int, ...]) -> tuple[bool, Actor | None]:
-    return chat_user_is_current(session, user_id, chat_id), actor_for(session, user_id, hr_ids)
-
-
 async def _record_chat_and_load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
-    """One read transaction (no write lock) tells whether the chat record is current and who the actor is;
-    the feature handler then uses that actor. The chat is written only when something changed."""
-    hr_ids = services(context).settings.telegram.hr_telegram_ids
-    current, actor = await read_tx(context, _chat_and_actor, user_id, chat_id, hr_ids)
-    if not current:
-        await asyncio.to_thread(services(context).db.run, touch_chat_user, user_id, chat_id)
+    """The actor and whether the chat record is current come from the update's unit of work (its first step,
+    here or in an earlier group); the feature handler then uses that actor in the same transaction. The chat
+    is written only when something changed, with the update's write or at its end (handlers.context)."""
     if isinstance(context, UpdateContext):
-        context.remember_actor(actor)
+        await context.load_actor()
+        return
+    if not await read_tx(context, chat_user_is_current, user_id, chat_id):
+        await run_tx(context, touch_chat_user, user_id, chat_id)
 
 
 async def _refuse_group(update: Update) -> None:

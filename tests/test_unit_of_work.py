@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from telegram import Update
 
 from bot.fakeapi import UpdateFactory
 from bot.updates import PerUserUpdateProcessor
 from db import Database
+from db.models import ChatUser
+from db.session import UnitOfWork
 from domain import accounts
-from handlers import common, guard
+from handlers import context
 from tests import builders as build
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, link
 
 USER_ID = 555001  # the `user` fixture's Telegram id
 
@@ -31,33 +36,70 @@ def linked(database: Database) -> Database:
     return database
 
 
-async def test_the_actor_is_loaded_once_per_update(bot: BotHarness, linked: Database, user: UpdateFactory,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def transactions() -> Iterator[list[int]]:
+    """Counts the transactions sessions begin (a session joined to the test's outer transaction counts too)."""
+    begun: list[int] = []
+
+    def count(*_args: Any) -> None:
+        begun.append(1)
+
+    event.listen(Session, "after_begin", count)
+    yield begun
+    event.remove(Session, "after_begin", count)
+
+
+async def test_one_transaction_per_update_with_the_actor_loaded_once_inside_it(
+        bot: BotHarness, linked: Database, user: UpdateFactory, transactions: list[int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
     def counting(*args: Any) -> Any:
         calls.append(1)
         return accounts.actor_for(*args)
 
-    monkeypatch.setattr(common, "actor_for", counting)
-    monkeypatch.setattr(guard, "actor_for", counting)
+    monkeypatch.setattr(context, "actor_for", counting)
+    await bot.send(user.text("/menu"))  # the chat record is written once, then it is current
     for update in (user.text("/gaps"), user.text("/menu"), user.callback("menu:gaps"), user.text("/courses")):
         calls.clear()
+        transactions.clear()
         texts = await bot.send(update)
-        assert texts and len(calls) == 1
+        assert texts and len(calls) == 1 and len(transactions) == 1
+    # A write (the audit row of /mydata) after the actor's load: the same transaction on PostgreSQL; on SQLite a
+    # read transaction cannot turn into a write one, so the write begins afresh (IMMEDIATE) in the same session.
+    calls.clear()
+    transactions.clear()
+    assert await bot.send(user.text("/mydata"))
+    assert len(calls) == 1 + 1  # reloaded after the write (linking and unlinking change who the actor is)
+    assert len(transactions) == (2 if linked.is_sqlite else 1)
+
+
+async def test_a_new_chat_is_recorded_in_the_updates_write(bot: BotHarness, roster: Database, user: UpdateFactory,
+                                                          transactions: list[int]) -> None:
+    """Linking: the actor's load, the chat record and the link are one unit of work (two transactions on
+    SQLite, as above); the menu after it uses the actor reloaded in the write."""
+    texts = await link(bot, user, "0912345005")
+    assert any("Đã liên kết" in t for t in texts)
+    assert len(transactions) == (2 if roster.is_sqlite else 1)
+    assert roster.run(lambda s: s.get(ChatUser, USER_ID)) is not None
+    transactions.clear()
+    texts = await bot.send(user.text("/menu"))
+    assert texts and len(transactions) == 1
 
 
 async def test_database_work_runs_off_the_event_loop(bot: BotHarness, linked: Database, user: UpdateFactory,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     loop_thread = threading.current_thread()
     threads: list[threading.Thread] = []
-    real_run = Database.run
+    real_run, real_call = Database.run, UnitOfWork.call
 
-    def recording(self: Database, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def recording(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread())
-        return real_run(self, fn, *args, **kwargs)
+        real = real_run if isinstance(self, Database) else real_call
+        return real(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(Database, "run", recording)
+    monkeypatch.setattr(UnitOfWork, "call", recording)
     for update in (user.text("/gaps"), user.text("/courses"), user.text("/eval"), user.text("/menu")):
         await bot.send(update)
     assert threads and all(t is not loop_thread for t in threads)
