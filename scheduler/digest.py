@@ -15,6 +15,8 @@ from domain import vn
 from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.evaluation import (
+    Pending,
+    ReviewQueue,
     StatusLine,
     is_submitted,
     month_status_by_unit,
@@ -38,6 +40,12 @@ class DigestCache:
     statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
     unreachable: dict[int, list[str]] = field(default_factory=dict)
     registrations: dict[int, dict[str, int]] = field(default_factory=dict)
+    reviews: ReviewQueue | None = None  # every manager's waiting reviews, read once per run
+
+    def pending(self, session: Session, actor: Actor, today: date) -> list[Pending]:
+        if self.reviews is None:
+            self.reviews = ReviewQueue(session, today)
+        return self.reviews.pending_for(session, actor)
 
 
 def _names(names: list[str]) -> str:
@@ -93,6 +101,7 @@ def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
 def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[int, int], today: date,
                  cache: DigestCache | None = None, remember: bool = True) -> str:
     """The text of one manager's digest; remembers the indicator figures for the next one."""
+    shared = cache is not None  # a run for many managers: their waiting reviews come from one queue
     cache = cache or DigestCache()
     unit = manager.unit
     year, month = period
@@ -106,7 +115,7 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     if not cache.reports:
         cache.reports.update(subtree_reports(session, today))
     report = cache.reports.get(unit.id) or build_report(session, unit, today)
-    reviews = pending_reviews(session, actor, today)
+    reviews = cache.pending(session, actor, today) if shared else pending_reviews(session, actor, today)
     if unit.id not in cache.unreachable:
         cache.unreachable[unit.id] = _unreachable(session, unit)
         cache.registrations[unit.id] = _registrations(session, unit)

@@ -107,6 +107,48 @@ def pending_reviews(session: Session, actor: Actor, today: date) -> list[Pending
             for ev in rows]
 
 
+class ReviewQueue:
+    """Every submitted evaluation waiting for a rating, grouped by the code reviewees() finds it under:
+    pending_reviews() for all managers at once (the weekly digest) from three queries, not ten per manager.
+
+    A cadre is someone's reviewee through one code: their direct manager's, else the reviewer HR assigned,
+    else the first leader (by code) of the parent unit; pending_for() applies reviewees()'s rules to it."""
+
+    def __init__(self, session: Session, today: date) -> None:
+        self.today = today
+        heads: dict[int, str] = {unit_id: code for unit_id, code in session.execute(
+            select(Cadre.unit_id, func.min(Cadre.code)).where(Cadre.is_leader.is_(True)).group_by(Cadre.unit_id))}
+        self._by_code: dict[str, list[tuple[int, int, Pending]]] = {}
+        rows = session.execute(
+            select(Evaluation.id, Evaluation.year, Evaluation.month, Evaluation.late, Cadre.id, Cadre.code,
+                   Cadre.full_name, Cadre.manager_code, Cadre.reviewer_code, Unit.parent_id)
+            .join(Cadre, Evaluation.cadre_id == Cadre.id).join(Unit, Cadre.unit_id == Unit.id)
+            .where(Evaluation.status == EvalStatus.SUBMITTED)
+            .order_by(Evaluation.year, Evaluation.month, Evaluation.submitted_at))
+        for order, (ev_id, year, month, late, cadre_id, code, name, manager_code, reviewer_code, parent_id) \
+                in enumerate(rows):
+            via = manager_code or reviewer_code or (heads.get(parent_id) if parent_id is not None else None)
+            if via:
+                item = Pending(ev_id, code, name, period_label(year, month), late)
+                self._by_code.setdefault(via, []).append((order, cadre_id, item))
+        self._deputies: dict[int, list[int]] = {}
+        for manager_id, deputy_id in session.execute(select(ReviewDelegation.manager_id, ReviewDelegation.deputy_id)
+                                                     .where(ReviewDelegation.start_date <= today,
+                                                            ReviewDelegation.end_date >= today)):
+            self._deputies.setdefault(deputy_id, []).append(manager_id)
+
+    def pending_for(self, session: Session, actor: Actor) -> list[Pending]:
+        """pending_reviews(session, actor, today), from the queue."""
+        managers = [actor.cadre_id]
+        if actor.cadre_id in self._deputies:  # rare: only deputies pay for _delegators()'s queries
+            managers += _delegators(session, actor.cadre_id, self.today)
+        codes = [actor.code] if len(managers) == 1 else list(session.scalars(
+            select(Cadre.code).where(Cadre.id.in_(managers))))
+        found = sorted((entry for code in set(codes) for entry in self._by_code.get(code, ())),
+                       key=lambda entry: entry[0])
+        return [item for _, cadre_id, item in found if cadre_id not in managers]
+
+
 def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: Window, today: date) -> EvalView:
     ev = session.get(Evaluation, eval_id)
     if ev is None:
