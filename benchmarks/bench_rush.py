@@ -185,6 +185,12 @@ def _rush(stand_in: StandIn, factory: Updates, users: range, commands: tuple[str
     return len(batch) / (last - t0), [f - t0 for f in firsts], count
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process used so far: on a shared machine, steadier than wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else (values[0] if values else 0.0)
 
@@ -197,6 +203,25 @@ def _wait_polling(stand_in: StandIn, proc: subprocess.Popen[bytes]) -> None:
     time.sleep(1.0)  # start-up work (commands, the scheduler's first look) out of the way
 
 
+@contextlib.contextmanager
+def _profiled(proc: subprocess.Popen[bytes], phase: str) -> Any:
+    """With CADREBOT_BENCH_PROFILE=<dir>, py-spy samples the bot during this phase (collapsed stacks)."""
+    out = os.environ.get("CADREBOT_BENCH_PROFILE")
+    if not out:
+        yield
+        return
+    extra = os.environ.get("CADREBOT_BENCH_PROFILE_ARGS", "").split()  # --gil: only what holds the GIL
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(proc.pid), "--format", "raw", "--rate", "250", *extra,
+                            "-o", str(Path(out) / f"{phase}.txt")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        spy.send_signal(2)
+        spy.wait(30)
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -205,13 +230,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def _bare(stand_in: StandIn, factory: Updates, users: range) -> float:
+def _bare(stand_in: StandIn, factory: Updates, users: range) -> tuple[float, float]:
     proc = subprocess.Popen([sys.executable, "-c", BARE_BOT, TOKEN, f"http://127.0.0.1:{stand_in.port}/bot"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
         _wait_polling(stand_in, proc)
+        cpu = _cpu_s(proc.pid)
         rate, _, _ = _rush(stand_in, factory, users, ("/gaps", "/courses"), 1)
-        return rate
+        return rate, (_cpu_s(proc.pid) - cpu) / (2 * len(users))
     finally:
         _stop(proc)
 
@@ -252,42 +278,54 @@ def main() -> None:
         phones = dict(database.run(lambda s: s.execute(select(Cadre.code, Cadre.phone).where(
             Cadre.code.in_(linkers))).all()))
         users = range(USER0, USER0 + CADRES)
-        bare_rate = _bare(stand_in, factory, users)
+        bare_rate, bare_cpu = _bare(stand_in, factory, users)
 
+        log = open(os.environ.get("CADREBOT_BENCH_LOG", os.devnull), "wb")  # noqa: SIM115 (closed below)
         proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+                                stderr=log, stdout=subprocess.DEVNULL)
         try:
             _wait_polling(stand_in, proc)
             job = subprocess.Popen([sys.executable, "-m", "bot.cli", "run-job", "eval-open", "--at",
                                     "2026-12-25T08:00"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-            rate, firsts, replies = _rush(stand_in, factory, users, ("/gaps", "/courses"), 1)
+            cpu = _cpu_s(proc.pid)
+            with _profiled(proc, "rush"):
+                rate, firsts, replies = _rush(stand_in, factory, users, ("/gaps", "/courses"), 1)
+            rush_cpu = (_cpu_s(proc.pid) - cpu) / (2 * CADRES)
             job.wait(120)
             time.sleep(1.0)
             notices = sum(1 for u in users for _, text in stand_in.sent.get(u, []) if text.startswith(NOTICE))
             link_users = range(USER0 + CADRES, USER0 + 2 * CADRES)
             batch = [factory.contact(u, phones[code]) for u, code in zip(link_users, linkers, strict=True)]
-            t0 = time.perf_counter()
-            stand_in.push(batch)
-            while time.perf_counter() - t0 < 120:
-                linked = sum(1 for u in link_users if any("Đã liên kết" in t for _, t in stand_in.sent.get(u, [])))
-                if linked >= CADRES:
-                    break
-                time.sleep(0.02)
+            cpu = _cpu_s(proc.pid)
+            with _profiled(proc, "linking"):
+                t0 = time.perf_counter()
+                stand_in.push(batch)
+                while time.perf_counter() - t0 < 120:
+                    linked = sum(1 for u in link_users
+                                 if any("Đã liên kết" in t for _, t in stand_in.sent.get(u, [])))
+                    if linked >= CADRES:
+                        break
+                    time.sleep(0.02)
             link_last = max(min(t for t, text in stand_in.sent[u] if "Đã liên kết" in text) for u in link_users
                             if any("Đã liên kết" in t for _, t in stand_in.sent.get(u, [])))
             link_rate = linked / (link_last - t0)
+            link_cpu = (_cpu_s(proc.pid) - cpu) / CADRES
         finally:
             _stop(proc)
+            log.close()
         database.dispose()
     print(f"rush: {CADRES} linked cadres send /gaps and /courses at once, real bot over HTTP, 47,764-cadre roster "
           "(SQLite), while the window notice fills the outbox")
-    print(f"  bare python-telegram-bot bot replying 'ok' : {bare_rate:6.0f} updates/s")
+    print(f"  bare python-telegram-bot bot replying 'ok' : {bare_rate:6.0f} updates/s, "
+          f"{1000 * bare_cpu:.1f} ms CPU per update")
     print(f"  cadrebot                                   : {rate:6.0f} updates/s = {rate / bare_rate:.2f} of the bare "
-          f"bot (target ≥ 0.60); {replies}/{2 * CADRES} replies")
+          f"bot (target ≥ 0.60); {replies}/{2 * CADRES} replies; "
+          f"{1000 * rush_cpu:.1f} ms CPU per update (the window notices' sending included)")
     print(f"  first reply p50 {_pct(firsts, 50):.2f} s, p95 {_pct(firsts, 95):.2f} s (target p95 < 1.50 s); "
           f"window notices delivered meanwhile: {notices}")
-    print(f"  linking: {CADRES} cadres share their phone at once: {linked} linked, {link_rate:.0f}/s (target ≥ 150/s)")
+    print(f"  linking: {CADRES} cadres share their phone at once: {linked} linked, {link_rate:.0f}/s (target ≥ 150/s), "
+          f"{1000 * link_cpu:.1f} ms CPU per link")
 
 
 if __name__ == "__main__":
