@@ -18,7 +18,7 @@ from db import Database
 from db.models import ChatUser
 from db.session import UnitOfWork
 from domain import accounts
-from handlers import context
+from handlers import context, last_buttons
 from tests import builders as build
 from tests.conftest import BotHarness, link
 
@@ -58,7 +58,11 @@ async def test_one_transaction_per_update_with_the_actor_loaded_once_inside_it(
         calls.append(1)
         return accounts.actor_for(*args)
 
+    async def shared_write(*_args: Any) -> None:
+        """The chat's last buttons are recorded after the answer, one write for many updates (last_buttons)."""
+
     monkeypatch.setattr(context, "actor_for", counting)
+    monkeypatch.setattr(last_buttons, "remember", shared_write)
     await bot.send(user.text("/menu"))  # the chat record is written once, then it is current
     for update in (user.text("/gaps"), user.text("/menu"), user.callback("menu:gaps"), user.text("/courses")):
         calls.clear()
@@ -75,9 +79,14 @@ async def test_one_transaction_per_update_with_the_actor_loaded_once_inside_it(
 
 
 async def test_a_new_chat_is_recorded_in_the_updates_write(bot: BotHarness, roster: Database, user: UpdateFactory,
-                                                          transactions: list[int]) -> None:
+                                                          transactions: list[int],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Linking: the actor's load, the chat record and the link are one unit of work (two transactions on
     SQLite, as above); the menu after it uses the actor reloaded in the write."""
+    async def shared_write(*_args: Any) -> None:
+        """As above: not part of the update's unit of work."""
+
+    monkeypatch.setattr(last_buttons, "remember", shared_write)
     texts = await link(bot, user, "0912345005")
     assert any("Đã liên kết" in t for t in texts)
     assert len(transactions) == (2 if roster.is_sqlite else 1)
