@@ -92,9 +92,11 @@ NEXT_PENDING = "⏭ <b>Tiếp theo</b> (còn {n} bản chờ xếp loại):\n\n"
 ALL_DONE = "🎉 Đã xếp loại xong mọi bản tự đánh giá đang chờ bạn."
 UNIT_STATUS = (
     "📊 <b>Tự đánh giá {period} – {unit}</b>\nĐã gửi: {submitted}/{cadres} (muộn: {late})\n"
-    "Chưa gửi: {missing}\nĐã xếp loại: {reviewed}"
+    "Đã xếp loại: {reviewed}\nChưa gửi: {missing}"
 )
-MISSING_LIST = "\nChưa gửi: {names}"
+MISSING_LIST = " – {names}{more}"
+MISSING_MORE = " và {n} người nữa"
+YOU = " (bạn)"
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
 NUDGE_HELD = "Lời nhắc tới {n} người chưa nộp sẽ được gửi {when} (giờ yên lặng)."
 NUDGE_WHY = {
@@ -390,10 +392,13 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     year, month = _window(context).open_period(today(context))
     lines = await run_tx(context, ev.unit_month_status, actor, year, month)
     counts = ev.status_counts(lines)
-    text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name), **counts)
-    missing = [line.full_name for line in lines if not ev.is_submitted(line.status)]
+    text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name),
+                              **{key: vn.number(value) for key, value in counts.items()})
+    missing = [line.full_name + (YOU if line.code == actor.code else "") for line in lines
+               if not ev.is_submitted(line.status)]
     if missing:
-        text += MISSING_LIST.format(names=esc(", ".join(missing[:30])) + (" …" if len(missing) > 30 else ""))
+        more = MISSING_MORE.format(n=vn.number(len(missing) - 30)) if len(missing) > 30 else ""
+        text += MISSING_LIST.format(names=esc(", ".join(missing[:30])), more=more)
     rows = [[("⏰ Nhắc người chưa nộp", review_buttons.plain("nudge"))]] if missing else []
     await reply(update, text, keyboard([*rows, [BACK]]))
 
