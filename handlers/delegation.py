@@ -28,6 +28,7 @@ ACTIVE, PLANNED = "đang hiệu lực", "sắp tới"
 CHOOSE = "Chọn người được ủy quyền xếp loại thay bạn (lãnh đạo trong đơn vị, không phải người bạn xếp loại):"
 CHOOSE_TYPE = ("Trong đơn vị không có lãnh đạo nào nhận ủy quyền được. Bấm “⌨️ Gõ mã người khác” để gõ mã một "
                "cán bộ khác trong đơn vị (không phải người bạn trực tiếp xếp loại).")
+NOTHING = "\n\nBạn không trực tiếp xếp loại cán bộ nào nên chưa cần ủy quyền."
 NOBODY = ("\n\nTrong đơn vị của bạn không có ai nhận ủy quyền được: người được ủy quyền phải là cán bộ khác trong "
           "đơn vị của bạn hoặc đơn vị trực thuộc, và không phải người bạn trực tiếp xếp loại. Nếu cần người xếp "
           "loại thay, hãy báo Ban Tổ chức.")
@@ -48,21 +49,25 @@ def _day(value: object) -> str:
 
 
 async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    lines, eligible = await read_tx(context, lambda session: (
-        delegation.my_delegations(session, actor, today(context)), delegation.anyone_eligible(session, actor)))
+    lines, state = await read_tx(context, lambda session: (
+        delegation.my_delegations(session, actor, today(context)), delegation.delegation_state(session, actor)))
     text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
                                                  end=_day(d.end), state=ACTIVE if d.active else PLANNED)
                                  for d in lines) or LIST_EMPTY)
     rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], buttons.revoke("rv", d.id))] for d in lines]
-    new = [[(BTN_NEW, buttons.plain("new"))]] if eligible else []
-    await reply(update, text if eligible else text + NOBODY, keyboard([*rows, *new, [BACK]]))
+    new = [[(BTN_NEW, buttons.plain("new"))]] if state == delegation.ELIGIBLE else []
+    await reply(update, text + _why_not(state), keyboard([*rows, *new, [BACK]]))
+
+
+def _why_not(state: str) -> str:
+    return {delegation.NOTHING_TO_DELEGATE: NOTHING, delegation.NOBODY_ELIGIBLE: NOBODY}.get(state, "")
 
 
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    eligible, people = await read_tx(context, lambda session: (
-        delegation.anyone_eligible(session, actor), delegation.deputy_candidates(session, actor)))
-    if not eligible:
-        await reply(update, LIST_TITLE + NOBODY, keyboard([[BACK]]))
+    state, people = await read_tx(context, lambda session: (
+        delegation.delegation_state(session, actor), delegation.deputy_candidates(session, actor)))
+    if state != delegation.ELIGIBLE:
+        await reply(update, LIST_TITLE + _why_not(state), keyboard([[BACK]]))
         return
     rows = [[(f"{p.full_name} ({p.code}) – {p.position}"[:60], buttons.pick(p.code))] for p in people]
     await reply(update, CHOOSE if people else CHOOSE_TYPE, keyboard([*rows, [(BTN_TYPE, buttons.plain("type"))],

@@ -81,3 +81,14 @@ async def test_nobody_eligible_hides_new_and_says_why(bot: BotHarness, roster: D
     assert "không có ai nhận ủy quyền được" in text and "người bạn trực tiếp xếp loại" in text
     text = (await bot.send(user.callback("dlg:new")))[-1]  # an older message's button
     assert "không có ai nhận ủy quyền được" in text and "dlg:type" not in _data(bot)
+
+
+async def test_someone_who_rates_nobody_is_told_no_delegation_is_needed(bot: BotHarness, roster: Database,
+                                                                        user: UpdateFactory) -> None:
+    from domain import accounts
+
+    roster.run(accounts.grant_hr, "MAU004")  # HR, rates nobody
+    await link(bot, user, "0912345004")
+    text = (await bot.send(user.text("/delegate")))[-1]
+    assert "không trực tiếp xếp loại cán bộ nào" in text and "dlg:new" not in _data(bot)
+    assert "không trực tiếp xếp loại cán bộ nào" in (await bot.send(user.callback("dlg:new")))[-1]

@@ -73,18 +73,25 @@ def deputy_candidates(session: Session, actor: Actor) -> list[Candidate]:
     return [Candidate(c.id, c.code, c.full_name, c.position) for c in rows if c.id not in excluded][:MAX_CANDIDATES]
 
 
-def anyone_eligible(session: Session, actor: Actor) -> bool:
-    """Whether any cadre may be this manager's deputy (the rule in review.check_deputy): someone else in the
-    unit's subtree whom the manager does not rate. When nobody may, the list says why instead of offering
-    a new delegation."""
+NOTHING_TO_DELEGATE, NOBODY_ELIGIBLE, ELIGIBLE = "nothing", "nobody", "ok"
+
+
+def delegation_state(session: Session, actor: Actor) -> str:
+    """Whether a new delegation makes sense: NOTHING_TO_DELEGATE when the actor rates nobody (an HR officer
+    without reviewees), NOBODY_ELIGIBLE when no cadre may be the deputy (the rule in review.check_deputy:
+    someone else in the unit's subtree whom the manager does not rate), else ELIGIBLE. The list says why
+    instead of offering a new delegation that can only be refused."""
     require_manager(actor)
+    rated = {c.id for c in reviewees(session, [actor.cadre_id])}
+    if not rated:
+        return NOTHING_TO_DELEGATE
     unit = session.get(Unit, actor.unit_id)
     if unit is None:
-        return False
-    excluded = {c.id for c in reviewees(session, [actor.cadre_id])} | {actor.cadre_id}
+        return NOBODY_ELIGIBLE
+    excluded = rated | {actor.cadre_id}
     ids = session.scalars(select(Cadre.id).join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(unit.path))
                           .limit(len(excluded) + 1))
-    return any(i not in excluded for i in ids)
+    return ELIGIBLE if any(i not in excluded for i in ids) else NOBODY_ELIGIBLE
 
 
 def revoke(session: Session, actor: Actor, delegation_id: int, today: date) -> DelegationLine:
