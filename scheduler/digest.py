@@ -41,11 +41,32 @@ class DigestCache:
     unreachable: dict[int, list[str]] = field(default_factory=dict)
     registrations: dict[int, dict[str, int]] = field(default_factory=dict)
     reviews: ReviewQueue | None = None  # every manager's waiting reviews, read once per run
+    before: dict[int, dict[str, float]] | None = None  # every manager's last digest figures, read once per run
+    blocked: list[tuple[str, str]] | None = None  # (unit path, name) of everyone who blocked the bot, by name
+    registered: tuple[list[str], list[dict[str, int]]] | None = None  # unit paths (sorted), active registrations
 
     def pending(self, session: Session, actor: Actor, today: date) -> list[Pending]:
         if self.reviews is None:
             self.reviews = ReviewQueue(session, today)
         return self.reviews.pending_for(session, actor)
+
+    def unit_figures(self, session: Session, unit: Unit) -> tuple[list[str], dict[str, int]]:
+        """_unreachable() and _registrations() of the unit, from two province-wide reads per run."""
+        if self.blocked is None or self.registered is None:
+            self.blocked, self.registered = _blocked(session), _registered(session)
+        names = [name for path, name in self.blocked if path.startswith(unit.path)]
+        paths, counts = self.registered
+        first, last = bisect_left(paths, unit.path), bisect_left(paths, unit.path + "\U0010ffff")
+        total: dict[str, int] = {}
+        for by_status in counts[first:last]:
+            for status, n in by_status.items():
+                total[status] = total.get(status, 0) + n
+        return names, total
+
+    def previous(self, session: Session, manager_id: int) -> dict[str, float]:
+        if self.before is None:
+            self.before = _latest_snapshots(session)
+        return self.before.get(manager_id, {})
 
 
 def _names(names: list[str]) -> str:
@@ -78,10 +99,40 @@ def _registrations(session: Session, unit: Unit) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def _blocked(session: Session) -> list[tuple[str, str]]:
+    """_unreachable() of the whole province, in the database's name order (as each unit's query had it)."""
+    return [(path, name) for path, name in session.execute(
+        select(Unit.path, Cadre.full_name).join(Unit, Cadre.unit_id == Unit.id)
+        .join(ChatUser, ChatUser.telegram_user_id == Cadre.telegram_user_id)
+        .where(ChatUser.blocked.is_(True)).order_by(Cadre.full_name))]
+
+
+def _registered(session: Session) -> tuple[list[str], list[dict[str, int]]]:
+    """_registrations() of every unit on its own (not its subtree), by unit path."""
+    by_path: dict[str, dict[str, int]] = {}
+    for path, status, n in session.execute(
+            select(Unit.path, Registration.status, func.count()).join(Cadre, Registration.cadre_id == Cadre.id)
+            .join(Unit, Cadre.unit_id == Unit.id).where(Registration.status.in_(ACTIVE_STATUSES))
+            .group_by(Unit.path, Registration.status)):
+        by_path.setdefault(path, {})[status] = n
+    paths = sorted(by_path)
+    return paths, [by_path[p] for p in paths]
+
+
 def _previous(session: Session, manager_id: int) -> dict[str, float]:
     payload = session.scalar(select(DigestSnapshot.payload).where(DigestSnapshot.manager_id == manager_id)
                              .order_by(DigestSnapshot.at.desc()).limit(1))
     return json.loads(payload) if payload else {}
+
+
+def _latest_snapshots(session: Session) -> dict[int, dict[str, float]]:
+    """_previous() for every manager at once: the latest snapshot of each (the highest id among equal times)."""
+    latest = (select(DigestSnapshot.manager_id, func.max(DigestSnapshot.at).label("at"))
+              .group_by(DigestSnapshot.manager_id).subquery())
+    rows = session.execute(select(DigestSnapshot.manager_id, DigestSnapshot.payload)
+                           .join(latest, (DigestSnapshot.manager_id == latest.c.manager_id)
+                                 & (DigestSnapshot.at == latest.c.at)).order_by(DigestSnapshot.id))
+    return {manager_id: json.loads(payload) for manager_id, payload in rows}
 
 
 def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
@@ -117,10 +168,11 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     report = cache.reports.get(unit.id) or build_report(session, unit, today)
     reviews = cache.pending(session, actor, today) if shared else pending_reviews(session, actor, today)
     if unit.id not in cache.unreachable:
-        cache.unreachable[unit.id] = _unreachable(session, unit)
-        cache.registrations[unit.id] = _registrations(session, unit)
+        cache.unreachable[unit.id], cache.registrations[unit.id] = (
+            cache.unit_figures(session, unit) if shared
+            else (_unreachable(session, unit), _registrations(session, unit)))
     unreachable, registrations = cache.unreachable[unit.id], cache.registrations[unit.id]
-    before = _previous(session, manager.id)
+    before = cache.previous(session, manager.id) if shared else _previous(session, manager.id)
     n = vn.number
     parts = [f"📬 <b>Bản tin {esc(unit.name)}</b> – {today:%d/%m/%Y}",
              f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {n(counts['submitted'])}/{n(counts['cadres'])}"

@@ -161,6 +161,12 @@ def manager_ids(session: Session) -> list[int]:
 
 def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
                   hr_ids: tuple[int, ...], cache: DigestCache) -> int:
+    with session.no_autoflush:  # the chunk's rows go in at commit, together, not one flush per query
+        return _digest_managers(session, ids, at, period, reason, hr_ids, cache)
+
+
+def _digest_managers(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
+                     hr_ids: tuple[int, ...], cache: DigestCache) -> int:
     queued = 0
     for manager in session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id.in_(ids))
                                    .order_by(Cadre.id)):
