@@ -133,6 +133,17 @@ class StandIn:
         self.sent.clear()
         self.polling.clear()
 
+    def drop_updates(self) -> None:
+        """A new bot polls from offset 0: it must not get the updates an earlier bot was sent."""
+        done = threading.Event()
+
+        def drop() -> None:
+            self.updates.clear()
+            done.set()
+
+        self.loop.call_soon_threadsafe(drop)
+        done.wait(5)
+
 
 class Updates:
     def __init__(self) -> None:
@@ -281,6 +292,7 @@ def main() -> None:
         bare_rate, bare_cpu = _bare(stand_in, factory, users)
 
         log = open(os.environ.get("CADREBOT_BENCH_LOG", os.devnull), "wb")  # noqa: SIM115 (closed below)
+        stand_in.drop_updates()  # else cadrebot would first answer the bare bot's 600 updates again
         proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
                                 stderr=log, stdout=subprocess.DEVNULL)
         try:
