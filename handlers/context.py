@@ -7,12 +7,13 @@ update's unit of work (db.session.UnitOfWork). Its first step, whichever group t
 transaction; later steps (the feature's read or write) reuse it. A write commits and ends it, reloading the
 actor first (linking or unlinking changes who the actor is); whatever is still open when the update is done
 is closed by `finish()` (bot.updates.UnitOfWorkApplication). A chat record that needs writing is written
-with the update's write, or at the end.
+with the update's write, or at the end, grouped with other updates' (ChatTouches).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -24,11 +25,14 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.logctx import bind_actor
 from core.services import Services
+from db import Database
 from db.session import UnitOfWork
 from domain.accounts import Actor, actor_for, chat_user_is_current, touch_chat_user
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
-# The contexts of the update being processed that opened a unit of work (closed by finish_update()).
+TOUCHES_KEY = "context.chat_touches"
+# The contexts of the update being processed that opened a unit of work (UpdateScope finishes them).
 _OPEN: ContextVar[list[UpdateContext] | None] = ContextVar("cadrebot_open_units", default=None)
 
 
@@ -111,17 +115,68 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         work = self._work
         if work is None:
             return
-        if self.chat_stale:
-            await asyncio.to_thread(work.call, self._touch_step, write=True)
-        elif work.open:
+        if work.open:
             await asyncio.to_thread(work.close)
-
-    def _touch_step(self, session: Session) -> None:
-        self._touch(session)
+        if self.chat_stale and self._user_id is not None and self._chat_id is not None:
+            touches = self.application.bot_data.get(TOUCHES_KEY)
+            if touches is None:
+                touches = self.application.bot_data[TOUCHES_KEY] = ChatTouches(self.services.db)
+            await touches.record(self._user_id, self._chat_id)
+            self.chat_stale = False
 
     @property
     def units_begun(self) -> int:
         return self._work.begun if self._work is not None else 0
+
+
+class ChatTouches:
+    """Chat records that updates without a write of their own found stale (a first message, an hour since
+    the last): written together, so 300 new chats at once take a few transactions instead of 300 that
+    each wait for SQLite's write lock. Each update still waits until its record is committed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: dict[int, int] = {}  # telegram user id -> chat id
+        self._waiters: list[asyncio.Future[None]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, user_id: int, chat_id: int) -> None:
+        self._pending[user_id] = chat_id
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await waiter
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            waiters, self._waiters = self._waiters, []
+            try:
+                await self._commit(batch)
+            finally:
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+    async def _commit(self, batch: dict[int, int]) -> None:
+        """One transaction for the batch (in user id order); if it fails, each on its own, so one bad row (another
+        process recorded the chat meanwhile) costs only itself. A record not written is retried by a later update."""
+        try:
+            await asyncio.to_thread(self.db.run, _touch_batch, batch)
+            return
+        except Exception:
+            log.warning("Could not record %d chats together; one by one", len(batch), exc_info=True)
+        for user in sorted(batch):
+            try:
+                await asyncio.to_thread(self.db.run, touch_chat_user, user, batch[user])
+            except Exception:
+                log.warning("Could not record a chat", exc_info=True)
+
+
+def _touch_batch(session: Session, batch: dict[int, int]) -> None:
+    for user in sorted(batch):
+        touch_chat_user(session, user, batch[user])
 
 
 def _nothing(_session: Session) -> None:

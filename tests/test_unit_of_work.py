@@ -63,7 +63,8 @@ async def test_one_transaction_per_update_with_the_actor_loaded_once_inside_it(
 
     monkeypatch.setattr(context, "actor_for", counting)
     monkeypatch.setattr(last_buttons, "remember", shared_write)
-    await bot.send(user.text("/menu"))  # the chat record is written once, then it is current
+    await bot.send(user.text("/menu"))  # the chat record is written once (grouped, at the end), then it is current
+    assert linked.run(lambda s: s.get(ChatUser, USER_ID)) is not None
     for update in (user.text("/gaps"), user.text("/menu"), user.callback("menu:gaps"), user.text("/courses")):
         calls.clear()
         transactions.clear()
