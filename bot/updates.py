@@ -23,9 +23,12 @@ from handlers.context import UpdateScope
 MAX_CONCURRENT_UPDATES = 16
 
 
-# Worker threads for database steps (asyncio.to_thread): one per update in flight and a few for the dispatcher and
-# the jobs. asyncio's default, min(32, cores + 4), is 6 on this 2-core machine: 16 updates would queue for them.
-WORKER_THREADS = MAX_CONCURRENT_UPDATES + 4
+# Worker threads for database steps (asyncio.to_thread). A unit of work holds its connection between steps but
+# no thread, so fewer threads than updates in flight cannot deadlock; more threads only fight over the GIL and
+# stretch the time a thread holds SQLite's write lock. benchmarks/bench_rush.py, same machine minutes apart:
+# 20 threads 50 updates/s, 16.8 ms CPU per update, p95 6.7 s; 8 threads 62/s, 12.2 ms, 4.7 s; 4 threads 54/s,
+# 15.4 ms, 5.2 s. (asyncio's default is min(32, cores + 4), 6 here.)
+WORKER_THREADS = 8
 
 
 def use_worker_threads() -> None:
