@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ from db.models import Course
 from domain import conversation
 from domain.accounts import Actor, require_hr
 from domain.completion import (
+    OK,
+    REJECTED,
     CompletionPlan,
     CompletionRefused,
     CourseChoice,
@@ -36,6 +39,7 @@ from domain.completion import (
 from domain.courses import require_course
 from domain.errors import DomainError
 from domain.text import ascii_key
+from domain.xlsx import workbook_bytes, write_table
 
 WAIT_STEP, CHOOSE_STEP, CONFIRM_STEP = "completion-sheet", "completion-course", "completion-confirm"
 STEPS = (WAIT_STEP, CHOOSE_STEP, CONFIRM_STEP)
@@ -189,3 +193,19 @@ def drop(session: Session, actor: Actor, chat: Chat) -> bool:
     """HR gave up on the sheet (or on sending one); True if something was waiting."""
     require_hr(actor)
     return conversation.take_step(session, *chat, set(STEPS)) is not None
+
+
+REPORT_HEADER = ("Dòng", "Mã cán bộ", "Họ và tên", "Kết quả", "Thay đổi trong hồ sơ / lý do")
+OUTCOME_LABELS = {OK: "Ghi nhận", REJECTED: "Bị từ chối"}
+
+
+def report_xlsx(plan: CompletionPlan, file_name: str) -> bytes:
+    """Every row of the sheet and what became of it, for a class too long to show in one message."""
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Kết quả từng dòng"
+    state = "đã ghi vào hồ sơ" if plan.applied else "xem trước, chưa ghi gì"
+    write_table(sheet, [f"Hoàn thành lớp {plan.course_code} – {plan.course_name}", f"Tệp {file_name}: {state}"],
+                REPORT_HEADER, [[r.row, r.code, r.name, OUTCOME_LABELS.get(r.status, "Bỏ qua"), r.outcome]
+                                for r in plan.rows])
+    return workbook_bytes(wb)

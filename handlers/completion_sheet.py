@@ -8,7 +8,9 @@ Button data carries no codes but the course page's own course code and an index 
 
 from __future__ import annotations
 
-from telegram import Update
+import io
+
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from domain import completion_sheet
@@ -22,6 +24,7 @@ from handlers.common import (
     esc,
     friendly,
     held_until,
+    in_thread,
     keyboard,
     linked_only,
     pressed,
@@ -63,6 +66,7 @@ DROPPED = "Đã bỏ, không ghi nhận gì."
 BTN_ALL, BTN_SKIP, BTN_DROP = "✅ Ghi nhận {n} người", "Chỉ ghi {n} dòng hợp lệ", "✖️ Thôi"
 BTN_TEMPLATE = ("📄 Tải tệp mẫu", admin_buttons.template("completion"))
 DROP = (BTN_DROP, buttons.plain("no"))
+REPORT_CAPTION = "Kết quả từng dòng ({n} dòng) của tệp {name}, lớp {code}."
 BUDGET = 3300  # characters of row lines in one message (Telegram allows 4096 with the title and footer)
 
 
@@ -76,7 +80,7 @@ def _row_line(row: CompletionRow) -> str:
 
 def _sections(plan: CompletionPlan) -> list[str]:
     """Refused rows first (what HR must fix), then who is recorded and what changes, then skipped rows;
-    cut to fit one message."""
+    cut to fit one message (the whole report then comes as a workbook, see _report_if_cut)."""
     parts: list[str] = []
     left = BUDGET
     for title, rows in ((REJECTED, plan.rejected), (ACCEPTED, plan.accepted), (SKIPPED, plan.skipped)):
@@ -95,6 +99,20 @@ def _sections(plan: CompletionPlan) -> list[str]:
             lines.append(MORE.format(n=len(rows) - shown))
         parts.append("\n".join(lines))
     return parts
+
+
+def _cut(plan: CompletionPlan) -> bool:
+    return sum(len(_row_line(r)) for r in plan.rows) > BUDGET
+
+
+async def _report_if_cut(update: Update, plan: CompletionPlan, file_name: str) -> None:
+    """A long class: every row in a workbook, sent before the message that carries the buttons."""
+    if not _cut(plan) or update.effective_chat is None:
+        return
+    content = await in_thread(completion_sheet.report_xlsx, plan, file_name)
+    await update.effective_chat.send_document(
+        InputFile(io.BytesIO(content), filename=f"ket-qua-tung-dong-{plan.course_code}.xlsx"),
+        caption=REPORT_CAPTION.format(n=len(plan.rows), name=file_name, code=plan.course_code))
 
 
 def preview_text(plan: CompletionPlan, file_name: str) -> str:
@@ -117,6 +135,7 @@ def preview_buttons(plan: CompletionPlan) -> list[list[tuple[str, str]]]:
 async def show_outcome(update: Update, outcome: SheetOutcome) -> None:
     """What became of a sheet just sent (called by handlers.admin) or of a course just chosen."""
     if outcome.plan is not None:
+        await _report_if_cut(update, outcome.plan, outcome.file_name)
         await reply(update, preview_text(outcome.plan, outcome.file_name), keyboard(preview_buttons(outcome.plan)))
     elif outcome.choices:
         rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", buttons.choice(i))]
@@ -167,6 +186,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     skip = pressed(update, buttons.parse).verb == "skip"
     done = await run_heavy(context, completion_sheet.confirm, actor, _chat(update), skip, today(context))
     plan = done.plan
+    await _report_if_cut(update, plan, done.file_name)
     if not plan.applied:
         changed = [CHANGED] if plan.changed else []
         await reply(update, "\n\n".join([*changed, preview_text(plan, done.file_name)]),

@@ -234,3 +234,22 @@ async def test_outside_check_through_the_bot(bot: BotHarness, roster: Database, 
     assert result.applied and [(c.cadre, c.field, c.course) for c in result.conflicts] == [
         ("MAU010", "political_theory", "CC-K26")]
     assert LLCT_GAP not in {g.indicator for g in db.run(gaps_by_code, "MAU010", TODAY).gaps}
+
+
+async def test_a_long_sheet_fits_one_message_and_comes_whole_as_a_workbook(bot: BotHarness, roster: Database,
+                                                                          user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    sheet = SHEET + "".join(f"MAU{n},Người Thứ {n}\n" for n in range(5000, 5150))
+    texts = await _send(bot, user, sheet, caption="CC-K26")
+    preview = next(c for c in reversed(bot.api.calls) if c.method == "sendMessage")
+    assert len(preview.text) < 4096 and "Bị từ chối 150 dòng" in texts[-1] and "dòng khác" in texts[-1]
+    doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+    assert doc.files["document"][0] == "ket-qua-tung-dong-CC-K26.xlsx" and "151 dòng" in doc.text
+    rows = list(load_workbook(io.BytesIO(doc.files["document"][1])).worksheets[0].values)
+    assert ("Dòng", "Mã cán bộ", "Họ và tên", "Kết quả", "Thay đổi trong hồ sơ / lý do") in rows
+    assert (2, "MAU010", "Ma Văn Chiến", "Ghi nhận", "LLCT: Trung cấp → Cao cấp") in rows
+    assert (152, "MAU5149", None, "Bị từ chối", "không có cán bộ mã MAU5149") in rows
+    assert _completed(db) == 0
