@@ -205,3 +205,19 @@ async def test_forged_data_of_each_prefix_is_a_stale_button(bot: BotHarness, ros
     bot.api.clear()
     await bot.send(hr.callback(data))
     assert STALE_BUTTON in _alerts(bot.api)
+
+
+def _patterns_of_the_modules() -> set[str]:
+    found = {m.PATTERN for m in _feature_modules() if hasattr(m, "PATTERN")}
+    found |= {menu.entry_pattern(e) for e in menu.ENTRIES} | {menu.MUTE_PATTERN}
+    return found | {start.verb_pattern(v) for v in start.VERBS}
+
+
+async def test_every_button_handler_registers_a_pattern_of_its_feature_module(bot: BotHarness) -> None:
+    """A handler's `pattern=` comes from views/callbacks, so the data built and the data routed cannot drift."""
+    from telegram.ext import CallbackQueryHandler
+
+    handlers = [h for group in bot.app.handlers.values() for h in group if isinstance(h, CallbackQueryHandler)]
+    patterns = [h.pattern.pattern for h in handlers if h.pattern is not None]  # type: ignore[union-attr]
+    assert len(patterns) == len(handlers) - 1  # the fallback (any data: a stale button) has none
+    assert set(patterns) <= _patterns_of_the_modules()
