@@ -24,11 +24,13 @@ Buttons = list[list[tuple[str, str]]]
 def enqueue(
     session: Session, key: str, cadre: Cadre, kind: str, text: str,
     buttons: Buttons | None = None, due_at: datetime | None = None, period: str | None = None,
+    key_is_new: bool = False,
 ) -> bool:
-    """Queue a message to a linked cadre; False if they cannot be reached or it was queued already."""
+    """Queue a message to a linked cadre; False if they cannot be reached or it was queued already.
+    `key_is_new`: the caller looked the key up already (a job, for a whole chunk in one query)."""
     if cadre.telegram_chat_id is None:
         return False
-    if session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
+    if not key_is_new and session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
         return False
     now = utcnow()
     payload: dict[str, Any] = {"text": text}
@@ -51,20 +53,21 @@ def enqueue_file(session: Session, key: str, cadre: Cadre, kind: str, caption: s
 
 
 def enqueue_unit_chart(session: Session, key: str, cadre: Cadre, kind: str, caption: str, unit_id: int,
-                       as_of: date) -> bool:
+                       as_of: date, key_is_new: bool = False) -> bool:
     """Queue a unit's indicator chart as a photo, drawn by the dispatcher when it sends it.
 
     A province digest reaches ~8,000 managers: drawing ~2,000 charts inside the job took minutes and stored a
     PNG per row. The row holds the unit and the date instead; the sender draws each chart once (cached)."""
     return _enqueue_upload(session, key, cadre, kind, {
         "text": caption, "file": "photo", "filename": "chi-tieu.png",
-        "chart": {"unit_id": unit_id, "as_of": as_of.isoformat()}})
+        "chart": {"unit_id": unit_id, "as_of": as_of.isoformat()}}, key_is_new)
 
 
-def _enqueue_upload(session: Session, key: str, cadre: Cadre, kind: str, payload: dict[str, Any]) -> bool:
+def _enqueue_upload(session: Session, key: str, cadre: Cadre, kind: str, payload: dict[str, Any],
+                    key_is_new: bool = False) -> bool:
     if cadre.telegram_chat_id is None or payload["file"] not in ("photo", "document"):
         return False
-    if session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
+    if not key_is_new and session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None:
         return False
     now = utcnow()
     session.add(Outbox(key=key, chat_id=cadre.telegram_chat_id, cadre_id=cadre.id, kind=kind,

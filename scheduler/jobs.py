@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from core.config import Settings
 from core.metrics import timed_job
 from db import Database
-from db.models import ACTIVE_STATUSES, Cadre, Course, Evaluation, JobRun, Registration, RegistrationStatus, Unit
+from db.models import ACTIVE_STATUSES, Cadre, Course, Evaluation, JobRun, Outbox, Registration, RegistrationStatus, Unit
 from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
@@ -168,8 +168,12 @@ def _digest_chunk(session: Session, ids: list[int], at: datetime, period: tuple[
 def _digest_managers(session: Session, ids: list[int], at: datetime, period: tuple[int, int], reason: str,
                      hr_ids: tuple[int, ...], cache: DigestCache) -> int:
     queued = 0
-    for manager in session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id.in_(ids))
-                                   .order_by(Cadre.id)):
+    managers = list(session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id.in_(ids))
+                                    .order_by(Cadre.id)))
+    prefix = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:"
+    keys = [prefix + m.code for m in managers] + [f"{prefix}{m.code}:chart" for m in managers]
+    queued_before = set(session.scalars(select(Outbox.key).where(Outbox.key.in_(keys))))  # one look-up, not two each
+    for manager in managers:
         if manager.telegram_chat_id is None:
             continue
         unit = manager.unit
@@ -177,12 +181,13 @@ def _digest_managers(session: Session, ids: list[int], at: datetime, period: tup
         actor = Actor(manager.id, manager.code, manager.full_name, unit.id, unit.code, unit.name, unit.path, True,
                       manager.is_hr or manager.telegram_user_id in hr_ids)
         text = build_digest(session, manager, actor, period, at.date(), cache)
-        key = f"digest:{reason}:{at:%Y-%m-%dT%H:%M}:{manager.code}"
-        if enqueue(session, key, manager, "digest", text):
+        key = prefix + manager.code
+        if key not in queued_before and enqueue(session, key, manager, "digest", text, key_is_new=True):
             queued += 1
-            if unit.id in cache.reports:  # the chart follows its digest; the sender draws it
+            if unit.id in cache.reports and f"{key}:chart" not in queued_before:  # the sender draws the chart
                 caption = DIGEST_CHART_CAPTION.format(unit=esc(unit.name))
-                enqueue_unit_chart(session, f"{key}:chart", manager, "digest", caption, unit.id, at.date())
+                enqueue_unit_chart(session, f"{key}:chart", manager, "digest", caption, unit.id, at.date(),
+                                   key_is_new=True)
     return queued
 
 

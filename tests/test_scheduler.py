@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.cli import main as cli_main
@@ -95,6 +95,9 @@ def test_schedule_arithmetic(settings: Settings) -> None:
 def test_one_digest_per_manager_with_changes(linked: Database, settings: Settings) -> None:
     submit(linked, "MAU016", date(2026, 11, 26))
     assert run_job(linked, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings) == 2  # MAU010, MAU011
+    assert run_job(linked, "weekly-digest", at(settings, 2026, 11, 30, 7, 30), settings) == 0  # nothing twice
+    assert linked.run(lambda s: s.scalar(select(func.count()).select_from(Outbox).where(
+        Outbox.key.like("digest:weekly:2026-11-30T07:30:%")))) == 4  # two digests, each with its chart
     digest = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-11-30T07:30:MAU010"))))["text"]
     assert "Bản tin Xã Minh Hương" in digest and "đã gửi 1/9" in digest and "Chưa gửi (7)" in digest
