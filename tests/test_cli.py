@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,15 @@ def test_evaluations_text_is_vietnamese(cli_db: Database, capsys: pytest.Capture
         assert cli_main(["evaluations", "--month", bad]) == 2
         err = capsys.readouterr().err
         assert f"“{bad}”" in err and "NĂM-THÁNG" in err and "2026-11" in err and "01 đến 12" in err
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback() -> None:
+    """`cadrebot ask … | head -1`: head closes the pipe; the command stops quietly (exit 141, like SIGPIPE)."""
+    command = [sys.executable, "-m", "bot.cli", "ask", "tỷ lệ cán bộ có trình độ cao cấp"]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(60) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
