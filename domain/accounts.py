@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import AuditLog, Cadre, ChatUser, InviteToken, Outbox, Unit
 from domain.cadres import own_record, require_cadre
@@ -102,9 +102,13 @@ def _is_manager(session: Session, cadre: Cadre) -> bool:
 
 
 def actor_for(session: Session, telegram_user_id: int, hr_ids: tuple[int, ...] = ()) -> Actor | None:
-    cadre = session.scalar(select(Cadre).where(Cadre.telegram_user_id == telegram_user_id))
+    cadre = session.scalar(select(Cadre).options(joinedload(Cadre.unit))
+                           .where(Cadre.telegram_user_id == telegram_user_id))
     if cadre is None:
         return None
+    # The session's identity map holds rows only while something refers to them: kept here, the update's later
+    # steps in this transaction (own_record, the gaps) find the actor's row and unit without reading them again.
+    session.info["actor_row"] = cadre
     unit = cadre.unit
     return Actor(
         cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name, unit_id=unit.id, unit_code=unit.code,

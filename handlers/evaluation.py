@@ -259,13 +259,14 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 
 async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
     """Another command pauses a draft that was taking free text, so a later question is not saved as a result."""
-    user = update.effective_user
-    if command == "eval" or user is None:
+    if command == "eval":
         return
-    cadre_id = await read_tx(context, ev.draft_taking_text, user.id, _window(context), today(context))
-    if cadre_id is None:
+    actor = await load_actor(update, context)  # already loaded in this update's unit of work: no query
+    if actor is None:
         return
-    paused = await run_tx(context, ev.pause, cadre_id)
+    if await read_tx(context, ev.active_draft, actor.cadre_id, _window(context), today(context)) is None:
+        return
+    paused = await run_tx(context, ev.pause, actor.cadre_id)
     await reply(update, LEFT_EDIT if paused == "edit" else LEFT_DRAFT)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from telegram import Update
 
@@ -151,3 +152,28 @@ def test_handlers_reach_the_database_only_off_the_loop() -> None:
     offenders = [f"{path.name}:{n}" for path in sorted(handlers.glob("*.py"))
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if direct.search(line)]
     assert offenders == []
+
+
+@pytest.fixture
+def cadre_reads() -> Iterator[list[str]]:
+    """The statements that load cadre rows (not counts or EXISTS checks over the table)."""
+    reads: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("SELECT cadres.id"):
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield reads
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+async def test_the_actors_row_is_read_once_per_update(bot: BotHarness, linked: Database, user: UpdateFactory,
+                                                      cadre_reads: list[str]) -> None:
+    """The actor's load reads the cadre with its unit; the handler's own_record and the gaps find that row in the
+    session (held for the transaction) instead of reading it again, and a command's draft check uses the actor."""
+    await bot.send(user.text("/menu"))
+    for command in ("/gaps", "/courses"):
+        cadre_reads.clear()
+        assert await bot.send(user.text(command))
+        assert len(cadre_reads) == 1, cadre_reads

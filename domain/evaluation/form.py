@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Evaluation
+from db.models import Evaluation
 from domain import vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
@@ -252,12 +252,6 @@ def pause(session: Session, cadre_id: int) -> str:
     if not forms:
         return ""
     return "draft" if any(ev.status == EvalStatus.DRAFT for ev, _ in forms) else "edit"
-
-
-def draft_taking_text(session: Session, telegram_user_id: int, window: Window, today: date) -> int | None:
-    """The cadre id of this Telegram user if free text would go into their draft now (before any actor is loaded)."""
-    cadre_id = session.scalar(select(Cadre.id).where(Cadre.telegram_user_id == telegram_user_id))
-    return cadre_id if cadre_id is not None and active_draft(session, cadre_id, window, today) else None
 
 
 def active_draft(session: Session, cadre_id: int, window: Window, today: date,
