@@ -17,7 +17,11 @@ _INTENTS = (
                          r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b")),
     (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"
                       r"\bminh (con )?(thieu|chua dat|chua du) (gi|tieu chuan|tieu chi|chuan|dieu kien)\b|"
-                      rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b")),
+                      rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b|"
+                      # which course for me: /gaps lists the open courses that close the person's own gaps
+                      rf"\b(lop|khoa hoc|khoa) nao (cho|danh cho|hop voi|phu hop( voi| cho)?) {_ME}\b|"
+                      rf"\b{_ME} (nen|can|phai) (di )?(hoc|dang ky) (them )?(lop|khoa hoc|khoa) nao\b|"
+                      rf"\b{_ME} (nen|can|phai) hoc (them )?gi\b")),
     (EVAL, re.compile(r"\b(nop|gui|lam|viet|sua|muon|can) (ban |phieu |bao cao )?(tu )?danh gia\b|"
                       r"\btu danh gia (thang nay|thang \d+|cua (toi|em|minh))\b|"
                       r"\b(toi|em|minh) (muon |can |phai )?tu danh gia\b")),
