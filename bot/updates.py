@@ -19,7 +19,8 @@ from telegram.ext import BaseUpdateProcessor
 from bot.ops.instrument import InstrumentedApplication
 from handlers.context import UpdateScope
 
-# Enough to overlap database waits; more only lengthens the HTTP client's queue (see bot.ops.instrument.SEND_POOL).
+# Enough to overlap database waits; more only lengthens the queue for HTTP connections
+# (bot.ops.instrument.ShardedRequest).
 MAX_CONCURRENT_UPDATES = 16
 
 
