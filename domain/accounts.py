@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -74,9 +74,18 @@ def audit_refusal(session: Session, actor: str, target: str, reason: str) -> boo
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
+# Statements run for every update, built once: building a select and its cache key costs more than running it
+# on SQLite (about 130 µs against 30), and the ORM's session.get builds one each time.
+_CHAT_USER = select(ChatUser.chat_id, ChatUser.blocked, ChatUser.last_seen).where(
+    ChatUser.telegram_user_id == bindparam("user_id"))
+_ACTOR_ROW = select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.telegram_user_id == bindparam("user_id"))
+_HAS_REPORTS = select(exists().where(  # reviewer_code: assigned by HR
+    or_(Cadre.manager_code == bindparam("code"), Cadre.reviewer_code == bindparam("code"))))
+
+
 def chat_user_is_current(session: Session, user_id: int, chat_id: int) -> bool:
     """True when touch_chat_user would change nothing that matters (a read, so no write lock per update)."""
-    row = session.get(ChatUser, user_id)
+    row = session.execute(_CHAT_USER, {"user_id": user_id}).first()
     return (row is not None and not row.blocked and row.chat_id == chat_id
             and as_utc(row.last_seen) > utcnow() - LAST_SEEN_RESOLUTION)
 
@@ -96,14 +105,11 @@ def touch_chat_user(session: Session, user_id: int, chat_id: int) -> None:
 
 
 def _is_manager(session: Session, cadre: Cadre) -> bool:
-    has_reports = session.scalar(select(exists().where(
-        or_(Cadre.manager_code == cadre.code, Cadre.reviewer_code == cadre.code))))  # reviewer_code: HR assigned
-    return bool(cadre.is_leader or has_reports)
+    return bool(cadre.is_leader or session.scalar(_HAS_REPORTS, {"code": cadre.code}))
 
 
 def actor_for(session: Session, telegram_user_id: int, hr_ids: tuple[int, ...] = ()) -> Actor | None:
-    cadre = session.scalar(select(Cadre).options(joinedload(Cadre.unit))
-                           .where(Cadre.telegram_user_id == telegram_user_id))
+    cadre = session.scalar(_ACTOR_ROW, {"user_id": telegram_user_id})
     if cadre is None:
         return None
     # The session's identity map holds rows only while something refers to them: kept here, the update's later

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
@@ -37,19 +37,22 @@ class CourseItem:
     my_status: str | None
 
 
+_MY_ACTIVE = select(Registration).where(Registration.cadre_id == bindparam("cadre_id"),
+                                        Registration.status.in_(ACTIVE_STATUSES))  # built once, see domain.accounts
+
+
 def _my_status(session: Session, cadre_id: int) -> dict[int, Registration]:
-    rows = session.scalars(select(Registration).where(Registration.cadre_id == cadre_id,
-                                                      Registration.status.in_(ACTIVE_STATUSES)))
-    return {r.course_id: r for r in rows}
+    return {r.course_id: r for r in session.scalars(_MY_ACTIVE, {"cadre_id": cadre_id})}
 
 
 def courses_for(session: Session, cadre_id: int, today: date, kind: str | None = None) -> list[CourseItem]:
     cadre = own_record(session, cadre_id)
     rules = default_rules()
-    gap_courses = {c.code for g in compute_gaps(session, cadre, today).gaps for c in g.courses}
+    available = open_courses(session, today)
+    gap_courses = {c.code for g in compute_gaps(session, cadre, today, courses=available).gaps for c in g.courses}
     mine = _my_status(session, cadre_id)
     items = []
-    for course in open_courses(session, today):
+    for course in available:
         if kind and course.kind != kind:
             continue
         label = rules.course_kinds[course.kind].label if course.kind in rules.course_kinds else course.kind

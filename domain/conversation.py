@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ConversationStep
@@ -28,6 +28,22 @@ from domain.clock import as_utc, utcnow
 MAX_AGE = timedelta(hours=24)
 KEYBOARD = "keyboard"  # the row holds the last message's buttons, not a step (see the module docstring)
 Rows = list[list[tuple[str, str]]]
+
+# Read for every update and written for every answer with buttons: built once (building a statement and its
+# cache key costs more than running it on SQLite; see domain.accounts).
+_THIS_CHAT = ((ConversationStep.telegram_user_id == bindparam("p_user"))
+              & (ConversationStep.chat_id == bindparam("p_chat")))
+_ROW = select(ConversationStep.step, ConversationStep.payload, ConversationStep.updated_at).where(_THIS_CHAT)
+_KEYBOARD_OVER_KEYBOARD = (  # over the last buttons or an expired step, never over a step the chat waits at
+    update(ConversationStep)
+    .where(_THIS_CHAT, or_(ConversationStep.step == KEYBOARD, ConversationStep.updated_at < bindparam("p_expired")))
+    .values(step=KEYBOARD, payload=bindparam("p_payload"), updated_at=bindparam("p_now"))
+    .execution_options(synchronize_session=False))
+_NEW_KEYBOARD = insert(ConversationStep).values(
+    telegram_user_id=bindparam("p_user"), chat_id=bindparam("p_chat"), step=KEYBOARD, payload=bindparam("p_payload"),
+    updated_at=bindparam("p_now"))
+_FORGET_KEYBOARD = (delete(ConversationStep).where(_THIS_CHAT, ConversationStep.step == KEYBOARD)
+                    .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -60,12 +76,14 @@ def current_step(session: Session, user_id: int, chat_id: int, now: datetime | N
 
 def waiting(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
     """What the chat's row holds: the open step, or the last message's buttons (a Step named KEYBOARD)."""
-    row = session.get(ConversationStep, (user_id, chat_id))
+    row = session.execute(_ROW, {"p_user": user_id, "p_chat": chat_id}).first()
     if row is None:
         return None
-    if _expired(row, now):
-        session.delete(row)
-        session.flush()
+    if as_utc(row.updated_at) < (now or utcnow()) - MAX_AGE:
+        expired = session.get(ConversationStep, (user_id, chat_id))
+        if expired is not None:
+            session.delete(expired)
+            session.flush()
         return None
     return Step(row.step, json.loads(row.payload or "{}"))
 
@@ -81,21 +99,18 @@ def last_keyboard(session: Session, user_id: int, chat_id: int) -> Rows | None:
 def note_keyboard(session: Session, user_id: int, chat_id: int, rows: Rows) -> None:
     """Remember the buttons of the message just sent, unless a step is open: the step's own buttons
     are in it, and a prompt's next line must never be taken for an older message's button."""
-    row = session.get(ConversationStep, (user_id, chat_id), with_for_update=True)
-    payload = json.dumps({"buttons": rows}, ensure_ascii=False)
-    if row is None:
-        session.add(ConversationStep(telegram_user_id=user_id, chat_id=chat_id, step=KEYBOARD, payload=payload,
-                                     updated_at=utcnow()))
-    elif row.step == KEYBOARD or _expired(row):
-        row.step, row.payload, row.updated_at = KEYBOARD, payload, utcnow()
-    session.flush()
+    now = utcnow()
+    params = {"p_user": user_id, "p_chat": chat_id, "p_payload": json.dumps({"buttons": rows}, ensure_ascii=False),
+              "p_now": now, "p_expired": now - MAX_AGE}
+    if session.execute(_KEYBOARD_OVER_KEYBOARD, params).rowcount:  # type: ignore[attr-defined]
+        return
+    if session.execute(_ROW, params).first() is None:  # else a step is open: it keeps its own buttons
+        session.execute(_NEW_KEYBOARD, params)
 
 
 def forget_keyboard(session: Session, user_id: int, chat_id: int) -> None:
     """A message without buttons ends the previous buttons (an open step is left alone)."""
-    session.execute(delete(ConversationStep).where(
-        ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id,
-        ConversationStep.step == KEYBOARD))
+    session.execute(_FORGET_KEYBOARD, {"p_user": user_id, "p_chat": chat_id})
 
 
 def purge_expired(session: Session, now: datetime) -> int:

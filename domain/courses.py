@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course
@@ -169,9 +169,13 @@ def audience_fits(audience: str | None, cadre: Cadre, unit_level: str) -> bool:
     return loose in position or position in loose
 
 
+# Read by /gaps and /courses: built once, see domain.accounts.
+_OPEN_COURSES = (select(Course).where(Course.cancelled.is_(False), Course.register_by >= bindparam("today"))
+                 .order_by(Course.register_by, Course.code))
+
+
 def open_courses(session: Session, today: date) -> list[Course]:
-    query = select(Course).where(Course.cancelled.is_(False), Course.register_by >= today)
-    return list(session.scalars(query.order_by(Course.register_by, Course.code)))
+    return list(session.scalars(_OPEN_COURSES, {"today": today}))
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,20 @@ without buttons ends them. Greetings and a button's words with nothing waiting g
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
+from db.models import ConversationStep
 from domain import accounts, conversation
 from domain.choices import match_menu_label
+from domain.clock import utcnow
 from domain.courses import import_courses
 from handlers.text_router import CHOOSE
 from tests.conftest import BotHarness, link
@@ -254,3 +259,27 @@ async def test_a_failed_record_never_fails_the_answer(bot: BotHarness, roster: D
     monkeypatch.setattr(conversation, "record_keyboards", broken)
     texts = await bot.send(user.text("/menu"))
     assert texts and "Menu chính" in texts[-1] and not any("đã có lỗi" in t for t in texts)
+
+
+def test_the_last_buttons_replace_the_last_buttons_or_an_expired_step_never_an_open_step(database: Database) -> None:
+    menu, other = [[("👤 Hồ sơ của tôi", "menu:profile")]], [[("🎓 Xem lớp", "course:view:A")]]
+    database.run(conversation.note_keyboard, 71, 71, menu)  # a new chat: recorded
+    assert database.read(conversation.last_keyboard, 71, 71) == menu
+    database.run(conversation.note_keyboard, 71, 71, other)  # over the last buttons
+    assert database.read(conversation.last_keyboard, 71, 71) == other
+    database.run(conversation.open_step, 71, 71, "course-capacity", {"argument": "A"})
+    database.run(conversation.note_keyboard, 71, 71, menu)  # a step is open: it keeps its line
+    assert database.read(conversation.current_step, 71, 71) == conversation.Step(
+        "course-capacity", {"argument": "A"})
+    database.run(conversation.forget_keyboard, 71, 71)  # a message without buttons leaves the step alone
+    assert database.read(conversation.current_step, 71, 71) is not None
+
+    def age(session: Session, hours: int) -> None:
+        session.execute(update(ConversationStep).values(updated_at=utcnow() - timedelta(hours=hours)))
+
+    database.run(age, 25)  # the step expired: new buttons take its place
+    database.run(conversation.note_keyboard, 71, 71, other)
+    assert database.read(conversation.current_step, 71, 71) is None
+    assert database.read(conversation.last_keyboard, 71, 71) == other
+    database.run(conversation.forget_keyboard, 71, 71)
+    assert database.read(conversation.last_keyboard, 71, 71) is None

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -229,12 +229,16 @@ def discard_edit(session: Session, cadre_id: int, eval_id: int, window: Window, 
     return view(session, ev, window, today)
 
 
+# Checked for every command (does a draft take free text?): built once, see domain.accounts.
+_OPEN_FORMS = select(Evaluation).where(
+    Evaluation.cadre_id == bindparam("cadre_id"),
+    or_(Evaluation.status == EvalStatus.DRAFT,
+        and_(Evaluation.status == EvalStatus.SUBMITTED, Evaluation.edit_draft.is_not(None)))
+).order_by(Evaluation.updated_at.desc())
+
+
 def _open_forms(session: Session, cadre_id: int) -> list[tuple[Evaluation, Work]]:
-    rows = session.scalars(select(Evaluation).where(
-        Evaluation.cadre_id == cadre_id,
-        or_(Evaluation.status == EvalStatus.DRAFT,
-            and_(Evaluation.status == EvalStatus.SUBMITTED, Evaluation.edit_draft.is_not(None))))
-        .order_by(Evaluation.updated_at.desc()))
+    rows = session.scalars(_OPEN_FORMS, {"cadre_id": cadre_id})
     return [(ev, work) for ev in rows if (work := _work(ev)) is not None]
 
 
