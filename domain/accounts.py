@@ -131,7 +131,7 @@ def _bind(session: Session, cadre: Cadre, user_id: int, chat_id: int, how: str) 
             "Hồ sơ này đã được liên kết với một tài khoản Telegram khác. Nếu đó không phải bạn, "
             "hãy báo ngay cho bộ phận tổ chức cán bộ của đơn vị."
         )
-    other = session.scalar(select(Cadre).where(Cadre.telegram_user_id == user_id))
+    other = session.scalar(_ACTOR_ROW, {"user_id": user_id})
     if other is not None:
         raise LinkError(
             f"Tài khoản Telegram này đã liên kết với hồ sơ {other.code}. Gõ /unlink để hủy liên kết trước."
@@ -149,8 +149,13 @@ def _bind(session: Session, cadre: Cadre, user_id: int, chat_id: int, how: str) 
 
 def _cadres_with_phone(session: Session, phone: str) -> list[Cadre]:
     """Locked: a second account sharing the same number at the same moment waits, then sees it linked."""
-    return list(session.scalars(select(Cadre).where(Cadre.phone == phone).order_by(Cadre.id)
-                                .with_for_update().execution_options(populate_existing=True)))
+    return list(session.scalars(_WITH_PHONE, {"phone": phone}))
+
+
+# Built once (see _CHAT_USER); the unit comes in the same statement (the reply names it), and only the cadre rows
+# are locked: every link in a unit would otherwise wait for the one before it.
+_WITH_PHONE = (select(Cadre).options(joinedload(Cadre.unit, innerjoin=True)).where(Cadre.phone == bindparam("phone"))
+               .order_by(Cadre.id).with_for_update(of=Cadre).execution_options(populate_existing=True))
 
 
 def link_by_contact(
