@@ -209,6 +209,9 @@ class UnitOfWork:
         elif write and not self._writing:
             if self.database.is_sqlite:
                 self._session.commit()  # the read snapshot ends; the write begins IMMEDIATE below
+            # Rows read so far (the actor's is held for the update, domain.accounts.actor_for) are read again
+            # when touched: a write decides on what is committed now, not on what the update first read.
+            self._session.expire_all()
             self._writing = True
         return self._session
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -16,7 +17,7 @@ from telegram import Update
 from bot.fakeapi import UpdateFactory
 from bot.updates import PerUserUpdateProcessor
 from db import Database
-from db.models import ChatUser
+from db.models import Cadre, ChatUser
 from db.session import UnitOfWork
 from domain import accounts
 from handlers import context, last_buttons
@@ -177,3 +178,14 @@ async def test_the_actors_row_is_read_once_per_update(bot: BotHarness, linked: D
         cadre_reads.clear()
         assert await bot.send(user.text(command))
         assert len(cadre_reads) == 1, cadre_reads
+
+
+def test_a_write_step_sees_the_actors_row_as_committed_not_as_first_read(linked: Database) -> None:
+    """The actor's row is held in the session for the update's reads; before its write, a change committed
+    meanwhile by someone else (an HR import, a command) must be seen, not the row as the update first read it."""
+    work = linked.unit_of_work()
+    actor = work.call(accounts.actor_for, USER_ID)
+    assert actor is not None
+    linked.run(lambda s: s.execute(sql_update(Cadre).where(Cadre.id == actor.cadre_id).values(full_name="Tên Mới")))
+    seen = work.call(lambda s: s.get(Cadre, actor.cadre_id).full_name, write=True)
+    assert seen == "Tên Mới"
