@@ -12,16 +12,18 @@ import re
 COURSES, GAPS, EVAL = "courses", "gaps", "eval"
 
 _ME = r"(toi|em|minh)"
+_END = rf"( (a|nhi|vay|nhe|the|khong|{_ME}))*"  # closing particles ("ạ", "nhỉ"; "ạ" may fold to the pronoun)
 _INTENTS = (
     (COURSES, re.compile(r"\b(dang ky|dang ki|ghi danh)\b.{0,40}\b(lop|khoa|hoc)\b|"
                          r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b")),
     (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"
                       r"\bminh (con )?(thieu|chua dat|chua du) (gi|tieu chuan|tieu chi|chuan|dieu kien)\b|"
                       rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b|"
-                      # which course for me: /gaps lists the open courses that close the person's own gaps
-                      rf"\b(lop|khoa hoc|khoa) nao (cho|danh cho|hop voi|phu hop( voi| cho)?) {_ME}\b|"
-                      rf"\b{_ME} (nen|can|phai) (di )?(hoc|dang ky) (them )?(lop|khoa hoc|khoa) nao\b|"
-                      rf"\b{_ME} (nen|can|phai) hoc (them )?gi\b")),
+                      # Which course for me: /gaps lists the open courses that close the person's own gaps. Only
+                      # as the whole question: "tôi cần học gì về chuyển đổi số" asks the resolution.
+                      rf"^(co )?(lop|khoa hoc|khoa) nao (cho|danh cho|hop voi|phu hop( voi| cho)?) {_ME}{_END}$|"
+                      rf"^{_ME} (nen|can|phai) (di )?(hoc|dang ky) (them )?(lop|khoa hoc|khoa) nao{_END}$|"
+                      rf"^{_ME} (nen|can|phai) hoc (them )?gi{_END}$")),
     (EVAL, re.compile(r"\b(nop|gui|lam|viet|sua|muon|can) (ban |phieu |bao cao )?(tu )?danh gia\b|"
                       r"\btu danh gia (thang nay|thang \d+|cua (toi|em|minh))\b|"
                       r"\b(toi|em|minh) (muon |can |phai )?tu danh gia\b")),

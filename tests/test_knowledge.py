@@ -392,3 +392,18 @@ def test_held_out_set_3_stays_right_and_never_confidently_wrong() -> None:
     report = evaluate(DATA / "questions-heldout3.jsonl", default_kb())
     assert report.passed / report.cases >= 0.94, report.failures
     assert report.confidently_wrong <= 1, report.failures
+
+
+@pytest.mark.parametrize("question", [
+    "Tôi cần học gì về chuyển đổi số theo nghị quyết?", "Tôi phải học gì về kỹ năng số?", "Em can hoc gi ve AI",
+    "Tôi phải học gì để đạt chuẩn chủ tịch UBND xã theo nghị quyết?", "Cán bộ cấp xã như tôi phải học gì đến năm 2028?",
+])
+def test_first_person_questions_about_what_the_resolution_requires_are_answered_from_it(question: str) -> None:
+    """Only "which course for me" as a whole question goes to /gaps; asking what the resolution requires is answered."""
+    answer = default_kb().ask(question)
+    assert answer.intent is None and answer.found, (question, answer.answer)
+
+
+@pytest.mark.parametrize("question", ["tôi nên học lớp nào ạ?", "Có lớp nào dành cho tôi không?", "em can hoc gi nhi"])
+def test_which_course_for_me_with_a_closing_particle_still_points_to_gaps(question: str) -> None:
+    assert default_kb().ask(question).intent == "gaps"
