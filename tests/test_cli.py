@@ -89,3 +89,15 @@ def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback() 
     stderr = proc.stderr.read().decode()
     assert proc.wait(60) == 141
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_a_broken_pipe_that_is_not_our_output_is_still_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a reader closing our standard output ends quietly; another pipe or socket breaking is reported."""
+    import bot.cli as cli
+
+    def broken(_argv: object) -> int:
+        raise BrokenPipeError("a socket to another service")
+
+    monkeypatch.setattr(cli, "_main", broken)
+    with pytest.raises(BrokenPipeError):
+        cli.main(["report"])
