@@ -78,7 +78,10 @@ LAST_SEEN_RESOLUTION = timedelta(hours=1)
 # on SQLite (about 130 µs against 30), and the ORM's session.get builds one each time.
 _CHAT_USER = select(ChatUser.chat_id, ChatUser.blocked, ChatUser.last_seen).where(
     ChatUser.telegram_user_id == bindparam("user_id"))
-_ACTOR_ROW = select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.telegram_user_id == bindparam("user_id"))
+# populate_existing: after the update's write the actor is loaded again in the same session, where the held row
+# (and its unit) must be refreshed from the database, not returned as first read.
+_ACTOR_ROW = (select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.telegram_user_id == bindparam("user_id"))
+              .execution_options(populate_existing=True))
 _HAS_REPORTS = select(exists().where(  # reviewer_code: assigned by HR
     or_(Cadre.manager_code == bindparam("code"), Cadre.reviewer_code == bindparam("code"))))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -189,3 +189,17 @@ def test_a_write_step_sees_the_actors_row_as_committed_not_as_first_read(linked:
     linked.run(lambda s: s.execute(sql_update(Cadre).where(Cadre.id == actor.cadre_id).values(full_name="Tên Mới")))
     seen = work.call(lambda s: s.get(Cadre, actor.cadre_id).full_name, write=True)
     assert seen == "Tên Mới"
+
+
+def test_the_actor_reloaded_after_a_write_has_the_written_unit(linked: Database) -> None:
+    """A write that moves the actor's cadre to another unit (as a roster import does, in bulk): the actor loaded
+    again after the write names the new unit, not the one the session held."""
+    def move(session: Session) -> None:
+        other = build.unit(session, "XA2", level="Xã")
+        cadre_id = session.scalar(select(Cadre.id).where(Cadre.telegram_user_id == USER_ID))
+        session.execute(sql_update(Cadre), [{"id": cadre_id, "unit_id": other.id}])
+
+    work = linked.unit_of_work()
+    before = work.call(lambda s: (accounts.actor_for(s, USER_ID), move(s), accounts.actor_for(s, USER_ID))[2],
+                       write=True)
+    assert before is not None and before.unit_code == "XA2"
