@@ -26,7 +26,7 @@ from domain.errors import DomainError, NotFound
 from domain.levels import SCALES
 from domain.markup import esc
 from domain.outbox import enqueue
-from domain.records import COURSE_SOURCE, Change, apply_change, parse_value
+from domain.records import COURSE_SOURCE, FILE_MARK, Change, apply_change, parse_value
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
 
@@ -163,7 +163,7 @@ def complete(session: Session, course_code: str, codes: list[tuple[int, str]], t
     if plan.rejected and not skip_bad_rows:
         return plan
     course = require_course(session, course_code)
-    detail = "; tệp ".join([course.name, file_name] if file_name else [course.name])  # plain text in the history
+    detail = FILE_MARK.join([course.name, file_name] if file_name else [course.name])  # plain text in the history
     for row in plan.accepted:
         _complete_one(session, course, row, today, actor, detail)
     plan.applied = True

@@ -34,6 +34,7 @@ FIELD_LABELS = {
 # The qualification and training fields: what a completion raises and an import must not silently lower.
 QUALIFICATIONS = (*SCALES, *TRAININGS)
 COURSE_SOURCE = "course:"
+FILE_MARK = "; tệp "  # a change's detail: "<course name>; tệp <the sheet HR sent>"
 ROSTER_SOURCE = "import-roster"
 
 
@@ -110,7 +111,9 @@ def describe_source(change: RecordChange, file_name: str | None = None) -> str:
     when = f"{as_utc(change.at):%d/%m/%Y}"
     if change.source.startswith(COURSE_SOURCE):
         by = f" bởi {change.actor}" if change.actor else ""
-        return f"hoàn thành lớp {change.source[len(COURSE_SOURCE):]}, ghi nhận {when}{by}"
+        sheet = change.detail.split(FILE_MARK, 1)[1] if change.detail and FILE_MARK in change.detail else None
+        return f"hoàn thành lớp {change.source[len(COURSE_SOURCE):]}, ghi nhận {when}{by}" + (
+            f" từ tệp {sheet}" if sheet else "")
     if change.source.startswith("undo:"):
         return f"hủy ghi nhận lớp {change.source.rsplit(':', 1)[-1]}, {when}" + (
             f" bởi {change.actor}" if change.actor else "")

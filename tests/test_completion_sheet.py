@@ -15,7 +15,7 @@ from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
 from db.models import AuditLog, Cadre, Course, RecordChange, Registration, RegistrationStatus
-from domain import accounts
+from domain import accounts, records
 from domain import registration as reg
 from domain.completion import complete
 from domain.courses import import_courses
@@ -92,6 +92,8 @@ async def test_from_the_course_page_preview_then_confirm(bot: BotHarness, roster
     assert any("Đã ghi nhận bạn hoàn thành lớp CC-K26" in c.text for c in bot.api.sent(chat_id=cadre.chat_id))
     change = db.run(lambda s: s.scalars(select(RecordChange).where(RecordChange.source == "course:CC-K26")).one())
     assert (change.actor, change.detail.endswith("tệp ket-qua.csv")) == ("MAU004", True)
+    sources = dict(db.run(records.qualification_sources, change.cadre_id))  # what the profile shows
+    assert "hoàn thành lớp CC-K26" in sources["Lý luận chính trị"] and "tệp ket-qua.csv" in sources["Lý luận chính trị"]
     audit = db.run(lambda s: s.scalars(select(AuditLog).where(AuditLog.action == "complete-course")).one())
     assert audit.actor == "MAU004" and "ket-qua.csv" in (audit.detail or "")
     assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:ok")))[-1]  # pressed twice
