@@ -68,6 +68,19 @@ def open_step(session: Session, user_id: int, chat_id: int, name: str, data: dic
     session.flush()
 
 
+def attach_buttons(session: Session, user_id: int, chat_id: int, choice_only: Mapping[str, bool],
+                   rows: Rows) -> bool:
+    """Keep in the chat's open step the buttons of the message just sent for it, when the step is one a feature
+    opened (named in `choice_only`, with whether other text must be refused): a typed label then presses one.
+    True if such a step was open."""
+    row = session.get(ConversationStep, (user_id, chat_id), with_for_update=True, populate_existing=True)
+    if row is None or row.step not in choice_only or _expired(row):
+        return False
+    data = {**json.loads(row.payload or "{}"), "buttons": rows, "choice": choice_only[row.step]}
+    row.payload, row.updated_at = json.dumps(data, ensure_ascii=False), utcnow()
+    return True
+
+
 def current_step(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
     """The open step, or None (an expired one is dropped; the last message's buttons are no step)."""
     step = waiting(session, user_id, chat_id, now)

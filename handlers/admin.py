@@ -111,7 +111,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await _import(context, actor, name, content, skip, preview=True, caption=message.caption or "",
                            chat=text_router.chat_key(update))
     if result.completion is not None:  # a class's completion sheet: previewed, or the course to choose
-        await completion_sheet.show_outcome(update, result.completion)
+        await completion_sheet.show_outcome(update, context, result.completion)
         return
     if not result.applied and not (result.preview and result.would_apply):
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
@@ -120,11 +120,13 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result.preview:  # a roster: nothing is written until HR confirms; the pending file is a database step
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
                    "skip": skip}
+        rows = [[(BTN_APPLY, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
         who = text_router.chat_key(update)
-        if who is not None:
-            await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, pending)
+        if who is not None:  # typing a button's label presses it, as at any step with buttons
+            await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
+                         {**pending, "buttons": rows, "choice": True})
         await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
-                    keyboard([[(BTN_APPLY, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]))
+                    keyboard(rows))
         return
     await _done(update, context, name, result)
 

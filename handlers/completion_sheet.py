@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from domain import completion_sheet
 from domain.accounts import Actor
 from domain.completion import CompletionPlan, CompletionRow
-from domain.completion_sheet import SheetOutcome, StaleChoice
+from domain.completion_sheet import CHOOSE_STEP, CONFIRM_STEP, WAIT_STEP, SheetOutcome, StaleChoice
 from handlers import text_router
 from handlers.common import (
     StaleButton,
@@ -132,18 +132,31 @@ def preview_buttons(plan: CompletionPlan) -> list[list[tuple[str, str]]]:
     return [[first, DROP]]
 
 
-async def show_outcome(update: Update, outcome: SheetOutcome) -> None:
+# The steps of this feature whose messages carry buttons, and whether other typed text is refused there
+# ("hãy chọn một nút"): the preview and the course choice wait for a choice; the wait for a file does not.
+STEP_CHOICE = {CONFIRM_STEP: True, CHOOSE_STEP: True, WAIT_STEP: False}
+
+
+async def show_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: SheetOutcome) -> None:
     """What became of a sheet just sent (called by handlers.admin) or of a course just chosen."""
     if outcome.plan is not None:
         await _report_if_cut(update, outcome.plan, outcome.file_name)
-        await reply(update, preview_text(outcome.plan, outcome.file_name), keyboard(preview_buttons(outcome.plan)))
+        await _with_buttons(update, context, preview_text(outcome.plan, outcome.file_name),
+                            preview_buttons(outcome.plan))
     elif outcome.choices:
         rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", buttons.choice(i))]
                 for i, c in enumerate(outcome.choices)]
-        await reply(update, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
-                    keyboard([*rows, [DROP]]))
+        await _with_buttons(update, context, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
+                            [*rows, [DROP]])
     else:
         await reply(update, EMPTY.format(name=esc(outcome.file_name)))
+
+
+async def _with_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                        rows: list[list[tuple[str, str]]]) -> None:
+    """Send a message with buttons; the step it belongs to keeps them, so typing a label presses one."""
+    await text_router.buttons_of_step(update, context, STEP_CHOICE, rows)
+    await reply(update, text, keyboard(rows))
 
 
 def _done_text(plan: CompletionPlan, file_name: str, when: str | None) -> str:
@@ -167,8 +180,8 @@ async def ask_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     """From the course page: the next file this chat sends is that course's completion sheet."""
     course = pressed(update, buttons.parse).course
     waiting = await run_tx(context, completion_sheet.await_sheet, actor, _chat(update), course, today(context))
-    await reply(update, ASK_SHEET.format(code=esc(waiting.course_code), name=esc(waiting.course_name)),
-                keyboard([[BTN_TEMPLATE, DROP]]))
+    await _with_buttons(update, context, ASK_SHEET.format(code=esc(waiting.course_code), name=esc(waiting.course_name)),
+                        [[BTN_TEMPLATE, DROP]])
 
 
 @linked_only
@@ -178,7 +191,7 @@ async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         outcome = await run_heavy(context, completion_sheet.choose, actor, _chat(update), index, today(context))
     except StaleChoice as exc:
         raise StaleButton(str(exc)) from exc
-    await show_outcome(update, outcome)
+    await show_outcome(update, context, outcome)
 
 
 @linked_only
@@ -189,8 +202,8 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     await _report_if_cut(update, plan, done.file_name)
     if not plan.applied:
         changed = [CHANGED] if plan.changed else []
-        await reply(update, "\n\n".join([*changed, preview_text(plan, done.file_name)]),
-                    keyboard(preview_buttons(plan)))
+        await _with_buttons(update, context, "\n\n".join([*changed, preview_text(plan, done.file_name)]),
+                            preview_buttons(plan))
         return
     await reply(update, _done_text(plan, done.file_name, held_until(context, "course-completed")),
                 keyboard([[roster_button(plan.course_code)], [BACK]]))

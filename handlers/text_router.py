@@ -119,6 +119,26 @@ async def offer_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, name
         await run_tx(context, conversation.open_step, *who, f"buttons:{name}", {"buttons": rows, "choice": choice_only})
 
 
+async def buttons_of_step(update: Update, context: ContextTypes.DEFAULT_TYPE, choice_only: dict[str, bool],
+                          rows: Rows) -> None:
+    """The message just sent offers `rows` at the step a feature opened in the domain (one of `choice_only`'s
+    names): typing a label presses it, as at any other step with buttons; pressing one of them keeps the step
+    for its handler, pressing another button ends it."""
+    who = chat_key(update)
+    if who is not None:
+        plain = [[(str(label), str(data)) for label, data in row] for row in rows]
+        await run_tx(context, conversation.attach_buttons, *who, choice_only, plain)
+
+
+def _own_button(step: conversation.Step, update: Update) -> bool:
+    """The press is a button of the feature whose step this is (its handler needs the step and re-checks the
+    press against it: a forged or stale one is refused there with its reason)."""
+    if step.name.startswith("buttons:") or update.callback_query is None:
+        return False
+    prefixes = {str(data).split(":", 1)[0] for row in step.data.get("buttons", []) for _, data in row}
+    return (update.callback_query.data or "").split(":", 1)[0] in prefixes
+
+
 async def reply_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, text: str, rows: Rows,
                        choice_only: bool = True) -> None:
     """Send a message with buttons and record it as a button step (see offer_buttons)."""
@@ -210,7 +230,7 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await hook(update, context, command)
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
-    if step is not None and step.name not in forms and step.data.get("buttons"):
+    if step is not None and step.name not in forms and step.data.get("buttons") and not _own_button(step, update):
         await run_tx(context, drop_button_step, *who, step.name)
 
 

@@ -21,6 +21,7 @@ from domain.completion import complete
 from domain.courses import import_courses
 from domain.gaps import gaps_by_code
 from domain.roster import import_roster
+from handlers.text_router import CHOOSE
 from tests.conftest import SAMPLE_ROSTER, TODAY, BotHarness, link
 from tests.test_conversation_state import restarted
 
@@ -255,3 +256,32 @@ async def test_a_long_sheet_fits_one_message_and_comes_whole_as_a_workbook(bot: 
     assert (2, "MAU010", "Ma Văn Chiến", "Ghi nhận", "LLCT: Trung cấp → Cao cấp") in rows
     assert (152, "MAU5149", None, "Bị từ chối", "không có cán bộ mã MAU5149") in rows
     assert _completed(db) == 0
+
+
+async def test_typed_labels_press_the_sheets_buttons_and_other_text_asks_for_one(bot: BotHarness, roster: Database,
+                                                                                user: UpdateFactory) -> None:
+    """Issue 13 at this feature's steps: the preview's label typed presses it; a question there gets "hãy chọn
+    một nút", never an answer; pressing another feature's button ends the preview."""
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    await bot.send(user.callback("course:view:CC-K26"))
+    await bot.send(user.callback("cpl:want:CC-K26"))
+    texts = await bot.send(user.text("cái này là gì"))  # waiting for a file: text goes on as usual
+    assert not any("Hãy chọn một nút" in t for t in texts)
+    await _send(bot, user, SHEET)
+    texts = await bot.send(user.text("chỉ tiêu về lý luận chính trị là gì"))
+    assert texts == [CHOOSE] and _data(bot) == ["cpl:ok", "cpl:no"] and _completed(db) == 0
+    texts = await bot.send(user.text("ghi nhan 1 nguoi"))
+    assert any("Đã ghi nhận hoàn thành lớp CC-K26" in t for t in texts) and _completed(db) == 1
+
+    _register(db, "MAU011")
+    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Cán bộ\n", caption="CC-K26")
+    texts = await bot.send(user.text("thôi"))
+    assert any("Đã bỏ" in t for t in texts) and _completed(db) == 1
+
+    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Cán bộ\n", caption="CC-K26")
+    await bot.send(user.callback("menu:home"))  # another feature's button: the preview ends
+    assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:ok")))[-1]
+    assert _completed(db) == 1

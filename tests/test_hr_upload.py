@@ -11,6 +11,7 @@ from bot.fakeapi import UpdateFactory
 from db import Database
 from db.models import Course
 from domain import accounts
+from handlers.text_router import CHOOSE
 from tests.conftest import SAMPLE_ROSTER, BotHarness, link
 from tests.test_terminal_chat import run_chat
 
@@ -61,3 +62,14 @@ def test_terminal_file_command(tmp_path: Path) -> None:
                    "--as", "MAU004")
     assert "Đã nhập danh sách lớp" in out and "không đổi 6" in out
     assert "Không đọc được tệp /khong/co.csv" in out
+
+
+async def test_the_roster_preview_is_confirmed_by_typing_its_label(bot: BotHarness, roster: Database,
+                                                                    user: UpdateFactory) -> None:
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    texts = await bot.send(user.document("canbo.csv", "r1"))
+    assert "Xem trước danh sách cán bộ" in texts[-1]
+    assert (await bot.send(user.text("bao nhiêu cán bộ phải học cao cấp")))[-1] == CHOOSE  # never an answer
+    texts = await bot.send(user.text("ghi vao ho so"))
+    assert "Đã nhập danh sách cán bộ" in texts[-1]
