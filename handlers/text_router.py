@@ -41,6 +41,7 @@ AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
 Rows = Sequence[Sequence[tuple[str, str]]]
 CHOOSE = "Hãy chọn một nút bên dưới (bấm nút, hoặc gõ đúng tên nút)."
 KEEPS_STEP = ("cancel", "help")  # /cancel says itself what it closed; /help only explains, the step waits
+BUTTON_STEP = "buttons:"  # the name of a step opened by offer_buttons, before its own
 BUTTONS_GROUP = -3  # before the guard (-1): a press or command ends a button step before any feature runs
 
 
@@ -116,7 +117,8 @@ async def offer_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, name
     """
     who = chat_key(update)
     if who is not None:
-        await run_tx(context, conversation.open_step, *who, f"buttons:{name}", {"buttons": rows, "choice": choice_only})
+        await run_tx(context, conversation.open_step, *who, f"{BUTTON_STEP}{name}",
+                     {"buttons": rows, "choice": choice_only})
 
 
 async def buttons_of_step(update: Update, context: ContextTypes.DEFAULT_TYPE, choice_only: dict[str, bool],
@@ -133,7 +135,7 @@ async def buttons_of_step(update: Update, context: ContextTypes.DEFAULT_TYPE, ch
 def _own_button(step: conversation.Step, update: Update) -> bool:
     """The press is a button of the feature whose step this is (its handler needs the step and re-checks the
     press against it: a forged or stale one is refused there with its reason)."""
-    if step.name.startswith("buttons:") or update.callback_query is None:
+    if step.name.startswith(BUTTON_STEP) or update.callback_query is None:
         return False
     prefixes = {str(data).split(":", 1)[0] for row in step.data.get("buttons", []) for _, data in row}
     return (update.callback_query.data or "").split(":", 1)[0] in prefixes

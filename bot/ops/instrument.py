@@ -92,7 +92,6 @@ class ShardedRequest(BaseRequest):
     def __init__(self, shards: int = SEND_SHARDS, per_shard: int = PER_SHARD) -> None:
         self.shards = [InstrumentedRequest(connection_pool_size=per_shard) for _ in range(shards)]
         self.in_flight = [0] * shards
-        self.per_shard = per_shard
         self._free = asyncio.Semaphore(shards * per_shard)
 
     @property
