@@ -36,6 +36,7 @@ ASK_CODE = "Gõ mã cán bộ được ủy quyền (ví dụ MAU012):"
 BAD_CODE = "“{value}” không phải mã cán bộ. Gõ lại mã, hoặc /cancel."
 CHOOSE_PERIOD = "Ủy quyền cho <b>{name} ({code})</b> trong bao lâu (tính từ hôm nay)?"
 CONFIRM = "Ủy quyền cho <b>{name} ({code})</b> xếp loại thay bạn từ <b>{start}</b> đến <b>{end}</b>?"
+KEPT = "\nRiêng {people} là cấp trên của {name} nên vẫn do bạn xếp loại."
 DONE = "✅ Đã ủy quyền cho {name} ({code}) xếp loại thay bạn từ {start} đến {end}."
 CONFIRM_REVOKE = "Thu hồi ủy quyền cho <b>{name} ({code})</b> ({start} – {end})?"
 REVOKED = "↩️ Đã thu hồi ủy quyền cho {name} ({code}). Từ hôm nay người đó không xếp loại thay bạn nữa."
@@ -87,10 +88,12 @@ async def _periods(update: Update, name: str, code: str) -> None:
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
-    name = await _deputy_name(context, actor, code)
+    name, kept = await read_tx(context, delegation.kept_by_manager, actor, code)
+    text = CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end))
+    if kept:
+        text += KEPT.format(people=esc(", ".join(f"{p.full_name} ({p.code})" for p in kept)), name=esc(name))
     # a button step in the database: "xác nhận" typed after a restart still confirms
-    await text_router.reply_choice(update, context, "delegation-confirm",
-                                   CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
+    await text_router.reply_choice(update, context, "delegation-confirm", text,
                                    [[(YES, buttons.with_preset("ok", code, preset)), (NO, buttons.plain("list"))]])
 
 

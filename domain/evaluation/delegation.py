@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, ReviewDelegation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.errors import NotFound
-from domain.evaluation.review import reviewees
+from domain.evaluation.review import check_deputy, reviewees, reviewers_above
 from domain.units import in_subtree
 
 MAX_CANDIDATES = 8
@@ -71,6 +71,16 @@ def deputy_candidates(session: Session, actor: Actor) -> list[Candidate]:
     rows = session.scalars(select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(
         in_subtree(unit.path), Cadre.is_leader.is_(True)).order_by(Unit.path, Cadre.full_name).limit(50))
     return [Candidate(c.id, c.code, c.full_name, c.position) for c in rows if c.id not in excluded][:MAX_CANDIDATES]
+
+
+def kept_by_manager(session: Session, actor: Actor, deputy_code: str) -> tuple[str, list[Candidate]]:
+    """The deputy's name (re-checked) and the manager's people the deputy may not rate: those above the deputy
+    in the review chain (review.deputy_may_rate). Shown before the manager confirms."""
+    require_manager(actor)
+    deputy = check_deputy(session, actor, deputy_code)
+    above = {c.id for c in reviewers_above(session, deputy)}
+    kept = sorted((c for c in reviewees(session, [actor.cadre_id]) if c.id in above), key=lambda c: c.code)
+    return deputy.full_name, [Candidate(c.id, c.code, c.full_name, c.position) for c in kept]
 
 
 NOTHING_TO_DELEGATE, NOBODY_ELIGIBLE, ELIGIBLE = "nothing", "nobody", "ok"

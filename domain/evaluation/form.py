@@ -17,13 +17,13 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Evaluation
+from db.models import Cadre, Evaluation
 from domain import vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
 from domain.evaluation.common import RATINGS, EvalStatus, EvaluationRefused, EvalView, Window, period_label, view
-from domain.evaluation.review import reviewer_of
+from domain.evaluation.review import deputies_for, reviewer_of
 from domain.evaluation.reviewers import tell_hr_no_reviewer
 from domain.markup import esc
 from domain.outbox import enqueue
@@ -197,13 +197,22 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     audit(session, ev.cadre.code, "evaluation-submit", f"{ev.year}-{ev.month:02d}", detail or None)
     reviewer = reviewer_of(session, ev.cadre)
     if reviewer is not None and first_submission:
-        enqueue(session, f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}", reviewer, "eval-submitted",
-                f"📝 {esc(ev.cadre.full_name)} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
-                + (" (nộp muộn)" if ev.late else "") + ". Gõ /review để xem và xếp loại.")
+        _tell_reviewers(session, ev, reviewer, today)
     if reviewer is None:
         tell_hr_no_reviewer(session, ev.cadre, period_label(ev.year, ev.month))
     return replace(view(session, ev, window, today), next_reviewer=reviewer.full_name if reviewer else None,
                    no_reviewer=reviewer is None)
+
+
+def _tell_reviewers(session: Session, ev: Evaluation, reviewer: Cadre, today: date) -> None:
+    """The reviewer, and any deputy who may rate this evaluation for them today, hear of a first submission."""
+    sent = (f"📝 {esc(ev.cadre.full_name)} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
+            + (" (nộp muộn)" if ev.late else "") + ".")
+    key = f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}"
+    enqueue(session, key, reviewer, "eval-submitted", f"{sent} Gõ /review để xem và xếp loại.")
+    for deputy in deputies_for(session, reviewer, ev.cadre_id, today):
+        enqueue(session, f"{key}:{deputy.code}", deputy, "eval-submitted",
+                f"{sent} Bạn xếp loại thay {esc(reviewer.full_name)} (được ủy quyền). Gõ /review để xem và xếp loại.")
 
 
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:

@@ -44,6 +44,34 @@ def reviewer_of(session: Session, cadre: Cadre) -> Cadre | None:
                                               Cadre.id != cadre.id).order_by(Cadre.code).limit(1))
 
 
+MAX_CHAIN = 12  # deeper than any real review chain; the walk also stops at a loop in the data
+
+
+def reviewers_above(session: Session, cadre: Cadre) -> list[Cadre]:
+    """The cadre's reviewer, that reviewer's reviewer, and so on up the chain."""
+    chain: list[Cadre] = []
+    seen, current = {cadre.id}, cadre
+    for _ in range(MAX_CHAIN):
+        boss = reviewer_of(session, current)
+        if boss is None or boss.id in seen:
+            break
+        chain.append(boss)
+        seen.add(boss.id)
+        current = boss
+    return chain
+
+
+def _above_ids(session: Session, cadre_id: int) -> set[int]:
+    cadre = session.get(Cadre, cadre_id)
+    return {c.id for c in reviewers_above(session, cadre)} if cadre is not None else set()
+
+
+def deputy_may_rate(session: Session, deputy: Cadre, cadre_id: int) -> bool:
+    """Rule: a deputy rates the manager's people except themselves and anyone above them in their own review
+    chain (a deputy never rates their own boss); those evaluations stay with the manager."""
+    return cadre_id != deputy.id and cadre_id not in {c.id for c in reviewers_above(session, deputy)}
+
+
 def _delegators(session: Session, deputy_id: int, today: date) -> list[int]:
     """Managers whose reviews this deputy holds today; never the deputy's own reviewer (the roster may
     have made the deputy one of the manager's reviewees since the delegation)."""
@@ -83,7 +111,20 @@ def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> 
         return None
     if reviewer.id == actor.cadre_id:
         return actor.cadre_id
-    return reviewer.id if reviewer.id in _delegators(session, actor.cadre_id, today) else None
+    if reviewer.id not in _delegators(session, actor.cadre_id, today):
+        return None
+    deputy = session.get(Cadre, actor.cadre_id)
+    return reviewer.id if deputy is not None and deputy_may_rate(session, deputy, ev.cadre_id) else None
+
+
+def deputies_for(session: Session, manager: Cadre, cadre_id: int, today: date) -> list[Cadre]:
+    """The deputies who may rate this cadre for the manager today (told when the cadre submits)."""
+    ids = session.scalars(select(ReviewDelegation.deputy_id).where(
+        ReviewDelegation.manager_id == manager.id, ReviewDelegation.start_date <= today,
+        ReviewDelegation.end_date >= today))
+    deputies = [session.get(Cadre, i) for i in ids]
+    return [d for d in deputies if d is not None and manager.id in _delegators(session, d.id, today)
+            and deputy_may_rate(session, d, cadre_id)]
 
 
 @dataclass(frozen=True)
@@ -96,8 +137,11 @@ class Pending:
 
 
 def pending_reviews(session: Session, actor: Actor, today: date) -> list[Pending]:
-    managers = [actor.cadre_id, *_delegators(session, actor.cadre_id, today)]
-    people = reviewees(session, managers)
+    delegators = _delegators(session, actor.cadre_id, today)
+    people = reviewees(session, [actor.cadre_id, *delegators])
+    if delegators:
+        above = _above_ids(session, actor.cadre_id)
+        people = [c for c in people if c.id not in above]
     if not people:
         return []
     rows = session.scalars(select(Evaluation).where(
@@ -146,7 +190,8 @@ class ReviewQueue:
             select(Cadre.code).where(Cadre.id.in_(managers))))
         found = sorted((entry for code in set(codes) for entry in self._by_code.get(code, ())),
                        key=lambda entry: entry[0])
-        return [item for _, cadre_id, item in found if cadre_id not in managers]
+        above = _above_ids(session, actor.cadre_id) if len(managers) > 1 else set()
+        return [item for _, cadre_id, item in found if cadre_id not in managers and cadre_id not in above]
 
 
 def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: Window, today: date) -> EvalView:
@@ -174,7 +219,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
         raise EvaluationRefused("Mức xếp loại không hợp lệ.")
     if comment and len(comment) > MAX_COMMENT_CHARS:
         raise EvaluationRefused(f"Nhận xét tối đa {vn.number(MAX_COMMENT_CHARS)} ký tự.")
-    ev = session.get(Evaluation, eval_id)
+    ev = session.get(Evaluation, eval_id, with_for_update=True, populate_existing=True)  # a manager and a deputy
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
     acting_for = _may_review(session, actor, ev, today)
@@ -184,12 +229,18 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
     ev.rated_at, ev.updated_at = utcnow(), utcnow()
-    manager = session.get(Cadre, acting_for)
-    detail = f"rating={rating}" + (f"; thay mặt {manager.code}" if manager and acting_for != actor.cadre_id else "")
+    manager = session.get(Cadre, acting_for) if acting_for != actor.cadre_id else None
+    detail = f"rating={rating}" + (f"; thay mặt {manager.code}" if manager else "")
     audit(session, actor.code, "evaluation-rate", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}", detail)
-    text = (f"✅ Tự đánh giá {period_label(ev.year, ev.month)} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
+    period = period_label(ev.year, ev.month)
+    text = (f"✅ Tự đánh giá {period} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
+            + (f"\n({esc(actor.full_name)} xếp loại thay {esc(manager.full_name)}, theo ủy quyền.)" if manager else "")
             + (f"\nNhận xét: {esc(ev.manager_comment)}" if ev.manager_comment else ""))
     notified = enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
+    if manager is not None:  # the manager answers for the rating: told who made it, on their behalf
+        enqueue(session, f"eval-rated-for:{ev.year}-{ev.month:02d}:{ev.cadre.code}", manager, "eval-rated",
+                f"ℹ️ {esc(actor.full_name)} đã xếp loại thay bạn: {esc(ev.cadre.full_name)} ({esc(ev.cadre.code)}), "
+                f"tự đánh giá {period}: <b>{RATINGS[rating]}</b>.")
     return replace(view(session, ev, window, today), notified=notified)
 
 
