@@ -1,7 +1,8 @@
 """HR registers a list of cadres for courses from a file sent to the bot: a report row by row.
 
-The file has a "Mã cán bộ" and a "Mã lớp" column. Like the other imports, a file with a refused row registers
-nobody unless HR asks to skip bad rows; each row runs in its own savepoint, so one refusal never undoes the others.
+The file has a "Mã cán bộ" and a "Mã lớp" column, and may have "Họ và tên", which must then match the record.
+Like the other imports, a file with a refused row registers nobody unless HR asks to skip bad rows; each row
+runs in its own savepoint, so one refusal never undoes the others.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from sqlalchemy.orm import Session
 from db.models import RegistrationStatus
 from domain import vn
 from domain.accounts import Actor, audit, require_hr
+from domain.cadres import cadre_by_code
 from domain.errors import DomainError
 from domain.registration import register_on_behalf
 from domain.roster import RowError
 from domain.spreadsheet import load_sheet
+from domain.text import same_name
 
-HEADERS = {"Mã cán bộ": "code", "Mã lớp": "course"}
+HEADERS = {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name"}
+REQUIRED = ["Mã cán bộ", "Mã lớp"]
 MAX_ROWS = 2000
 
 
@@ -38,10 +42,18 @@ class BulkRegistration:
                 f"{vn.number(len(self.errors))} dòng bị từ chối")
 
 
+def _name_mismatch(session: Session, code: str, written: str) -> str | None:
+    """Why a row's "Họ và tên" does not fit the code's record (a mistyped code registers someone else)."""
+    cadre = cadre_by_code(session, code.strip().upper()) if written.strip() else None
+    if cadre is None or same_name(written, cadre.full_name):
+        return None
+    return f"họ tên trong tệp “{written.strip()[:60]}” khác hồ sơ của mã {cadre.code} ({cadre.full_name})"
+
+
 def register_from_file(session: Session, actor: Actor, path: Path, today: date,
                        skip_bad_rows: bool = False) -> BulkRegistration:
     require_hr(actor)
-    sheet = load_sheet(path, HEADERS, list(HEADERS))
+    sheet = load_sheet(path, HEADERS, REQUIRED)
     result = BulkRegistration()
     if len(sheet.rows) > MAX_ROWS:
         result.errors.append(RowError(0, "", f"Tệp quá dài: tối đa {vn.number(MAX_ROWS)} dòng mỗi lần."))
@@ -51,6 +63,10 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
         code, course = cells.get("code", "").strip(), cells.get("course", "").strip()
         if not code or not course:
             result.errors.append(RowError(number, code, "thiếu “Mã cán bộ” hoặc “Mã lớp”"))
+            continue
+        mismatch = _name_mismatch(session, code, cells.get("name", ""))
+        if mismatch:
+            result.errors.append(RowError(number, code.upper(), mismatch))
             continue
         row = session.begin_nested()
         try:

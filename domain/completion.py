@@ -8,7 +8,7 @@ the caller skips bad rows); undo_completion() reverts the record, with history.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +29,7 @@ from domain.outbox import enqueue
 from domain.records import COURSE_SOURCE, FILE_MARK, Change, apply_change, parse_value
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
+from domain.text import same_name
 
 OK, ALREADY, REJECTED = "ok", "already", "rejected"
 
@@ -120,10 +121,14 @@ def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = F
     return next((r for r in rows if r.status == RegistrationStatus.COMPLETED), rows[0] if rows else None)
 
 
-def _row(session: Session, course: Course, number: int, code: str, year: int, seen: dict[str, int]) -> CompletionRow:
+def _row(session: Session, course: Course, number: int, code: str, written_name: str, year: int,
+         seen: dict[str, int]) -> CompletionRow:
     cadre = cadre_by_code(session, code)
     if cadre is None:
         return CompletionRow(number, code, "", REJECTED, f"không có cán bộ mã {code}")
+    if written_name.strip() and not same_name(written_name, cadre.full_name):  # a mistyped code names someone else
+        return CompletionRow(number, cadre.code, cadre.full_name, REJECTED,
+                             f"họ tên trong tệp “{written_name.strip()[:60]}” khác hồ sơ của mã {cadre.code}")
     if cadre.code in seen:
         return CompletionRow(number, cadre.code, cadre.full_name, ALREADY, f"trùng với dòng {seen[cadre.code]}")
     seen[cadre.code] = number
@@ -137,26 +142,29 @@ def _row(session: Session, course: Course, number: int, code: str, year: int, se
     return CompletionRow(number, cadre.code, cadre.full_name, OK, changes=course_effect(cadre, course.kind, year))
 
 
-def plan_completion(session: Session, course_code: str, codes: list[tuple[int, str]], today: date) -> CompletionPlan:
-    """Every row checked and what it would change; nothing written. codes: (row number, cadre code)."""
+def plan_completion(session: Session, course_code: str, codes: list[tuple[int, str]], today: date,
+                    names: Mapping[int, str] | None = None) -> CompletionPlan:
+    """Every row checked and what it would change; nothing written. codes: (row number, cadre code);
+    names: the name written on a row, if the sheet has a "Họ và tên" column (it must match the record)."""
     course = require_course(session, course_code)
     check_course_started(course, today)
     plan = CompletionPlan(course.code, course.name)
     seen: dict[str, int] = {}
-    plan.rows = [_row(session, course, number, code.strip().upper(), today.year, seen) for number, code in codes]
+    plan.rows = [_row(session, course, number, code.strip().upper(), (names or {}).get(number, ""), today.year, seen)
+                 for number, code in codes]
     return plan
 
 
 def complete(session: Session, course_code: str, codes: list[tuple[int, str]], today: date, actor: str,
              skip_bad_rows: bool = False, *, expected: Collection[str] | None = None,
-             file_name: str | None = None) -> CompletionPlan:
+             file_name: str | None = None, names: Mapping[int, str] | None = None) -> CompletionPlan:
     """Record completion for the accepted rows; writes nothing if any row is refused, unless skip_bad_rows.
 
     expected: the codes a preview showed as accepted; if the plan made now differs (someone cancelled,
     completed or registered meanwhile), nothing is written and the plan says `changed`.
     file_name: the sheet the completions come from, kept in each record change and in the audit log.
     """
-    plan = plan_completion(session, course_code, codes, today)
+    plan = plan_completion(session, course_code, codes, today, names)
     if expected is not None and {r.code for r in plan.accepted} != set(expected):
         plan.changed = True
         return plan
@@ -224,14 +232,16 @@ class CompletionSheet:
 
     codes: list[tuple[int, str]]
     courses: frozenset[str] = frozenset()
+    names: dict[int, str] = field(default_factory=dict)  # row number -> "Họ và tên" as written, where given
 
 
 def completion_sheet(path: Path) -> CompletionSheet:
-    """A "Mã cán bộ" column, and an optional "Mã lớp" column naming the course."""
-    sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course"}, ["Mã cán bộ"])
+    """A "Mã cán bộ" column, an optional "Mã lớp" column naming the course, and an optional "Họ và tên"."""
+    sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name"}, ["Mã cán bộ"])
     rows = [(number, cells) for number, cells in sheet.rows if cells.get("code", "").strip()]
     courses = frozenset(c for _, cells in rows if (c := cells.get("course", "").strip().upper()))
-    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses)
+    names = {number: name for number, cells in rows if (name := cells.get("name", "").strip())}
+    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses, names)
 
 
 def completion_codes(path: Path) -> list[tuple[int, str]]:

@@ -3,7 +3,7 @@
 The rules are those of one completion (domain.completion). The conversation lives in the database
 (domain.conversation), each step written in the transaction of the update that opens it, so a restart
 between sending the sheet, choosing the course and confirming loses nothing. A step keeps the parsed
-(row, code) pairs, never the file: the confirmation re-plans from them inside its own transaction.
+(row, code, name) rows, never the file: the confirmation re-plans from them inside its own transaction.
 
 Which course: the sheet's "Mã lớp" column, the course page HR started from ("send the sheet now"), or
 a course code in the file's caption; when these name different courses the sheet is refused; when none
@@ -120,7 +120,7 @@ def receive(session: Session, actor: Actor, path: Path, caption: str, chat: Chat
         raise CompletionRefused(
             f"Tệp nhắc tới nhiều lớp ({', '.join(sorted(named))}); mỗi tệp chỉ ghi nhận hoàn thành cho một lớp. "
             "Hãy tách thành từng tệp cho mỗi lớp.")
-    codes = [[number, code] for number, code in sheet.codes]
+    codes = [[number, code, sheet.names.get(number, "")] for number, code in sheet.codes]
     if named:
         outcome.plan = _preview(session, chat, named.pop(), path.name, codes, today, waiting)
         return outcome
@@ -137,7 +137,7 @@ def _preview(session: Session, chat: Chat, course_code: str, file_name: str, cod
              today: date, waiting: str | None = None) -> CompletionPlan:
     """Plan every row and keep the plan's input as the confirm step; a sheet with nobody to record opens none
     (a chat that waited for this course's sheet keeps waiting for a corrected one)."""
-    plan = plan_completion(session, course_code, _pairs(codes), today)
+    plan = plan_completion(session, course_code, _pairs(codes), today, _names(codes))
     if plan.accepted:
         conversation.open_step(session, *chat, CONFIRM_STEP, {
             "course": plan.course_code, "file": file_name, "codes": codes,
@@ -150,7 +150,12 @@ def _preview(session: Session, chat: Chat, course_code: str, file_name: str, cod
 
 
 def _pairs(codes: list[list[object]]) -> list[tuple[int, str]]:
-    return [(int(str(number)), str(code)) for number, code in codes]
+    """(row, code) from a step's [row, code, name] rows ([row, code] in steps written before names were kept)."""
+    return [(int(str(row[0])), str(row[1])) for row in codes]
+
+
+def _names(codes: list[list[object]]) -> dict[int, str]:
+    return {int(str(row[0])): str(row[2]) for row in codes if len(row) > 2 and row[2]}
 
 
 def choose(session: Session, actor: Actor, chat: Chat, index: int, today: date) -> SheetOutcome:
@@ -182,7 +187,8 @@ def confirm(session: Session, actor: Actor, chat: Chat, skip_bad_rows: bool, tod
         raise NothingPending()
     file_name, codes = str(step.data.get("file", "")), list(step.data.get("codes", []))
     plan = complete(session, str(step.data.get("course", "")), _pairs(codes), today, actor.code, skip_bad_rows,
-                    expected=[str(c) for c in step.data.get("expected", [])], file_name=file_name)
+                    expected=[str(c) for c in step.data.get("expected", [])], file_name=file_name,
+                    names=_names(codes))
     if not plan.applied and plan.accepted:
         conversation.open_step(session, *chat, CONFIRM_STEP, {**step.data,
                                                               "expected": [r.code for r in plan.accepted]})

@@ -31,3 +31,9 @@ def strip_diacritics(text: str) -> str:
 def ascii_key(value: object) -> str:
     """Folded and without diacritics: the loosest key, for people typing without accents."""
     return strip_diacritics(fold(value))
+
+
+def same_name(written: str, recorded: str) -> bool:
+    """A name written on a sheet matches the record with accents, case and spacing folded ("hoang  thi yen"):
+    a sheet's "Họ và tên" catches a mistyped code that names someone else."""
+    return ascii_key(written).split() == ascii_key(recorded).split()

@@ -47,3 +47,18 @@ async def test_only_hr_can_send_the_file(bot: BotHarness, roster: Database, user
     await link(bot, user, "0912345013")
     bot.api.uploads["good"] = GOOD.encode()
     assert "Bot không xử lý tệp" in (await bot.send(user.document("dang-ky.csv", "good")))[-1]
+
+
+async def test_a_name_that_differs_from_the_record_refuses_its_row(bot: BotHarness, roster: Database,
+                                                                   user: UpdateFactory) -> None:
+    """A mistyped code would register someone else: the row's "Họ và tên", where given, must match the record."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    wrong = "Mã cán bộ,Họ và tên,Mã lớp\nMAU016,Sùng A Long,CDS-01\nMAU013,sung a long,CDS-01\n"
+    bot.api.uploads["wrong"] = wrong.encode()
+    texts = await bot.send(user.document("dang-ky.csv", "wrong"))
+    assert "Dòng 2 (MAU016)" in texts[-1] and "khác hồ sơ" in texts[-1] and _count(roster) == 0
+    bot.api.uploads["codes"] = b"M\xc3\xa3 c\xc3\xa1n b\xe1\xbb\x99,M\xc3\xa3 l\xe1\xbb\x9bp\nMAU016,CDS-01\n"
+    texts = await bot.send(user.document("chi-ma.csv", "codes"))  # no name column: the code alone, as before
+    assert _count(roster) == 1

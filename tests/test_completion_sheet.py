@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
@@ -277,11 +278,41 @@ async def test_typed_labels_press_the_sheets_buttons_and_other_text_asks_for_one
     assert any("Đã ghi nhận hoàn thành lớp CC-K26" in t for t in texts) and _completed(db) == 1
 
     _register(db, "MAU011")
-    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Cán bộ\n", caption="CC-K26")
+    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Hoàng Thị Yến\n", caption="CC-K26")
     texts = await bot.send(user.text("thôi"))
     assert any("Đã bỏ" in t for t in texts) and _completed(db) == 1
 
-    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Cán bộ\n", caption="CC-K26")
+    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU011,Hoàng Thị Yến\n", caption="CC-K26")
     await bot.send(user.callback("menu:home"))  # another feature's button: the preview ends
     assert "Không có tệp kết quả nào đang chờ" in (await bot.send(user.callback("cpl:ok")))[-1]
     assert _completed(db) == 1
+
+
+async def test_a_name_that_differs_from_the_record_refuses_its_row(bot: BotHarness, roster: Database,
+                                                                   user: UpdateFactory) -> None:
+    """A code typed wrong would record someone else's completion: the sheet's "Họ và tên" must match the record,
+    with accents, case and spacing folded; a sheet without names is checked by code alone (walkthrough 2)."""
+    db = _db(roster)
+    for code in ("MAU010", "MAU011", "MAU012"):
+        _register(db, code)
+    _start(db)
+    await _hr(bot, user)
+    sheet = "Mã cán bộ,Họ và tên\nMAU010,Hoàng Thị Yến\nMAU011,hoang  thi yen\nMAU012,\n"
+    preview = (await _send(bot, user, sheet, caption="CC-K26"))[-1]
+    assert "Dòng 2 MAU010 – Ma Văn Chiến: họ tên trong tệp “Hoàng Thị Yến” khác hồ sơ" in preview
+    assert "Bị từ chối 1 dòng" in preview and _data(bot) == ["cpl:skip", "cpl:no"]
+    texts = await bot.send(user.callback("cpl:skip"))
+    assert "2 người" in texts[-1] and _completed(db) == 2 and _level(db, "MAU010") == 2
+
+
+def test_the_cli_checks_names_too(roster: Database, tmp_path: Path) -> None:
+    from domain.completion import completion_sheet
+
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    path = tmp_path / "done.csv"
+    path.write_text("Mã cán bộ,Họ và tên\nMAU010,Nguyễn Văn Khác\n", encoding="utf-8")
+    sheet = completion_sheet(path)
+    plan = db.run(complete, "CC-K26", sheet.codes, TODAY, "cli", False, names=sheet.names)
+    assert not plan.applied and "khác hồ sơ" in plan.rejected[0].reason and _completed(db) == 0

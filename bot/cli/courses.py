@@ -16,7 +16,7 @@ from db.models import RegistrationStatus
 from domain import vn
 from domain.catalogue import course_counts
 from domain.clock import today_in
-from domain.completion import complete, completion_codes
+from domain.completion import complete, completion_sheet
 from domain.courses import import_courses
 from domain.registration import register_on_behalf
 
@@ -59,9 +59,10 @@ def cmd_register(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
     """Every row checked first; nothing written if one is refused (unless --skip-bad-rows)."""
-    codes = completion_codes(Path(args.file))
+    sheet = completion_sheet(Path(args.file))
     database = open_db(settings.database_url)
-    plan = database.run(complete, args.course, codes, today_in(settings.timezone), "cli", args.skip_bad_rows)
+    plan = database.run(complete, args.course, sheet.codes, today_in(settings.timezone), "cli", args.skip_bad_rows,
+                        names=sheet.names)
     if args.json:
         print(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2))
         return 0 if plan.applied else 1
