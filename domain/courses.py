@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course
@@ -103,26 +104,38 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
     result = CourseImportResult(total_rows=len(sheet.rows))
     good: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    existing = _existing_locked(session)
     for number, cells in sheet.rows:
         values, problems = parse_course(cells, rules)
         key = values["code"].upper()
         if key in seen:
             problems.append(f"trùng “Mã lớp” với dòng {seen[key]}")
         seen.setdefault(key, number)
+        taken = existing[key][-1] if key in existing else 0
+        if values["capacity"] and values["capacity"] < taken:  # else the database's seats check fails the import
+            problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
+                            "đăng ký trước, hoặc giữ số chỗ")
         if problems:
             result.rejected.append(RowError(number, values["code"], "; ".join(problems)))
         else:
             good.append(values)
     if result.rejected and not skip_bad_rows:
         return result
-    _write(session, good, result)
+    _write(session, good, result, existing)
     result.applied = True
     return result
 
 
-def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportResult) -> None:
+def _existing_locked(session: Session) -> dict[str, Row[Any]]:
+    """Every course as (id, code, *COURSE_FIELDS, seats_taken), by upper-case code, locked: a registration
+    made while the file is checked cannot take a seat the new capacity no longer has."""
     columns = [getattr(Course, f) for f in COURSE_FIELDS]
-    existing = {r[1].upper(): r for r in session.execute(select(Course.id, Course.code, *columns))}
+    rows = session.execute(select(Course.id, Course.code, *columns, Course.seats_taken).with_for_update())
+    return {r[1].upper(): r for r in rows}
+
+
+def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportResult,
+           existing: dict[str, Row[Any]]) -> None:
     now = utcnow()
     new, changed = [], []
     for values in rows:

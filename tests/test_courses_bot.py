@@ -164,3 +164,36 @@ async def test_hr_registering_someone_outside_the_audience_names_that_person(
     await bot.send(user.callback("course:behalf:CC-K26"))
     text = (await bot.send(user.text("MAU005")))[-1]
     assert "Hồ sơ của Triệu Văn Sơn (MAU005) không thuộc đối tượng này" in text and "của bạn" not in text
+
+
+def test_a_capacity_below_the_people_already_seated_refuses_the_row(database: Database, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Re-importing a course list that lowers "Số chỗ" below the seats taken used to fail on the database's check
+    (a generic error in the bot, a traceback in the CLI); the row is refused with its reason (walkthrough 4)."""
+    from bot.cli import main as cli_main
+    from domain import registration as reg
+
+    database.run(import_roster, SAMPLE_ROSTER)
+    database.run(import_courses, DEMO_DATA / "courses.csv")
+    for code in ("MAU011", "MAU012"):
+        database.run(reg.register_on_behalf, "MAU004", code, "CC-K26", date(2026, 11, 26))
+    smaller = tmp_path / "smaller.csv"
+    rows = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(",120,", ",1,")
+    smaller.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = database.run(import_courses, smaller)
+    assert not result.applied and [e.row for e in result.rejected] == [2]
+    assert "ít hơn 2 người đã có chỗ" in result.rejected[0].reason
+    assert database.run(import_courses, smaller, skip_bad_rows=True).applied
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
+    cli_main(["import-roster", str(SAMPLE_ROSTER)])
+    cli_main(["import-courses", str(DEMO_DATA / "courses.csv")])
+    cli_main(["register", "MAU011", "CC-K26"])
+    cli_main(["register", "MAU012", "CC-K26"])
+    capsys.readouterr()
+    assert cli_main(["import-courses", str(smaller)]) == 1
+    out = capsys.readouterr()
+    assert "ít hơn 2 người đã có chỗ" in out.out + out.err and "Traceback" not in out.out + out.err
