@@ -6,6 +6,7 @@ python-telegram-bot's own tests replace the network with a request class.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -80,6 +81,7 @@ def _next_special(text: str, start: int) -> int:
     return min(found, default=len(text))
 
 
+UPLOAD_ID = re.compile(r"upload-[0-9a-f]{24}")
 SENDING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 
 
@@ -89,6 +91,7 @@ class FakeBotApi(BaseRequest):
         username: str = "TuyenQuangCadreBot",
         files_dir: Path | None = None,
         on_call: Callable[[ApiCall], None] | None = None,
+        uploads_dir: Path | None = None,
     ) -> None:
         self.username = username
         self.files_dir = files_dir
@@ -98,6 +101,8 @@ class FakeBotApi(BaseRequest):
         self._message_ids = itertools.count(1000)
         self._failures: list[tuple[str, Any]] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        # Where files sent to the bot are kept across restarts, as Telegram keeps them (the offline chat's).
+        self.uploads_dir = uploads_dir
         self.html_errors: list[str] = []  # messages Telegram would have refused (tests fail on any)
 
     @property
@@ -149,6 +154,25 @@ class FakeBotApi(BaseRequest):
             return error, json.dumps(body).encode()
         return None
 
+    # --- files sent to the bot ----------------------------------------------------------------
+
+    def keep_upload(self, content: bytes) -> str:
+        """Store a file a user sends; its file_id is its content hash, so ids never collide across restarts."""
+        file_id = "upload-" + hashlib.sha256(content).hexdigest()[:24]
+        self.uploads[file_id] = content
+        if self.uploads_dir is not None:
+            self.uploads_dir.mkdir(parents=True, exist_ok=True)
+            (self.uploads_dir / file_id).write_bytes(content)
+        return file_id
+
+    def upload(self, file_id: str) -> bytes | None:
+        content = self.uploads.get(file_id)
+        if content is None and self.uploads_dir is not None and UPLOAD_ID.fullmatch(file_id):
+            path = self.uploads_dir / file_id
+            if path.is_file():
+                content = self.uploads[file_id] = path.read_bytes()
+        return content
+
     # --- the Bot API ---------------------------------------------------------------------
 
     async def do_request(
@@ -158,7 +182,7 @@ class FakeBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         if method == "GET":  # a file download
-            content = self.uploads.get(api_method)
+            content = self.upload(api_method)
             return (200, content) if content is not None else (404, b"")
         failure = self._failure(api_method)
         if failure is not None:
@@ -241,7 +265,7 @@ class FakeBotApi(BaseRequest):
             return []
         if call.method == "getFile":
             file_id = str(call.params.get("file_id"))
-            return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.uploads.get(file_id, b"")),
+            return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.upload(file_id) or b""),
                     "file_path": file_id}
         if call.method in SENDING:
             return self._message(call)

@@ -34,6 +34,7 @@ from bot.fakeapi import ApiCall, FakeBotApi, UpdateFactory
 from bot.logs import RedactingFormatter, RedactTokenFilter
 from core.config import Settings
 from db import Database
+from domain import conversation
 from domain.text import fold
 from handlers import text_router
 from views.html import plain as render
@@ -54,6 +55,7 @@ WHO = "Bạn đóng vai cán bộ {code} – {name} (tài khoản Telegram {user
 LOG_AT = "Nhật ký của bot (cảnh báo, lỗi) ghi vào tệp {path}, không in vào cuộc trò chuyện."
 LOG_BYTES, LOG_BACKUPS = 1_000_000, 1
 LINKED = "Tài khoản này đã liên kết với hồ sơ {code}."
+EARLIER_BUTTONS = "Nút của tin nhắn trước (gõ số hoặc tên nút để bấm):"
 NOT_LINKED = "Tài khoản này chưa liên kết: gõ 1 (hoặc /contact) để chia sẻ số điện thoại và liên kết ngay."
 NOT_LINKED_NO_PHONE = (
     "Tài khoản này chưa liên kết và hồ sơ không có số điện thoại: xin đường dẫn mời "
@@ -76,6 +78,11 @@ def demo_user_id(code: str) -> int:
 
 def database_label(database: Database) -> str:
     return database.engine.url.render_as_string(hide_password=True)
+
+
+def uploads_path(settings: Settings) -> Path:
+    """Files sent with /file, kept like Telegram keeps them: a preview still confirms after a restart."""
+    return settings.demo.output_dir.parent / "uploads"
 
 
 def chat_log_path(settings: Settings) -> Path:
@@ -200,8 +207,7 @@ class TerminalChat:
         if not path.is_file() or self.api is None:
             self._print(f"   (Không đọc được tệp {path_text})")
             return None
-        file_id = f"upload-{len(self.api.uploads) + 1}"
-        self.api.uploads[file_id] = path.read_bytes()
+        file_id = self.api.keep_upload(path.read_bytes())
         return self.factory.document(path.name, file_id, caption, size=path.stat().st_size)
 
     async def to_update(self, line: str) -> dict[str, Any] | None:
@@ -246,6 +252,15 @@ class TerminalChat:
         else:
             self._print(NOT_LINKED_NO_PHONE.format(code=self.code))
 
+    def _restore_buttons(self) -> None:
+        """After a restart, the last message's buttons (kept in the database) answer to their numbers again."""
+        rows = self.database.read(conversation.offered_buttons, self.user_id, self.user_id)
+        if not any(rows):
+            return
+        self._print(EARLIER_BUTTONS)
+        self._take_buttons(ApiCall("sendMessage", {"reply_markup": {"inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows]}}))
+
     async def _read_line(self) -> str | None:
         if self.interactive:
             return await _input(PROMPT)
@@ -260,12 +275,14 @@ class TerminalChat:
     async def run(self) -> None:
         if self.interactive:
             import readline  # noqa: F401  (imported for its effect: arrow keys and history in input())
-        api = FakeBotApi(self.settings.telegram.bot_username, self.settings.demo.output_dir, self.on_call)
+        api = FakeBotApi(self.settings.telegram.bot_username, self.settings.demo.output_dir, self.on_call,
+                         uploads_dir=uploads_path(self.settings))
         self.api = api
         app = build_application(self.settings, self.database, request=api, clock=self.clock)
         self.app = app
         self._print(INTRO)
         self.who()
+        self._restore_buttons()
         self._print()
         async with app:
             if app.post_init:

@@ -109,6 +109,15 @@ def last_keyboard(session: Session, user_id: int, chat_id: int) -> Rows | None:
     return [[(str(label), str(data)) for label, data in row] for row in step.data.get("buttons", [])]
 
 
+def offered_buttons(session: Session, user_id: int, chat_id: int) -> Rows:
+    """The buttons the chat was last offered, as recorded: the last message's, or those of the step it waits at
+    (the offline chat shows them again after a restart)."""
+    step = waiting(session, user_id, chat_id)
+    rows = step.data.get("buttons", []) if step is not None else []
+    return [[(str(cell[0]), str(cell[1])) for cell in row if isinstance(cell, list) and len(cell) == 2]
+            for row in rows if isinstance(row, list)]
+
+
 def note_keyboard(session: Session, user_id: int, chat_id: int, rows: Rows) -> None:
     """Remember the buttons of the message just sent, unless a step is open: the step's own buttons
     are in it, and a prompt's next line must never be taken for an older message's button."""

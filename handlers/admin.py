@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from core.metrics import timed_import
@@ -75,6 +76,8 @@ BTN_APPLY, BTN_DROP = "✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"
 NOTHING_PENDING = "Không có tệp nào đang chờ xác nhận. Hãy gửi lại tệp."
 DROPPED = "Đã bỏ, không nhập gì từ tệp."
 CHANGED = "Tệp không còn giống bản đã xem trước; không nhập gì. Hãy gửi lại tệp."
+FILE_GONE = "Không tải lại được tệp {name} từ Telegram (tệp có thể đã quá hạn); không nhập gì. Hãy gửi lại tệp."
+FILE_RETRY = "Chưa kết nối được tới Telegram để tải lại tệp; chưa nhập gì. Bấm “Ghi vào hồ sơ” để thử lại sau ít phút."
 CONFIRM_STEP = "roster-confirm"
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
 WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
@@ -161,13 +164,22 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     apply = pressed(update, upload_buttons.parse)  # True: import it; False: drop it
     who = text_router.chat_key(update)
     step = await run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
-    if step is None:
+    if step is None or who is None:
         await reply(update, NOTHING_PENDING)
         return
     if not apply:
         await reply(update, DROPPED)
         return
-    content = bytes(await (await context.bot.get_file(str(step.data["file_id"]))).download_as_bytearray())
+    try:
+        content = bytes(await (await context.bot.get_file(str(step.data["file_id"]))).download_as_bytearray())
+    except (BadRequest, EndPointNotFound, InvalidToken):  # no such file any more (a download 404 reads as
+        # InvalidToken in PTB, though getFile just worked with the token): the preview ends here
+        await reply(update, FILE_GONE.format(name=esc(str(step.data.get("name", "")))))
+        return
+    except NetworkError:  # no network for now: the preview stays, pressing again retries
+        await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, step.data)
+        await reply(update, FILE_RETRY)
+        return
     if hashlib.sha256(content).hexdigest() != step.data["sha256"]:
         await reply(update, CHANGED)
         return

@@ -29,5 +29,9 @@ def _phrases() -> dict[str, str]:
 
 
 def smalltalk_of(text: str) -> str | None:
-    """The kind of small talk the whole message is (one of KINDS), or None for anything else."""
-    return _phrases().get(smalltalk_key(text))
+    """The kind of small talk the whole message is (one of KINDS), or None for anything else. A number of one
+    or two digits alone is a button's number (the offline chat's way of pressing one), never a question."""
+    key = smalltalk_key(text)
+    if key.isdecimal() and len(key) <= 2:
+        return BUTTON_WORD
+    return _phrases().get(key)

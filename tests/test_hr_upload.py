@@ -73,3 +73,29 @@ async def test_the_roster_preview_is_confirmed_by_typing_its_label(bot: BotHarne
     assert (await bot.send(user.text("bao nhiêu cán bộ phải học cao cấp")))[-1] == CHOOSE  # never an answer
     texts = await bot.send(user.text("ghi vao ho so"))
     assert "Đã nhập danh sách cán bộ" in texts[-1]
+
+
+async def test_a_file_telegram_no_longer_has_ends_the_preview_and_asks_for_it_again(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """The roster is fetched again at confirmation; if Telegram has lost it the preview ends with a clear
+    message (it used to fail with a generic error and leave the preview open forever)."""
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    await bot.send(user.document("canbo.csv", "r1"))
+    del bot.api.uploads["r1"]
+    texts = await bot.send(user.callback("upl:ok"))
+    assert "Không tải lại được tệp canbo.csv" in texts[-1] and "gửi lại tệp" in texts[-1]
+    assert "Không có tệp nào đang chờ" in (await bot.send(user.callback("upl:ok")))[-1]
+
+
+async def test_no_network_at_confirmation_keeps_the_preview_for_another_try(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    from telegram.error import NetworkError
+
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    await bot.send(user.document("canbo.csv", "r1"))
+    bot.api.fail("getFile", NetworkError("no route to host"))
+    texts = await bot.send(user.callback("upl:ok"))
+    assert "thử lại" in texts[-1] and "Đã nhập" not in texts[-1]
+    assert "Đã nhập danh sách cán bộ" in (await bot.send(user.callback("upl:ok")))[-1]

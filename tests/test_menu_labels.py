@@ -208,7 +208,7 @@ async def test_a_greeting_before_linking_says_how_to_link(bot: BotHarness, roste
     assert "Xin chào" in texts[-1] and "/start" in texts[-1]
 
 
-@pytest.mark.parametrize("typed", ["xác nhận", "bỏ qua", "theo quý"])
+@pytest.mark.parametrize("typed", ["xác nhận", "bỏ qua", "theo quý", "5", "12"])
 async def test_a_button_word_with_nothing_waiting(bot: BotHarness, roster: Database, user: UpdateFactory,
                                                   typed: str) -> None:
     await link(bot, user, CADRE)

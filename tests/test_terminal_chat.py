@@ -143,3 +143,16 @@ def test_log_lines_go_to_a_file_not_into_the_chat(tmp_path: Path) -> None:
     log = tmp_path / "var" / "chat.log"
     assert f"ghi vào tệp {log}" in proc.stdout  # the banner and /who say where the log is
     assert "WARNING handlers.common: refused /report" in log.read_text(encoding="utf-8")
+
+
+def test_a_restart_keeps_the_last_buttons_and_the_files_sent(tmp_path: Path) -> None:
+    """The README promises a restart changes nothing: after one, the last message's buttons still answer to their
+    numbers, and a roster previewed before it can still be confirmed (the file is kept, walkthrough 5 and 6)."""
+    roster = ROOT / "bot" / "demo_data" / "roster.csv"
+    first = run_chat(tmp_path, ["/contact", f"/file {roster}"], "--as", "MAU004")
+    assert "Xem trước danh sách cán bộ" in first
+    again = run_chat(tmp_path, ["1"], "--as", "MAU004")
+    assert "Nút của tin nhắn trước" in again and "Đã nhập danh sách cán bộ" in again
+    menu = run_chat(tmp_path, ["/menu"], "--as", "MAU004")
+    assert "[1]" in menu
+    assert "Hồ sơ của tôi" in run_chat(tmp_path, ["1"], "--as", "MAU004")
