@@ -46,6 +46,7 @@ STEPS = (WAIT_STEP, CHOOSE_STEP, CONFIRM_STEP)
 MAX_ROWS = 2000  # a class, not a roster: the step keeps every code
 MAX_CHOICES = 10
 CAPTION_WORDS = ("hoan thanh",)
+WAIT_LEFT = "Đã thôi chờ tệp kết quả lớp {code}. Khi cần, mở lại lớp ở /courses."
 Chat = tuple[int, int]
 
 
@@ -74,6 +75,14 @@ class Waiting:
     course_name: str
 
 
+def _waiting(course_code: str) -> dict[str, str]:
+    return {"argument": course_code, conversation.LEFT: WAIT_LEFT.format(code=course_code)}
+
+
+def _left_preview(file_name: str) -> dict[str, str]:
+    return {conversation.LEFT: conversation.PREVIEW_LEFT.format(file=file_name)}
+
+
 def waiting_course(session: Session, chat: Chat) -> str | None:
     """The course whose sheet this chat is waiting for (HR started from the course page), if any."""
     step = conversation.current_step(session, *chat)
@@ -91,7 +100,7 @@ def await_sheet(session: Session, actor: Actor, chat: Chat, course_code: str, to
     require_hr(actor)
     course = require_course(session, course_code)
     check_course_started(course, today)
-    conversation.open_step(session, *chat, WAIT_STEP, {"argument": course.code})
+    conversation.open_step(session, *chat, WAIT_STEP, _waiting(course.code))
     return Waiting(course.code, course.name)
 
 
@@ -129,7 +138,8 @@ def receive(session: Session, actor: Actor, path: Path, caption: str, chat: Chat
         raise CompletionRefused("Chưa có lớp nào đã khai giảng mà có học viên đăng ký; chưa ghi nhận hoàn thành "
                                 "được. Xem danh sách lớp ở /courses.")
     conversation.open_step(session, *chat, CHOOSE_STEP, {"file": path.name, "codes": codes,
-                                                         "choices": [c.code for c in outcome.choices]})
+                                                         "choices": [c.code for c in outcome.choices],
+                                                         **_left_preview(path.name)})
     return outcome
 
 
@@ -141,9 +151,9 @@ def _preview(session: Session, chat: Chat, course_code: str, file_name: str, cod
     if plan.accepted:
         conversation.open_step(session, *chat, CONFIRM_STEP, {
             "course": plan.course_code, "file": file_name, "codes": codes,
-            "expected": [r.code for r in plan.accepted]})
+            "expected": [r.code for r in plan.accepted], **_left_preview(file_name)})
     elif waiting:
-        conversation.open_step(session, *chat, WAIT_STEP, {"argument": waiting})
+        conversation.open_step(session, *chat, WAIT_STEP, _waiting(waiting))
     else:
         conversation.close_step(session, *chat)
     return plan

@@ -56,6 +56,10 @@ class Step:
         return str(self.data.get("argument", ""))
 
 
+LEFT = "left"  # a step's data key: what to tell the user when a command or another button ends the step
+PREVIEW_LEFT = "Đã bỏ bản xem trước tệp {file}, chưa ghi gì vào hồ sơ. Gửi lại tệp khi cần."  # a file's preview
+
+
 def open_step(session: Session, user_id: int, chat_id: int, name: str, data: dict[str, Any] | None = None) -> None:
     """Make `name` the step this user's chat waits at, replacing any other."""
     payload = json.dumps(data or {}, ensure_ascii=False)

@@ -127,7 +127,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         who = text_router.chat_key(update)
         if who is not None:  # typing a button's label presses it, as at any step with buttons
             await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
-                         {**pending, "buttons": rows, "choice": True})
+                         {**pending, "buttons": rows, "choice": True,
+                          conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
         await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
                     keyboard(rows))
         return

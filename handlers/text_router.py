@@ -29,7 +29,7 @@ from domain import conversation
 from domain.choices import Match, drop_button_step, match_button, match_menu_label
 from domain.errors import DomainError, NotFound, PermissionDenied
 from handlers import last_buttons
-from handlers.common import friendly, keyboard, read_tx, reply, run_tx
+from handlers.common import esc, friendly, keyboard, read_tx, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -227,13 +227,22 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if command in KEEPS_STEP:
             return
         if step is not None:
-            await run_tx(context, drop_button_step, *who, step.name)
+            await _drop(update, context, who, step)
         for hook in context.application.bot_data.get(LEAVE_HOOKS_KEY, []):
             await hook(update, context, command)
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
     if step is not None and step.name not in forms and step.data.get("buttons") and not _own_button(step, update):
-        await run_tx(context, drop_button_step, *who, step.name)
+        await _drop(update, context, who, step)
+
+
+async def _drop(update: Update, context: ContextTypes.DEFAULT_TYPE, who: tuple[int, int],
+                step: conversation.Step) -> None:
+    """End the step; a step that holds something the user may count on (a file's preview) says it ended."""
+    await run_tx(context, drop_button_step, *who, step.name)
+    left = step.data.get(conversation.LEFT)
+    if left:
+        await reply(update, "ℹ️ " + esc(str(left)))
 
 
 async def close_form(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -316,3 +316,17 @@ def test_the_cli_checks_names_too(roster: Database, tmp_path: Path) -> None:
     sheet = completion_sheet(path)
     plan = db.run(complete, "CC-K26", sheet.codes, TODAY, "cli", False, names=sheet.names)
     assert not plan.applied and "khác hồ sơ" in plan.rejected[0].reason and _completed(db) == 0
+
+
+async def test_a_command_that_ends_the_preview_or_the_wait_says_so(bot: BotHarness, roster: Database,
+                                                                  user: UpdateFactory) -> None:
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    await _send(bot, user, SHEET, caption="CC-K26")
+    texts = await bot.send(user.text("/menu"))
+    assert any("Đã bỏ bản xem trước tệp ket-qua.csv" in t and "chưa ghi gì" in t for t in texts)
+    await bot.send(user.callback("cpl:want:CC-K26"))
+    texts = await bot.send(user.text("/courses"))
+    assert any("Đã thôi chờ tệp kết quả lớp CC-K26" in t for t in texts) and _completed(db) == 0

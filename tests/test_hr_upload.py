@@ -99,3 +99,16 @@ async def test_no_network_at_confirmation_keeps_the_preview_for_another_try(
     texts = await bot.send(user.callback("upl:ok"))
     assert "thử lại" in texts[-1] and "Đã nhập" not in texts[-1]
     assert "Đã nhập danh sách cán bộ" in (await bot.send(user.callback("upl:ok")))[-1]
+
+
+async def test_a_command_that_ends_the_preview_says_so(bot: BotHarness, roster: Database,
+                                                       user: UpdateFactory) -> None:
+    """Opening /courses ends the roster preview (a command is a new intention); it used to vanish silently."""
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    await bot.send(user.document("canbo.csv", "r1"))
+    texts = await bot.send(user.text("/courses"))
+    assert any("Đã bỏ bản xem trước tệp canbo.csv" in t and "chưa ghi gì" in t for t in texts)
+    assert "Không có tệp nào đang chờ" in (await bot.send(user.callback("upl:ok")))[-1]
+    texts = await bot.send(user.text("/courses"))  # said once
+    assert not any("Đã bỏ bản xem trước" in t for t in texts)
