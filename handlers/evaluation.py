@@ -96,7 +96,7 @@ UNIT_STATUS = (
 )
 MISSING_LIST = " – {names}{more}"
 MISSING_MORE = " và {n} người nữa"
-YOU = " (bạn)"
+YOU_TOO = "\nBạn cũng chưa gửi tự đánh giá của mình: gõ /eval."
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
 NUDGE_HELD = "Lời nhắc tới {n} người chưa nộp sẽ được gửi {when} (giờ yên lặng)."
 NUDGE_WHY = {
@@ -395,11 +395,13 @@ async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     counts = ev.status_counts(lines)
     text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name),
                               **{key: vn.number(value) for key, value in counts.items()})
-    missing = [line.full_name + (YOU if line.code == actor.code else "") for line in lines
-               if not ev.is_submitted(line.status)]
+    unsent = [line for line in lines if not ev.is_submitted(line.status)]
+    missing = [line.full_name for line in unsent if line.code != actor.code]  # the people the reminder reaches
     if missing:
         more = MISSING_MORE.format(n=vn.number(len(missing) - 30)) if len(missing) > 30 else ""
         text += MISSING_LIST.format(names=esc(", ".join(missing[:30])), more=more)
+    if len(missing) < len(unsent):
+        text += YOU_TOO
     rows = [[("⏰ Nhắc người chưa nộp", review_buttons.plain("nudge"))]] if missing else []
     await reply(update, text, keyboard([*rows, [BACK]]))
 

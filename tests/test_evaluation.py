@@ -195,7 +195,8 @@ async def test_unit_status_nudge_and_grid(bot: BotHarness, roster: Database, use
     await link(bot, manager, "0912345010")  # MAU010 heads Xã Minh Hương
     texts = await bot.send(manager.callback("rev:unit"))
     assert "Đã gửi: 1/9" in texts[-1] and "Bùi Thị Trang" in texts[-1]
-    assert texts[-1].count("Chưa gửi") == 1 and "Ma Văn Chiến (bạn)" in texts[-1]  # one list; himself marked
+    assert texts[-1].count("Chưa gửi") == 1 and "Ma Văn Chiến" not in texts[-1]  # one list, without himself
+    assert "Bạn cũng chưa gửi tự đánh giá của mình" in texts[-1]  # said apart, as the reminder skips him
     texts = await bot.send(manager.callback("rev:nudge"))
     assert any("Đã gửi lời nhắc tới" in t for t in texts)
     assert any("nhắc bạn gửi tự đánh giá" in c.text for c in bot.api.sent(chat_id=colleague.chat_id))
