@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +13,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Course
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
+from domain import vn
 from domain.clock import utcnow
 from domain.errors import NotFound
+from domain.markup import esc
+from domain.outbox import Message, enqueue_many
 from domain.roster import RowError
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
@@ -41,10 +45,17 @@ class CourseImportResult:
     unchanged: int = 0
     rejected: list[RowError] = field(default_factory=list)
     applied: bool = False
+    told: int = 0  # registrants told that their class's dates or place changed
+
+    @property
+    def summary(self) -> str:
+        return (f"Lớp: thêm {vn.number(self.added)}, cập nhật {vn.number(self.updated)}, "
+                f"không đổi {vn.number(self.unchanged)}, bị từ chối {vn.number(len(self.rejected))}"
+                + (f"; báo {vn.number(self.told)} người lớp đổi lịch" if self.told else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {"applied": self.applied, "rows": self.total_rows, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": len(self.rejected),
+                "unchanged": self.unchanged, "rejected": len(self.rejected), "told": self.told,
                 "errors": [{"row": e.row, "code": e.code, "reason": e.reason} for e in self.rejected]}
 
 
@@ -137,13 +148,16 @@ def _existing_locked(session: Session) -> dict[str, Row[Any]]:
 def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportResult,
            existing: dict[str, Row[Any]]) -> None:
     now = utcnow()
-    new, changed = [], []
+    new, changed, moved = [], [], []
     for values in rows:
         old = existing.get(values["code"].upper())
         if old is None:
             new.append({**values, "cancelled": False, "created_at": now, "updated_at": now})
         elif any(old[i + 2] != values[f] for i, f in enumerate(COURSE_FIELDS)):
             changed.append({"id": old[0], **{f: values[f] for f in COURSE_FIELDS}, "updated_at": now})
+            before = dict(zip(COURSE_FIELDS, old[2:], strict=False))
+            if any(before[f] != values[f] for f in MOVE_FIELDS):
+                moved.append((old[0], before, values))
         else:
             result.unchanged += 1
     if new:
@@ -151,6 +165,38 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
     if changed:
         session.execute(update(Course), changed)
     result.added, result.updated = len(new), len(changed)
+    result.told = _announce_moves(session, moved)
+
+
+MOVE_FIELDS = ("start_date", "end_date", "location")  # what the people registered must hear of
+
+
+def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> int:
+    """Tell everyone registered or waiting for a class whose dates or place the new list changed (once per change)."""
+    if not moved:
+        return 0
+    by_id = {course_id: (before, after) for course_id, before, after in moved}
+    people = session.execute(select(Registration.course_id, Cadre.id, Cadre.code, Cadre.telegram_chat_id)
+                             .join(Cadre, Registration.cadre_id == Cadre.id)
+                             .where(Registration.course_id.in_(by_id), Registration.status.in_(ACTIVE_STATUSES),
+                                    Cadre.telegram_chat_id.is_not(None)))
+    messages = []
+    for course_id, cadre_id, code, chat_id in people:
+        before, after = by_id[course_id]
+        place = zlib.crc32(str(after["location"]).encode())
+        change = f"{after['start_date']:%Y%m%d}-{after['end_date']:%Y%m%d}-{place}"
+        messages.append(Message(f"course-moved:{after['code']}:{code}:{change}", cadre_id, chat_id, "course-moved",
+                                _moved_text(before, after)))
+    return enqueue_many(session, messages)
+
+
+def _moved_text(before: dict[str, Any], after: dict[str, Any]) -> str:
+    def when(values: dict[str, Any]) -> str:
+        place = f", {values['location']}" if values["location"] else ""
+        return esc(f"{values['start_date']:%d/%m/%Y} – {values['end_date']:%d/%m/%Y}{place}")
+
+    return (f"📅 Lớp {esc(after['code'])} – {esc(after['name'])} đổi lịch: {when(before)} → <b>{when(after)}</b>. "
+            "Đăng ký của bạn vẫn giữ; xem /courses nếu cần đổi lớp.")
 
 
 # --- fit -----------------------------------------------------------------------------------------

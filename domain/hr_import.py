@@ -73,8 +73,7 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
         return HrImport(kind, b.applied, b.summary + details, b.errors)
     if kind == "courses":
         c = import_courses(session, path, skip_bad_rows=skip_bad_rows)
-        summary = (f"Lớp: thêm {c.added}, cập nhật {c.updated}, không đổi {c.unchanged}, "
-                   f"bị từ chối {len(c.rejected)}")
+        summary = c.summary
         result = HrImport(kind, c.applied, summary, c.rejected)
     else:
         r = import_roster(session, path, skip_bad_rows=skip_bad_rows, dry_run=preview, actor=actor.code)

@@ -156,6 +156,8 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, r
                 + _skipped(result))
     if result.kind == "registrations":
         await deliver_now(context, "course-registered", "waitlist-promoted")
+    elif result.kind == "courses":
+        await deliver_now(context, "course-moved")
 
 
 @linked_only

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from db import Database
-from db.models import Course
+from db.models import Course, Outbox
 from domain import accounts
 from handlers.text_router import CHOOSE
 from tests.conftest import SAMPLE_ROSTER, BotHarness, link
@@ -112,3 +112,28 @@ async def test_a_command_that_ends_the_preview_says_so(bot: BotHarness, roster: 
     assert "Không có tệp nào đang chờ" in (await bot.send(user.callback("upl:ok")))[-1]
     texts = await bot.send(user.text("/courses"))  # said once
     assert not any("Đã bỏ bản xem trước" in t for t in texts)
+
+
+async def test_a_course_moved_by_a_new_list_is_announced_to_its_registrants(bot: BotHarness, roster: Database,
+                                                                             user: UpdateFactory) -> None:
+    """A re-imported course list that changes a class's dates or place tells the people registered (walkthrough 9)."""
+    from domain import registration as reg
+    from tests.conftest import TODAY
+
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
+    await bot.send(user.document("lop.csv", "c1"))
+    cadre = UpdateFactory(user_id=1013)
+    await link(bot, cadre, "0912345013")
+    roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("CDS-01,"))
+    old_start = lines[row].split(",")[5]
+    lines[row] = lines[row].replace(old_start, "06/01/2027", 1)
+    bot.api.uploads["c2"] = ("\n".join(lines) + "\n").encode()
+    texts = await bot.send(user.document("lop.csv", "c2"))
+    assert any("cập nhật 1" in t and "báo 1 người lớp đổi lịch" in t for t in texts)
+    told = roster.run(lambda s: list(s.scalars(select(Outbox.payload).where(Outbox.kind == "course-moved"))))
+    assert len(told) == 1 and "CDS-01" in told[0] and "06/01/2027" in told[0] and old_start in told[0]
+    await bot.send(user.document("lop.csv", "c2"))  # the same list again: nothing changed, nobody told twice
+    assert roster.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(Outbox.kind == "course-moved"))) == 1

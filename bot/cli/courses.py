@@ -28,8 +28,7 @@ def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0 if result.applied else 1
     print_rejected(result.rejected)
-    print(f"Lớp: thêm {vn.number(result.added)}, cập nhật {vn.number(result.updated)}, "
-          f"không đổi {vn.number(result.unchanged)}, bị từ chối {vn.number(len(result.rejected))}")
+    print(result.summary)
     print_nothing_imported(result.rejected, result.applied)
     return 0 if result.applied else 1
 
