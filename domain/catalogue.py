@@ -12,7 +12,7 @@ from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
-from domain.gaps import compute_gaps
+from domain.gaps import active_courses, compute_gaps
 from domain.registration import waitlist_position
 from domain.rules import default_rules
 
@@ -49,18 +49,18 @@ def courses_for(session: Session, cadre_id: int, today: date, kind: str | None =
     cadre = own_record(session, cadre_id)
     rules = default_rules()
     available = open_courses(session, today)
-    gap_courses = {c.code for g in compute_gaps(session, cadre, today, courses=available).gaps for c in g.courses}
-    mine = _my_status(session, cadre_id)
+    registered = active_courses(session, cadre_id)
+    gap_courses = {c.code for g in compute_gaps(session, cadre, today, courses=available, registered=registered).gaps
+                   for c in g.courses}
+    mine = {course.id: status for course, status in registered}
     items = []
     for course in available:
         if kind and course.kind != kind:
             continue
         label = rules.course_kinds[course.kind].label if course.kind in rules.course_kinds else course.kind
-        reg = mine.get(course.id)
         items.append(CourseItem(course.code, course.name, course.kind, label, course.register_by, course.start_date,
                                 max(0, course.capacity - course.seats_taken), course.code in gap_courses,
-                                audience_fits(course.audience, cadre, cadre.unit.level),
-                                reg.status if reg else None))
+                                audience_fits(course.audience, cadre, cadre.unit.level), mine.get(course.id)))
     items.sort(key=lambda i: (not i.closes_my_gap, not i.fits_me, i.register_by, i.code))
     return items
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Course
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
 from domain.cadres import own_record, require_cadre
 from domain.courses import audience_fits, open_courses
 from domain.levels import SCALES
@@ -23,6 +24,16 @@ class CourseOption:
 
 
 @dataclass(frozen=True)
+class Enrolled:
+    """A class the cadre is registered or waiting for that closes the gap."""
+
+    code: str
+    name: str
+    start_date: date
+    waiting: bool
+
+
+@dataclass(frozen=True)
 class Gap:
     indicator: str
     title: str
@@ -32,7 +43,8 @@ class Gap:
     ref: str
     mandatory: bool
     target_pct: float
-    courses: list[CourseOption]
+    courses: list[CourseOption]  # open classes to register for (none when already registered for one)
+    enrolled: list[Enrolled] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"indicator": self.indicator, "requirement": self.requirement, "deadline": self.deadline.isoformat(),
@@ -60,14 +72,40 @@ def describe_missing(indicator: Indicator, cadre: Cadre) -> str:
     return f"{scale.name}: hiện có {current}, cần {c.label} trở lên"
 
 
+# The cadre's live registrations with their courses; built once, see domain.accounts.
+_ACTIVE_COURSES = (select(Course, Registration.status).join(Registration, Registration.course_id == Course.id)
+                   .where(Registration.cadre_id == bindparam("cadre_id"), Registration.status.in_(ACTIVE_STATUSES),
+                          Course.cancelled.is_(False)).order_by(Course.start_date, Course.code))
+
+
+def active_courses(session: Session, cadre_id: int) -> list[tuple[Course, str]]:
+    """(course, registration status) for every class the cadre is registered or waiting for."""
+    return [(course, status) for course, status in session.execute(_ACTIVE_COURSES, {"cadre_id": cadre_id})]
+
+
+def active_courses_of(session: Session, cadre_ids: list[int]) -> dict[int, list[tuple[Course, str]]]:
+    """active_courses() for many cadres in one query (a job over the province)."""
+    found: dict[int, list[tuple[Course, str]]] = {}
+    query = (select(Registration.cadre_id, Course, Registration.status)
+             .join(Course, Registration.course_id == Course.id)
+             .where(Registration.cadre_id.in_(cadre_ids), Registration.status.in_(ACTIVE_STATUSES),
+                    Course.cancelled.is_(False)).order_by(Course.start_date, Course.code))
+    for cadre_id, course, status in session.execute(query):
+        found.setdefault(cadre_id, []).append((course, status))
+    return found
+
+
 def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | None = None,
-                 courses: list[Course] | None = None) -> CadreGaps:
-    """`courses`: the open courses, when the caller computes gaps for many people at once."""
+                 courses: list[Course] | None = None,
+                 registered: list[tuple[Course, str]] | None = None) -> CadreGaps:
+    """`courses`: the open courses, `registered`: active_courses() of the cadre, when the caller has them
+    (many people at once, or read already)."""
     rules = rules or default_rules()
     unit_level = cadre.unit.level
     result = CadreGaps(cadre.code, cadre.full_name, cadre.unit.name)
     available = open_courses(session, today) if courses is None else courses
     courses = [c for c in available if audience_fits(c.audience, cadre, unit_level)]
+    registered = active_courses(session, cadre.id) if registered is None else registered
     for indicator in rules.indicators:
         if not in_population(indicator.population, cadre, unit_level):
             continue
@@ -75,11 +113,16 @@ def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | 
             result.met.append(indicator)
             continue
         kinds = set(rules.kinds_closing(indicator))
+        enrolled = [Enrolled(c.code, c.name, c.start_date, status == RegistrationStatus.WAITLISTED)
+                    for c, status in registered if c.kind in kinds]
+        taken = {e.code for e in enrolled}
+        # a seat in a class that closes the gap: no other class is suggested (a waitlist place still may be)
+        options = [] if any(not e.waiting for e in enrolled) else [
+            CourseOption(c.code, c.name, c.register_by) for c in courses if c.kind in kinds and c.code not in taken]
         result.gaps.append(Gap(
             indicator=indicator.id, title=indicator.title, requirement=describe_missing(indicator, cadre),
             deadline=indicator.deadline, days_left=(indicator.deadline - today).days, ref=indicator.ref,
-            mandatory=indicator.mandatory, target_pct=indicator.target_pct,
-            courses=[CourseOption(c.code, c.name, c.register_by) for c in courses if c.kind in kinds],
+            mandatory=indicator.mandatory, target_pct=indicator.target_pct, courses=options, enrolled=enrolled,
         ))
     result.gaps.sort(key=lambda g: (not g.mandatory, g.deadline, g.indicator))
     return result

@@ -91,7 +91,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
     name, kept = await read_tx(context, delegation.kept_by_manager, actor, code)
     text = CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end))
     if kept:
-        text += KEPT.format(people=esc(", ".join(f"{p.full_name} ({p.code})" for p in kept)), name=esc(name))
+        text += KEPT.format(people=", ".join(f"{esc(p.full_name)} ({esc(p.code)})" for p in kept), name=esc(name))
     # a button step in the database: "xác nhận" typed after a restart still confirms
     await text_router.reply_choice(update, context, "delegation-confirm", text,
                                    [[(YES, buttons.with_preset("ok", code, preset)), (NO, buttons.plain("list"))]])

@@ -24,7 +24,7 @@ from domain.accounts import Actor
 from domain.clock import utcnow
 from domain.courses import audience_fits, open_courses
 from domain.evaluation import Window, period_label, submitted_sql
-from domain.gaps import compute_gaps
+from domain.gaps import active_courses_of, compute_gaps
 from domain.outbox import Message, enqueue, enqueue_many, enqueue_unit_chart
 from domain.report import mandatory_gap_sql
 from domain.rules import condition_sql, default_rules, population_sql
@@ -294,9 +294,13 @@ def _quarterly_messages(session: Session, at: datetime) -> list[Message]:
              .where(mandatory_gap_sql(default_rules()), Cadre.mute_optional.is_(False)))
     courses = open_courses(session, at.date())
     messages = []
-    for cadre in session.scalars(query):
-        gaps = [g for g in compute_gaps(session, cadre, at.date(), courses=courses).gaps if g.mandatory]
+    cadres = list(session.scalars(query))
+    registered = active_courses_of(session, [c.id for c in cadres]) if cadres else {}
+    for cadre in cadres:
+        gaps = [g for g in compute_gaps(session, cadre, at.date(), courses=courses,
+                                        registered=registered.get(cadre.id, [])).gaps if g.mandatory]
         lines = [f"• {g.requirement} – hạn {g.deadline:%d/%m/%Y} ({g.ref})"
+                 + (f"; đã đăng ký lớp {', '.join(e.code for e in g.enrolled)}" if g.enrolled else "")
                  + (f"; lớp: {', '.join(c.code for c in g.courses)}" if g.courses else "") for g in gaps]
         text = "📋 Nhắc định kỳ: bạn còn tiêu chuẩn bắt buộc chưa đạt theo Nghị quyết:\n" + "\n".join(lines) \
             + "\nXem chi tiết: /gaps"

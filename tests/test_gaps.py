@@ -108,3 +108,18 @@ def test_cli_gaps_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     db = Database.from_url(f"sqlite:///{tmp_path / 'cli.db'}")
     assert db.run(lambda s: s.scalars(select(AuditLog.target).where(AuditLog.action == "cli-gaps")).all()) == ["MAU013"]
     db.dispose()
+
+
+async def test_a_gap_already_covered_by_a_registration_says_so(bot: BotHarness, catalogue: Database,
+                                                               user: UpdateFactory) -> None:
+    """Registered for a class that closes a gap, the cadre is not sent to other classes for it (walkthrough 9)."""
+    from domain import registration as reg
+
+    catalogue.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
+    digital = catalogue.run(gaps_by_code, "MAU013", TODAY).gaps[0]
+    assert digital.indicator == "TRAINED_DIGITAL_AI" and digital.courses == []
+    assert [(e.code, e.waiting) for e in digital.enrolled] == [("CDS-01", False)]
+    await link(bot, user, "0912345013")
+    text = (await bot.send(user.callback("menu:gaps")))[-1]
+    assert "Đã đăng ký lớp CDS-01" in text and "khai giảng 05/01/2027" in text
+    assert "🎓 Lớp phù hợp: CDS-01" not in text

@@ -13,6 +13,8 @@ GAP_LINE = "{n}. <b>{requirement}</b>\n   Hạn: {deadline} ({left}) · {ref}"
 CONTRIBUTION_TARGET = "\n   Chỉ tiêu: {target} – {title}"
 COURSES = "\n   🎓 Lớp phù hợp: {courses}"
 NO_COURSE = "\n   Chưa có lớp mở phù hợp; đơn vị sẽ được thông báo khi có lớp."
+ENROLLED = "\n   ✅ Đã đăng ký lớp {code} – {name} (khai giảng {start})"
+WAITING = "\n   ⏳ Đang chờ chỗ lớp {code} – {name} (khai giảng {start})"
 NONE = (
     "✅ <b>{name}</b>, bạn đã đạt mọi tiêu chuẩn của Nghị quyết áp dụng cho vị trí hiện tại."
 )
@@ -33,11 +35,14 @@ def _gap_text(n: int, gap: Gap) -> str:
                            left=_left(gap.days_left), ref=esc(gap.ref))
     if not gap.mandatory:
         text += CONTRIBUTION_TARGET.format(target=vn.target(gap.target_pct), title=esc(gap.title))
+    for e in gap.enrolled:
+        text += (WAITING if e.waiting else ENROLLED).format(code=esc(e.code), name=esc(e.name),
+                                                            start=f"{e.start_date:%d/%m/%Y}")
     if gap.courses:
         names = "; ".join(f"{esc(c.code)} – {esc(c.name)} (hạn đăng ký {c.register_by:%d/%m/%Y})"
                           for c in gap.courses)
         return text + COURSES.format(courses=names)
-    return text + NO_COURSE
+    return text if gap.enrolled else text + NO_COURSE
 
 
 def render_gaps(data: CadreGaps) -> str:
