@@ -16,7 +16,7 @@ FIGURE, DATE, DAY, BODY = "figure", "date", "day", "body"
 _QUESTION_TYPES = (
     (DAY, re.compile(r"\b(ngay nao|ngay thang nao|ngay bao nhieu)\b")),
     (DATE, re.compile(r"\b(khi nao|bao gio|nam nao|thoi han|han chot|luc nao|thoi diem nao|hieu luc den|"
-                      r"thang nao|den nam|truoc nam|nam may)\b")),
+                      r"thang nao|den nam|truoc nam|nam may|han hoan thanh|han cuoi|het han|den han)\b")),
     (FIGURE, re.compile(r"\b(bao nhieu|may (phan tram|nguoi|dong chi|can bo|%)|ti le|phan tram|so luong|"
                         r"con thieu may|bao nhieu %)\b|%")),
     (BODY, re.compile(r"^ai\b|\b(ai (la|phai|co|se|duoc|chiu|to chuc|phe duyet|tuyen|ky|ban hanh|lanh dao)|"

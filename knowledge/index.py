@@ -25,6 +25,7 @@ from knowledge.text import (
     expansions_of,
     fold_text,
     lexicon,
+    strip_date_phrases,
     strip_question_patterns,
     terms,
     typed_accents,
@@ -297,7 +298,11 @@ class KnowledgeBase:
                        if fold_text(w) in lexicon().stopwords and fold_text(w) != w
                        and w not in lexicon().stop_accented and w not in self.accented_vocabulary}
         normalized = self._fix_stop_typos(normalized, other_words)
+        expanded = f"{normalized} {' '.join(words(normalized))}"
+        kind = features.question_type(expanded)
         stripped = strip_question_patterns(normalized)
+        if kind in (features.DATE, features.DAY):
+            stripped = strip_date_phrases(stripped, self.typing.bigrams)
         q_words = content_words(stripped, frozenset(other_words))
         expansions = expansions_of(stripped)
         grouped = {w for key in expansions for w in key.split()}
@@ -321,8 +326,7 @@ class KnowledgeBase:
         for extra in expansions.values():
             for t in terms(extra):
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
-        expanded = f"{normalized} {' '.join(words(normalized))}"
-        return Query(q_words, q_terms, groups, accents, features.question_type(expanded),
+        return Query(q_words, q_terms, groups, accents, kind,
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
                      frozenset(light), frozenset(strangers))
 

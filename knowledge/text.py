@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -35,6 +36,7 @@ class Lexicon:
     typing: dict[str, str]  # folded teen-code, short form or English word -> folded Vietnamese words
     light_words: frozenset[str]  # everyday words that weigh little in a question (folded)
     light_accented: frozenset[str]  # the same with their diacritics: a typed "chữa" is not the light "chưa"
+    date_phrases: tuple[str, ...] = ()  # in a question that asks when: they say "by when", not what; longest first
 
 
 @cache
@@ -51,7 +53,8 @@ def lexicon() -> Lexicon:
                    frozenset(_i_for_y(fold(w)) for w in raw["stopwords"]["words"]), phrases,
                    stop_phrases, expansions, accented, typing,
                    frozenset(fold_text(w) for w in query.get("light_words", [])),
-                   frozenset(_i_for_y(fold(w)) for w in query.get("light_words", [])))
+                   frozenset(_i_for_y(fold(w)) for w in query.get("light_words", [])),
+                   tuple(sorted((fold_text(p) for p in query.get("date_phrases", [])), key=len, reverse=True)))
 
 
 def _i_for_y(text: str) -> str:
@@ -110,6 +113,30 @@ def strip_question_patterns(text: str) -> str:
         folded = pattern.sub(" ", folded)
     # People say "xã" for the resolution's "cấp xã" ("bí thư xã", "đảng ủy xã").
     return re.sub(r"(?<!cap )\bxa\b(?! hoi)", "cap xa", folded)
+
+
+@cache
+def _date_patterns() -> list[re.Pattern[str]]:
+    return [re.compile(rf"\b{re.escape(phrase)}\b") for phrase in lexicon().date_phrases]
+
+
+def strip_date_phrases(folded: str, pairs: AbstractSet[str] = frozenset()) -> str:
+    """'hạn hoàn thành bồi dưỡng chuyển đổi số' -> 'boi duong chuyen doi so', for a question that asks when:
+    "hoàn thành", "hạn" say by when, not what, and would match the resolution's "kết quả hoàn thành".
+
+    A phrase that makes a word pair of the resolution with its neighbour ("hạn chế", "hoàn thành chức
+    trách"; `pairs` holds them as "a b") is the resolution's word and stays."""
+
+    def removed(m: re.Match[str]) -> str:
+        before, after = m.string[:m.start()].split(), m.string[m.end():].split()
+        phrase = m.group(0).split()
+        if (before and f"{before[-1]} {phrase[0]}" in pairs) or (after and f"{phrase[-1]} {after[0]}" in pairs):
+            return m.group(0)
+        return " "
+
+    for pattern in _date_patterns():
+        folded = pattern.sub(removed, folded)
+    return folded
 
 
 def expansions_of(folded_question: str) -> dict[str, list[str]]:

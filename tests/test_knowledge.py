@@ -407,3 +407,40 @@ def test_first_person_questions_about_what_the_resolution_requires_are_answered_
 @pytest.mark.parametrize("question", ["tôi nên học lớp nào ạ?", "Có lớp nào dành cho tôi không?", "em can hoc gi nhi"])
 def test_which_course_for_me_with_a_closing_particle_still_points_to_gaps(question: str) -> None:
     assert default_kb().ask(question).intent == "gaps"
+
+
+@pytest.mark.parametrize("question", [
+    "hạn hoàn thành bồi dưỡng chuyển đổi số là khi nào", "han hoan thanh boi duong chuyen doi so la khi nao",
+])
+def test_a_deadline_question_is_answered_with_the_target_not_a_paragraph_sharing_completion_words(
+        question: str) -> None:
+    """'hạn hoàn thành' asks by when; Mục III.4's 'kết quả hoàn thành' and 'năng lực hạn chế' answer nothing."""
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục II.2.2 (2)", (answer.source, answer.answer)
+    assert "Đến hết năm 2028" in answer.answer and "chuyển đổi số" in answer.answer
+
+
+def test_deadline_words_are_dropped_only_from_a_question_that_asks_when() -> None:
+    kb = default_kb()
+    assert kb.parse("hạn hoàn thành bồi dưỡng chuyển đổi số là khi nào").words == \
+        ["boi", "duong", "chuyen", "doi", "so"]
+    assert {"hoan", "thanh"} <= set(kb.parse("cán bộ không hoàn thành nhiệm vụ bị xử lý thế nào").words)
+    # the resolution's own pairs stay: "hạn chế", "hoàn thành chức trách"
+    assert "han" in kb.parse("hạn chế của cán bộ phải khắc phục đến năm nào").words
+    assert "hoan" in kb.parse("khi nào cán bộ không hoàn thành chức trách bị thay thế").words
+
+
+@pytest.mark.parametrize("question", [
+    "bao giờ phải bồi dưỡng chuyển đổi số xong", "thời hạn bồi dưỡng kỹ năng số, AI",
+    "đến khi nào phải hoàn thành bồi dưỡng về chuyển đổi số và AI", "khi nào phải hoàn thành bồi dưỡng chuyển đổi số",
+    "thời hạn hoàn thành bồi dưỡng chuyển đổi số", "bồi dưỡng chuyển đổi số hoàn thành vào năm nào",
+    "hạn hoàn thành bồi dưỡng kỹ năng số và ứng dụng AI", "hạn hoàn thành bồi dưỡng AI là khi nào",
+])
+@pytest.mark.parametrize("typed", ["as typed", "no diacritics"])
+def test_ways_of_asking_the_digital_training_deadline(question: str, typed: str) -> None:
+    if typed == "no diacritics":  # capitals kept: a capital "AI" is artificial intelligence, "ai" is "who"
+        plain = unicodedata.normalize("NFD", question.replace("đ", "d").replace("Đ", "D"))
+        question = "".join(c for c in plain if not unicodedata.combining(c))
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục II.2.2 (2)", (question, answer.source, answer.answer)
+    assert "Đến hết năm 2028" in answer.answer and "chuyển đổi số" in answer.answer, (question, answer.answer)
