@@ -15,7 +15,9 @@ _ME = r"(toi|em|minh)"
 _END = rf"( (a|nhi|vay|nhe|the|khong|{_ME}))*"  # closing particles ("ạ", "nhỉ"; "ạ" may fold to the pronoun)
 _INTENTS = (
     (COURSES, re.compile(r"\b(dang ky|dang ki|ghi danh)\b.{0,40}\b(lop|khoa|hoc)\b|"
-                         r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b")),
+                         r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b|"
+                         # a menu's words typed alone ("khóa học", "lớp của tôi"), as the whole question
+                         rf"^(cac )?(lop hoc|lop|khoa hoc|khoa)( (da )?dang k[yi])?( cua {_ME})?{_END}$")),
     (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"
                       r"\bminh (con )?(thieu|chua dat|chua du) (gi|tieu chuan|tieu chi|chuan|dieu kien)\b|"
                       rf"\btieu chuan (cua|con thieu cua) {_ME}\b|\b{_ME} (da )?dat chuan chua\b|"
