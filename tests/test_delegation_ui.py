@@ -34,6 +34,7 @@ async def test_new_deputy_with_presets_list_overlap_and_revoke(bot: BotHarness, 
 
     texts = await bot.send(user.callback("dlg:ok:MAU014:eom"))
     assert "trùng khoảng ngày" in texts[-1] and "Nông Văn Dũng" in texts[-1]
+    assert "chọn ngày khác" not in texts[-1] and "Thu hồi" in texts[-1]  # the presets all start today
 
     delegation_id = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
     other = UpdateFactory(user_id=910)
