@@ -18,6 +18,7 @@ from domain.accounts import Actor, require_hr
 from domain.catalogue import STATUS_LABELS
 from domain.course_exports import roster_xlsx
 from domain.courses import course_view
+from domain.find import search_cadres
 from domain.records import Change
 from domain.rules import default_rules
 from handlers import text_router
@@ -38,6 +39,7 @@ from handlers.menu import BACK
 from views.callbacks import completion as completion_buttons
 from views.callbacks import courses as buttons
 from views.callbacks import menu
+from views.callbacks.base import CODE
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
@@ -77,7 +79,8 @@ MINE_EMPTY = "Bạn chưa đăng ký lớp nào. Xem /courses để chọn lớp
 ROSTER_TITLE = "👥 <b>Học viên lớp {code}</b> ({n} người):"
 ROSTER_ROW = "{n}. {name} ({code}) – {unit}: {status}{position}"
 ROSTER_EMPTY = "Lớp {code} chưa có ai đăng ký."
-ASK_CADRE = "Nhập mã cán bộ cần đăng ký hộ vào lớp {code} (ví dụ MAU013). Gõ /cancel để thôi."
+ASK_CADRE = ("Nhập mã hoặc họ tên cán bộ cần đăng ký hộ vào lớp {code} (ví dụ MAU013, hoặc “sùng a long”). "
+             "Gõ /cancel để thôi.")
 ASK_CAPACITY = "Nhập số chỗ mới cho lớp {code} (hiện {capacity}). Gõ /cancel để thôi."
 BAD_NUMBER = "“{value}” không phải số nguyên. Hãy nhập lại số chỗ, hoặc /cancel."
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
@@ -103,6 +106,10 @@ CONFIRM_UNDO = "Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ 
 UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
 BTN_UNDO = "↩️ Hủy ghi nhận này"
 BEHALF_DONE = "{outcome}\nNgười được đăng ký: {name} ({cadre}). Họ được báo qua bot nếu đã liên kết."
+BEHALF_PICK = "Chọn người cần đăng ký hộ vào lớp {code}:"
+BEHALF_MORE = "\n(Còn {n} người trùng tên nữa: gõ thêm chữ, hoặc gõ mã cán bộ.)"
+BEHALF_NOBODY = "Không tìm thấy cán bộ tên hoặc mã “{name}”. Gõ lại tên hoặc mã (ví dụ MAU013), hoặc /cancel."
+BEHALF_CHOICES = 8
 YES, NO = "✅ Xác nhận", "✖️ Không"
 ALL_COURSES = ("🎓 Danh sách lớp", menu.entry("courses"))
 MINE = ("📌 Lớp của tôi", buttons.plain("mine"))
@@ -374,9 +381,38 @@ async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: 
 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
+    """A code registers at once (as typed on the course page); a name lists the people it finds as buttons."""
     actor = await _hr_actor(context, update)
     await text_router.open_form(update, context, "course-behalf", course)  # a mistyped code can be typed again
-    outcome = await run_tx(context, registration.register_on_behalf, actor.code, value[:64], course, today(context))
+    if not CODE.fullmatch(value.strip().upper()):
+        await _behalf_by_name(update, context, actor, course, value)
+        return
+    await _register_behalf(update, context, actor, course, value.strip())
+
+
+async def _behalf_by_name(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, course: str,
+                          name: str) -> None:
+    found = await run_tx(context, search_cadres, actor, name)
+    if not found.matches:
+        await reply(update, BEHALF_NOBODY.format(name=esc(name[:60])))
+        return
+    await text_router.close_form(update, context)
+    rows = [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], buttons.on_cadre("behalfok", course, m.code))]
+            for m in found.matches[:BEHALF_CHOICES]]
+    more = BEHALF_MORE.format(n=vn.number(found.total - BEHALF_CHOICES)) if found.total > BEHALF_CHOICES else ""
+    await reply(update, BEHALF_PICK.format(code=esc(course)) + more, keyboard([*rows, [BACK]]))
+
+
+@linked_only
+async def do_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    course, cadre = _course_and_cadre(update)
+    await _register_behalf(update, context, actor, course, cadre)
+
+
+async def _register_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, course: str,
+                           cadre: str) -> None:
+    outcome = await run_tx(context, registration.register_on_behalf, actor.code, cadre[:64], course, today(context))
     await text_router.close_form(update, context)
     await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
@@ -445,7 +481,7 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
         "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
-        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister,
+        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister, "behalfok": do_behalf,
     }[action]
     await handler(update, context)
 

@@ -124,3 +124,26 @@ def test_course_kind_accepts_the_vietnamese_label(roster: Database, tmp_path: Pa
     assert not result.rejected and result.applied
     kinds = roster.run(lambda s: dict(s.execute(select(Course.code, Course.kind)).all()))
     assert kinds == {"TC-X": "LLCT_TRUNG_CAP", "CC-X": "LLCT_CAO_CAP"}
+
+
+async def test_hr_registers_on_behalf_by_name(bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """“Đăng ký hộ” takes a name as well as a code: the people found come as buttons (walkthrough 9)."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:behalf:CDS-01"))
+    texts = await bot.send(user.text("sung a long"))
+    assert "Chọn người cần đăng ký hộ vào lớp CDS-01" in texts[-1]
+    assert next(b["callback_data"] for b in bot.last_buttons()) == "course:behalfok:CDS-01:MAU013"
+    texts = await bot.send(user.callback("course:behalfok:CDS-01:MAU013"))
+    assert "Người được đăng ký: Sùng A Long (MAU013)" in texts[-1]
+    assert "Không tìm thấy cán bộ" in (await _behalf(bot, user, "không ai tên này"))[-1]
+    assert "Người được đăng ký: Vũ Văn Nam (MAU016)" in (await bot.send(user.text("MAU016")))[-1]  # asked again
+    cadre = UpdateFactory(user_id=9013)
+    await link(bot, cadre, SON_PHONE)
+    texts = await bot.send(cadre.callback("course:behalfok:CDS-01:MAU016"))  # forged by a cadre
+    assert "Ban Tổ chức" in texts[-1]
+
+
+async def _behalf(bot: BotHarness, user: UpdateFactory, typed: str) -> list[str]:
+    await bot.send(user.callback("course:behalf:CDS-01"))
+    return await bot.send(user.text(typed))

@@ -278,7 +278,8 @@ def _check_no_overlapping_deputy(session: Session, manager_id: int, start: date,
         deputy = session.get(Cadre, clash.deputy_id)
         raise EvaluationRefused(
             f"Đã ủy quyền cho {deputy.full_name if deputy else 'người khác'} từ {clash.start_date:%d/%m/%Y} đến "
-            f"{clash.end_date:%d/%m/%Y}, trùng khoảng ngày này. Hãy thu hồi ủy quyền đó trước (nút “✖️ Thu hồi” trong /delegate).")
+            f"{clash.end_date:%d/%m/%Y}, trùng khoảng ngày này. Hãy thu hồi ủy quyền đó trước "
+            "(nút “✖️ Thu hồi” trong /delegate).")
 
 
 def check_deputy(session: Session, actor: Actor, deputy_code: str) -> Cadre:
