@@ -24,6 +24,8 @@ class Services:
     settings: Settings
     clock: Callable[[], date] | None = None  # tests and `run-job --at` fix "today"
     notify_now: NotifyNow | None = None  # filled by the scheduler when it registers
+    # filled by handlers.last_buttons: a notice sent with buttons (chat id) became that chat's last buttons
+    buttons_sent: Callable[[int], None] | None = None
 
     def today(self) -> date:
         """Today's date where the users are (deadlines and evaluation windows are Vietnamese dates)."""

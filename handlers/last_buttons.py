@@ -52,6 +52,10 @@ class ButtonsLedger:
             self._writer = asyncio.create_task(self._write())
         await waiter
 
+    def notice_with_buttons(self, chat_id: int) -> None:
+        """The dispatcher recorded a notice's buttons as the chat's last: a plain answer must now forget them."""
+        self.none_remembered.discard((chat_id, chat_id))
+
     async def _write(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, {}
@@ -77,6 +81,7 @@ def track(context: ContextTypes.DEFAULT_TYPE) -> None:
     if ledger is None:
         services: Services = context.application.bot_data["services"]
         ledger = context.application.bot_data[LEDGER_KEY] = ButtonsLedger(services.db)
+        services.buttons_sent = ledger.notice_with_buttons
     _LEDGER.set(ledger)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram import Bot
@@ -40,11 +41,26 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("Scheduled jobs queued messages: %s", done)
 
 
+def _buttons_sent(svc: Services) -> Callable[[int], None]:
+    """The hook is filled when the first update comes (handlers.last_buttons): looked up at each notice."""
+
+    def told(chat_id: int) -> None:
+        if svc.buttons_sent is not None:
+            svc.buttons_sent(chat_id)
+
+    return told
+
+
+def dispatcher_for(app: Application, now: Callable[[], datetime]) -> Dispatcher:
+    svc = _services(app)
+    return Dispatcher(app.bot, svc.db, svc.settings.scheduler, now, on_buttons_sent=_buttons_sent(svc))
+
+
 async def start(app: Application) -> None:
     """The dispatcher starts (it takes back, first thing, the claims of a sender that died)."""
     svc = _services(app)
     stop = asyncio.Event()
-    dispatcher = Dispatcher(app.bot, svc.db, svc.settings.scheduler, lambda: local_now(svc))
+    dispatcher = dispatcher_for(app, lambda: local_now(svc))
     app.bot_data[STOP_KEY] = stop
     app.bot_data[TASK_KEY] = asyncio.get_running_loop().create_task(dispatcher.run_forever(stop))
 
@@ -62,7 +78,7 @@ def _fill_notify_hook(svc: Services) -> None:
     """Handlers ask for "send this now" through Services; they never import the scheduler."""
 
     async def notify_now(bot: Bot, kinds: frozenset[str]) -> None:
-        await flush_outbox(bot, svc.db, kinds, svc.settings.scheduler, svc.now())
+        await flush_outbox(bot, svc.db, kinds, svc.settings.scheduler, svc.now(), on_buttons_sent=_buttons_sent(svc))
 
     svc.notify_now = notify_now
 

@@ -40,6 +40,7 @@ from core.quiet import is_quiet
 from core.redact import redact
 from db import Database
 from db.models import ChatUser, Evaluation, Outbox, Unit
+from domain import conversation
 from domain.clock import utcnow
 from domain.evaluation import submitted_sql
 from domain.exports import chart_png
@@ -54,6 +55,7 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot.send(Message|Photo|D
 # Reminders about something the person has since done are dropped at send time.
 EVALUATION_KINDS = ("eval-open", "eval-reminder")
 DEFAULT_LEASE_S = 30.0
+ButtonsSent = Callable[[int], None]  # told the chat id of a notice sent with buttons (core.services.buttons_sent)
 _owner: tuple[int, str] | None = None
 
 
@@ -156,6 +158,13 @@ def confirm_sent(database: Database, row_id: int) -> None:
     database.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
 
 
+def confirm_sent_with_buttons(session: Session, row_id: int, chat_id: int, rows: list[list[tuple[str, str]]]) -> None:
+    """A notice with buttons is now the chat's last message with buttons: typing a label presses one, as for any
+    answer (a private chat's id is its user's)."""
+    session.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
+    conversation.note_keyboard(session, chat_id, chat_id, rows)
+
+
 # A unit's chart, drawn once per (unit, date) for all its managers' digests; bounded so a long-running
 # sender does not keep every chart of every week.
 _CHARTS: dict[tuple[int, str], bytes | None] = {}
@@ -177,7 +186,7 @@ async def _chart_content(database: Database, chart: dict[str, Any]) -> bytes | N
     return _CHARTS[key]
 
 
-async def _send(bot: Bot, item: Claimed, database: Database) -> None:
+async def _send(bot: Bot, item: Claimed, database: Database) -> list[list[tuple[str, str]]] | None:
     """sendMessage without building a Message object from the answer: delivery needs only success.
 
     A row with a "file" (domain.outbox.enqueue_file) is a photo or a document, its text the caption: the same
@@ -186,16 +195,17 @@ async def _send(bot: Bot, item: Claimed, database: Database) -> None:
     if "chart" in payload:  # domain.outbox.enqueue_unit_chart: drawn now, not when queued
         content = await _chart_content(database, payload["chart"])
         if content is None:  # the unit is gone: nothing to draw
-            return
+            return None
         payload["content"] = base64.b64encode(content).decode("ascii")
     if "file" in payload:
         await _send_file(bot, item.chat_id, payload)
-        return
+        return None
     kwargs: dict[str, Any] = {"chat_id": item.chat_id, "text": payload["text"], "parse_mode": ParseMode.HTML}
     markup = _markup(payload)
     if markup is not None:
         kwargs["reply_markup"] = markup
     await bot.do_api_request("sendMessage", api_kwargs=kwargs)
+    return [[(str(t), str(d)) for t, d in row] for row in payload["buttons"]] if markup is not None else None
 
 
 async def _send_file(bot: Bot, chat_id: int, payload: dict[str, Any]) -> None:
@@ -269,10 +279,11 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
 
 
 async def deliver(bot: Bot, database: Database, item: Claimed,
-                  on_retry_after: Callable[[float], None] | None = None) -> bool:
+                  on_retry_after: Callable[[float], None] | None = None,
+                  on_buttons_sent: ButtonsSent | None = None) -> bool:
     """Send one claimed row and record the outcome; the one place delivery errors are handled."""
     try:
-        await _send(bot, item, database)
+        buttons = await _send(bot, item, database)
     except Forbidden as exc:
         await asyncio.to_thread(database.run, mark, item.id, "unreachable", str(exc))
         return False
@@ -289,6 +300,11 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
         status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
         await asyncio.to_thread(database.run, mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
         return False
+    if buttons and item.chat_id > 0:
+        await asyncio.to_thread(database.run, confirm_sent_with_buttons, item.id, item.chat_id, buttons)
+        if on_buttons_sent is not None:
+            on_buttons_sent(item.chat_id)
+        return True
     await asyncio.to_thread(confirm_sent, database, item.id)
     return True
 
@@ -296,8 +312,9 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
 class Dispatcher:
     def __init__(self, bot: Bot, database: Database, settings: SchedulerSettings,
                  local_now: Callable[[], datetime], limiter: RateLimiter | None = None,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, on_buttons_sent: ButtonsSent | None = None) -> None:
         self.bot, self.database, self.settings, self.local_now = bot, database, settings, local_now
+        self.on_buttons_sent = on_buttons_sent
         self.limiter = limiter or RateLimiter(settings.global_rate_per_s, settings.per_chat_interval_s)
         self.stopping = asyncio.Event()
         self.owner = owner or process_owner()
@@ -309,7 +326,8 @@ class Dispatcher:
 
     async def send_one(self, item: Claimed) -> bool:
         await self.limiter.acquire(item.chat_id)
-        return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause)
+        return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause,
+                             on_buttons_sent=self.on_buttons_sent)
 
     async def requeue_expired(self) -> None:
         """Now and then (not every batch): take back the rows of senders that died."""
@@ -376,7 +394,7 @@ class Dispatcher:
 
 
 async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], settings: SchedulerSettings,
-                       now: datetime, limit: int = 30) -> int:
+                       now: datetime, limit: int = 30, on_buttons_sent: ButtonsSent | None = None) -> int:
     """Send at once what a person's action just queued for someone (the dispatcher does the rest).
 
     Only the kinds the action produces; in quiet hours only the urgent ones among them.
@@ -387,5 +405,5 @@ async def flush_outbox(bot: Bot, database: Database, kinds: frozenset[str], sett
         return 0
     sent = 0
     for item in await asyncio.to_thread(database.run, claim_due, limit, True, kinds, None, settings.claim_lease_s):
-        sent += await deliver(bot, database, item)
+        sent += await deliver(bot, database, item, on_buttons_sent=on_buttons_sent)
     return sent

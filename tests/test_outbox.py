@@ -252,3 +252,21 @@ async def test_a_unit_chart_is_drawn_by_the_sender_once_per_unit(bot: BotHarness
     photo = next(c for c in bot.api.calls if c.method == "sendPhoto")
     assert photo.files["photo"][1][:8] == b"\x89PNG\r\n\x1a\n" and photo.params["caption"] == "Biểu đồ"
     assert status(roster) == ["sent"]
+
+
+async def test_a_notice_with_buttons_becomes_the_chats_last_buttons(bot: BotHarness, roster: Database,
+                                                                    settings) -> None:  # type: ignore[no-untyped-def]
+    """The course deadline notice's "🎓 Xem lớp": typing its label after it presses it, as for any answer's
+    buttons, also when the chat's last answer had none (the bot's cache of that must not hide the notice)."""
+    from scheduler import dispatcher_for
+    from scheduler.jobs import run_job
+
+    roster.run(import_courses, Path(__file__).resolve().parent.parent / "bot" / "demo_data" / "courses.csv")
+    user = UpdateFactory(user_id=7013)
+    await link(bot, user, "0912345013")
+    await bot.send(user.text("/cancel"))  # an answer without buttons: none recorded
+    run_job(roster, "course-notices", datetime(2026, 12, 25, 8, 30, tzinfo=settings.timezone), settings)
+    sender = dispatcher_for(bot.app, lambda: DAY.replace(tzinfo=settings.timezone))
+    assert await sender.run_once() >= 1
+    texts = await bot.send(user.text("xem lớp"))
+    assert "Sở Khoa học và Công nghệ" in texts[-1]
