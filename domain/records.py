@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Cadre, Course, RecordChange, Registration, RegistrationStatus, RosterImport
 from domain.clock import as_utc, utcnow
@@ -106,28 +106,37 @@ def apply_change(session: Session, cadre: Cadre, change: Change, source: str, *,
 # --- where a value came from ---------------------------------------------------------------------
 
 
-def describe_source(change: RecordChange, file_name: str | None = None) -> str:
-    """'hoàn thành lớp CC-K26, ghi nhận 26/11/2026 bởi MAU004' and the like."""
+def describe_source(change: RecordChange, file_name: str | None = None, actor_name: str | None = None) -> str:
+    """'hoàn thành lớp CC-K26, ghi nhận 26/11/2026 bởi Phạm Thu Hương (MAU004)' and the like; an actor that is
+    no cadre ("cli") is named as recorded."""
     when = f"{as_utc(change.at):%d/%m/%Y}"
+    by = f" bởi {actor_name} ({change.actor})" if actor_name else (f" bởi {change.actor}" if change.actor else "")
     if change.source.startswith(COURSE_SOURCE):
-        by = f" bởi {change.actor}" if change.actor else ""
         sheet = change.detail.split(FILE_MARK, 1)[1] if change.detail and FILE_MARK in change.detail else None
         return f"hoàn thành lớp {change.source[len(COURSE_SOURCE):]}, ghi nhận {when}{by}" + (
             f" từ tệp {sheet}" if sheet else "")
     if change.source.startswith("undo:"):
-        return f"hủy ghi nhận lớp {change.source.rsplit(':', 1)[-1]}, {when}" + (
-            f" bởi {change.actor}" if change.actor else "")
+        return f"hủy ghi nhận lớp {change.source.rsplit(':', 1)[-1]}, {when}{by}"
     if change.source == ROSTER_SOURCE:
         return f"danh sách cán bộ {file_name or ''} nhập {when}".replace("  ", " ")
-    return f"{change.source}, {when}" + (f" bởi {change.actor}" if change.actor else "")
+    return f"{change.source}, {when}{by}"
+
+
+_ACTOR = aliased(Cadre)
+
+
+def _changes(cadre_id: int) -> Select[tuple[RecordChange, str, str]]:  # both str may be NULL (outer joins)
+    """A cadre's record changes with the file they came from and the name of who made them."""
+    return (select(RecordChange, RosterImport.file_name, _ACTOR.full_name)
+            .outerjoin(RosterImport, RosterImport.id == RecordChange.import_id)
+            .outerjoin(_ACTOR, _ACTOR.code == RecordChange.actor)
+            .where(RecordChange.cadre_id == cadre_id))
 
 
 def value_sources(session: Session, cadre_id: int) -> dict[str, str]:
     """For each field ever changed, where its current value came from (the latest change)."""
-    rows = session.execute(
-        select(RecordChange, RosterImport.file_name).outerjoin(RosterImport, RosterImport.id == RecordChange.import_id)
-        .where(RecordChange.cadre_id == cadre_id).order_by(RecordChange.at, RecordChange.id)).all()
-    return {change.field: describe_source(change, name) for change, name in rows}
+    rows = session.execute(_changes(cadre_id).order_by(RecordChange.at, RecordChange.id)).all()
+    return {change.field: describe_source(change, name, actor) for change, name, actor in rows}
 
 
 QUALIFICATION_TITLES = {**{f: scale.name for f, scale in SCALES.items()}, **TRAININGS}
@@ -141,11 +150,9 @@ def qualification_sources(session: Session, cadre_id: int) -> list[tuple[str, st
 
 def history(session: Session, cadre_id: int, limit: int = 30) -> list[tuple[RecordChange, str]]:
     """The newest changes first, each with its described source."""
-    rows = session.execute(
-        select(RecordChange, RosterImport.file_name).outerjoin(RosterImport, RosterImport.id == RecordChange.import_id)
-        .where(RecordChange.cadre_id == cadre_id).order_by(RecordChange.at.desc(), RecordChange.id.desc())
-        .limit(limit)).all()
-    return [(change, describe_source(change, name)) for change, name in rows]
+    rows = session.execute(_changes(cadre_id).order_by(RecordChange.at.desc(), RecordChange.id.desc())
+                           .limit(limit)).all()
+    return [(change, describe_source(change, name, actor)) for change, name, actor in rows]
 
 
 # --- what an import must not undo -----------------------------------------------------------------

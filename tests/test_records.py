@@ -122,7 +122,9 @@ def test_profile_says_where_a_value_came_from(catalogue: Database) -> None:
     catalogue.run(complete, "CC-K26", [(2, "MAU010")], TODAY, "MAU004")
     cadre_id = catalogue.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU010")))
     source = catalogue.run(value_sources, cadre_id)["political_theory"]
-    assert source.startswith("hoàn thành lớp CC-K26, ghi nhận") and source.endswith("bởi MAU004")
+    assert source.startswith("hoàn thành lớp CC-K26, ghi nhận") and source.endswith("bởi Phạm Thu Hương (MAU004)")
+    catalogue.run(complete, "CC-K26", [(2, "MAU010")], TODAY, "cli")  # already recorded: the source stays
+    assert catalogue.run(value_sources, cadre_id)["political_theory"].endswith("(MAU004)")
 
 
 def test_dry_run_writes_nothing_and_counts_changes_per_field(roster: Database, tmp_path: Path) -> None:
