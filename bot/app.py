@@ -113,14 +113,14 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .context_types(ContextTypes(context=UpdateContext))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(processor := PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     default_rules()  # validated at start: a malformed rule fails here, naming the rule and field
     apply_import_limits(settings)
-    app.bot_data["services"] = Services(db=database, settings=settings, clock=clock)
+    app.bot_data["services"] = Services(db=database, settings=settings, clock=clock, busy=processor.busy)
     app.bot_data[ALERTS_KEY] = OperatorAlerts(settings.ops.alert_chat_ids, settings.ops.alert_window_s,
                                               token or settings.token)
     for feature in FEATURES:

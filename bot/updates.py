@@ -43,8 +43,21 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}  # updates of a user in flight, to drop idle locks
+        # Updates running (PTB's process_update, which waits for a slot, is final; while any wait, the slots are
+        # full, so this is above 0 as well): the outbox's broadcasts let them go first.
+        self.in_flight = 0
+
+    def busy(self) -> bool:
+        return self.in_flight > 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.in_flight += 1
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            self.in_flight -= 1
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             await coroutine

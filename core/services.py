@@ -26,6 +26,7 @@ class Services:
     notify_now: NotifyNow | None = None  # filled by the scheduler when it registers
     # filled by handlers.last_buttons: a notice sent with buttons (chat id) became that chat's last buttons
     buttons_sent: Callable[[int], None] | None = None
+    busy: Callable[[], bool] | None = None  # filled by bot.app: True while updates wait or run
 
     def today(self) -> date:
         """Today's date where the users are (deadlines and evaluation windows are Vietnamese dates)."""

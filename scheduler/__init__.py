@@ -53,7 +53,8 @@ def _buttons_sent(svc: Services) -> Callable[[int], None]:
 
 def dispatcher_for(app: Application, now: Callable[[], datetime]) -> Dispatcher:
     svc = _services(app)
-    return Dispatcher(app.bot, svc.db, svc.settings.scheduler, now, on_buttons_sent=_buttons_sent(svc))
+    return Dispatcher(app.bot, svc.db, svc.settings.scheduler, now, on_buttons_sent=_buttons_sent(svc),
+                      busy=svc.busy)
 
 
 async def start(app: Application) -> None:

@@ -55,6 +55,9 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot.send(Message|Photo|D
 # Reminders about something the person has since done are dropped at send time.
 EVALUATION_KINDS = ("eval-open", "eval-reminder")
 DEFAULT_LEASE_S = 30.0
+# A broadcast waits this long at most, per batch, while people are being answered (core.services.busy).
+MAX_YIELD_S = 5.0
+YIELD_STEP_S = 0.05
 ButtonsSent = Callable[[int], None]  # told the chat id of a notice sent with buttons (core.services.buttons_sent)
 _owner: tuple[int, str] | None = None
 
@@ -312,9 +315,12 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
 class Dispatcher:
     def __init__(self, bot: Bot, database: Database, settings: SchedulerSettings,
                  local_now: Callable[[], datetime], limiter: RateLimiter | None = None,
-                 owner: str | None = None, on_buttons_sent: ButtonsSent | None = None) -> None:
+                 owner: str | None = None, on_buttons_sent: ButtonsSent | None = None,
+                 busy: Callable[[], bool] | None = None) -> None:
         self.bot, self.database, self.settings, self.local_now = bot, database, settings, local_now
         self.on_buttons_sent = on_buttons_sent
+        self.busy = busy  # True while updates wait or run: their replies go first
+        self.yield_until = 0.0
         self.limiter = limiter or RateLimiter(settings.global_rate_per_s, settings.per_chat_interval_s)
         self.stopping = asyncio.Event()
         self.owner = owner or process_owner()
@@ -325,9 +331,17 @@ class Dispatcher:
         return is_quiet(self.local_now(), self.settings)
 
     async def send_one(self, item: Claimed) -> bool:
+        await self._after_live_updates()
         await self.limiter.acquire(item.chat_id)
         return await deliver(self.bot, self.database, item, on_retry_after=self.limiter.pause,
                              on_buttons_sent=self.on_buttons_sent)
+
+    async def _after_live_updates(self) -> None:
+        """People waiting for an answer come before a broadcast (they share Telegram's global limit and the
+        bot's one core): wait while updates are in flight, until the batch's yield time is used up."""
+        clock, sleep = self.limiter.clock, self.limiter.sleep
+        while self.busy is not None and self.busy() and clock() < self.yield_until:
+            await sleep(YIELD_STEP_S)
 
     async def requeue_expired(self) -> None:
         """Now and then (not every batch): take back the rows of senders that died."""
@@ -356,6 +370,7 @@ class Dispatcher:
         if not claimed:
             return 0
         renewer = asyncio.get_running_loop().create_task(self._renew_leases())
+        self.yield_until = self.limiter.clock() + MAX_YIELD_S
         try:
             return await self._send_batch(claimed)
         finally:

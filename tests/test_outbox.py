@@ -270,3 +270,44 @@ async def test_a_notice_with_buttons_becomes_the_chats_last_buttons(bot: BotHarn
     assert await sender.run_once() >= 1
     texts = await bot.send(user.text("xem lớp"))
     assert "Sở Khoa học và Công nghệ" in texts[-1]
+
+
+async def test_notices_wait_while_people_are_being_answered_but_not_for_long(  # type: ignore[no-untyped-def]
+        bot: BotHarness, roster: Database, settings, linked: UpdateFactory) -> None:
+    """Replies to people waiting come before a broadcast: while updates are in flight the batch waits, at most
+    MAX_YIELD_S (a broadcast is never starved), and sends once they are done."""
+    from scheduler.outbox import MAX_YIELD_S
+
+    busy = {"now": True}
+    fake = FakeTime()
+    limiter = RateLimiter(1000.0, 0.0, fake.clock, fake.sleep)
+    d = Dispatcher(bot.app.bot, roster, settings.scheduler, lambda: DAY.replace(tzinfo=settings.timezone), limiter,
+                   busy=lambda: busy["now"])
+    queue(roster, "MAU017", "digest", "k1")
+    assert await d.run_once() == 1  # still busy after MAX_YIELD_S: sent anyway
+    assert MAX_YIELD_S <= fake.now < MAX_YIELD_S + 1
+    queue(roster, "MAU017", "digest", "k2")
+    start = fake.now
+
+    async def answered(seconds: float) -> None:
+        fake.now += seconds
+        if fake.now - start >= 0.5:
+            busy["now"] = False  # the people were answered after half a second
+
+    limiter.sleep = answered
+    assert await d.run_once() == 1
+    assert 0.5 <= fake.now - start < 1.0
+
+
+async def test_the_bots_dispatcher_knows_when_updates_are_in_flight(bot: BotHarness) -> None:
+    from scheduler import dispatcher_for
+
+    sender = dispatcher_for(bot.app, lambda: DAY)
+    assert sender.busy is not None and not sender.busy()
+    seen: list[bool] = []
+
+    async def work() -> None:
+        seen.append(sender.busy())
+
+    await bot.app.update_processor.process_update(object(), work())
+    assert seen == [True] and not sender.busy()
