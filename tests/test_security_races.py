@@ -113,3 +113,38 @@ def test_registration_racing_a_course_cancellation(shared: Database,
                                            .where(Registration.status.in_(("registered", "waitlisted"))))
                         )
     assert left == 0
+
+
+def test_an_edit_sent_while_the_manager_rates_never_changes_what_was_rated(shared: Database,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manager rates what the cadre sent; an edit sent at the same moment must not replace the rated content
+    (it used to on PostgreSQL: the edit's row was read before the rating committed and written after)."""
+    import json
+
+    from sqlalchemy import update
+
+    from db.models import Evaluation
+    from domain import evaluation as ev
+    from domain.evaluation import review
+
+    window = ev.Window(25, 5)
+    shared.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "P002").values(manager_code="P001")))
+    shared.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "P001").values(telegram_user_id=9101)))
+    cadre = shared.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "P002")))
+    draft = shared.run(ev.start_or_resume, cadre, TODAY, window)
+    shared.run(ev.add_results, cadre, draft.id, "Việc A", window, TODAY)
+    shared.run(ev.set_self_rating, cadre, draft.id, 1, window, TODAY)
+    shared.run(ev.submit, cadre, draft.id, window, TODAY)
+    shared.run(ev.reopen, cadre, draft.id, window, TODAY)
+    shared.run(ev.add_results, cadre, draft.id, "Việc B thêm sau", window, TODAY)
+    manager = shared.run(accounts.actor_for, 9101)
+    _slow(monkeypatch, review, "_require_submitted")
+
+    def edit_sent_a_moment_later() -> Any:
+        time.sleep(PAUSE_S / 3)
+        return shared.run(ev.submit, cadre, draft.id, window, TODAY)
+
+    _race([lambda: shared.run(ev.rate, manager, draft.id, 2, None, window, TODAY), edit_sent_a_moment_later])
+    status, results, rating = shared.run(lambda s: s.execute(select(
+        Evaluation.status, Evaluation.results, Evaluation.manager_rating).where(Evaluation.id == draft.id)).one())
+    assert (status, rating) == ("rated", 2) and json.loads(results) == ["Việc A"]

@@ -66,9 +66,12 @@ def start_or_resume(session: Session, cadre_id: int, today: date, window: Window
     return view(session, ev, window, today)
 
 
-def _owned(session: Session, cadre_id: int, eval_id: int) -> Evaluation:
-    """The evaluation, if it is this cadre's own (the id comes from button data, which the client writes)."""
-    ev = session.get(Evaluation, eval_id)
+def _owned(session: Session, cadre_id: int, eval_id: int, lock: bool = False) -> Evaluation:
+    """The evaluation, if it is this cadre's own (the id comes from button data, which the client writes).
+    `lock`: the caller changes it; the row is locked before its state is checked, so a rating committed
+    meanwhile is seen (PostgreSQL is READ COMMITTED)."""
+    ev = (session.get(Evaluation, eval_id, with_for_update=True, populate_existing=True) if lock
+          else session.get(Evaluation, eval_id))
     if ev is None or ev.cadre_id != cadre_id:
         raise PermissionDenied("Bản tự đánh giá này không phải của bạn.")
     return ev
@@ -114,7 +117,7 @@ def _form_view(session: Session, ev: Evaluation, work: Work, window: Window, tod
 
 
 def _own_draft(session: Session, cadre_id: int, eval_id: int) -> tuple[Evaluation, Work]:
-    ev = _owned(session, cadre_id, eval_id)
+    ev = _owned(session, cadre_id, eval_id, lock=True)
     work = _work(ev)
     if work is None and ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
@@ -218,7 +221,7 @@ def _tell_reviewers(session: Session, ev: Evaluation, reviewer: Cadre, today: da
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """Edit a submitted evaluation, until the manager rates it or the window closes. The submitted
     version stays submitted (and in the manager's queue) until the edit is sent."""
-    ev = _owned(session, cadre_id, eval_id)
+    ev = _owned(session, cadre_id, eval_id, lock=True)
     if ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
     if ev.status == EvalStatus.SUBMITTED and window.is_late(ev.year, ev.month, today):
@@ -233,7 +236,7 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
 
 def discard_edit(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """Drop the edit of a submitted evaluation; the submitted version is what remains."""
-    ev = _owned(session, cadre_id, eval_id)
+    ev = _owned(session, cadre_id, eval_id, lock=True)
     ev.edit_draft = None
     return view(session, ev, window, today)
 

@@ -227,6 +227,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(ev)
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
+    ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
     ev.rated_at, ev.updated_at = utcnow(), utcnow()
     manager = session.get(Cadre, acting_for) if acting_for != actor.cadre_id else None
