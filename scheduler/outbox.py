@@ -161,11 +161,16 @@ def confirm_sent(database: Database, row_id: int) -> None:
     database.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
 
 
-def confirm_sent_with_buttons(session: Session, row_id: int, chat_id: int, rows: list[list[tuple[str, str]]]) -> None:
+def _note_buttons(database: Database, chat_id: int, rows: list[list[tuple[str, str]]]) -> bool:
     """A notice with buttons is now the chat's last message with buttons: typing a label presses one, as for any
-    answer (a private chat's id is its user's)."""
-    session.execute(_CONFIRM, {"row_id": row_id, "at": utcnow()})
-    conversation.note_keyboard(session, chat_id, chat_id, rows)
+    answer (a private chat's id is its user's). Best effort, after the row is confirmed: this races the bot's
+    own writes of the chat's row, and losing only means a typed label does not press the notice's button."""
+    try:
+        database.run(conversation.note_keyboard, chat_id, chat_id, rows)
+    except Exception:
+        log.warning("Could not record a notice's buttons for a chat", exc_info=True)
+        return False
+    return True
 
 
 # A unit's chart, drawn once per (unit, date) for all its managers' digests; bounded so a long-running
@@ -303,12 +308,11 @@ async def deliver(bot: Bot, database: Database, item: Claimed,
         status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
         await asyncio.to_thread(database.run, mark, item.id, status, str(exc), min(2.0 ** item.attempts, 600))
         return False
-    if buttons and item.chat_id > 0:
-        await asyncio.to_thread(database.run, confirm_sent_with_buttons, item.id, item.chat_id, buttons)
-        if on_buttons_sent is not None:
-            on_buttons_sent(item.chat_id)
-        return True
     await asyncio.to_thread(confirm_sent, database, item.id)
+    # Only beside the bot (the hook keeps its cache of chats without buttons true); a standby sender leaves it.
+    if (buttons and item.chat_id > 0 and on_buttons_sent is not None
+            and await asyncio.to_thread(_note_buttons, database, item.chat_id, buttons)):
+        on_buttons_sent(item.chat_id)
     return True
 
 

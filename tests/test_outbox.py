@@ -311,3 +311,22 @@ async def test_the_bots_dispatcher_knows_when_updates_are_in_flight(bot: BotHarn
 
     await bot.app.update_processor.process_update(object(), work())
     assert seen == [True] and not sender.busy()
+
+
+async def test_a_notice_is_marked_sent_even_if_its_buttons_cannot_be_recorded(  # type: ignore[no-untyped-def]
+        bot: BotHarness, roster: Database, settings, linked: UpdateFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recording the buttons races the bot's own writes of the chat's row; losing that race must not leave a
+    sent notice pending (it would be sent again when its lease ran out)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from domain import conversation
+    from scheduler import dispatcher_for
+
+    def clash(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise IntegrityError("INSERT conversation_steps", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(conversation, "note_keyboard", clash)
+    roster.run(lambda s: enqueue(s, "k1", s.scalars(select(Cadre).where(Cadre.code == "MAU017")).one(), "digest",
+                                 "Bản tin", buttons=[[("🎓 Xem lớp", "course:view:CDS-01")]]))
+    assert await dispatcher_for(bot.app, lambda: DAY.replace(tzinfo=settings.timezone)).run_once() == 1
+    assert status(roster) == ["sent"]
