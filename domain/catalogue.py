@@ -49,7 +49,7 @@ def courses_for(session: Session, cadre_id: int, today: date, kind: str | None =
     cadre = own_record(session, cadre_id)
     rules = default_rules()
     available = open_courses(session, today)
-    registered = active_courses(session, cadre_id)
+    registered = active_courses(session, cadre_id, today)
     gap_courses = {c.code for g in compute_gaps(session, cadre, today, courses=available, registered=registered).gaps
                    for c in g.courses}
     mine = {course.id: status for course, status in registered}

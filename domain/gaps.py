@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
+from db.models import Cadre, Course, Registration, RegistrationStatus
 from domain.cadres import own_record, require_cadre
 from domain.courses import audience_fits, open_courses
 from domain.levels import SCALES
@@ -72,26 +72,37 @@ def describe_missing(indicator: Indicator, cadre: Cadre) -> str:
     return f"{scale.name}: hiện có {current}, cần {c.label} trở lên"
 
 
+def _live(today: Any) -> Any:
+    """A place that still counts: a seat until the class ends, a waiting-list place until it starts (a class
+    that ended with no completion recorded no longer covers a gap)."""
+    return and_(Course.cancelled.is_(False), or_(
+        and_(Registration.status == RegistrationStatus.REGISTERED, Course.end_date >= today),
+        and_(Registration.status == RegistrationStatus.WAITLISTED, Course.start_date > today)))
+
+
 # The cadre's live registrations with their courses; built once, see domain.accounts.
 _ACTIVE_COURSES = (select(Course, Registration.status).join(Registration, Registration.course_id == Course.id)
-                   .where(Registration.cadre_id == bindparam("cadre_id"), Registration.status.in_(ACTIVE_STATUSES),
-                          Course.cancelled.is_(False)).order_by(Course.start_date, Course.code))
+                   .where(Registration.cadre_id == bindparam("cadre_id"), _live(bindparam("today")))
+                   .order_by(Course.start_date, Course.code))
+CHUNK = 2000  # cadre ids per query: well inside every database's limit on bound parameters
 
 
-def active_courses(session: Session, cadre_id: int) -> list[tuple[Course, str]]:
-    """(course, registration status) for every class the cadre is registered or waiting for."""
-    return [(course, status) for course, status in session.execute(_ACTIVE_COURSES, {"cadre_id": cadre_id})]
+def active_courses(session: Session, cadre_id: int, today: date) -> list[tuple[Course, str]]:
+    """(course, registration status) for every class the cadre holds a live place in (_live)."""
+    rows = session.execute(_ACTIVE_COURSES, {"cadre_id": cadre_id, "today": today})
+    return [(course, status) for course, status in rows]
 
 
-def active_courses_of(session: Session, cadre_ids: list[int]) -> dict[int, list[tuple[Course, str]]]:
-    """active_courses() for many cadres in one query (a job over the province)."""
+def active_courses_of(session: Session, cadre_ids: list[int], today: date) -> dict[int, list[tuple[Course, str]]]:
+    """active_courses() for many cadres, a chunk of ids per query (a job over the province)."""
     found: dict[int, list[tuple[Course, str]]] = {}
-    query = (select(Registration.cadre_id, Course, Registration.status)
-             .join(Course, Registration.course_id == Course.id)
-             .where(Registration.cadre_id.in_(cadre_ids), Registration.status.in_(ACTIVE_STATUSES),
-                    Course.cancelled.is_(False)).order_by(Course.start_date, Course.code))
-    for cadre_id, course, status in session.execute(query):
-        found.setdefault(cadre_id, []).append((course, status))
+    for start in range(0, len(cadre_ids), CHUNK):
+        query = (select(Registration.cadre_id, Course, Registration.status)
+                 .join(Course, Registration.course_id == Course.id)
+                 .where(Registration.cadre_id.in_(cadre_ids[start:start + CHUNK]), _live(today))
+                 .order_by(Course.start_date, Course.code))
+        for cadre_id, course, status in session.execute(query):
+            found.setdefault(cadre_id, []).append((course, status))
     return found
 
 
@@ -105,7 +116,7 @@ def compute_gaps(session: Session, cadre: Cadre, today: date, rules: RuleBook | 
     result = CadreGaps(cadre.code, cadre.full_name, cadre.unit.name)
     available = open_courses(session, today) if courses is None else courses
     courses = [c for c in available if audience_fits(c.audience, cadre, unit_level)]
-    registered = active_courses(session, cadre.id) if registered is None else registered
+    registered = active_courses(session, cadre.id, today) if registered is None else registered
     for indicator in rules.indicators:
         if not in_population(indicator.population, cadre, unit_level):
             continue

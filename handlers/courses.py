@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from db.models import ACTIVE_STATUSES, RegistrationStatus
 from domain import catalogue, completion, registration, vn
 from domain.accounts import Actor, require_hr
+from domain.cadres import cadre_by_code
 from domain.catalogue import STATUS_LABELS
 from domain.course_exports import roster_xlsx
 from domain.courses import course_view
@@ -384,10 +385,11 @@ async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cou
     """A code registers at once (as typed on the course page); a name lists the people it finds as buttons."""
     actor = await _hr_actor(context, update)
     await text_router.open_form(update, context, "course-behalf", course)  # a mistyped code can be typed again
-    if not CODE.fullmatch(value.strip().upper()):
-        await _behalf_by_name(update, context, actor, course, value)
+    code = value.strip().upper()
+    if CODE.fullmatch(code) and await read_tx(context, cadre_by_code, code) is not None:
+        await _register_behalf(update, context, actor, course, code)
         return
-    await _register_behalf(update, context, actor, course, value.strip())
+    await _behalf_by_name(update, context, actor, course, value)  # "long", "Yen": a name that looks like a code
 
 
 async def _behalf_by_name(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, course: str,

@@ -295,7 +295,7 @@ def _quarterly_messages(session: Session, at: datetime) -> list[Message]:
     courses = open_courses(session, at.date())
     messages = []
     cadres = list(session.scalars(query))
-    registered = active_courses_of(session, [c.id for c in cadres]) if cadres else {}
+    registered = active_courses_of(session, [c.id for c in cadres], at.date()) if cadres else {}
     for cadre in cadres:
         gaps = [g for g in compute_gaps(session, cadre, at.date(), courses=courses,
                                         registered=registered.get(cadre.id, [])).gaps if g.mandatory]

@@ -138,6 +138,8 @@ async def test_hr_registers_on_behalf_by_name(bot: BotHarness, catalogue: Databa
     assert "Người được đăng ký: Sùng A Long (MAU013)" in texts[-1]
     assert "Không tìm thấy cán bộ" in (await _behalf(bot, user, "không ai tên này"))[-1]
     assert "Người được đăng ký: Vũ Văn Nam (MAU016)" in (await bot.send(user.text("MAU016")))[-1]  # asked again
+    await _behalf(bot, user, "long")  # one word without accents looks like a code: no such code, so a name
+    assert "course:behalfok:CDS-01:MAU013" in [b["callback_data"] for b in bot.last_buttons()]
     cadre = UpdateFactory(user_id=9013)
     await link(bot, cadre, SON_PHONE)
     texts = await bot.send(cadre.callback("course:behalfok:CDS-01:MAU016"))  # forged by a cadre

@@ -90,8 +90,8 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     await link(bot, user, "0912345004")
     texts = await bot.send(user.callback("course:view:CDS-01"))
     assert "course:behalf:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]
-    assert "Nhập mã cán bộ" in (await bot.send(user.callback("course:behalf:CDS-01")))[-1]
-    assert "Không có cán bộ mã MAU999" in (await bot.send(user.text("MAU999")))[-1]
+    assert "Nhập mã hoặc họ tên cán bộ" in (await bot.send(user.callback("course:behalf:CDS-01")))[-1]
+    assert "Không tìm thấy cán bộ tên hoặc mã “MAU999”" in (await bot.send(user.text("MAU999")))[-1]
     texts = await bot.send(user.text("mau013"))  # the prompt stays open after a mistyped code
     assert "Đã đăng ký lớp CDS-01" in texts[0] and "Sùng A Long" in texts[0]
     assert any("Ban Tổ chức đã đăng ký cho bạn lớp CDS-01" in c.text for c in bot.api.sent(chat_id=613))

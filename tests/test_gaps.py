@@ -123,3 +123,14 @@ async def test_a_gap_already_covered_by_a_registration_says_so(bot: BotHarness, 
     text = (await bot.send(user.callback("menu:gaps")))[-1]
     assert "Đã đăng ký lớp CDS-01" in text and "khai giảng 05/01/2027" in text
     assert "🎓 Lớp phù hợp: CDS-01" not in text
+
+
+def test_a_class_that_ended_without_a_completion_no_longer_covers_the_gap(catalogue: Database) -> None:
+    """A registration in a finished class (HR never recorded completion) must not hide the gap's other classes
+    for ever; a waiting-list place counts only until the class starts (review finding)."""
+    from domain import registration as reg
+
+    catalogue.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)  # 05/01/2027 – 09/01/2027
+    assert catalogue.run(gaps_by_code, "MAU013", date(2027, 1, 9)).gaps[0].enrolled  # the last day: still on
+    digital = catalogue.run(gaps_by_code, "MAU013", date(2027, 1, 10)).gaps[0]
+    assert digital.indicator == "TRAINED_DIGITAL_AI" and digital.enrolled == []
