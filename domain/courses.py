@@ -46,12 +46,15 @@ class CourseImportResult:
     rejected: list[RowError] = field(default_factory=list)
     applied: bool = False
     told: int = 0  # registrants told that their class's dates or place changed
+    grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
+    promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
 
     @property
     def summary(self) -> str:
         return (f"Lớp: thêm {vn.number(self.added)}, cập nhật {vn.number(self.updated)}, "
                 f"không đổi {vn.number(self.unchanged)}, bị từ chối {vn.number(len(self.rejected))}"
-                + (f"; báo {vn.number(self.told)} người lớp đổi lịch" if self.told else ""))
+                + (f"; báo {vn.number(self.told)} người lớp đổi lịch" if self.told else "")
+                + (f"; {vn.number(self.promoted)} người trong danh sách chờ có chỗ" if self.promoted else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {"applied": self.applied, "rows": self.total_rows, "added": self.added, "updated": self.updated,
@@ -141,7 +144,8 @@ def _existing_locked(session: Session) -> dict[str, Row[Any]]:
     """Every course as (id, code, *COURSE_FIELDS, seats_taken), by upper-case code, locked: a registration
     made while the file is checked cannot take a seat the new capacity no longer has."""
     columns = [getattr(Course, f) for f in COURSE_FIELDS]
-    rows = session.execute(select(Course.id, Course.code, *columns, Course.seats_taken).with_for_update())
+    rows = session.execute(select(Course.id, Course.code, *columns, Course.seats_taken).order_by(Course.id)
+                           .with_for_update())  # in one order: two imports at once cannot deadlock
     return {r[1].upper(): r for r in rows}
 
 
@@ -158,6 +162,8 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
             before = dict(zip(COURSE_FIELDS, old[2:], strict=False))
             if any(before[f] != values[f] for f in MOVE_FIELDS):
                 moved.append((old[0], before, values))
+            if values["capacity"] > before["capacity"]:
+                result.grown.append(old[0])
         else:
             result.unchanged += 1
     if new:
@@ -176,6 +182,7 @@ def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dic
     if not moved:
         return 0
     by_id = {course_id: (before, after) for course_id, before, after in moved}
+    stamp = f"{utcnow():%Y%m%d%H%M%S%f}"
     people = session.execute(select(Registration.course_id, Cadre.id, Cadre.code, Cadre.telegram_chat_id)
                              .join(Cadre, Registration.cadre_id == Cadre.id)
                              .where(Registration.course_id.in_(by_id), Registration.status.in_(ACTIVE_STATUSES),
@@ -183,11 +190,15 @@ def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dic
     messages = []
     for course_id, cadre_id, code, chat_id in people:
         before, after = by_id[course_id]
-        place = zlib.crc32(str(after["location"]).encode())
-        change = f"{after['start_date']:%Y%m%d}-{after['end_date']:%Y%m%d}-{place}"
+        # Each import that moves the class is news (back and forth too); an unchanged import moves nothing.
+        change = f"{_state(after)}-{stamp}"
         messages.append(Message(f"course-moved:{after['code']}:{code}:{change}", cadre_id, chat_id, "course-moved",
                                 _moved_text(before, after)))
     return enqueue_many(session, messages)
+
+
+def _state(values: dict[str, Any]) -> str:
+    return f"{values['start_date']:%Y%m%d}{values['end_date']:%Y%m%d}{zlib.crc32(str(values['location']).encode()):x}"
 
 
 def _moved_text(before: dict[str, Any], after: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from domain import completion_sheet
 from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import register_from_file
 from domain.completion_sheet import SheetOutcome
-from domain.courses import import_courses
+from domain.registration import import_course_list
 from domain.roster import RowError, import_roster
 from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
 from domain.text import ascii_key
@@ -72,7 +72,7 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
         details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:30])
         return HrImport(kind, b.applied, b.summary + details, b.errors)
     if kind == "courses":
-        c = import_courses(session, path, skip_bad_rows=skip_bad_rows)
+        c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
         summary = c.summary
         result = HrImport(kind, c.applied, summary, c.rejected)
     else:

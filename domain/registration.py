@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,7 @@ from domain import vn
 from domain.accounts import audit
 from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
-from domain.courses import audience_fits, require_course, requires_full_time
+from domain.courses import CourseImportResult, audience_fits, import_courses, require_course, requires_full_time
 from domain.errors import DomainError, NotFound
 from domain.markup import esc
 from domain.outbox import enqueue
@@ -263,6 +264,13 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str) 
         raise RegistrationRefused("Số chỗ phải từ 1 đến 10000.")
     course.capacity, course.updated_at = capacity, utcnow()
     session.flush()
+    promoted = _fill_seats(session, course)
+    audit(session, actor, "course-capacity", course.code, str(capacity))
+    return promoted
+
+
+def _fill_seats(session: Session, course: Course) -> int:
+    """Free seats go to the waiting list, first in line first (each told); how many were promoted."""
     promoted = 0
     while course.seats_taken < course.capacity:
         session.execute(update(Course).where(Course.id == course.id)
@@ -271,5 +279,15 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str) 
         if _promote_next(session, course) is None:
             break
         promoted += 1
-    audit(session, actor, "course-capacity", course.code, str(capacity))
     return promoted
+
+
+def import_course_list(session: Session, path: Path, *, skip_bad_rows: bool = False) -> CourseImportResult:
+    """A course list from HR (bot or command line): import_courses, then the seats it adds go to the waiting
+    lists, as any freed seat does."""
+    result = import_courses(session, path, skip_bad_rows=skip_bad_rows)
+    for course_id in result.grown if result.applied else []:
+        course = session.get(Course, course_id, with_for_update=True, populate_existing=True)
+        if course is not None and not course.cancelled:
+            result.promoted += _fill_seats(session, course)
+    return result

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from db import Database
-from db.models import Course, Outbox
+from db.models import Cadre, Course, Outbox, Registration
 from domain import accounts
 from handlers.text_router import CHOOSE
 from tests.conftest import SAMPLE_ROSTER, BotHarness, link
@@ -137,3 +137,46 @@ async def test_a_course_moved_by_a_new_list_is_announced_to_its_registrants(bot:
     assert len(told) == 1 and "CDS-01" in told[0] and "06/01/2027" in told[0] and old_start in told[0]
     await bot.send(user.document("lop.csv", "c2"))  # the same list again: nothing changed, nobody told twice
     assert roster.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(Outbox.kind == "course-moved"))) == 1
+
+
+def test_a_class_moved_back_and_forth_is_announced_each_time(roster: Database, tmp_path: Path) -> None:
+    """A → B → A → B: each move is news to the people registered (the third used to be taken for the first)."""
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    header, row = lines[0], next(line for line in lines if line.startswith("CDS-01,"))
+    told = []
+    for place in ("Hội trường A", "Hội trường B", "Hội trường A", "Hội trường B"):
+        path = tmp_path / "lop.csv"
+        path.write_text(header + "\n" + row.replace(",Trực tuyến,Mọi cán bộ", f",{place},Mọi cán bộ") + "\n",
+                        encoding="utf-8")
+        told.append(roster.run(import_courses, path).told)
+        if len(told) == 1:
+            roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU013").values(telegram_chat_id=13)))
+            roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
+    assert told == [0, 1, 1, 1]
+
+
+def test_seats_a_new_list_adds_go_to_the_waiting_list(roster: Database, tmp_path: Path) -> None:
+    """domain.md: a freed seat goes to the first in line, who is told; so does a seat a new course list adds."""
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from domain.registration import import_course_list
+    from tests.conftest import TODAY
+
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    header, row = lines[0], next(line for line in lines if line.startswith("CDS-01,"))
+    path = tmp_path / "lop.csv"
+    path.write_text(header + "\n" + row.replace(",500,", ",1,") + "\n", encoding="utf-8")
+    roster.run(import_courses, path)
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=16)))
+    assert roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY).status == "registered"
+    assert roster.run(reg.register_on_behalf, "MAU004", "MAU016", "CDS-01", TODAY).status == "waitlisted"
+    path.write_text(header + "\n" + row.replace(",500,", ",2,") + "\n", encoding="utf-8")
+    result = roster.run(import_course_list, path)
+    assert result.promoted == 1 and "1 người trong danh sách chờ có chỗ" in result.summary
+    status = roster.run(lambda s: s.scalar(select(Registration.status).join(Cadre, Cadre.id == Registration.cadre_id)
+                                           .where(Cadre.code == "MAU016")))
+    assert status == "registered"

@@ -17,13 +17,12 @@ from domain import vn
 from domain.catalogue import course_counts
 from domain.clock import today_in
 from domain.completion import complete, completion_sheet
-from domain.courses import import_courses
-from domain.registration import register_on_behalf
+from domain.registration import import_course_list, register_on_behalf
 
 
 def cmd_import_courses(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
-    result = database.run(import_courses, Path(args.file), skip_bad_rows=args.skip_bad_rows)
+    result = database.run(import_course_list, Path(args.file), skip_bad_rows=args.skip_bad_rows)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0 if result.applied else 1
