@@ -157,7 +157,7 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, r
     if result.kind == "registrations":
         await deliver_now(context, "course-registered", "waitlist-promoted")
     elif result.kind == "courses":
-        await deliver_now(context, "course-moved")
+        await deliver_now(context, "course-moved", "waitlist-promoted")
 
 
 @linked_only
