@@ -83,6 +83,7 @@ class Doc:
     types: frozenset[str]  # figure / date / body: what kinds of answer it holds
     entities: frozenset[str]  # the paired entities it names (features.entities)
     own: frozenset[str] = frozenset()  # the terms of its own text, without its section's ways of asking
+    paragraph: int = -1  # the resolution paragraph it was cut from (-1 for an FAQ entry)
 
 
 @dataclass(frozen=True)
@@ -198,12 +199,13 @@ class KnowledgeBase:
             section_text.setdefault(p.ref, []).append(p.clean_text)
         hints = _section_questions()
         chunks = [(p, chunk) for p in resolution.passages for chunk in _chunks(p.clean_text)]
+        paragraph_of = {id(p): i for i, p in enumerate(resolution.passages)}
         for (p, chunk), questions in zip(chunks, _attach(chunks, hints), strict=True):
             asked = " ".join(questions)
             counts = self._chunk_terms(chunk, p.title)
             counts.update(set(terms(content_words(f"{p.context} {asked}"))))
             self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
-                      f"{chunk} {p.context} {asked}")
+                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)])
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
@@ -228,12 +230,12 @@ class KnowledgeBase:
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
-             vocabulary: str) -> None:
+             vocabulary: str, paragraph: int = -1) -> None:
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
         folded = " ".join(words(text))
         self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
                              features.passage_types(fold_text(text), ref), features.entities(folded),
-                             frozenset(terms(content_words(_mark_ai(text))))))
+                             frozenset(terms(content_words(_mark_ai(text)))), paragraph))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -459,10 +461,16 @@ class KnowledgeBase:
         def held(candidate: Doc) -> frozenset[str]:
             return frozenset(t for t in wanted if t in candidate.terms)
 
-        # only a paragraph that holds all the chosen one holds, and more, is a better answer
+        def own(candidate: Doc) -> frozenset[str]:
+            return frozenset(t for t in wanted if t in candidate.own)
+
+        # only a paragraph that holds all the chosen one holds, and more, is a better answer; within one
+        # paragraph, by its own words: a section's ways of asking ("thực trạng đội ngũ cán bộ") go to one
+        # chunk of it, while the next chunk may say what is asked ("cán bộ cấp xã hiện nay")
         same = [d for d in self.docs if d.ref == doc.ref and not d.is_faq and self._agreement(query, d) == 1
-                and held(d) > held(doc)]
-        return max(same, key=lambda d: sum(self.idf[t] for t in held(d)), default=doc)
+                and (held(d) > held(doc) or (d.paragraph == doc.paragraph and own(d) > own(doc)))]
+        return max(same, key=lambda d: (sum(self.idf[t] for t in own(d)), sum(self.idf[t] for t in held(d))),
+                   default=doc)
 
     def _second(self, query: Query, ranked: list[tuple[float, Doc]], best_score: float, best: Doc,
                 used: int) -> str | None:

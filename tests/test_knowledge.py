@@ -447,3 +447,14 @@ def test_ways_of_asking_the_digital_training_deadline(question: str, typed: str)
     answer = default_kb().ask(question)
     assert answer.found and answer.source == "Mục II.2.2 (2)", (question, answer.source, answer.answer)
     assert "Đến hết năm 2028" in answer.answer and "chuyển đổi số" in answer.answer, (question, answer.answer)
+
+
+@pytest.mark.parametrize("question", [
+    "thực trạng cán bộ cấp xã hiện nay thế nào", "thuc trang can bo cap xa hien nay ra sao",
+])
+def test_a_long_paragraph_is_answered_from_the_chunk_whose_own_words_answer(question: str) -> None:
+    """A section's way of asking ("thực trạng đội ngũ cán bộ") leads to one chunk of a long paragraph; the chunk of
+    the same paragraph that itself says "cán bộ cấp xã hiện nay" is the answer."""
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục I.1", (answer.source, answer.answer)
+    assert "cấp xã" in answer.answer, answer.answer
