@@ -42,6 +42,7 @@ CHUNK = 450  # passages are indexed in chunks of whole sentences of about this m
 EXPANSION_WEIGHT = 0.5
 HEADING_WEIGHT = 2
 SHORT_HEADING = 6  # words
+HEADING_QUOTE = 4  # distinct words of a longer heading a question must quote, and nothing else, to ask for it
 MAX_HEADING_PREFIX = 14  # words: longer headings are not repeated before the answer
 HEADING_SHARE = 0.35  # of the question's weight carried by the heading's words
 COVERAGE_RERANK = 0.4
@@ -499,7 +500,11 @@ class KnowledgeBase:
     def _asks_for_section(self, query: Query, doc: Doc) -> bool:
         """'Quan điểm của nghị quyết' names a short heading: answer with the section from its start."""
         heading = content_words(doc.title.split(" – ")[-1])
-        if not heading or len(heading) > SHORT_HEADING or len(doc.full_text) <= len(doc.text):
+        if not heading or len(doc.full_text) <= len(doc.text):
+            return False
+        if self._quotes_heading(query, heading):
+            return True
+        if len(heading) > SHORT_HEADING:
             return False
         if sum(w in query.words for w in heading) / len(heading) < 0.8:
             return False
@@ -509,6 +514,19 @@ class KnowledgeBase:
         # the rest of the question must be about the section's opening, not a later paragraph
         first = next(d for d in self.docs if d.ref == doc.ref and not d.is_faq)
         return all(w in first.terms for w in query.words if w not in heading and w not in query.light)
+
+    def _quotes_heading(self, query: Query, heading: list[str]) -> bool:
+        """'Yêu cầu gì về nâng cao nhận thức công tác cán bộ' is a long heading's own words ("Nâng cao nhận thức
+        về công tác xây dựng đội ngũ cán bộ…"): every word of the question is in it, with its word pairs.
+        The section answers as a whole, from its start, not from one paragraph that repeats a phrase."""
+        asked = [w for w in query.words if w not in query.light]
+        pairs = self._pairs(query)
+        # from the heading's first word: "bảo vệ chính trị nội bộ" names only the later half of Mục III.6's
+        # "Tăng cường kiểm tra, giám sát … và công tác bảo vệ chính trị nội bộ", which a later paragraph answers
+        if len(set(asked)) < HEADING_QUOTE or not set(asked) <= set(heading) or asked[0] != heading[0]:
+            return False
+        heading_pairs = set(terms(heading))
+        return sum(p in heading_pairs for p in pairs) >= len(pairs) - 1 >= MIN_PAIRS
 
     def _excerpt(self, text: str, q_words: list[str], from_start: bool = False) -> str:
         """The sentences that answer, within the length limit, starting at the best one."""

@@ -458,3 +458,20 @@ def test_a_long_paragraph_is_answered_from_the_chunk_whose_own_words_answer(ques
     answer = default_kb().ask(question)
     assert answer.found and answer.source == "Mục I.1", (answer.source, answer.answer)
     assert "cấp xã" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Nghị quyết yêu cầu gì về nâng cao nhận thức công tác cán bộ", "nâng cao nhận thức về công tác cán bộ",
+    "nang cao nhan thuc ve cong tac xay dung doi ngu can bo",
+])
+def test_a_question_quoting_a_long_heading_is_answered_from_the_section_start(question: str) -> None:
+    """The question is the opening of Mục III.1's heading: the section answers from its start ("quán triệt"),
+    not from the later sentence that repeats "nâng cao nhận thức"."""
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục III.1", (answer.source, answer.answer)
+    assert "quán triệt" in answer.answer, answer.answer
+
+
+def test_a_question_quoting_the_later_half_of_a_heading_gets_its_own_paragraph() -> None:
+    answer = default_kb().ask("bảo vệ chính trị nội bộ cần làm gì")
+    assert answer.found and answer.source == "Mục III.6" and "bảo vệ chính trị nội bộ" in answer.answer
