@@ -475,3 +475,13 @@ def test_a_question_quoting_a_long_heading_is_answered_from_the_section_start(qu
 def test_a_question_quoting_the_later_half_of_a_heading_gets_its_own_paragraph() -> None:
     answer = default_kb().ask("bảo vệ chính trị nội bộ cần làm gì")
     assert answer.found and answer.source == "Mục III.6" and "bảo vệ chính trị nội bộ" in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "nam 2026 phai tuyen du cong chuc cap xa chua", "năm 2026 tuyển dụng công chức cấp xã thế nào",
+    "mục tiêu năm 2026",
+])
+def test_the_2026_targets_are_quoted_in_the_resolution_words(question: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục II.2.2 (1)", (answer.source, answer.answer)
+    assert "cơ bản đủ số lượng" in answer.answer, answer.answer
