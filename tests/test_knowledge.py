@@ -485,3 +485,14 @@ def test_the_2026_targets_are_quoted_in_the_resolution_words(question: str) -> N
     answer = default_kb().ask(question)
     assert answer.found and answer.source == "Mục II.2.2 (1)", (answer.source, answer.answer)
     assert "cơ bản đủ số lượng" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "cán bộ học sai chuyên ngành so với vị trí mới thì sao", "can bo hoc trai nganh voi vi tri viec lam thi sao",
+    "cán bộ làm không đúng chuyên môn được đào tạo lại không", "công chức sai chuyên môn với vị trí việc làm mới",
+])
+def test_wrong_field_of_study_is_the_resolution_s_unsuited_specialism(question: str) -> None:
+    """'sai/trái chuyên ngành', 'không đúng chuyên môn' are the resolution's 'chuyên môn chưa phù hợp' (Mục II.2.2 (2))."""
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục II.2.2 (2)", (answer.source, answer.answer)
+    assert "chưa phù hợp" in answer.answer, answer.answer
