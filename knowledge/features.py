@@ -39,6 +39,14 @@ _ENTITY_PAIRS = (
     ("dien ban thuong vu", re.compile(r"\bdien ban thuong vu\b|\bban thuong vu tinh uy quan li\b"),
      "dien so nganh", re.compile(r"\bdien cac so\b|\b(dien )?so nganh\b|\bco quan don vi quan li\b")),
 )
+# the qualification levels a rule sets: a question that names one is not answered by a passage naming none of
+# them ("trưởng phòng cấp xã phải có thạc sĩ không" is not answered by "đủ số lượng cấp trưởng, cấp phó phòng")
+_LEVELS = (
+    ("sau dai hoc", re.compile(r"\b(thac si|tien si|sau dai hoc)\b")),
+    ("cao cap", re.compile(r"\bcao cap\b")),
+    ("trung cap", re.compile(r"\btrung cap\b")),
+    ("dai hoc thu hai", re.compile(r"\b(dai hoc thu hai|(van )?bang (2|hai))\b")),
+)
 _QUESTION_SCOPE = (
     ("dien ban thuong vu", re.compile(r"\bban thuong vu\b")),
     ("dien so nganh", re.compile(r"\bso nganh\b|\bco quan don vi\b|\bdien co quan\b|\bcap uy co quan\b")),
@@ -83,6 +91,11 @@ def question_entities(folded: str) -> frozenset[str]:
         if len(scopes) == 1 and re.search(r"\b(lanh dao|quan li|dien|thac si|li luan chinh tri|cao cap)\b", folded):
             found |= scopes
     return frozenset(found)
+
+
+def levels(folded: str) -> frozenset[str]:
+    """The qualification levels (thạc sĩ or sau đại học, cao cấp, trung cấp, đại học thứ hai) the text names."""
+    return frozenset(name for name, pattern in _LEVELS if pattern.search(folded))
 
 
 def conflicts(asked: frozenset[str], passage: frozenset[str]) -> bool:

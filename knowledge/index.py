@@ -85,6 +85,7 @@ class Doc:
     entities: frozenset[str]  # the paired entities it names (features.entities)
     own: frozenset[str] = frozenset()  # the terms of its own text, without its section's ways of asking
     paragraph: int = -1  # the resolution paragraph it was cut from (-1 for an FAQ entry)
+    levels: frozenset[str] = frozenset()  # the qualification levels it names (features.levels)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Query:
     expanded: bool = False  # some word matched through a synonym of the lexicon
     light: frozenset[str] = frozenset()  # its everyday words (lexicon light_words, as typed)
     strangers: frozenset[str] = frozenset()  # plain syllables away from the only words they form here
+    levels: frozenset[str] = frozenset()  # the qualification levels it asks about (features.levels)
 
 
 @dataclass
@@ -236,7 +238,7 @@ class KnowledgeBase:
         folded = " ".join(words(text))
         self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
                              features.passage_types(fold_text(text), ref), features.entities(folded),
-                             frozenset(terms(content_words(_mark_ai(text)))), paragraph))
+                             frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded)))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -331,7 +333,7 @@ class KnowledgeBase:
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
         return Query(q_words, q_terms, groups, accents, kind,
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
-                     frozenset(light), frozenset(strangers))
+                     frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))))
 
     def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
         """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
@@ -379,6 +381,8 @@ class KnowledgeBase:
             factor *= TYPE_MISMATCH
         if features.conflicts(query.entities, doc.entities):
             factor *= ENTITY_CONFLICT
+        if query.levels and not query.levels & doc.levels:
+            factor *= TYPE_MISMATCH
         return factor
 
     def _pairs(self, query: Query) -> list[str]:

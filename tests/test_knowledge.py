@@ -492,7 +492,26 @@ def test_the_2026_targets_are_quoted_in_the_resolution_words(question: str) -> N
     "cán bộ làm không đúng chuyên môn được đào tạo lại không", "công chức sai chuyên môn với vị trí việc làm mới",
 ])
 def test_wrong_field_of_study_is_the_resolution_s_unsuited_specialism(question: str) -> None:
-    """'sai/trái chuyên ngành', 'không đúng chuyên môn' are the resolution's 'chuyên môn chưa phù hợp' (Mục II.2.2 (2))."""
+    """'sai/trái chuyên ngành', 'không đúng chuyên môn' are the resolution's 'chuyên môn chưa phù hợp'."""
     answer = default_kb().ask(question)
     assert answer.found and answer.source == "Mục II.2.2 (2)", (answer.source, answer.answer)
     assert "chưa phù hợp" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "trưởng phòng cấp xã phải có thạc sĩ không", "truong phong cap xa phai co thac si ko",
+    "bí thư xã có phải học thạc sĩ không",
+])
+def test_a_question_naming_a_qualification_is_not_answered_by_a_passage_without_it(question: str) -> None:
+    """"Đủ số lượng cấp trưởng, cấp phó phòng cấp xã" shares the post, not the level asked: decline or name it."""
+    answer = default_kb().ask(question)
+    assert not answer.found or "thạc sĩ" in answer.answer or "sau đại học" in answer.answer, \
+        (answer.source, answer.answer)
+
+
+def test_qualification_levels() -> None:
+    from knowledge import features
+    assert features.levels("truong phong cap xa phai co thac si") == {"sau dai hoc"}
+    assert features.levels("ho tro dao tao sau dai hoc") == {"sau dai hoc"}
+    assert features.levels("li luan chinh tri tu trung cap tro len; 25% cao cap") == {"trung cap", "cao cap"}
+    assert features.levels("du so luong cap truong cap pho phong") == frozenset()
