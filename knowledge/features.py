@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-FIGURE, DATE, DAY, BODY = "figure", "date", "day", "body"
+FIGURE, DATE, DAY, BODY, PERIOD = "figure", "date", "day", "body", "period"
 
 _QUESTION_TYPES = (
+    (PERIOD, re.compile(r"\b(bao lau (mot|1) lan|bao lau thi|may lan|bao nhieu lan|bao lau)\b")),
     (DAY, re.compile(r"\b(ngay nao|ngay thang nao|ngay bao nhieu)\b")),
     (DATE, re.compile(r"\b(khi nao|bao gio|nam nao|thoi han|han chot|luc nao|thoi diem nao|hieu luc den|"
                       r"thang nao|den nam|truoc nam|nam may|han hoan thanh|han cuoi|het han|den han)\b")),
@@ -25,6 +26,9 @@ _QUESTION_TYPES = (
 _FIGURE = re.compile(r"\d+(?:,\d+)?\s?%|\b\d+/\d+\b|\b\d{1,3}(?:\.\d{3})+\b|\b\d+ dong chi")
 # a deadline or period ("đến hết năm 2028", "hằng năm"), not the date a cited document was signed
 _DATE = re.compile(r"(?<![/\d])20\d\d\b|\bhang nam\b")
+# how often: "hằng năm", "theo tháng, quý", "định kỳ"
+_PERIOD = re.compile(r"\b(hang|moi) (nam|thang|quy|tuan)\b|\btheo (thang|quy|nam)\b|\bthang,? quy\b|\bdinh ki\b|"
+                     r"\bthuong xuyen\b")
 _DAY = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
 _BODY = re.compile(r"\b(ban thuong vu|ban to chuc|uy ban|truong chinh tri|dang uy|mat tran|cap uy|hoi dong|"
                    r"bo chinh tri|ban chap hanh|van phong|nguoi dung dau|he thong chinh tri|tong bi thu|"
@@ -68,6 +72,8 @@ def passage_types(folded: str, ref: str) -> frozenset[str]:
         types.add(DATE)
     if _DAY.search(folded):
         types.add(DAY)
+    if _PERIOD.search(folded):
+        types.add(PERIOD)
     if ref.startswith("Mục IV") or _BODY.search(folded):
         types.add(BODY)
     return frozenset(types)

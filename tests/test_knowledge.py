@@ -515,3 +515,19 @@ def test_qualification_levels() -> None:
     assert features.levels("ho tro dao tao sau dai hoc") == {"sau dai hoc"}
     assert features.levels("li luan chinh tri tu trung cap tro len; 25% cao cap") == {"trung cap", "cao cap"}
     assert features.levels("du so luong cap truong cap pho phong") == frozenset()
+
+
+@pytest.mark.parametrize("question", [
+    "đánh giá cán bộ bao lâu một lần", "danh gia can bo bao lau 1 lan", "cán bộ được đánh giá xếp loại bao lâu một lần",
+])
+def test_how_often_is_answered_by_a_passage_that_says_how_often(question: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == "Mục III.4", (answer.source, answer.answer)
+    assert "tháng" in answer.answer, answer.answer
+
+
+def test_how_often_is_a_question_type() -> None:
+    from knowledge import features
+    assert features.question_type("dao tao lai bao lau mot lan") == features.PERIOD
+    assert features.PERIOD in features.passage_types("danh gia can bo theo thang, quy", "Mục III.4")
+    assert features.PERIOD not in features.passage_types("danh gia can bo da chieu, lien tuc", "Mục III.4")
