@@ -94,7 +94,7 @@ async def test_hr_capacity_and_behalf_prompts_survive_a_restart(bot: BotHarness,
 
     await bot.send(user.callback("course:behalf:CDS-01"))
     async with restarted(settings, roster) as again:
-        assert "Không có cán bộ mã MAU999" in (await again.send(user.text("MAU999")))[-1]
+        assert "Không tìm thấy cán bộ tên hoặc mã “MAU999”" in (await again.send(user.text("MAU999")))[-1]
     async with restarted(settings, roster) as again:
         texts = await again.send(user.text("mau013"))
         assert "Đã đăng ký lớp CDS-01" in texts[0]
