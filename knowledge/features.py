@@ -104,6 +104,41 @@ def levels(folded: str) -> frozenset[str]:
     return frozenset(name for name, pattern in _LEVELS if pattern.search(folded))
 
 
+CLAUSE_END = re.compile(r";|\.(?:\s|$)")
+
+
+def clauses(folded: str | list[str], context: str = "") -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """(levels, groups) of each clause (between ';' or a sentence's end, or as given) that names a level; a
+    footnote's `context` (the sentence pointing to it) names the group its figures are about."""
+    found = []
+    groups = whom(context)
+    for clause in CLAUSE_END.split(folded) if isinstance(folded, str) else folded:
+        # a clause that names no group goes on about the last one named: "68% lãnh đạo diện Ban Thường vụ có
+        # thạc sĩ. Hiện trạng: 412/626 đồng chí có thạc sĩ"
+        groups = whom(clause) or groups
+        if named := levels(clause):
+            found.append((named, groups))
+    return tuple(found)
+
+
+_LEADER = re.compile(r"\b(lanh dao|chu tich|bi thu|truong phong|pho phong|giam doc|cap truong|cap pho|chu chot)\b")
+
+
+def whom(folded: str) -> frozenset[str]:
+    """The groups a text is about: the paired entities, and leaders ("lãnh đạo", "chủ tịch", "trưởng phòng")."""
+    return entities(folded) | ({"lanh dao"} if _LEADER.search(folded) else set())
+
+
+def level_applies(folded: str | tuple[tuple[frozenset[str], frozenset[str]], ...], asked: frozenset[str],
+                  about: frozenset[str]) -> bool:
+    """Some clause names a level asked for, and either names one of the question's groups (features.whom) or none:
+    "lãnh đạo diện Ban Thường vụ ... 68% có thạc sĩ; 75% Phó Chủ tịch ... cấp xã có cao cấp" sets thạc sĩ for the
+    Ban Thường vụ's leaders, not for cấp xã."""
+    parts = clauses(folded) if isinstance(folded, str) else folded
+    return any(named & asked and (not named_entities or not about or named_entities & about)
+               for named, named_entities in parts)
+
+
 def conflicts(asked: frozenset[str], passage: frozenset[str]) -> bool:
     """The question names one member of a pair and the passage only the other."""
     for first, _, second, _ in _ENTITY_PAIRS:

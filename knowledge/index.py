@@ -86,6 +86,8 @@ class Doc:
     own: frozenset[str] = frozenset()  # the terms of its own text, without its section's ways of asking
     paragraph: int = -1  # the resolution paragraph it was cut from (-1 for an FAQ entry)
     levels: frozenset[str] = frozenset()  # the qualification levels it names (features.levels)
+    # (levels, entities) of each clause naming a level: whom a level is set for (features.clauses)
+    level_clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class Query:
     light: frozenset[str] = frozenset()  # its everyday words (lexicon light_words, as typed)
     strangers: frozenset[str] = frozenset()  # plain syllables away from the only words they form here
     levels: frozenset[str] = frozenset()  # the qualification levels it asks about (features.levels)
+    whom: frozenset[str] = frozenset()  # the groups it asks about (features.whom)
 
 
 @dataclass
@@ -208,7 +211,7 @@ class KnowledgeBase:
             counts = self._chunk_terms(chunk, p.title)
             counts.update(set(terms(content_words(f"{p.context} {asked}"))))
             self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
-                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)])
+                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)], p.context)
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
@@ -233,12 +236,14 @@ class KnowledgeBase:
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
-             vocabulary: str, paragraph: int = -1) -> None:
+             vocabulary: str, paragraph: int = -1, context: str = "") -> None:
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
         folded = " ".join(words(text))
         self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
                              features.passage_types(fold_text(text), ref), features.entities(folded),
-                             frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded)))
+                             frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded),
+                             features.clauses([" ".join(words(c)) for c in features.CLAUSE_END.split(text)],
+                                              " ".join(words(context)))))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -333,7 +338,8 @@ class KnowledgeBase:
                 q_terms.setdefault(t, EXPANSION_WEIGHT)
         return Query(q_words, q_terms, groups, accents, kind,
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
-                     frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))))
+                     frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))),
+                     _asked_whom(" ".join(words(stripped))))
 
     def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
         """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
@@ -381,7 +387,7 @@ class KnowledgeBase:
             factor *= TYPE_MISMATCH
         if features.conflicts(query.entities, doc.entities):
             factor *= ENTITY_CONFLICT
-        if query.levels and not query.levels & doc.levels:
+        if query.levels and not features.level_applies(doc.level_clauses, query.levels, query.whom):
             factor *= TYPE_MISMATCH
         return factor
 
@@ -616,6 +622,15 @@ def _definition(normalized: str) -> str:
         return ""
     expansion = table[m.group(1)]
     return f"{m.group(1).upper()} là viết tắt của “{expansion[:1].upper()}{expansion[1:]}”."
+
+
+def _asked_whom(folded: str) -> frozenset[str]:
+    """The groups a question asks about; in "công chức xã có được ... không hay chỉ lãnh đạo", the group it asks
+    about comes first, and the one after 'hay'/'hoặc' is the alternative it contrasts."""
+    first = re.split(r"\b(?:hay|hoac)\b", folded, maxsplit=1)[0]
+    if found := features.whom(first) | features.question_entities(first):
+        return found
+    return features.whom(folded) | features.question_entities(folded)
 
 
 def _mark_ai(question: str) -> str:
