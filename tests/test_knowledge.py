@@ -552,3 +552,21 @@ def test_clauses_tie_a_level_to_the_group_it_is_set_for() -> None:
     assert features.level_applies(text, frozenset({"cao cap"}), frozenset({"cap xa"})) is True
     assert features.level_applies("ho tro dao tao sau dai hoc", frozenset({"sau dai hoc"}), frozenset({"cap xa"}))
     assert features.level_applies(text, frozenset({"sau dai hoc"}), frozenset({"dien ban thuong vu"}))
+
+
+@pytest.mark.parametrize("question", [
+    "den 2028 bao nhieu phan tram can bo phai duoc boi duong kien thuc so",
+    "đến 2028 bao nhiêu phần trăm cán bộ được bồi dưỡng kiến thức số",
+])
+def test_digital_knowledge_is_the_digital_skills_target(question: str) -> None:
+    """'Kiến thức số' is the resolution's chuyển đổi số, kỹ năng số: not the job-position training item."""
+    answer = default_kb().ask(question)
+    assert not answer.found or "chuyển đổi số" in answer.answer, (answer.source, answer.answer)
+
+
+@pytest.mark.parametrize("question", ["danh gia can bo dua vao dau", "đánh giá cán bộ dựa trên cơ sở nào",
+                                      "đánh giá cán bộ căn cứ vào đâu"])
+def test_what_evaluation_is_based_on(question: str) -> None:
+    """'Dựa vào đâu' asks what the evaluation is tied to: "gắn với sản phẩm công việc ... mức độ hài lòng"."""
+    answer = default_kb().ask(question)
+    assert not answer.found or "sản phẩm công việc" in answer.answer, (answer.source, answer.answer)
