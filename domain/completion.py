@@ -29,7 +29,7 @@ from domain.outbox import enqueue
 from domain.records import COURSE_SOURCE, FILE_MARK, Change, apply_change, parse_value
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
-from domain.text import same_name
+from domain.text import ascii_key, same_name
 
 OK, ALREADY, REJECTED = "ok", "already", "rejected"
 
@@ -121,11 +121,43 @@ def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = F
     return next((r for r in rows if r.status == RegistrationStatus.COMPLETED), rows[0] if rows else None)
 
 
-def _row(session: Session, course: Course, number: int, code: str, written_name: str, year: int,
+PASSED = ("dat", "hoan thanh", "xuat sac", "gioi", "kha", "tot", "trung binh", "dat yeu cau")
+FAILED = ("khong", "chua", "vang", "truot", "bo hoc", "kem", "yeu", "hong", "nghi hoc", "khong dat")
+
+
+def result_refusal(value: str) -> str | None:
+    """Why a row's "Kết quả" stops it being recorded as completed, or None: empty, a pass word, or a mark of at
+    least half the scale (10 or 100). A result the bot cannot read is refused too: a record needs a pass."""
+    written = " ".join(value.split())
+    if not written:
+        return None
+    key = ascii_key(written)
+    mark = _mark(key)
+    if mark is not None:
+        return None if mark >= (5 if mark <= 10 else 50) else f"kết quả trong tệp “{written[:30]}” dưới mức đạt"
+    if key.startswith(FAILED):
+        return f"kết quả trong tệp “{written[:30]}”"
+    if key.startswith(PASSED):
+        return None
+    return f"không rõ kết quả “{written[:30]}” trong tệp; ghi “Đạt”, hoặc để trống nếu đã hoàn thành"
+
+
+def _mark(key: str) -> float | None:
+    try:
+        mark = float(key.replace(",", "."))
+    except ValueError:
+        return None
+    return mark if 0 <= mark <= 100 else None
+
+
+def _row(session: Session, course: Course, number: int, code: str, written_name: str, result: str, year: int,
          seen: dict[str, int]) -> CompletionRow:
     cadre = cadre_by_code(session, code)
     if cadre is None:
         return CompletionRow(number, code, "", REJECTED, f"không có cán bộ mã {code}")
+    refusal = result_refusal(result)
+    if refusal:  # a school's sheet lists who failed or was absent too
+        return CompletionRow(number, cadre.code, cadre.full_name, REJECTED, refusal)
     if written_name.strip() and not same_name(written_name, cadre.full_name):  # a mistyped code names someone else
         return CompletionRow(number, cadre.code, cadre.full_name, REJECTED,
                              f"họ tên trong tệp “{written_name.strip()[:60]}” khác hồ sơ của mã {cadre.code}")
@@ -143,28 +175,32 @@ def _row(session: Session, course: Course, number: int, code: str, written_name:
 
 
 def plan_completion(session: Session, course_code: str, codes: list[tuple[int, str]], today: date,
-                    names: Mapping[int, str] | None = None) -> CompletionPlan:
+                    names: Mapping[int, str] | None = None, results: Mapping[int, str] | None = None
+                    ) -> CompletionPlan:
     """Every row checked and what it would change; nothing written. codes: (row number, cadre code);
-    names: the name written on a row, if the sheet has a "Họ và tên" column (it must match the record)."""
+    names: the name written on a row, if the sheet has a "Họ và tên" column (it must match the record);
+    results: its "Kết quả", if the sheet has one (it must be a pass: result_refusal)."""
     course = require_course(session, course_code)
     check_course_started(course, today)
     plan = CompletionPlan(course.code, course.name)
     seen: dict[str, int] = {}
-    plan.rows = [_row(session, course, number, code.strip().upper(), (names or {}).get(number, ""), today.year, seen)
-                 for number, code in codes]
+    names, results = names or {}, results or {}
+    plan.rows = [_row(session, course, number, code.strip().upper(), names.get(number, ""), results.get(number, ""),
+                      today.year, seen) for number, code in codes]
     return plan
 
 
 def complete(session: Session, course_code: str, codes: list[tuple[int, str]], today: date, actor: str,
              skip_bad_rows: bool = False, *, expected: Collection[str] | None = None,
-             file_name: str | None = None, names: Mapping[int, str] | None = None) -> CompletionPlan:
+             file_name: str | None = None, names: Mapping[int, str] | None = None,
+             results: Mapping[int, str] | None = None) -> CompletionPlan:
     """Record completion for the accepted rows; writes nothing if any row is refused, unless skip_bad_rows.
 
     expected: the codes a preview showed as accepted; if the plan made now differs (someone cancelled,
     completed or registered meanwhile), nothing is written and the plan says `changed`.
     file_name: the sheet the completions come from, kept in each record change and in the audit log.
     """
-    plan = plan_completion(session, course_code, codes, today, names)
+    plan = plan_completion(session, course_code, codes, today, names, results)
     if expected is not None and {r.code for r in plan.accepted} != set(expected):
         plan.changed = True
         return plan
@@ -233,15 +269,18 @@ class CompletionSheet:
     codes: list[tuple[int, str]]
     courses: frozenset[str] = frozenset()
     names: dict[int, str] = field(default_factory=dict)  # row number -> "Họ và tên" as written, where given
+    results: dict[int, str] = field(default_factory=dict)  # row number -> "Kết quả" as written, where given
 
 
 def completion_sheet(path: Path) -> CompletionSheet:
-    """A "Mã cán bộ" column, an optional "Mã lớp" column naming the course, and an optional "Họ và tên"."""
-    sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name"}, ["Mã cán bộ"])
+    """A "Mã cán bộ" column, an optional "Mã lớp" column naming the course, optional "Họ và tên" and "Kết quả"."""
+    sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name", "Kết quả": "result"},
+                       ["Mã cán bộ"])
     rows = [(number, cells) for number, cells in sheet.rows if cells.get("code", "").strip()]
     courses = frozenset(c for _, cells in rows if (c := cells.get("course", "").strip().upper()))
     names = {number: name for number, cells in rows if (name := cells.get("name", "").strip())}
-    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses, names)
+    results = {number: result for number, cells in rows if (result := cells.get("result", "").strip())}
+    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses, names, results)
 
 
 def completion_codes(path: Path) -> list[tuple[int, str]]:

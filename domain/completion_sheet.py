@@ -3,7 +3,7 @@
 The rules are those of one completion (domain.completion). The conversation lives in the database
 (domain.conversation), each step written in the transaction of the update that opens it, so a restart
 between sending the sheet, choosing the course and confirming loses nothing. A step keeps the parsed
-(row, code, name) rows, never the file: the confirmation re-plans from them inside its own transaction.
+(row, code, name, result) rows, never the file: the confirmation re-plans from them inside its own transaction.
 
 Which course: the sheet's "Mã lớp" column, the course page HR started from ("send the sheet now"), or
 a course code in the file's caption; when these name different courses the sheet is refused; when none
@@ -129,7 +129,7 @@ def receive(session: Session, actor: Actor, path: Path, caption: str, chat: Chat
         raise CompletionRefused(
             f"Tệp nhắc tới nhiều lớp ({', '.join(sorted(named))}); mỗi tệp chỉ ghi nhận hoàn thành cho một lớp. "
             "Hãy tách thành từng tệp cho mỗi lớp.")
-    codes = [[number, code, sheet.names.get(number, "")] for number, code in sheet.codes]
+    codes = [[number, code, sheet.names.get(number, ""), sheet.results.get(number, "")] for number, code in sheet.codes]
     if named:
         outcome.plan = _preview(session, chat, named.pop(), path.name, codes, today, waiting)
         return outcome
@@ -147,7 +147,7 @@ def _preview(session: Session, chat: Chat, course_code: str, file_name: str, cod
              today: date, waiting: str | None = None) -> CompletionPlan:
     """Plan every row and keep the plan's input as the confirm step; a sheet with nobody to record opens none
     (a chat that waited for this course's sheet keeps waiting for a corrected one)."""
-    plan = plan_completion(session, course_code, _pairs(codes), today, _names(codes))
+    plan = plan_completion(session, course_code, _pairs(codes), today, _column(codes, 2), _column(codes, 3))
     if plan.accepted:
         conversation.open_step(session, *chat, CONFIRM_STEP, {
             "course": plan.course_code, "file": file_name, "codes": codes,
@@ -164,8 +164,9 @@ def _pairs(codes: list[list[object]]) -> list[tuple[int, str]]:
     return [(int(str(row[0])), str(row[1])) for row in codes]
 
 
-def _names(codes: list[list[object]]) -> dict[int, str]:
-    return {int(str(row[0])): str(row[2]) for row in codes if len(row) > 2 and row[2]}
+def _column(codes: list[list[object]], index: int) -> dict[int, str]:
+    """A step row's name (2) or result (3), by row number (absent in steps written before they were kept)."""
+    return {int(str(row[0])): str(row[index]) for row in codes if len(row) > index and row[index]}
 
 
 def choose(session: Session, actor: Actor, chat: Chat, index: int, today: date) -> SheetOutcome:
@@ -198,7 +199,7 @@ def confirm(session: Session, actor: Actor, chat: Chat, skip_bad_rows: bool, tod
     file_name, codes = str(step.data.get("file", "")), list(step.data.get("codes", []))
     plan = complete(session, str(step.data.get("course", "")), _pairs(codes), today, actor.code, skip_bad_rows,
                     expected=[str(c) for c in step.data.get("expected", [])], file_name=file_name,
-                    names=_names(codes))
+                    names=_column(codes, 2), results=_column(codes, 3))
     if not plan.applied and plan.accepted:
         conversation.open_step(session, *chat, CONFIRM_STEP, {**step.data,
                                                               "expected": [r.code for r in plan.accepted]})

@@ -330,3 +330,32 @@ async def test_a_command_that_ends_the_preview_or_the_wait_says_so(bot: BotHarne
     await bot.send(user.callback("cpl:want:CC-K26"))
     texts = await bot.send(user.text("/courses"))
     assert any("Đã thôi chờ tệp kết quả lớp CC-K26" in t for t in texts) and _completed(db) == 0
+
+
+async def test_a_row_whose_result_is_not_a_pass_is_refused(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    """A school's result sheet has a "Kết quả" column: "Không đạt", "Vắng" must never be recorded as completed;
+    a result the bot cannot read is refused too, with what to write (walkthrough, high)."""
+    db = _db(roster)
+    for code in ("MAU010", "MAU011", "MAU012", "MAU014"):
+        _register(db, code)
+    _start(db)
+    await _hr(bot, user)
+    sheet = ("STT,Mã cán bộ,Họ và tên,Kết quả\n1,MAU010,Ma Văn Chiến,Không đạt\n2,MAU011,Hoàng Thị Yến,Đạt\n"
+             "3,MAU012,Nông Văn Dũng,vắng\n4,MAU014,Đỗ Thị Mai,\n")
+    preview = (await _send(bot, user, sheet, caption="CC-K26"))[-1]
+    assert "Dòng 2 MAU010 – Ma Văn Chiến: kết quả trong tệp “Không đạt”" in preview
+    assert "Dòng 4 MAU012 – Nông Văn Dũng: kết quả trong tệp “vắng”" in preview
+    assert "Bị từ chối 2 dòng" in preview
+    texts = await bot.send(user.callback("cpl:skip"))
+    assert "2 người" in texts[-1] and _completed(db) == 2 and _level(db, "MAU010") == 2
+
+
+def test_result_words() -> None:
+    from domain.completion import result_refusal
+
+    assert result_refusal("") is None and result_refusal("Đạt") is None and result_refusal("dat yeu cau") is None
+    assert result_refusal("Hoàn thành") is None and result_refusal("Giỏi") is None and result_refusal("8,5") is None
+    for failed in ("Không đạt", "chua dat", "Vắng", "Không hoàn thành", "bỏ học", "Trượt", "2,0"):
+        assert result_refusal(failed), failed
+    assert "không rõ" in (result_refusal("???") or "")

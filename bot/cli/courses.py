@@ -60,7 +60,7 @@ def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
     sheet = completion_sheet(Path(args.file))
     database = open_db(settings.database_url)
     plan = database.run(complete, args.course, sheet.codes, today_in(settings.timezone), "cli", args.skip_bad_rows,
-                        names=sheet.names)
+                        names=sheet.names, results=sheet.results)
     if args.json:
         print(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2))
         return 0 if plan.applied else 1
