@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.classification import ClassificationRules, default_classification, describe, quarter_months
-from domain.evaluation import RATINGS, EvalStatus, reviewees
+from domain.evaluation import RATINGS, EvalStatus, StatusLine, remind_missing, reviewees, unit_month_status
+from domain.evaluation.status import Nudge
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
 
@@ -143,6 +144,19 @@ def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
     by_id = {row.id: row for row in rows}
     return [Person(i, by_id[i].code, by_id[i].full_name, *units[by_id[i].unit_id][1:])
             for i in seen - {manager_id}]
+
+
+def team_month_status(session: Session, actor: Actor, year: int, month: int) -> list[StatusLine]:
+    """"Tình hình đơn vị": a manager's review chain (the people the quarter and year views list), HR's unit."""
+    chain = [p.cadre_id for p in review_chain(session, actor.cadre_id)] if actor.is_manager else None
+    return unit_month_status(session, actor, year, month, chain)
+
+
+def remind_team(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
+    """The reminder, to the people team_month_status lists who have not submitted."""
+    require_manager(actor)
+    return remind_missing(session, actor, year, month, today, [p.cadre_id for p in review_chain(session,
+                                                                                               actor.cadre_id)])
 
 
 def reviewee_year(session: Session, actor: Actor, year: int, shown: int = 60) -> GridPage:

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import evaluation as ev
-from domain import vn
+from domain import review_grid, vn
 from domain.accounts import Actor, actor_for, require_manager
 from domain.choices import match_button
 from domain.evaluation import RATINGS, EvalView, Window
@@ -307,7 +307,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     if action == "nudge":
         year, month = w.open_period(now)
-        nudge = await run_tx(context, ev.remind_missing, require_manager(actor), year, month, now)
+        nudge = await run_tx(context, review_grid.remind_team, require_manager(actor), year, month, now)
         await reply(update, _nudge_text(nudge, held_until(context, "eval-reminder")))
         await deliver_now(context, "eval-reminder")
         return
@@ -391,7 +391,7 @@ async def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
 async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
     year, month = _window(context).open_period(today(context))
-    lines = await run_tx(context, ev.unit_month_status, actor, year, month)
+    lines = await run_tx(context, review_grid.team_month_status, actor, year, month)
     counts = ev.status_counts(lines)
     text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name),
                               **{key: vn.number(value) for key, value in counts.items()})

@@ -194,9 +194,8 @@ async def test_unit_status_nudge_and_grid(bot: BotHarness, roster: Database, use
     manager = UpdateFactory(user_id=510)
     await link(bot, manager, "0912345010")  # MAU010 heads Xã Minh Hương
     texts = await bot.send(manager.callback("rev:unit"))
-    assert "Đã gửi: 1/9" in texts[-1] and "Bùi Thị Trang" in texts[-1]
+    assert "Đã gửi: 1/8" in texts[-1] and "Bùi Thị Trang" in texts[-1]  # his review chain, as the year view
     assert texts[-1].count("Chưa gửi") == 1 and "Ma Văn Chiến" not in texts[-1]  # one list, without himself
-    assert "Bạn cũng chưa gửi tự đánh giá của mình" in texts[-1]  # said apart, as the reminder skips him
     texts = await bot.send(manager.callback("rev:nudge"))
     assert any("Đã gửi lời nhắc tới" in t for t in texts)
     assert any("nhắc bạn gửi tự đánh giá" in c.text for c in bot.api.sent(chat_id=colleague.chat_id))
@@ -294,3 +293,17 @@ def test_cli_evaluations_month(tmp_path, monkeypatch, capsys) -> None:  # type: 
     assert nam_row[2:5] == ("XMH-VP", "Văn phòng HĐND và UBND xã", "Đã gửi, chờ xếp loại")
     assert cli_main(["evaluations", "--month", "2026-13"]) == 2
     db.dispose()
+
+
+async def test_unit_status_lists_the_review_chain_below_never_a_boss(bot: BotHarness, roster: Database) -> None:
+    """"Tình hình đơn vị" lists the people below the manager in the review chain, like the quarter and year views:
+    a deputy chairman no longer sees (or reminds) the Party secretary above him (walkthrough)."""
+    deputy_chair = UpdateFactory(user_id=613)
+    await link(bot, deputy_chair, "0912345013")  # MAU013 rates MAU017 and MAU018
+    text = (await bot.send(deputy_chair.callback("rev:unit")))[-1]
+    assert "Ma Văn Chiến" not in text and "Hoàng Thị Yến" not in text
+    assert "Đã gửi: 0/2" in text and "Bùi Thị Trang" in text and "Lý Văn Phúc" in text
+    boss = UpdateFactory(user_id=610)
+    await link(bot, boss, "0912345010")
+    await bot.send(deputy_chair.callback("rev:nudge"))
+    assert not any("nhắc bạn gửi tự đánh giá" in c.text for c in bot.api.sent(chat_id=boss.chat_id))

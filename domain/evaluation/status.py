@@ -74,11 +74,36 @@ def status_counts(lines: list[StatusLine]) -> dict[str, int]:
     return counts
 
 
-def unit_month_status(session: Session, actor: Actor, year: int, month: int) -> list[StatusLine]:
-    """The manager's own unit subtree, person by person (audit-logged: it lists people)."""
+STATUS_CHUNK = 900  # ids per IN (...) list: SQLite's bound-parameter limit
+
+
+def month_status_of(session: Session, cadre_ids: list[int], year: int, month: int) -> list[StatusLine]:
+    """month_status() for these people (a manager's review chain), by unit and name."""
+    lines: list[tuple[str, StatusLine]] = []
+    for start in range(0, len(cadre_ids), STATUS_CHUNK):
+        query = (select(Unit.path, Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
+                        Evaluation.self_rating, Evaluation.manager_rating, Unit.code)
+                 .join(Unit, Cadre.unit_id == Unit.id)
+                 .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
+                                             Evaluation.month == month))
+                 .where(Cadre.id.in_(cadre_ids[start:start + STATUS_CHUNK])))
+        lines += [(path, StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating,
+                                    manager_rating, unit_code))
+                  for path, code, name, unit_name, status, late, self_rating, manager_rating, unit_code
+                  in session.execute(query)]
+    lines.sort(key=lambda pair: (pair[0], pair[1].full_name))
+    return [line for _, line in lines]
+
+
+def unit_month_status(session: Session, actor: Actor, year: int, month: int,
+                      chain: list[int] | None = None) -> list[StatusLine]:
+    """Person by person (audit-logged: it lists people): a manager's review chain (`chain`: the ids of everyone
+    below them in it, as the quarter and year views list, never a boss), else HR's own unit subtree."""
     if not (actor.is_manager or actor.is_hr):
         raise PermissionDenied("Chức năng này chỉ dành cho cán bộ quản lý.")
     audit(session, actor.code, "evaluation-status", f"{actor.unit_code}:{year}-{month:02d}")
+    if chain is not None:
+        return month_status_of(session, chain, year, month)
     return month_status(session, session.get(Unit, actor.unit_id), year, month)
 
 
@@ -92,10 +117,13 @@ class Nudge:
     already: int  # of those, reminded by this manager today already
 
 
-def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
-    """The manager's reminder button: one message to each linked person who has not submitted (once a day)."""
-    unit = session.get(Unit, actor.unit_id)
-    missing = [line.code for line in month_status(session, unit, year, month) if not is_submitted(line.status)]
+def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date,
+                   chain: list[int] | None = None) -> Nudge:
+    """The manager's reminder button: one message to each linked person who has not submitted (once a day),
+    among the people unit_month_status lists (`chain` as there)."""
+    lines = (month_status_of(session, chain, year, month) if chain is not None
+             else month_status(session, session.get(Unit, actor.unit_id), year, month))
+    missing = [line.code for line in lines if not is_submitted(line.status)]
     sent = unlinked = already = count = 0
     for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
         if cadre.id == actor.cadre_id:
