@@ -51,6 +51,10 @@ RESULTS_SO_FAR = "\n\nĐã ghi {n} kết quả:\n{items}"
 ASK_DIFFICULTIES = (
     "<b>Bước 2/3 – Khó khăn, đề xuất</b> (không bắt buộc)\nGõ nội dung, hoặc bấm “Bỏ qua”."
 )
+ASK_DIFFICULTIES_KEPT = (
+    "<b>Bước 2/3 – Khó khăn, đề xuất</b> (không bắt buộc)\nĐang ghi: “{text}”\n"
+    "Gõ nội dung mới để thay, hoặc bấm “Giữ nguyên”."
+)
 ASK_RATING = "<b>Bước 3/3 – Tự xếp loại</b>\nChọn mức bạn tự đánh giá cho {period}:"
 PREVIEW = "👀 <b>Xem lại tự đánh giá {period}</b>{late}\n\n{body}\n\n{send}"
 SEND_HINT = "Bấm “📤 Gửi” để gửi cấp trên."
@@ -109,6 +113,7 @@ DELEGATE_USAGE = (
 )
 DELEGATED = "Đã ủy quyền cho {name} xếp loại thay bạn từ {start} đến {end}."
 BTN_DONE, BTN_UNDO, BTN_SKIP, BTN_SEND = "✅ Xong", "↩️ Xóa mục cuối", "Bỏ qua", "📤 Gửi"
+BTN_KEEP = "Giữ nguyên"
 BTN_PAUSE = "⏸ Để sau (giữ nháp)"
 BTN_PAUSE_EDIT, BTN_RESEND, BTN_DISCARD = "⏸ Để sau (giữ bản đã gửi)", "📤 Gửi bản sửa", "🗑 Bỏ bản sửa"
 EDITING_NOTE = (
@@ -159,8 +164,10 @@ async def _show_form_step(update: Update, context: ContextTypes.DEFAULT_TYPE, v:
             rows.append([(BTN_UNDO, buttons.on("undo", v.id))])
         await text_router.reply_choice(update, context, "eval-results", text, [*rows, [cancel]], choice_only=False)
     elif v.step == "difficulties":
-        await text_router.reply_choice(update, context, "eval-difficulties", note + ASK_DIFFICULTIES,
-                                       [[(BTN_SKIP, buttons.on("skip", v.id))], [cancel]], choice_only=False)
+        text = note + (ASK_DIFFICULTIES_KEPT.format(text=esc(v.difficulties)) if v.difficulties else ASK_DIFFICULTIES)
+        await text_router.reply_choice(update, context, "eval-difficulties", text,
+                                       [[(BTN_KEEP if v.difficulties else BTN_SKIP, buttons.on("skip", v.id))],
+                                        [cancel]], choice_only=False)
     elif v.step == "rating":
         rows = [[(label, buttons.self_rating(v.id, n))] for n, label in enumerate(RATINGS)]
         await text_router.reply_choice(update, context, "eval-rating", note + ASK_RATING.format(period=v.period),
@@ -208,7 +215,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     operations: dict[str, tuple[Callable[..., EvalView], tuple[Any, ...]]] = {
         "step": (ev.go_to, (me, eval_id, press.step, w, now)),
         "undo": (ev.remove_last_result, (me, eval_id, w, now)),
-        "skip": (ev.set_difficulties, (me, eval_id, None, w, now)),
+        "skip": (ev.keep_difficulties, (me, eval_id, w, now)),
         "self": (ev.set_self_rating, (me, eval_id, press.rating, w, now)),
         "submit": (ev.submit, (me, eval_id, w, now)),
         "edit": (ev.reopen, (me, eval_id, w, now)),

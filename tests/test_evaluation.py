@@ -307,3 +307,23 @@ async def test_unit_status_lists_the_review_chain_below_never_a_boss(bot: BotHar
     await link(bot, boss, "0912345010")
     await bot.send(deputy_chair.callback("rev:nudge"))
     assert not any("nhắc bạn gửi tự đánh giá" in c.text for c in bot.api.sent(chat_id=boss.chat_id))
+
+
+async def test_skipping_difficulties_in_an_edit_keeps_what_was_written(bot: BotHarness, roster: Database,
+                                                                        user: UpdateFactory) -> None:
+    """Editing a submitted evaluation walks through step 2 again: "Bỏ qua" there used to erase the difficulties
+    already sent; now the step shows them and keeps them (walkthrough: never lose what a person wrote)."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Hoàn thành báo cáo tháng"))
+    await bot.send(user.callback(button(bot, "eval:step:")))
+    await bot.send(user.text("Thiếu máy GPS cho đo đạc"))
+    await bot.send(user.callback(button(bot, "eval:self:")))
+    await bot.send(user.callback(button(bot, "eval:submit:")))
+    await bot.send(user.callback(button(bot, "eval:edit:")))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    await bot.send(user.text("Xác minh đất"))
+    texts = await bot.send(user.callback(f"eval:step:{eval_id(roster)}:difficulties"))
+    assert "Thiếu máy GPS cho đo đạc" in texts[-1] and "Giữ nguyên" in next(b["text"] for b in bot.last_buttons())
+    texts = await bot.send(user.callback(button(bot, "eval:skip:")))
+    assert "Thiếu máy GPS cho đo đạc" in texts[-1]

@@ -173,6 +173,13 @@ def set_difficulties(session: Session, cadre_id: int, eval_id: int, text: str | 
     return _form_view(session, ev, work, window, today)
 
 
+def keep_difficulties(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
+    """"Bỏ qua" at step 2: on to the rating, the difficulties as they are (an edit keeps what was sent)."""
+    ev, work = _own_draft(session, cadre_id, eval_id)
+    _save(ev, work, "rating" if work.self_rating is None else "preview")
+    return _form_view(session, ev, work, window, today)
+
+
 def set_self_rating(session: Session, cadre_id: int, eval_id: int, rating: int, window: Window,
                     today: date) -> EvalView:
     if not 0 <= rating < len(RATINGS):
