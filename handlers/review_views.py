@@ -50,12 +50,13 @@ def entry_buttons(context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
 
 
 def _rule() -> str:
-    """The rule in short words from the data file, citing the resolution."""
+    """The rule in short words from the data file, and what the resolution does (not) say about it."""
     rules = default_classification()
     quarter = "; ".join(describe_period(rules.quarter, "tháng", RATING_SHORT))
     year = "; ".join(describe_period(rules.year, "quý", RATING_SHORT))
     return (f"\n\nQuý xếp loại khi đủ 3 tháng – {quarter}. Năm xếp loại khi đủ 4 quý – {year}. "
-            "Căn cứ Mục III.4 Nghị quyết.")
+            "Mục III.4 Nghị quyết yêu cầu xếp loại hằng tháng, quý, năm nhưng không quy định cách tổng hợp; "
+            "các ngưỡng trên là quy tắc Ban Tổ chức đặt cho bot.")
 
 
 def _xlsx_button(actor: Actor, page: GridPage, year: int) -> list[tuple[str, str]]:

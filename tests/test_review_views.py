@@ -67,6 +67,8 @@ async def test_quarter_and_year_views_show_classification(bot: BotHarness, roste
     texts = await bot.send(user.callback("qv:q:2026:3"))
     assert "Xếp loại quý 3/2026" in texts[-1]
     assert "Vũ Văn Nam: T7 XS · T8 XS · T9 Tốt → Quý: XS" in texts[-1] and "Mục III.4" in texts[-1]
+    # the thresholds are the bot's rule (data file), not the resolution's: the text must not say otherwise
+    assert "Căn cứ Mục III.4" not in texts[-1] and "không quy định cách tổng hợp" in texts[-1]
     labels = [b["text"] for b in bot.last_buttons()]
     assert "◀️ Quý 2/2026" in labels and "Quý 4/2026 ▶️" in labels
     texts = await bot.send(user.callback("qv:q:2026:4"))
