@@ -14,7 +14,18 @@ from domain import evaluation as ev
 from domain.accounts import Actor, require_manager
 from domain.evaluation import delegation
 from handlers import text_router
-from handlers.common import esc, keyboard, linked_only, load_actor, pressed, read_tx, reply, run_tx, today
+from handlers.common import (
+    deliver_now,
+    esc,
+    keyboard,
+    linked_only,
+    load_actor,
+    pressed,
+    read_tx,
+    reply,
+    run_tx,
+    today,
+)
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 from views.callbacks import delegation as buttons
@@ -102,6 +113,7 @@ async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     name = await run_tx(context, ev.delegate, actor, code, start, end, today(context))
     await reply(update, DONE.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
                 keyboard([[BACK_TO_LIST]]))
+    await deliver_now(context, "delegation")
 
 
 async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, delegation_id: int,
@@ -119,6 +131,7 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
     await reply(update, REVOKED.format(name=esc(done.deputy_name), code=esc(done.deputy_code)),
                 keyboard([[BACK_TO_LIST]]))
+    await deliver_now(context, "delegation")
 
 
 @linked_only

@@ -430,6 +430,7 @@ async def delegate_command(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         return
     name = await run_tx(context, ev.delegate, actor, args[0], start, end, today(context))
     await reply(update, DELEGATED.format(name=esc(name), start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
+    await deliver_now(context, "delegation")
 
 
 async def cancel_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -36,7 +36,7 @@ async def _delegate_to_mau013(bot: BotHarness, boss: UpdateFactory) -> str:
     await bot.send(boss.callback("dlg:new"))
     await bot.send(boss.callback("dlg:pick:MAU013"))
     confirm = (await bot.send(boss.callback("dlg:per:MAU013:1w")))[-1]
-    assert "Đã ủy quyền" in (await bot.send(boss.callback("dlg:ok:MAU013:1w")))[-1]
+    assert any("Đã ủy quyền" in t for t in await bot.send(boss.callback("dlg:ok:MAU013:1w")))
     return confirm
 
 
@@ -95,3 +95,15 @@ def test_a_chain_written_into_the_table_is_refused_at_rating_time(roster: Databa
     assert [p.cadre_code for p in roster.run(ev.pending_reviews, deputy, TODAY)] == []
     queue = roster.run(lambda s: ev.ReviewQueue(s, TODAY).pending_for(s, deputy))
     assert queue == []
+
+
+async def test_the_deputy_is_told_of_the_delegation_and_its_revocation(bot: BotHarness, roster: Database) -> None:
+    boss = UpdateFactory(user_id=910)
+    deputy = UpdateFactory(user_id=913)
+    await link(bot, deputy, MAU013)
+    await _delegate_to_mau013(bot, boss)
+    told = _notices(roster, "MAU013")
+    assert any("Ma Văn Chiến đã ủy quyền cho bạn xếp loại" in t and "Hoàng Thị Yến" in t for t in told)
+    delegation = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
+    await bot.send(boss.callback(f"dlg:rvok:{delegation}"))
+    assert any("Ma Văn Chiến đã thu hồi ủy quyền" in t for t in _notices(roster, "MAU013"))

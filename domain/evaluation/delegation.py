@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, ReviewDelegation, Unit
 from domain.accounts import Actor, audit, require_manager
+from domain.clock import utcnow
 from domain.errors import NotFound
 from domain.evaluation.review import check_deputy, reviewees, reviewers_above
+from domain.markup import esc
+from domain.outbox import enqueue
 from domain.units import in_subtree
 
 MAX_CANDIDATES = 8
@@ -121,4 +124,8 @@ def revoke(session: Session, actor: Actor, delegation_id: int, today: date) -> D
         row.end_date = today - timedelta(days=1)
     audit(session, actor.code, "review-delegate-revoke", line.deputy_code,
           f"{line.start:%Y-%m-%d}..{line.end:%Y-%m-%d}")
+    if deputy is not None:
+        enqueue(session, f"delegation-revoked:{row.id}:{utcnow():%Y%m%d%H%M%S%f}", deputy, "delegation",
+                f"↩️ {esc(actor.full_name)} đã thu hồi ủy quyền xếp loại ({line.start:%d/%m/%Y} – "
+                f"{line.end:%d/%m/%Y}); từ nay bạn không xếp loại thay nữa.")
     return line

@@ -304,4 +304,11 @@ def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end:
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
     audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
+    above = {c.id for c in reviewers_above(session, deputy)}
+    kept = [c for c in reviewees(session, [actor.cadre_id]) if c.id in above]
+    enqueue(session, f"delegated:{actor.code}:{deputy.code}:{start:%Y%m%d}:{utcnow():%H%M%S%f}", deputy, "delegation",
+            f"🤝 {esc(actor.full_name)} đã ủy quyền cho bạn xếp loại tự đánh giá thay từ {start:%d/%m/%Y} đến "
+            f"{end:%d/%m/%Y}. Gõ /review để xem các bản chờ xếp loại."
+            + (f" Riêng {', '.join(esc(c.full_name) for c in kept)} vẫn do {esc(actor.full_name)} xếp loại."
+               if kept else ""))
     return deputy.full_name
