@@ -118,7 +118,7 @@ async def test_delegated_review_survives_a_restart(bot: BotHarness, roster: Data
     await fill_and_submit(bot, mau015)
     await link(bot, boss, "0912345011")
     await link(bot, deputy, "0912345012")  # MAU012 rates for MAU011 (MAU015's manager)
-    assert "Đã ủy quyền" in (await bot.send(boss.text("/delegate MAU012 26/11/2026 30/11/2026")))[-1]
+    assert any("Đã ủy quyền" in t for t in await bot.send(boss.text("/delegate MAU012 26/11/2026 30/11/2026")))
     target = eval_id(roster, "MAU015")
     async with restarted(settings, roster) as again:
         await again.send(deputy.text("/review"))

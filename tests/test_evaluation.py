@@ -327,3 +327,15 @@ async def test_skipping_difficulties_in_an_edit_keeps_what_was_written(bot: BotH
     assert "Thiếu máy GPS cho đo đạc" in texts[-1] and "Giữ nguyên" in next(b["text"] for b in bot.last_buttons())
     texts = await bot.send(user.callback(button(bot, "eval:skip:")))
     assert "Thiếu máy GPS cho đo đạc" in texts[-1]
+
+
+async def test_an_emoji_or_an_okay_is_not_a_work_result(bot: BotHarness, roster: Database,
+                                                        user: UpdateFactory) -> None:
+    """"👍" or "ok" typed at step 1 used to be saved as results the manager then reads (walkthrough)."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    for typed in ("👍", "ok"):
+        texts = await bot.send(user.text(typed))
+        assert "mô tả công việc" in texts[-1], typed
+    texts = await bot.send(user.text("Hoàn thành báo cáo tháng"))
+    assert "Đã ghi 1 kết quả" in texts[-1]

@@ -126,6 +126,9 @@ def _own_draft(session: Session, cadre_id: int, eval_id: int) -> tuple[Evaluatio
     return ev, work
 
 
+MIN_ITEM_LETTERS = 3
+
+
 def split_items(text: str) -> list[str]:
     """One item per line; list markers ('-', '•', '1.') dropped."""
     return [_BULLET.sub("", line).strip() for line in text.splitlines() if _BULLET.sub("", line).strip()]
@@ -135,6 +138,9 @@ def add_results(session: Session, cadre_id: int, eval_id: int, text: str, window
                 today: date) -> EvalView:
     ev, work = _own_draft(session, cadre_id, eval_id)
     new = split_items(text)
+    if any(sum(ch.isalpha() for ch in i) < MIN_ITEM_LETTERS for i in new):  # "👍", "ok": not a piece of work
+        raise EvaluationRefused("Mỗi kết quả cần mô tả công việc, sản phẩm bằng vài chữ (ví dụ “Hoàn thành báo cáo "
+                                "tháng”).")
     if any(len(i) > MAX_ITEM_CHARS for i in new):
         raise EvaluationRefused(f"Mỗi kết quả tối đa {vn.number(MAX_ITEM_CHARS)} ký tự; hãy tách thành nhiều dòng.")
     if len(work.results) + len(new) > MAX_ITEMS:
