@@ -6,7 +6,8 @@ equals the button's label or is within a typo of it (one letter wrong, missing, 
 swapped; two such for labels longer than ten characters), or names the label's head, the part
 before an explanation in brackets or after a dash ("để sau" for "⏸ Để sau (giữ nháp)", "bỏ qua"
 for "Bỏ qua – không nhận xét"); at a step that accepts only a choice, a part of one label alone
-("tốt", "xuất sắc") names it too. Two buttons at the same distance make the reply ambiguous.
+("tốt", "xuất sắc") names it too. A plain yes or no ("có", "ok", "đồng ý"; "thôi", "ko") names the one
+confirming or declining button. Two buttons at the same distance make the reply ambiguous.
 
 On a plain menu (the last message's buttons, no step open) a question is as welcome as a choice,
 so a reply names a button as above or by the label's first words ("hồ sơ" for "👤 Hồ sơ của tôi",
@@ -70,12 +71,30 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
     heads = _nearest(key, [head_key(label) for label in labels])
     if heads.index is not None or heads.ambiguous:
         return heads
+    answer = _yes_or_no(key, keys)
+    if answer.index is not None:
+        return answer
     if choice_only and len(key) >= MIN_PART:
         containing = [i for i, k in enumerate(keys) if f" {key} " in f" {k} "]
         if len(containing) == 1:
             return Match(containing[0])
         return Match(None, ambiguous=len(containing) > 1)
     return Match(None)
+
+
+# A plain yes or no names the one confirming or declining button of a "✅ Xác nhận / ✖️ Không" step.
+YES_WORDS = frozenset({"co", "ok", "oke", "okay", "dong y", "vang", "u", "uh", "yes", "dung", "duoc", "xac nhan"})
+NO_WORDS = frozenset({"khong", "ko", "k", "thoi", "no", "huy", "khong dong y"})
+YES_LABELS, NO_LABELS = ("xac nhan", "dong y", "co"), ("khong", "thoi", "huy")
+
+
+def _yes_or_no(key: str, keys: Sequence[str]) -> Match:
+    """Only a label that is a confirmation or a refusal ("Xác nhận", "Không", "Thôi, không nhập"), never one
+    that merely starts with the word ("Không hoàn thành nhiệm vụ" is a rating)."""
+    wanted = YES_LABELS if key in YES_WORDS else NO_LABELS if key in NO_WORDS else ()
+    fitting = [i for i, k in enumerate(keys) if k in wanted or (k.startswith(wanted) and k.split()[0] in ("thoi",
+                                                                                                          "xac"))]
+    return Match(fitting[0]) if len(fitting) == 1 else Match(None)
 
 
 def match_menu_label(typed: str, labels: Sequence[str]) -> Match:

@@ -155,3 +155,27 @@ async def test_the_terminal_passes_unaccented_labels_to_the_bot(settings, roster
                                                   "hoan thanh tot nhiem vu"])
     assert "Tự xếp loại: Hoàn thành tốt nhiệm vụ" in out
     assert OUT_OF_SCOPE not in out
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("có", 0), ("ok", 0), ("Đồng ý", 0), ("dong y", 0), ("vâng", 0), ("thôi", 1), ("ko", 1), ("không", 1)])
+def test_a_plain_yes_or_no_names_the_confirmation_buttons(typed: str, expected: int) -> None:
+    """People answer "✅ Xác nhận / ✖️ Không" with "có", "ok", "đồng ý", "thôi" (walkthrough)."""
+    assert match_button(typed, ["✅ Xác nhận", "✖️ Không"], choice_only=True).index == expected
+
+
+def test_a_yes_names_nothing_where_no_button_confirms() -> None:
+    assert match_button("ok", ["✅ Xong", "↩️ Xóa mục cuối"]).index is None
+    assert match_button("có", ["Hoàn thành tốt", "Không hoàn thành"], choice_only=True).index is None
+    assert match_button("thôi", ["✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"], choice_only=True).index == 1
+    assert match_button("ok", ["✅ Xác nhận lịch", "✖️ Không"], choice_only=True).index == 0
+
+
+async def test_a_typed_yes_registers(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    from bot.demo import DEMO_DATA
+    from domain.courses import import_courses
+
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    await link(bot, user, CADRE)
+    await bot.send(user.callback("course:reg:CDS-01"))
+    assert any("Đã đăng ký lớp CDS-01" in t for t in await bot.send(user.text("đồng ý")))
