@@ -162,7 +162,9 @@ async def code_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argum
         await text_router.open_form(update, context, CODE_FORM)
         await reply(update, BAD_CODE.format(value=esc(value[:30])))
         return
+    await text_router.open_form(update, context, CODE_FORM)  # a refused code can be typed again
     name = await _deputy_name(context, actor, code)  # refused at once, not after the period and confirmation
+    await text_router.close_form(update, context)
     await _periods(update, name, code)
 
 

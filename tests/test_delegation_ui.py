@@ -93,3 +93,13 @@ async def test_someone_who_rates_nobody_is_told_no_delegation_is_needed(bot: Bot
     text = (await bot.send(user.text("/delegate")))[-1]
     assert "không trực tiếp xếp loại cán bộ nào" in text and "dlg:new" not in _data(bot)
     assert "không trực tiếp xếp loại cán bộ nào" in (await bot.send(user.callback("dlg:new")))[-1]
+
+
+async def test_a_refused_typed_code_leaves_the_prompt_open(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    """A code refused as a deputy (one's own reviewee) used to close the prompt: the next code typed was then
+    answered as a question about the resolution (walkthrough)."""
+    await link(bot, user, BOSS)
+    await bot.send(user.callback("dlg:type"))
+    assert "người bạn trực tiếp xếp loại" in (await bot.send(user.text("MAU013")))[-1]
+    assert "Ủy quyền cho Nông Văn Dũng (MAU012) trong bao lâu" in (await bot.send(user.text("MAU012")))[-1]
