@@ -107,3 +107,18 @@ async def test_the_deputy_is_told_of_the_delegation_and_its_revocation(bot: BotH
     delegation = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
     await bot.send(boss.callback(f"dlg:rvok:{delegation}"))
     assert any("Ma Văn Chiến đã thu hồi ủy quyền" in t for t in _notices(roster, "MAU013"))
+
+
+async def test_the_manager_pressing_after_the_deputy_rated_is_told_who_and_what(bot: BotHarness,
+                                                                                roster: Database) -> None:
+    boss, dung, deputy = (UpdateFactory(user_id=u) for u in (910, 912, 913))
+    await _delegate_to_mau013(bot, boss)
+    for factory, phone in ((dung, MAU012), (deputy, MAU013)):
+        await link(bot, factory, phone)
+    await fill_and_submit(bot, dung)
+    colleague = eval_id(roster, "MAU012")
+    await bot.send(boss.callback(f"rev:open:{colleague}"))
+    for data in (f"rev:open:{colleague}", f"rev:nocomment:{colleague}:0", f"rev:ok:{colleague}:0"):
+        await bot.send(deputy.callback(data))
+    text = (await bot.send(boss.callback(f"rev:ok:{colleague}:1")))[-1]
+    assert "Sùng A Long đã xếp loại" in text and "Hoàn thành xuất sắc nhiệm vụ" in text

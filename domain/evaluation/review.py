@@ -200,15 +200,19 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
         raise NotFound("Không tìm thấy bản tự đánh giá.")
     if _may_review(session, actor, ev, today) is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(ev)
+    _require_submitted(ev, session)
     audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
     return view(session, ev, window, today)
 
 
-def _require_submitted(ev: Evaluation) -> None:
-    """A reviewer sees and rates only what the cadre sent: never a draft, never twice."""
+def _require_submitted(ev: Evaluation, session: Session | None = None) -> None:
+    """A reviewer sees and rates only what the cadre sent: never a draft, never twice (a second rater is told
+    who rated it, and how: a deputy and the manager may both have opened it)."""
     if ev.status == EvalStatus.RATED:
-        raise EvaluationRefused("Bản tự đánh giá này đã được xếp loại.")
+        rater = session.get(Cadre, ev.reviewer_id) if session is not None and ev.reviewer_id else None
+        rating = RATINGS[ev.manager_rating] if ev.manager_rating is not None else ""
+        raise EvaluationRefused(f"{rater.full_name} đã xếp loại bản tự đánh giá này: {rating}." if rater
+                                else "Bản tự đánh giá này đã được xếp loại.")
     if ev.status != EvalStatus.SUBMITTED:
         raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
 
@@ -225,7 +229,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     acting_for = _may_review(session, actor, ev, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(ev)
+    _require_submitted(ev, session)
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
