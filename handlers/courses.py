@@ -204,7 +204,8 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
     elif not c.open:
         text += CLOSED
     if actor.is_hr:
-        rows += [[roster_button(c.code), ("➕ Đăng ký hộ", buttons.on_course("behalf", c.code))],
+        # registering on someone's behalf follows the course's dates like any registration: offered while open
+        rows += [[roster_button(c.code), *([("➕ Đăng ký hộ", buttons.on_course("behalf", c.code))] if c.open else [])],
                  [("✏️ Sửa số chỗ", buttons.on_course("capacity", c.code))]]
         if not c.cancelled:
             rows[-1].append(("⛔ Hủy lớp", buttons.on_course("kill", c.code)))

@@ -149,3 +149,20 @@ async def test_hr_registers_on_behalf_by_name(bot: BotHarness, catalogue: Databa
 async def _behalf(bot: BotHarness, user: UpdateFactory, typed: str) -> list[str]:
     await bot.send(user.callback("course:behalf:CDS-01"))
     return await bot.send(user.text(typed))
+
+
+async def test_registering_on_behalf_is_offered_only_while_the_course_is_open(bot: BotHarness, catalogue: Database,
+                                                                            user: UpdateFactory) -> None:
+    """It used to be offered on a closed course, and then always refused (walkthrough)."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:view:CDS-01"))
+    assert "course:behalf:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]
+    catalogue.run(lambda s: s.execute(update(Course).where(Course.code == "CDS-01")
+                                      .values(register_by=date(2026, 11, 1))))
+    await bot.send(user.callback("course:view:CDS-01"))
+    assert "course:behalf:CDS-01" not in [b["callback_data"] for b in bot.last_buttons()]
