@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, Registration
+from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
 from domain import vn
 from domain.clock import utcnow
 from domain.errors import NotFound
@@ -183,17 +183,18 @@ def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dic
         return 0
     by_id = {course_id: (before, after) for course_id, before, after in moved}
     stamp = f"{utcnow():%Y%m%d%H%M%S%f}"
-    people = session.execute(select(Registration.course_id, Cadre.id, Cadre.code, Cadre.telegram_chat_id)
+    people = session.execute(select(Registration.course_id, Cadre.id, Cadre.code, Cadre.telegram_chat_id,
+                                    Registration.status)
                              .join(Cadre, Registration.cadre_id == Cadre.id)
                              .where(Registration.course_id.in_(by_id), Registration.status.in_(ACTIVE_STATUSES),
                                     Cadre.telegram_chat_id.is_not(None)))
     messages = []
-    for course_id, cadre_id, code, chat_id in people:
+    for course_id, cadre_id, code, chat_id, status in people:
         before, after = by_id[course_id]
         # Each import that moves the class is news (back and forth too); an unchanged import moves nothing.
         change = f"{_state(after)}-{stamp}"
         messages.append(Message(f"course-moved:{after['code']}:{code}:{change}", cadre_id, chat_id, "course-moved",
-                                _moved_text(before, after)))
+                                _moved_text(before, after, waiting=status == RegistrationStatus.WAITLISTED)))
     return enqueue_many(session, messages)
 
 
@@ -201,13 +202,14 @@ def _state(values: dict[str, Any]) -> str:
     return f"{values['start_date']:%Y%m%d}{values['end_date']:%Y%m%d}{zlib.crc32(str(values['location']).encode()):x}"
 
 
-def _moved_text(before: dict[str, Any], after: dict[str, Any]) -> str:
+def _moved_text(before: dict[str, Any], after: dict[str, Any], waiting: bool) -> str:
     def when(values: dict[str, Any]) -> str:
         place = f", {values['location']}" if values["location"] else ""
         return esc(f"{values['start_date']:%d/%m/%Y} – {values['end_date']:%d/%m/%Y}{place}")
 
+    kept = "Bạn vẫn trong danh sách chờ" if waiting else "Đăng ký của bạn vẫn giữ"
     return (f"📅 Lớp {esc(after['code'])} – {esc(after['name'])} đổi lịch: {when(before)} → <b>{when(after)}</b>. "
-            "Đăng ký của bạn vẫn giữ; xem /courses nếu cần đổi lớp.")
+            f"{kept}; xem /courses nếu cần đổi lớp.")
 
 
 # --- fit -----------------------------------------------------------------------------------------

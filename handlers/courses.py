@@ -438,7 +438,8 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
         return
     promoted = await run_tx(context, registration.set_capacity, course, int(value), actor.code)
     await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=vn.number(int(value)),
-                                             promoted=vn.number(promoted)), keyboard([[BACK]]))
+                                             promoted=vn.number(promoted)),
+                keyboard([[(f"⬅️ Lớp {course}", buttons.view(course))], [BACK]]))
     await _deliver(context)
 
 

@@ -103,6 +103,7 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     await bot.send(user.callback("course:capacity:CDS-01"))
     assert "không phải số nguyên" in (await bot.send(user.text("nhiều")))[-1]
     assert "thành 600" in (await bot.send(user.text("600")))[-1]
+    assert "course:view:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]  # back to the class
     assert "Không có thao tác nào đang dở" in (await bot.send(user.text("/cancel")))[-1]
     await bot.send(user.callback("course:kill:TC-K26A"))
     texts = await bot.send(user.callback("course:killok:TC-K26A"))

@@ -180,3 +180,15 @@ def test_seats_a_new_list_adds_go_to_the_waiting_list(roster: Database, tmp_path
     status = roster.run(lambda s: s.scalar(select(Registration.status).join(Cadre, Cadre.id == Registration.cadre_id)
                                            .where(Cadre.code == "MAU016")))
     assert status == "registered"
+
+
+def test_a_moved_class_tells_a_waiting_person_they_are_still_waiting() -> None:
+    from datetime import date
+
+    from domain.courses import _moved_text
+
+    before = {"code": "X", "name": "Lớp X", "start_date": date(2027, 1, 5), "end_date": date(2027, 1, 9),
+              "location": "A"}
+    after = {**before, "location": "B"}
+    assert "Bạn vẫn trong danh sách chờ" in _moved_text(before, after, waiting=True)
+    assert "Đăng ký của bạn vẫn giữ" in _moved_text(before, after, waiting=False)
