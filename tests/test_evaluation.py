@@ -339,3 +339,20 @@ async def test_an_emoji_or_an_okay_is_not_a_work_result(bot: BotHarness, roster:
         assert "mô tả công việc" in texts[-1], typed
     texts = await bot.send(user.text("Hoàn thành báo cáo tháng"))
     assert "Đã ghi 1 kết quả" in texts[-1]
+
+
+async def test_the_reviewer_is_told_when_an_edit_replaces_what_was_sent(bot: BotHarness, roster: Database,
+                                                                        user: UpdateFactory) -> None:
+    """A reviewer may have opened the version sent first: an edit sent later says so (walkthrough)."""
+    from db.models import Outbox
+
+    await link(bot, UpdateFactory(user_id=515), MANAGER)
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    await bot.send(user.callback(button(bot, "eval:edit:")))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    await bot.send(user.text("Xác minh đất"))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:preview"))
+    await bot.send(user.callback(button(bot, "eval:submit:")))
+    told = roster.run(lambda s: list(s.scalars(select(Outbox.payload).where(Outbox.kind == "eval-submitted"))))
+    assert len(told) == 2 and any("đã gửi bản sửa" in t and "xem lại" in t for t in told)

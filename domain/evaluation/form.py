@@ -212,19 +212,23 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     detail = ", ".join(d for d in ("late" if ev.late else "", "" if first_submission else "resubmitted") if d)
     audit(session, ev.cadre.code, "evaluation-submit", f"{ev.year}-{ev.month:02d}", detail or None)
     reviewer = reviewer_of(session, ev.cadre)
-    if reviewer is not None and first_submission:
-        _tell_reviewers(session, ev, reviewer, today)
+    if reviewer is not None:
+        _tell_reviewers(session, ev, reviewer, today, edited=not first_submission)
     if reviewer is None:
         tell_hr_no_reviewer(session, ev.cadre, period_label(ev.year, ev.month))
     return replace(view(session, ev, window, today), next_reviewer=reviewer.full_name if reviewer else None,
                    no_reviewer=reviewer is None)
 
 
-def _tell_reviewers(session: Session, ev: Evaluation, reviewer: Cadre, today: date) -> None:
-    """The reviewer, and any deputy who may rate this evaluation for them today, hear of a first submission."""
-    sent = (f"📝 {esc(ev.cadre.full_name)} đã gửi tự đánh giá {period_label(ev.year, ev.month)}"
-            + (" (nộp muộn)" if ev.late else "") + ".")
+def _tell_reviewers(session: Session, ev: Evaluation, reviewer: Cadre, today: date, edited: bool) -> None:
+    """The reviewer, and any deputy who may rate this evaluation for them today, hear of a submission; of an edit
+    too, which replaces a version they may have opened already."""
+    what = "bản sửa tự đánh giá" if edited else "tự đánh giá"
+    sent = (f"📝 {esc(ev.cadre.full_name)} đã gửi {what} {period_label(ev.year, ev.month)}"
+            + (" (nộp muộn)" if ev.late else "") + ("; bản này thay bản gửi trước, hãy xem lại." if edited else "."))
     key = f"eval-submitted:{ev.year}-{ev.month:02d}:{ev.cadre.code}"
+    if edited:
+        key += f":{utcnow():%Y%m%d%H%M%S%f}"
     enqueue(session, key, reviewer, "eval-submitted", f"{sent} Gõ /review để xem và xếp loại.")
     for deputy in deputies_for(session, reviewer, ev.cadre_id, today):
         enqueue(session, f"{key}:{deputy.code}", deputy, "eval-submitted",
