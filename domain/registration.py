@@ -193,9 +193,16 @@ def _promote_next(session: Session, course: Course) -> Registration | None:
     nxt.status, nxt.promoted_at, nxt.updated_at = RegistrationStatus.REGISTERED, now, now
     enqueue(session, f"waitlist-promoted:{course.code}:{nxt.cadre.code}:{nxt.id}", nxt.cadre, "waitlist-promoted",
             f"🎉 Đã có chỗ cho bạn trong lớp {esc(course.code)} – {esc(course.name)}. Bạn đã được chuyển từ "
-            f"danh sách chờ sang danh sách chính thức. Khai giảng {course.start_date:%d/%m/%Y}.")
+            f"danh sách chờ sang danh sách chính thức. {_start_line(course)}")
     audit(session, "system", "waitlist-promote", f"{nxt.cadre.code}@{course.code}")
     return nxt
+
+
+def _start_line(course: Course) -> str:
+    """A seat can come after the start (HR adds seats): then the class is under way, not about to begin."""
+    if course.start_date <= utcnow().date():  # UTC's date: at most the first hours of the day off, said either way
+        return f"Lớp đã khai giảng ngày {course.start_date:%d/%m/%Y}; hãy liên hệ nơi tổ chức lớp để vào học."
+    return f"Khai giảng {course.start_date:%d/%m/%Y}."
 
 
 def cancel(session: Session, cadre: Cadre, course_code: str, today: date, actor: str) -> Cancelled:

@@ -192,3 +192,25 @@ def test_a_moved_class_tells_a_waiting_person_they_are_still_waiting() -> None:
     after = {**before, "location": "B"}
     assert "Bạn vẫn trong danh sách chờ" in _moved_text(before, after, waiting=True)
     assert "Đăng ký của bạn vẫn giữ" in _moved_text(before, after, waiting=False)
+
+
+def test_a_seat_in_a_class_that_has_started_says_it_has_started(roster: Database, tmp_path: Path) -> None:
+    """A seat added after the start used to announce "Khai giảng <a past date>" (walkthrough)."""
+    from datetime import date
+
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    header, row = lines[0], next(line for line in lines if line.startswith("CDS-01,"))
+    path = tmp_path / "lop.csv"
+    path.write_text(header + "\n" + row.replace(",500,", ",1,") + "\n", encoding="utf-8")
+    roster.run(import_courses, path)
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=16)))
+    roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
+    roster.run(reg.register_on_behalf, "MAU004", "MAU016", "CDS-01", TODAY)
+    roster.run(lambda s: s.execute(update(Course).where(Course.code == "CDS-01").values(start_date=date(2026, 1, 5))))
+    roster.run(reg.set_capacity, "CDS-01", 2, "MAU004")
+    told = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.kind == "waitlist-promoted")))
+    assert "đã khai giảng ngày 05/01/2026" in told
