@@ -5,11 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from domain.evaluation import Window
 from handlers import text_router
-from handlers.common import esc, friendly, keyboard, load_actor, pressed, reply
+from handlers.common import esc, friendly, keyboard, load_actor, pressed, reply, services, today
 from handlers.menu import BACK, BUTTONS, menu_markup
 from knowledge import smalltalk
 from knowledge.index import Answer, default_kb
+from knowledge.intents import EVAL
 from views.callbacks import ask as buttons
 from views.callbacks import menu
 
@@ -60,6 +62,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         text += NOT_FOUND_MORE
     if answer.personal and answer.found:  # a refusal or an app pointer never carries a second pointer
         text += PERSONAL if await load_actor(update, context) else PERSONAL_UNLINKED
+    if answer.intent == EVAL:  # the window is configuration, not the resolution's text: dated here
+        cfg = services(context).settings.evaluation
+        text += "\n" + esc(Window(cfg.window_open_day, cfg.window_close_day).period_note(today(context)))
     await reply(update, text, keyboard(_buttons(answer)))
 
 

@@ -283,3 +283,11 @@ def test_the_last_buttons_replace_the_last_buttons_or_an_expired_step_never_an_o
     assert database.read(conversation.last_keyboard, 71, 71) == other
     database.run(conversation.forget_keyboard, 71, 71)
     assert database.read(conversation.last_keyboard, 71, 71) is None
+
+
+async def test_asking_for_the_evaluation_deadline_gets_the_dates(bot: BotHarness, roster: Database,
+                                                                 user: UpdateFactory) -> None:
+    """"han nop tu danh gia" used to get only a pointer to /eval; the open period's dates come with it
+    (from config.toml's window, not from the knowledge module) (walkthrough)."""
+    texts = await bot.send(user.text("han nop tu danh gia thang la ngay nao"))
+    assert "/eval" in texts[-1] and "tháng 11/2026" in texts[-1] and "05/12/2026" in texts[-1]

@@ -78,6 +78,12 @@ class Window:
     def is_open(self, year: int, month: int, today: date) -> bool:
         return today >= self.opens(year, month)
 
+    def period_note(self, today: date) -> str:
+        """The open period's dates in a line (the answer to "hạn nộp tự đánh giá là ngày nào")."""
+        year, month = self.open_period(today)
+        return (f"Kỳ tự đánh giá {period_label(year, month)}: mở từ {self.opens(year, month):%d/%m/%Y}, hạn nộp "
+                f"{self.closes(year, month):%d/%m/%Y}; nộp sau hạn vẫn được nhưng ghi là nộp muộn.")
+
 
 def period_label(year: int, month: int) -> str:
     return f"tháng {month:02d}/{year}"
