@@ -307,7 +307,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 @linked_only
 async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     press = pressed(update, review_buttons.parse)
-    action, eval_id, rating = press
+    action, eval_id, rating, seen = press
     w, now = _window(context), today(context)
     if action == "unit":
         await _unit_status(update, context, actor)
@@ -324,18 +324,19 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
-        rows = [[(label, review_buttons.rated("rate", v.id, n))] for n, label in enumerate(RATINGS)]
+        rows = [[(label, review_buttons.rated("rate", v.id, n, v.version))] for n, label in enumerate(RATINGS)]
         await text_router.reply_choice(update, context, "review-rating", REVIEW_ONE.format(
             name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
             body=_body(v)), rows)
     elif action == "rate":
-        no_comment = [[("Không nhận xét", review_buttons.rated("nocomment", v.id, rating))]]
-        await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}", buttons=no_comment)
+        no_comment = [[("Không nhận xét", review_buttons.rated("nocomment", v.id, rating, seen))]]
+        await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}:{seen}", buttons=no_comment)
         await reply(update, ASK_COMMENT.format(name=esc(v.cadre_name)), keyboard(no_comment))
     elif action == "nocomment":
-        await _confirm(update, context, v, rating, "")
+        await _confirm(update, context, v, rating, "", seen)
     else:
-        result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now)
+        result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now,
+                              seen)
         await _rated(update, result, held_until(context, "eval-rated"))
         await deliver_now(context, "eval-rated")
 
@@ -350,7 +351,7 @@ async def _rated(update: Update, result: RatedThenNext, held: str | None) -> Non
     if nxt is None:
         await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[UNIT_STATUS_BUTTON], [BACK]]))
         return
-    rows = [[(label, review_buttons.rated("rate", nxt.id, n))] for n, label in enumerate(RATINGS)]
+    rows = [[(label, review_buttons.rated("rate", nxt.id, n, nxt.version))] for n, label in enumerate(RATINGS)]
     await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)) + REVIEW_ONE.format(
         name=esc(nxt.cadre_name), code=esc(nxt.cadre_code), period=nxt.period, late=LATE if nxt.late else "",
         body=_body(nxt)), keyboard(rows))
@@ -370,11 +371,13 @@ def _nudge_text(nudge: Nudge, held: str | None) -> str:
 
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, rating: int,
-                   comment: str) -> None:
-    """The confirmation is a step in the database holding the comment; text typed there replaces it."""
-    choice = [[("✅ Xác nhận", review_buttons.rated("ok", v.id, rating)), ("✖️ Chọn lại", review_buttons.open_(v.id))]]
-    await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}", {"comment": comment},
-                                buttons=choice)
+                   comment: str, seen: int) -> None:
+    """The confirmation is a step in the database holding the comment; text typed there replaces it. `seen`: the
+    version the rating was chosen on, carried to the rating (the step's argument keeps it for a typed comment)."""
+    choice = [[("✅ Xác nhận", review_buttons.rated("ok", v.id, rating, seen)),
+               ("✖️ Chọn lại", review_buttons.open_(v.id))]]
+    await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}:{seen}",
+                                {"comment": comment}, buttons=choice)
     shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
     await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
                                             comment=shown), keyboard(choice))
@@ -382,12 +385,18 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalVi
 
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:
     """The comment typed after choosing a rating (or typed again at the confirmation, replacing it)."""
-    eval_id, rating = (int(x) for x in argument.split(":"))
+    eval_id, rating, seen = _comment_argument(argument)
     actor = await _actor(context, update)
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
     if match_button(value, NO_COMMENT_WORDS).index is not None:  # "bỏ qua", "không": the skip button's meaning
         value = ""
-    await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS])
+    await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS], seen)
+
+
+def _comment_argument(argument: str) -> tuple[int, int, int]:
+    """'id:rating[:version]' kept at the comment step (steps written before versions carry none: 0)."""
+    parts = [int(x) for x in argument.split(":")]
+    return parts[0], parts[1], parts[2] if len(parts) > 2 else 0
 
 
 async def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:

@@ -108,7 +108,8 @@ def test_delegation_rules(roster: Database, deputy: str, start: date, end: date,
 
 @pytest.mark.parametrize("data", [
     "rev:open:²", "rev:open:12345678901234567890", "rev:open:-1", "rev:open:٣",
-    "rev:nocomment:{id}:9", "rev:nocomment:{id}:²", "rev:ok:{id}:7", "rev:rate:{id}:99999999999999999999",
+    "rev:nocomment:{id}:9", "rev:nocomment:{id}:²", "rev:ok:{id}:0:abc", "rev:ok:{id}:0:0", "rev:ok:{id}:0:-5",
+    "rev:rate:{id}:0:1234567890123", "rev:ok:{id}:7", "rev:rate:{id}:99999999999999999999",
     "eval:view:99999999999999999999", "eval:self:{id}:²", "eval:self:{id}:4",
     "rep:u:99999999999999999999", "rep:p:0:²", "rep:u:²",
 ])

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation
+from domain.clock import as_utc
 from domain.errors import DomainError
 
 RATINGS = ("Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",
@@ -113,6 +114,9 @@ class EvalView:
     # After a submission: who will review it (None with no_reviewer: HR was told to assign one).
     next_reviewer: str | None = None
     no_reviewer: bool = False
+    # Which sending of it this is (its submission time, in seconds; 0 before any): a rating chosen on one
+    # version is refused once an edit has replaced it.
+    version: int = 0
 
     @property
     def period(self) -> str:
@@ -124,8 +128,12 @@ def view(session: Session, ev: Evaluation, window: Window, today: date) -> EvalV
     return EvalView(
         ev.id, ev.year, ev.month, ev.status, ev.step, json.loads(ev.results or "[]"), ev.difficulties,
         ev.self_rating, ev.manager_rating, ev.manager_comment, ev.late, _editable(ev, window, today),
-        ev.cadre.code, ev.cadre.full_name, reviewer.full_name if reviewer else None,
+        ev.cadre.code, ev.cadre.full_name, reviewer.full_name if reviewer else None, version=version_of(ev),
     )
+
+
+def version_of(ev: Evaluation) -> int:
+    return int(as_utc(ev.submitted_at).timestamp()) if ev.submitted_at is not None else 0
 
 
 def _editable(ev: Evaluation, window: Window, today: date) -> bool:

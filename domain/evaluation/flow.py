@@ -20,8 +20,8 @@ class RatedThenNext:
 
 
 def rate_then_next(session: Session, actor: Actor, chat: tuple[int, int], eval_id: int, rating: int,
-                   window: Window, today: date) -> RatedThenNext:
-    done = rate_confirmed(session, actor, chat, eval_id, rating, window, today)
+                   window: Window, today: date, seen: int = 0) -> RatedThenNext:
+    done = rate_confirmed(session, actor, chat, eval_id, rating, window, today, seen)
     pending = pending_reviews(session, actor, today)
     following = evaluation_for_review(session, actor, pending[0].id, window, today) if pending else None
     return RatedThenNext(done, following, len(pending))

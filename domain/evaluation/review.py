@@ -21,6 +21,7 @@ from domain.evaluation.common import (
     EvalView,
     Window,
     period_label,
+    version_of,
     view,
 )
 from domain.markup import esc
@@ -218,7 +219,9 @@ def _require_submitted(ev: Evaluation, session: Session | None = None) -> None:
 
 
 def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str | None, window: Window,
-         today: date) -> EvalView:
+         today: date, seen: int = 0) -> EvalView:
+    """`seen`: the version the rater was shown (EvalView.version; 0 when not known): refused if an edit
+    replaced it since, so a rating never lands on content the rater did not see."""
     if not 0 <= rating < len(RATINGS):
         raise EvaluationRefused("Mức xếp loại không hợp lệ.")
     if comment and len(comment) > MAX_COMMENT_CHARS:
@@ -230,6 +233,9 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(ev, session)
+    if seen and version_of(ev) != seen:
+        raise EvaluationRefused(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
+                                "hãy mở lại để xem trước khi xếp loại.")
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
@@ -253,13 +259,13 @@ REVIEW_CONFIRM_STEP = "review-confirm"
 
 
 def rate_confirmed(session: Session, actor: Actor, chat: tuple[int, int], eval_id: int, rating: int,
-                   window: Window, today: date) -> EvalView:
+                   window: Window, today: date, seen: int = 0) -> EvalView:
     """The manager confirmed: rate with the comment kept at the confirmation step, closing that step
     in the same transaction (a stale confirmation for another rating carries no comment)."""
     step = conversation.take_step(session, *chat, {REVIEW_CONFIRM_STEP})
-    same = step is not None and step.argument == f"{eval_id}:{rating}"
+    same = step is not None and step.argument.split(":")[:2] == [str(eval_id), str(rating)]  # "id:rating[:version]"
     comment = str(step.data.get("comment", "")) if step is not None and same else ""
-    return rate(session, actor, eval_id, rating, comment, window, today)
+    return rate(session, actor, eval_id, rating, comment, window, today, seen)
 
 
 MAX_DELEGATION_DAYS = 90
