@@ -283,11 +283,6 @@ def completion_sheet(path: Path) -> CompletionSheet:
     return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses, names, results)
 
 
-def completion_codes(path: Path) -> list[tuple[int, str]]:
-    """The (row number, cadre code) pairs of a completion sheet (a "Mã cán bộ" column)."""
-    return completion_sheet(path).codes
-
-
 @dataclass(frozen=True)
 class CourseChoice:
     code: str

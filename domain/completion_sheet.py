@@ -160,7 +160,7 @@ def _preview(session: Session, chat: Chat, course_code: str, file_name: str, cod
 
 
 def _pairs(codes: list[list[object]]) -> list[tuple[int, str]]:
-    """(row, code) from a step's [row, code, name] rows ([row, code] in steps written before names were kept)."""
+    """(row, code) from a step's [row, code, name, result] rows (shorter in steps written before those were kept)."""
     return [(int(str(row[0])), str(row[1])) for row in codes]
 
 

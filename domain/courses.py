@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -157,9 +156,10 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
         old = existing.get(values["code"].upper())
         if old is None:
             new.append({**values, "cancelled": False, "created_at": now, "updated_at": now})
-        elif any(old[i + 2] != values[f] for i, f in enumerate(COURSE_FIELDS)):
+            continue
+        before = dict(zip(COURSE_FIELDS, old[2:], strict=False))  # the row has seats_taken after the fields
+        if any(before[f] != values[f] for f in COURSE_FIELDS):
             changed.append({"id": old[0], **{f: values[f] for f in COURSE_FIELDS}, "updated_at": now})
-            before = dict(zip(COURSE_FIELDS, old[2:], strict=False))
             if any(before[f] != values[f] for f in MOVE_FIELDS):
                 moved.append((old[0], before, values))
             if values["capacity"] > before["capacity"]:
@@ -192,14 +192,9 @@ def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dic
     for course_id, cadre_id, code, chat_id, status in people:
         before, after = by_id[course_id]
         # Each import that moves the class is news (back and forth too); an unchanged import moves nothing.
-        change = f"{_state(after)}-{stamp}"
-        messages.append(Message(f"course-moved:{after['code']}:{code}:{change}", cadre_id, chat_id, "course-moved",
+        messages.append(Message(f"course-moved:{after['code']}:{code}:{stamp}", cadre_id, chat_id, "course-moved",
                                 _moved_text(before, after, waiting=status == RegistrationStatus.WAITLISTED)))
     return enqueue_many(session, messages)
-
-
-def _state(values: dict[str, Any]) -> str:
-    return f"{values['start_date']:%Y%m%d}{values['end_date']:%Y%m%d}{zlib.crc32(str(values['location']).encode()):x}"
 
 
 def _moved_text(before: dict[str, Any], after: dict[str, Any], waiting: bool) -> str:

@@ -17,7 +17,7 @@ from db.models import Cadre, ReviewDelegation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.clock import utcnow
 from domain.errors import NotFound
-from domain.evaluation.review import check_deputy, reviewees, reviewers_above
+from domain.evaluation.review import check_deputy, kept_from_deputy, reviewees
 from domain.markup import esc
 from domain.outbox import enqueue
 from domain.units import in_subtree
@@ -81,8 +81,7 @@ def kept_by_manager(session: Session, actor: Actor, deputy_code: str) -> tuple[s
     in the review chain (review.deputy_may_rate). Shown before the manager confirms."""
     require_manager(actor)
     deputy = check_deputy(session, actor, deputy_code)
-    above = {c.id for c in reviewers_above(session, deputy)}
-    kept = sorted((c for c in reviewees(session, [actor.cadre_id]) if c.id in above), key=lambda c: c.code)
+    kept = kept_from_deputy(session, actor.cadre_id, deputy)
     return deputy.full_name, [Candidate(c.id, c.code, c.full_name, c.position) for c in kept]
 
 

@@ -175,13 +175,17 @@ def set_difficulties(session: Session, cadre_id: int, eval_id: int, text: str | 
     if text and len(text) > MAX_DIFFICULTIES_CHARS:
         raise EvaluationRefused(f"Khó khăn, đề xuất tối đa {vn.number(MAX_DIFFICULTIES_CHARS)} ký tự.")
     work.difficulties = text.strip() if text else None
-    _save(ev, work, "rating" if work.self_rating is None else "preview")
-    return _form_view(session, ev, work, window, today)
+    return _past_difficulties(session, ev, work, window, today)
 
 
 def keep_difficulties(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """"Bỏ qua" at step 2: on to the rating, the difficulties as they are (an edit keeps what was sent)."""
     ev, work = _own_draft(session, cadre_id, eval_id)
+    return _past_difficulties(session, ev, work, window, today)
+
+
+def _past_difficulties(session: Session, ev: Evaluation, work: Work, window: Window, today: date) -> EvalView:
+    """Step 2 done: on to the rating, or back to the preview when the rating was chosen already."""
     _save(ev, work, "rating" if work.self_rating is None else "preview")
     return _form_view(session, ev, work, window, today)
 
@@ -214,7 +218,7 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     reviewer = reviewer_of(session, ev.cadre)
     if reviewer is not None:
         _tell_reviewers(session, ev, reviewer, today, edited=not first_submission)
-    if reviewer is None:
+    else:
         tell_hr_no_reviewer(session, ev.cadre, period_label(ev.year, ev.month))
     return replace(view(session, ev, window, today), next_reviewer=reviewer.full_name if reviewer else None,
                    no_reviewer=reviewer is None)

@@ -73,6 +73,12 @@ def deputy_may_rate(session: Session, deputy: Cadre, cadre_id: int) -> bool:
     return cadre_id != deputy.id and cadre_id not in {c.id for c in reviewers_above(session, deputy)}
 
 
+def kept_from_deputy(session: Session, manager_id: int, deputy: Cadre) -> list[Cadre]:
+    """The manager's people a deputy may not rate (above the deputy in their chain: deputy_may_rate), by code."""
+    above = {c.id for c in reviewers_above(session, deputy)}
+    return sorted((c for c in reviewees(session, [manager_id]) if c.id in above), key=lambda c: c.code)
+
+
 def _delegators(session: Session, deputy_id: int, today: date) -> list[int]:
     """Managers whose reviews this deputy holds today; never the deputy's own reviewer (the roster may
     have made the deputy one of the manager's reviewees since the delegation)."""
@@ -201,16 +207,16 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
         raise NotFound("Không tìm thấy bản tự đánh giá.")
     if _may_review(session, actor, ev, today) is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(ev, session)
+    _require_submitted(session, ev)
     audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
     return view(session, ev, window, today)
 
 
-def _require_submitted(ev: Evaluation, session: Session | None = None) -> None:
+def _require_submitted(session: Session, ev: Evaluation) -> None:
     """A reviewer sees and rates only what the cadre sent: never a draft, never twice (a second rater is told
     who rated it, and how: a deputy and the manager may both have opened it)."""
     if ev.status == EvalStatus.RATED:
-        rater = session.get(Cadre, ev.reviewer_id) if session is not None and ev.reviewer_id else None
+        rater = session.get(Cadre, ev.reviewer_id) if ev.reviewer_id else None
         rating = RATINGS[ev.manager_rating] if ev.manager_rating is not None else ""
         raise EvaluationRefused(f"{rater.full_name} đã xếp loại bản tự đánh giá này: {rating}." if rater
                                 else "Bản tự đánh giá này đã được xếp loại.")
@@ -232,7 +238,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     acting_for = _may_review(session, actor, ev, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(ev, session)
+    _require_submitted(session, ev)
     if seen and version_of(ev) != seen:
         raise EvaluationRefused(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
                                 "hãy mở lại để xem trước khi xếp loại.")
@@ -314,8 +320,7 @@ def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end:
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
     audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
-    above = {c.id for c in reviewers_above(session, deputy)}
-    kept = [c for c in reviewees(session, [actor.cadre_id]) if c.id in above]
+    kept = kept_from_deputy(session, actor.cadre_id, deputy)
     enqueue(session, f"delegated:{actor.code}:{deputy.code}:{start:%Y%m%d}:{utcnow():%H%M%S%f}", deputy, "delegation",
             f"🤝 {esc(actor.full_name)} đã ủy quyền cho bạn xếp loại tự đánh giá thay từ {start:%d/%m/%Y} đến "
             f"{end:%d/%m/%Y}. Gõ /review để xem các bản chờ xếp loại."

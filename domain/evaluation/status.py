@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, Unit
@@ -30,19 +32,26 @@ class StatusLine:
     unit_code: str = ""
 
 
-def month_status(session: Session, unit: Unit | None, year: int, month: int) -> list[StatusLine]:
+def _status_query(year: int, month: int) -> Select[Any]:
     # Columns, not entities: a province-level unit lists ~48,000 people, and the digest asks for every unit.
-    query = (select(Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
-                    Evaluation.self_rating, Evaluation.manager_rating, Unit.code)
-             .join(Unit, Cadre.unit_id == Unit.id)
-             .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
-                                         Evaluation.month == month)))
-    if unit is not None:
-        query = query.where(in_subtree(unit.path))
-    rows = session.execute(query.order_by(Unit.path, Cadre.full_name))
+    return (select(Unit.path, Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
+                   Evaluation.self_rating, Evaluation.manager_rating, Unit.code)
+            .join(Unit, Cadre.unit_id == Unit.id)
+            .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
+                                        Evaluation.month == month)))
+
+
+def _lines(rows: Iterable[Row[Any]]) -> list[StatusLine]:
     return [StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating, manager_rating,
                        unit_code)
-            for code, name, unit_name, status, late, self_rating, manager_rating, unit_code in rows]
+            for _path, code, name, unit_name, status, late, self_rating, manager_rating, unit_code in rows]
+
+
+def month_status(session: Session, unit: Unit | None, year: int, month: int) -> list[StatusLine]:
+    query = _status_query(year, month)
+    if unit is not None:
+        query = query.where(in_subtree(unit.path))
+    return _lines(session.execute(query.order_by(Unit.path, Cadre.full_name)))
 
 
 def month_status_by_unit(session: Session, year: int, month: int) -> dict[str, list[StatusLine]]:
@@ -79,20 +88,12 @@ STATUS_CHUNK = 900  # ids per IN (...) list: SQLite's bound-parameter limit
 
 def month_status_of(session: Session, cadre_ids: list[int], year: int, month: int) -> list[StatusLine]:
     """month_status() for these people (a manager's review chain), by unit and name."""
-    lines: list[tuple[str, StatusLine]] = []
+    rows: list[Row[Any]] = []
     for start in range(0, len(cadre_ids), STATUS_CHUNK):
-        query = (select(Unit.path, Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
-                        Evaluation.self_rating, Evaluation.manager_rating, Unit.code)
-                 .join(Unit, Cadre.unit_id == Unit.id)
-                 .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
-                                             Evaluation.month == month))
-                 .where(Cadre.id.in_(cadre_ids[start:start + STATUS_CHUNK])))
-        lines += [(path, StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late), self_rating,
-                                    manager_rating, unit_code))
-                  for path, code, name, unit_name, status, late, self_rating, manager_rating, unit_code
-                  in session.execute(query)]
-    lines.sort(key=lambda pair: (pair[0], pair[1].full_name))
-    return [line for _, line in lines]
+        rows += session.execute(_status_query(year, month)
+                                .where(Cadre.id.in_(cadre_ids[start:start + STATUS_CHUNK]))).all()
+    rows.sort(key=lambda row: (row.path, row.full_name))
+    return _lines(rows)
 
 
 def unit_month_status(session: Session, actor: Actor, year: int, month: int,
