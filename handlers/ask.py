@@ -63,8 +63,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if answer.personal and answer.found:  # a refusal or an app pointer never carries a second pointer
         text += PERSONAL if await load_actor(update, context) else PERSONAL_UNLINKED
     if answer.intent == EVAL:  # the window is configuration, not the resolution's text: dated here
-        cfg = services(context).settings.evaluation
-        text += "\n" + esc(Window(cfg.window_open_day, cfg.window_close_day).period_note(today(context)))
+        text += "\n" + esc(Window.of(services(context).settings.evaluation).period_note(today(context)))
     await reply(update, text, keyboard(_buttons(answer)))
 
 

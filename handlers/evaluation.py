@@ -125,8 +125,7 @@ UNIT_STATUS_BUTTON = ("📊 Tình hình đơn vị", review_buttons.plain("unit"
 
 
 def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
-    cfg = services(context).settings.evaluation
-    return Window(cfg.window_open_day, cfg.window_close_day)
+    return Window.of(services(context).settings.evaluation)
 
 
 def _body(v: EvalView) -> str:
@@ -282,8 +281,7 @@ async def draft_awaits_text(app: Application, user_id: int) -> bool:
     actor = await asyncio.to_thread(svc.db.read, actor_for, user_id)
     if actor is None:
         return False
-    cfg = svc.settings.evaluation
-    window = Window(cfg.window_open_day, cfg.window_close_day)
+    window = Window.of(svc.settings.evaluation)
     return await asyncio.to_thread(svc.db.read, ev.active_draft, actor.cadre_id, window, svc.today()) is not None
 
 

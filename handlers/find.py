@@ -39,8 +39,7 @@ MAX_CARD_CHARS = 4000
 
 
 def _period(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
-    cfg = services(context).settings.evaluation
-    return Window(cfg.window_open_day, cfg.window_close_day).open_period(today(context))
+    return Window.of(services(context).settings.evaluation).open_period(today(context))
 
 
 async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

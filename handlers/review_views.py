@@ -38,8 +38,7 @@ MAX_CHARS = 3600
 
 
 def current_quarter(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int]:
-    cfg = services(context).settings.evaluation
-    year, month = Window(cfg.window_open_day, cfg.window_close_day).open_period(today(context))
+    year, month = Window.of(services(context).settings.evaluation).open_period(today(context))
     return year, (month - 1) // 3 + 1
 
 

@@ -78,7 +78,7 @@ def _linked(query: Select[tuple[Cadre]]) -> Select[tuple[Cadre]]:
 
 
 def _window(settings: Settings) -> Window:
-    return Window(settings.evaluation.window_open_day, settings.evaluation.window_close_day)
+    return Window.of(settings.evaluation)
 
 
 def _not_submitted(year: int, month: int) -> ColumnElement[bool]:

@@ -52,7 +52,7 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
 def _digest_for_unit(session: Session, unit_code: str, settings: Settings) -> list[str]:
     unit = require_unit(session, unit_code)
     today = today_in(settings.timezone)
-    period = Window(settings.evaluation.window_open_day, settings.evaluation.window_close_day).open_period(today)
+    period = Window.of(settings.evaluation).open_period(today)
     return [f"— {leader.full_name} ({leader.code}) —\n" + text
             for leader, text in unit_leader_digests(session, unit, period, today)]
 

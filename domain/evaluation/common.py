@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from core.config import EvaluationSettings
 from db.models import Cadre, Evaluation
 from domain.clock import as_utc
 from domain.errors import DomainError
@@ -59,6 +60,11 @@ def status_label(status: str) -> str:
 class Window:
     open_day: int
     close_day: int
+
+    @classmethod
+    def of(cls, settings: EvaluationSettings) -> Window:
+        """The window config.toml's [evaluation] sets."""
+        return cls(settings.window_open_day, settings.window_close_day)
 
     def opens(self, year: int, month: int) -> date:
         return date(year, month, self.open_day)
