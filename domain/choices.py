@@ -86,14 +86,15 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
 YES_WORDS = frozenset({"co", "ok", "oke", "okay", "dong y", "vang", "u", "uh", "yes", "dung", "duoc", "xac nhan"})
 NO_WORDS = frozenset({"khong", "ko", "k", "thoi", "no", "huy", "khong dong y"})
 YES_LABELS, NO_LABELS = ("xac nhan", "dong y", "co"), ("khong", "thoi", "huy")
+LEADING = ("xac nhan", "thoi")  # the two that also open a longer label: "Xác nhận lịch", "Thôi, không nhập"
 
 
 def _yes_or_no(key: str, keys: Sequence[str]) -> Match:
     """Only a label that is a confirmation or a refusal ("Xác nhận", "Không", "Thôi, không nhập"), never one
     that merely starts with the word ("Không hoàn thành nhiệm vụ" is a rating)."""
     wanted = YES_LABELS if key in YES_WORDS else NO_LABELS if key in NO_WORDS else ()
-    fitting = [i for i, k in enumerate(keys) if k in wanted or (k.startswith(wanted) and k.split()[0] in ("thoi",
-                                                                                                          "xac"))]
+    heads = tuple(f"{w} " for w in wanted if w in LEADING)
+    fitting = [i for i, k in enumerate(keys) if k in wanted or (heads and k.startswith(heads))]
     return Match(fitting[0]) if len(fitting) == 1 else Match(None)
 
 
