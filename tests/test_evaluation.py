@@ -358,45 +358,51 @@ async def test_the_reviewer_is_told_when_an_edit_replaces_what_was_sent(bot: Bot
     assert len(told) == 2 and any("đã gửi bản sửa" in t and "xem lại" in t for t in told)
 
 
-async def test_a_rating_of_a_version_replaced_meanwhile_is_refused(bot: BotHarness, roster: Database,
-                                                                   user: UpdateFactory) -> None:
-    """The manager opened the evaluation, the cadre then sent an edit: confirming the rating chosen on the old
-    version must not rate content the manager never saw; they are asked to open it again."""
+def _first(bot: BotHarness, prefix: str = "") -> str:
+    """The data of the last message's first button starting with `prefix`."""
+    return next(b["callback_data"] for b in bot.last_buttons() if b["callback_data"].startswith(prefix))
+
+
+async def _manager_opens_the_submitted(bot: BotHarness, roster: Database, user: UpdateFactory
+                                       ) -> tuple[UpdateFactory, int]:
+    """MAU016 submits; MAU015 opens it and picks the first rating. Returns the manager and the evaluation."""
     manager = UpdateFactory(user_id=515)
     await link(bot, manager, MANAGER)
     await link(bot, user, CADRE)
     await fill_and_submit(bot, user)
     ev_id = eval_id(roster)
     await bot.send(manager.callback(f"rev:open:{ev_id}"))
-    rate_data = next(b["callback_data"] for b in bot.last_buttons() if b["callback_data"].startswith("rev:rate:"))
+    await bot.send(manager.callback(_first(bot, "rev:rate:")))
+    return manager, ev_id
+
+
+def _edit_sent_meanwhile(roster: Database, ev_id: int) -> None:
     roster.run(lambda s: s.execute(Evaluation.__table__.update().where(Evaluation.id == ev_id).values(
-        submitted_at=datetime(2026, 11, 26, 23, 59, tzinfo=UTC))))  # an edit sent after the manager opened it
-    await bot.send(manager.callback(rate_data))
-    await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons())))  # "Không nhận xét"
-    texts = await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons())))  # ✅ Xác nhận
+        submitted_at=datetime(2026, 11, 26, 23, 59, tzinfo=UTC))))
+
+
+async def test_a_rating_of_a_version_replaced_meanwhile_is_refused(bot: BotHarness, roster: Database,
+                                                                   user: UpdateFactory) -> None:
+    """The manager opened the evaluation, the cadre then sent an edit: confirming the rating chosen on the old
+    version must not rate content the manager never saw; they are asked to open it again."""
+    manager, ev_id = await _manager_opens_the_submitted(bot, roster, user)
+    _edit_sent_meanwhile(roster, ev_id)  # after the manager opened it and chose a rating
+    await bot.send(manager.callback(_first(bot)))  # "Không nhận xét"
+    texts = await bot.send(manager.callback(_first(bot)))  # ✅ Xác nhận
     assert "vừa gửi bản sửa" in texts[-1]
     assert roster.run(lambda s: s.scalar(select(Evaluation.status).where(Evaluation.id == ev_id))) == "submitted"
     await bot.send(manager.callback(f"rev:open:{ev_id}"))  # opened again: the new version rates
-    await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons()
-                                         if b["callback_data"].startswith("rev:rate:"))))
-    await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons())))
-    await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons())))
+    await bot.send(manager.callback(_first(bot, "rev:rate:")))
+    await bot.send(manager.callback(_first(bot)))
+    await bot.send(manager.callback(_first(bot)))
     assert roster.run(lambda s: s.scalar(select(Evaluation.status).where(Evaluation.id == ev_id))) == "rated"
 
 
 async def test_a_comment_typed_at_the_confirmation_keeps_the_version_check(bot: BotHarness, roster: Database,
                                                                            user: UpdateFactory) -> None:
-    manager = UpdateFactory(user_id=515)
-    await link(bot, manager, MANAGER)
-    await link(bot, user, CADRE)
-    await fill_and_submit(bot, user)
-    ev_id = eval_id(roster)
-    await bot.send(manager.callback(f"rev:open:{ev_id}"))
-    await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons()
-                                         if b["callback_data"].startswith("rev:rate:"))))
+    manager, ev_id = await _manager_opens_the_submitted(bot, roster, user)
     await bot.send(manager.text("Tốt"))  # the comment: now at the confirmation
     await bot.send(manager.text("Rất tốt"))  # typed again at the confirmation: replaces it
-    roster.run(lambda s: s.execute(Evaluation.__table__.update().where(Evaluation.id == ev_id).values(
-        submitted_at=datetime(2026, 11, 26, 23, 59, tzinfo=UTC))))
-    texts = await bot.send(manager.callback(next(b["callback_data"] for b in bot.last_buttons())))
+    _edit_sent_meanwhile(roster, ev_id)
+    texts = await bot.send(manager.callback(_first(bot)))
     assert "vừa gửi bản sửa" in texts[-1]

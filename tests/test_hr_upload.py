@@ -16,6 +16,28 @@ from tests.conftest import SAMPLE_ROSTER, BotHarness, link
 from tests.test_terminal_chat import run_chat
 
 
+def _cds01_list(path: Path, old: str = ",500,", new: str = ",500,") -> Path:
+    """The demo list's CDS-01 alone, one field replaced."""
+    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
+    row = next(line for line in lines if line.startswith("CDS-01,"))
+    path.write_text(lines[0] + "\n" + row.replace(old, new) + "\n", encoding="utf-8")
+    return path
+
+
+def _one_seat_one_waiting(roster: Database, tmp_path: Path) -> Path:
+    """CDS-01 with one seat: MAU013 has it, MAU016 (linked) waits. Returns the list's file."""
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    path = _cds01_list(tmp_path / "lop.csv", ",500,", ",1,")
+    roster.run(import_courses, path)
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=16)))
+    assert roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY).status == "registered"
+    assert roster.run(reg.register_on_behalf, "MAU004", "MAU016", "CDS-01", TODAY).status == "waitlisted"
+    return path
+
+
 async def _as_hr(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
     roster.run(accounts.grant_hr, "MAU004")
     await link(bot, user, "0912345004")
@@ -161,21 +183,10 @@ def test_a_class_moved_back_and_forth_is_announced_each_time(roster: Database, t
 
 def test_seats_a_new_list_adds_go_to_the_waiting_list(roster: Database, tmp_path: Path) -> None:
     """domain.md: a freed seat goes to the first in line, who is told; so does a seat a new course list adds."""
-    from domain import registration as reg
-    from domain.courses import import_courses
     from domain.registration import import_course_list
-    from tests.conftest import TODAY
 
-    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
-    header, row = lines[0], next(line for line in lines if line.startswith("CDS-01,"))
-    path = tmp_path / "lop.csv"
-    path.write_text(header + "\n" + row.replace(",500,", ",1,") + "\n", encoding="utf-8")
-    roster.run(import_courses, path)
-    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=16)))
-    assert roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY).status == "registered"
-    assert roster.run(reg.register_on_behalf, "MAU004", "MAU016", "CDS-01", TODAY).status == "waitlisted"
-    path.write_text(header + "\n" + row.replace(",500,", ",2,") + "\n", encoding="utf-8")
-    result = roster.run(import_course_list, path)
+    path = _one_seat_one_waiting(roster, tmp_path)
+    result = roster.run(import_course_list, _cds01_list(path, ",500,", ",2,"))
     assert result.promoted == 1 and "1 người trong danh sách chờ có chỗ" in result.summary
     status = roster.run(lambda s: s.scalar(select(Registration.status).join(Cadre, Cadre.id == Registration.cadre_id)
                                            .where(Cadre.code == "MAU016")))
@@ -199,17 +210,8 @@ def test_a_seat_in_a_class_that_has_started_says_it_has_started(roster: Database
     from datetime import date
 
     from domain import registration as reg
-    from domain.courses import import_courses
-    from tests.conftest import TODAY
 
-    lines = (DEMO_DATA / "courses.csv").read_text(encoding="utf-8").splitlines()
-    header, row = lines[0], next(line for line in lines if line.startswith("CDS-01,"))
-    path = tmp_path / "lop.csv"
-    path.write_text(header + "\n" + row.replace(",500,", ",1,") + "\n", encoding="utf-8")
-    roster.run(import_courses, path)
-    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU016").values(telegram_chat_id=16)))
-    roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
-    roster.run(reg.register_on_behalf, "MAU004", "MAU016", "CDS-01", TODAY)
+    _one_seat_one_waiting(roster, tmp_path)
     roster.run(lambda s: s.execute(update(Course).where(Course.code == "CDS-01").values(start_date=date(2026, 1, 5))))
     roster.run(reg.set_capacity, "CDS-01", 2, "MAU004")
     told = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.kind == "waitlist-promoted")))
