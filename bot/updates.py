@@ -20,7 +20,7 @@ from bot.ops.instrument import InstrumentedApplication
 from handlers.context import UpdateScope
 
 # Enough to overlap database waits; more only lengthens the queue for HTTP connections
-# (bot.ops.instrument.ShardedRequest).
+# (bot.ops.transport.AiohttpRequest).
 MAX_CONCURRENT_UPDATES = 16
 
 

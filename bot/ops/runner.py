@@ -12,8 +12,9 @@ from types import FrameType
 from telegram.ext import Application, ContextTypes
 
 from bot.ops.health import HealthServer
-from bot.ops.instrument import requests, watch_outbox
+from bot.ops.instrument import watch_outbox
 from bot.ops.leader import ActiveLease, lease_for, sqlite_busy_message
+from bot.ops.transport import requests
 from core.config import Settings
 from core.metrics import STATE
 from db import Database
