@@ -167,6 +167,14 @@ async def test_a_proxy_set_in_the_environment_is_used(api: FakeApi, monkeypatch:
     assert api.calls[0][1]["text"] == "qua proxy"
 
 
+async def test_no_proxy_names_the_hosts_reached_directly(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest()) as bot:
+        await bot.send_message(5, "trực tiếp")
+    assert api.calls[0][1]["text"] == "trực tiếp"
+
+
 def test_the_bot_sends_over_aiohttp_and_polls_through_its_own_client() -> None:
     send, poll = requests()
     assert isinstance(send, AiohttpRequest) and isinstance(poll, InstrumentedRequest)

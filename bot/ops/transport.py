@@ -13,6 +13,7 @@ against the connect timeout and would fail a message in a burst; a request waits
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -59,6 +60,8 @@ class AiohttpRequest(BaseRequest):
         self.connections = connections
         self._free = asyncio.Semaphore(connections)
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str] = {}
+        self._proxy_of: dict[str, str | None] = {}  # origin -> its proxy (or None), decided once
 
     @property
     def read_timeout(self) -> float | None:
@@ -67,9 +70,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections)
-            # trust_env: HTTPS_PROXY and NO_PROXY apply, as they did with httpx.
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
-                                                  trust_env=True)
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            # HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx; read once (aiohttp's trust_env reads the
+            # whole environment on every request: a twentieth of a link's CPU).
+            self._proxies, self._proxy_of = urllib.request.getproxies_environment(), {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -86,7 +90,8 @@ class AiohttpRequest(BaseRequest):
         body = _body(request_data)
         async with self._free:
             try:
-                async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                async with self._session.request(method, url, data=body, timeout=timeout,
+                                                 proxy=self._proxy(url)) as response:
                     status, payload = response.status, await response.read()
             except TimeoutError as err:
                 raise TimedOut from err
@@ -94,6 +99,16 @@ class AiohttpRequest(BaseRequest):
                 raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
         count_answer(url, status)
         return status, payload
+
+
+    def _proxy(self, url: str) -> str | None:
+        scheme, _, rest = url.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        if origin not in self._proxy_of:
+            host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+            bypass = urllib.request.proxy_bypass_environment(host, self._proxies)  # type: ignore[attr-defined]
+            self._proxy_of[origin] = None if bypass else self._proxies.get(scheme)
+        return self._proxy_of[origin]
 
 
 def _given(value: Any, default: float) -> float | None:
