@@ -135,6 +135,21 @@ async def test_no_network_is_a_network_error_that_never_shows_the_token(unused_t
     assert "secret-token" not in str(error.value) and "secret-token" not in repr(error.value.__cause__)
 
 
+@pytest.mark.parametrize("base", ["htp://127.0.0.1/bot", "http://[bad/bot"])
+async def test_a_misconfigured_api_address_is_a_network_error_that_never_shows_the_token(base: str) -> None:
+    """aiohttp names the whole URL, token included, when it cannot use it: the text that reaches logs and
+    alerts is redacted, and the original error is not chained to it."""
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as error:
+            await request.post(f"{base}{TOKEN}/sendMessage")
+    finally:
+        await request.shutdown()
+    assert "secret-token" not in str(error.value) and "<token>" in str(error.value)
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
 async def test_a_burst_waits_for_a_connection_instead_of_failing(api: FakeApi,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Forty replies at once on two connections, each answer 50 ms: the last waits a second, twice the whole

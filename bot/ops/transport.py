@@ -21,6 +21,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from core.metrics import API_ERRORS, MESSAGES_SENT, SEND_METHODS, STATE
+from core.redact import redact
 
 CONNECTIONS = 16
 # PTB's defaults (HTTPXRequest): seconds.
@@ -96,7 +97,8 @@ class AiohttpRequest(BaseRequest):
             except TimeoutError as err:
                 raise TimedOut from err
             except aiohttp.ClientError as err:
-                raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+                # Some of aiohttp's errors (a URL it cannot use) carry the URL, and with it the token.
+                raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from None
         count_answer(url, status)
         return status, payload
 
