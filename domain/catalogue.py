@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record
+from domain.completion import already_held
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
 from domain.gaps import active_courses, compute_gaps
 from domain.registration import waitlist_position
@@ -94,6 +95,7 @@ class MyPlace:
     status: str | None
     position: int | None
     fits_audience: bool = True  # False: the course page says why before any "Đăng ký" button
+    already_held: str | None = None  # what the record holds that the course would give (completion.already_held)
 
 
 def course_page(session: Session, cadre_id: int, course_code: str, today: date) -> tuple[CourseView, MyPlace]:
@@ -101,7 +103,8 @@ def course_page(session: Session, cadre_id: int, course_code: str, today: date) 
     course = require_course(session, course_code)
     place = _place(session, cadre_id, course)
     cadre = own_record(session, cadre_id)
-    return view_of(course, today), replace(place, fits_audience=audience_fits(course.audience, cadre, cadre.unit.level))
+    return view_of(course, today), replace(place, fits_audience=audience_fits(course.audience, cadre, cadre.unit.level),
+                                           already_held=already_held(cadre, course.kind))
 
 
 def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:

@@ -23,7 +23,7 @@ from domain.cadres import cadre_by_code
 from domain.clock import utcnow
 from domain.courses import require_course
 from domain.errors import DomainError, NotFound
-from domain.levels import SCALES
+from domain.levels import SCALES, TRAININGS
 from domain.markup import esc
 from domain.outbox import enqueue
 from domain.records import COURSE_SOURCE, FILE_MARK, Change, apply_change, parse_value
@@ -110,6 +110,18 @@ def course_effect(cadre: Cadre, kind_code: str, year: int, rules: RuleBook | Non
         assert effect.min_code is not None
         new = old if SCALES[name].ranks[old] >= SCALES[name].ranks[effect.min_code] else effect.min_code
     return () if new == old else (Change(name, old, new),)
+
+
+def already_held(cadre: Cadre, kind_code: str, rules: RuleBook | None = None) -> str | None:
+    """What the record already holds that completing a course of this kind would give ("Lý luận chính trị: Cao
+    cấp"), or None when completing it would change the record: said before registering, never refused."""
+    kind = (rules or default_rules()).course_kinds.get(kind_code)
+    if kind is None or course_effect(cadre, kind_code, 0, rules):
+        return None
+    name = kind.effect.field
+    if kind.effect.is_training:
+        return f"{TRAININGS[name]} (năm {getattr(cadre, name)})"
+    return f"{SCALES[name].name}: {SCALES[name].label(getattr(cadre, name))}"
 
 
 def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = False) -> Registration | None:

@@ -64,6 +64,10 @@ OUTSIDE_AUDIENCE = (
 )
 MY_REGISTERED = "\n✅ Bạn đã đăng ký lớp này."
 MY_WAITLISTED = "\n⏳ Bạn đang ở vị trí {position} trong danh sách chờ."
+ALREADY_HELD = (
+    "\nℹ️ Hồ sơ của bạn đã có: <b>{held}</b>. Hoàn thành lớp này không thay đổi hồ sơ và không bù tiêu chuẩn "
+    "nào còn thiếu (/gaps); bạn vẫn có thể đăng ký nếu cần."
+)
 CONFIRM_REGISTER = "Xác nhận đăng ký lớp <b>{code}</b> – {name}?"
 CONFIRM_WAITLIST = (
     "Lớp <b>{code}</b> đã hết chỗ. Vào danh sách chờ? Khi có người hủy, người đầu danh sách được nhận chỗ."
@@ -198,6 +202,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
     elif c.open and not place.fits_audience:
         text += OUTSIDE_AUDIENCE.format(audience=esc(c.audience))
     elif c.open:
+        text += ALREADY_HELD.format(held=esc(place.already_held)) if place.already_held else ""
         rows.append([("📝 Đăng ký" if c.seats_left else "⏳ Vào danh sách chờ", buttons.on_course("reg", c.code))])
     if c.cancelled:
         text += CANCELLED_COURSE.format(reason=esc(c.cancel_reason or NO_REASON))
@@ -216,9 +221,10 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 
 @linked_only
 async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    c = await run_tx(context, course_view, _course(update), today(context))
+    c, place = await read_tx(context, catalogue.course_page, actor.cadre_id, _course(update), today(context))
     text = (CONFIRM_REGISTER.format(code=esc(c.code), name=esc(c.name)) if c.seats_left
             else CONFIRM_WAITLIST.format(code=esc(c.code)))
+    text += ALREADY_HELD.format(held=esc(place.already_held)) if place.already_held else ""
     await text_router.reply_choice(update, context, "course-confirm", text,
                                    [[(YES, buttons.on_course("regok", c.code)), (NO, buttons.view(c.code))]])
 

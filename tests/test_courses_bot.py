@@ -198,3 +198,31 @@ def test_a_capacity_below_the_people_already_seated_refuses_the_row(database: Da
     assert cli_main(["import-courses", str(smaller)]) == 1
     out = capsys.readouterr()
     assert "ít hơn 2 người đã có chỗ" in out.out + out.err and "Traceback" not in out.out + out.err
+
+
+async def test_a_course_that_would_not_change_my_record_says_so_before_i_register(
+        bot: BotHarness, catalogue: Database) -> None:
+    """MAU016's record already holds the digital-skills training (2026): CDS-01 is offered, with a note that
+    completing it changes nothing; MAU017, without it, sees no note. The choice stays the cadre's."""
+    trained, untrained = UpdateFactory(user_id=611), UpdateFactory(user_id=612)
+    await link(bot, trained, "0912345016")
+    await link(bot, untrained, "0912345017")
+    texts = await bot.send(trained.callback("course:view:CDS-01"))
+    assert "Hồ sơ của bạn đã có: Bồi dưỡng chuyển đổi số, kỹ năng số, AI (năm 2026)." in texts[-1]
+    assert "course:reg:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]
+    texts = await bot.send(trained.callback("course:reg:CDS-01"))
+    assert "Xác nhận đăng ký lớp CDS-01" in texts[-1] and "không thay đổi hồ sơ" in texts[-1]
+    texts = await bot.send(trained.callback("course:regok:CDS-01"))
+    assert "Đã đăng ký lớp CDS-01" in texts[-1]
+    for data in ("course:view:CDS-01", "course:reg:CDS-01"):
+        texts = await bot.send(untrained.callback(data))
+        assert "Hồ sơ của bạn đã có" not in texts[-1]
+
+
+async def test_a_level_already_reached_is_named_with_its_scale(bot: BotHarness, catalogue: Database,
+                                                               user: UpdateFactory) -> None:
+    await link(bot, user, "0912345014")  # MAU014: Lý luận chính trị Cao cấp
+    texts = await bot.send(user.callback("course:view:CC-K26"))
+    assert "Hồ sơ của bạn đã có: Lý luận chính trị: Cao cấp." in texts[-1]
+    texts = await bot.send(user.callback("course:view:TC-K26A"))  # Trung cấp: below what she holds
+    assert "Hồ sơ của bạn đã có: Lý luận chính trị: Cao cấp." in texts[-1]
