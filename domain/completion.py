@@ -121,7 +121,7 @@ def already_held(cadre: Cadre, kind_code: str, rules: RuleBook | None = None) ->
     name = kind.effect.field
     if kind.effect.is_training:
         return f"{TRAININGS[name]} (năm {getattr(cadre, name)})"
-    return f"{SCALES[name].name}: {SCALES[name].label(getattr(cadre, name))}"
+    return SCALES[name].describe(getattr(cadre, name))
 
 
 def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = False) -> Registration | None:

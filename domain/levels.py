@@ -31,6 +31,10 @@ class Scale:
     def label(self, code: int) -> str:
         return self.labels[code]
 
+    def describe(self, code: int) -> str:
+        """The scale's name and the level: "Lý luận chính trị: Cao cấp"."""
+        return f"{self.name}: {self.labels[code]}"
+
     def min_code_at_least(self, label: str) -> int:
         """Smallest stored code whose rank reaches `label`'s rank ("Cao cấp trở lên" includes Cử nhân)."""
         code = self.code_of(label)
