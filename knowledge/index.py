@@ -34,6 +34,8 @@ from knowledge.text import (
 from knowledge.typing import Typing
 
 MAX_ANSWER = 780
+MAX_ABOUT = 300  # characters of the sentence a footnote annotates, quoted before it
+ABOUT_SHOWN_ABOVE = 10  # words of it, where the answer already quotes that sentence
 K1, B = 1.2, 0.75
 FAQ_BOOST = 1.15  # a curated answer beats a passage that scores the same
 MIN_COVERAGE = 0.62  # share of the question's (IDF-weighted) words the answer's source must contain
@@ -88,6 +90,7 @@ class Doc:
     levels: frozenset[str] = frozenset()  # the qualification levels it names (features.levels)
     # (levels, entities) of each clause naming a level: whom a level is set for (features.clauses)
     level_clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    about: str = ""  # for a footnote: what it annotates, quoted before its text wherever it is shown
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ class KnowledgeBase:
             counts = self._chunk_terms(chunk, p.title)
             counts.update(set(terms(content_words(f"{p.context} {asked}"))))
             self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
-                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)], p.context)
+                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)], _about(p))
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
@@ -236,14 +239,18 @@ class KnowledgeBase:
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
-             vocabulary: str, paragraph: int = -1, context: str = "") -> None:
+             vocabulary: str, paragraph: int = -1, about: str = "") -> None:
+        """`about`, for a footnote, is what it annotates: the groups that sentence names are the ones its
+        figures count ("204/371" are Phó Chủ tịch), so a question about another group is not given them."""
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
         folded = " ".join(words(text))
+        subject = " ".join(words(about))
         self.docs.append(Doc(ref, title, text, counts, sum(counts.values()), is_faq, full, accented,
-                             features.passage_types(fold_text(text), ref), features.entities(folded),
+                             features.passage_types(fold_text(text), ref),
+                             features.entities(folded) | features.entities(subject),
                              frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded),
                              features.clauses([" ".join(words(c)) for c in features.CLAUSE_END.split(text)],
-                                              " ".join(words(context)))))
+                                              subject), about))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -452,9 +459,9 @@ class KnowledgeBase:
         if not best.is_faq and self._asks_for_section(query, best):
             return Answer(self._excerpt(best.full_text, [], from_start=True), True, best.ref, confidence,
                           self._suggest(ranked[1:], exclude=best.ref), personal)
-        text = best.text if best.is_faq else self._with_heading(best, self._excerpt(best.text, q_words))
+        text = best.text if best.is_faq else self._shown(best, q_words, heading=True)
         text = f"{definition} {text}" if definition else text
-        second = self._second(query, ranked, best_score, best, len(text))
+        second = self._second(query, ranked, best_score, best, text)
         if second is not None:
             text = f"{text} ({best.ref})\n\n{second}"
         return Answer(text, True, best.ref, confidence, self._suggest(ranked[1:], exclude=best.ref), personal)
@@ -484,7 +491,7 @@ class KnowledgeBase:
                    default=doc)
 
     def _second(self, query: Query, ranked: list[tuple[float, Doc]], best_score: float, best: Doc,
-                used: int) -> str | None:
+                above: str) -> str | None:
         """A close runner-up from another section often holds the other half of the answer."""
         for score, doc in ranked[1:4]:
             if score < SECOND_ANSWER * best_score:
@@ -492,10 +499,25 @@ class KnowledgeBase:
             if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE \
                     or self._agreement(query, doc) < 1:
                 continue
-            text = doc.text if doc.is_faq else self._excerpt(doc.text, query.words)
-            if used + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
+            text = doc.text if doc.is_faq else self._shown(doc, query.words, above=above)
+            if len(above) + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
                 return f"{text} ({doc.ref})"
         return None
+
+    def _shown(self, doc: Doc, q_words: list[str], heading: bool = False, above: str = "") -> str:
+        """A passage's sentences that answer; a footnote's after what it annotates ("Về “75% Phó Chủ tịch …”:
+        Đến thời điểm …"), as its figures count only the group that sentence names. Where the answer `above`
+        already quotes that sentence, its opening words are enough to point to it."""
+        if doc.about:
+            about = doc.about
+            if fold_text(about) in fold_text(above):
+                about = " ".join(about.split()[:ABOUT_SHOWN_ABOVE]) + "…"
+            elif len(about) > MAX_ABOUT:
+                about = about[:MAX_ABOUT].rsplit(" ", 1)[0] + "…"
+            label = f"Về “{about}”: "
+            return label + self._excerpt(doc.text, q_words, limit=MAX_ANSWER - len(label))
+        text = self._excerpt(doc.text, q_words)
+        return self._with_heading(doc, text) if heading else text
 
     @staticmethod
     def _with_heading(doc: Doc, text: str) -> str:
@@ -538,9 +560,9 @@ class KnowledgeBase:
         heading_pairs = set(terms(heading))
         return sum(p in heading_pairs for p in pairs) >= len(pairs) - 1 >= MIN_PAIRS
 
-    def _excerpt(self, text: str, q_words: list[str], from_start: bool = False) -> str:
+    def _excerpt(self, text: str, q_words: list[str], from_start: bool = False, limit: int = MAX_ANSWER) -> str:
         """The sentences that answer, within the length limit, starting at the best one."""
-        if len(text) <= MAX_ANSWER:
+        if len(text) <= limit:
             return text.lstrip("- ").strip()
         sentences = [s for line in text.split("\n") for s in _sentences(line)]
         wanted = set(terms(q_words))
@@ -551,12 +573,12 @@ class KnowledgeBase:
         start = 0 if from_start else max(range(len(sentences)), key=lambda i: weight(sentences[i]))
         chosen, size = [sentences[start]], len(sentences[start])
         for nxt in sentences[start + 1:]:
-            if size + len(nxt) + 1 > MAX_ANSWER:
+            if size + len(nxt) + 1 > limit:
                 break
             chosen.append(nxt)
             size += len(nxt) + 1
         excerpt = " ".join(chosen)
-        return excerpt if len(excerpt) <= MAX_ANSWER else excerpt[: MAX_ANSWER - 1].rsplit(" ", 1)[0] + "…"
+        return excerpt if len(excerpt) <= limit else excerpt[: limit - 1].rsplit(" ", 1)[0] + "…"
 
     def _suggest(self, ranked: list[tuple[float, Doc]], exclude: str | None = None, n: int = 3) -> list[str]:
         seen: list[str] = []
@@ -631,6 +653,15 @@ def _asked_whom(folded: str) -> frozenset[str]:
     if found := features.whom(first) | features.question_entities(first):
         return found
     return features.whom(folded) | features.question_entities(folded)
+
+
+def _about(passage: Passage) -> str:
+    """What a footnote annotates: the clause that points to it, after its sentence's opening where the clause
+    names no group ("lý luận chính trị từ trung cấp trở lên đạt 100%" is for "cán bộ giữ chức danh lãnh đạo diện
+    các sở, ngành … quản lý"); '' for a passage of the text."""
+    if not passage.lead or features.whom(" ".join(words(passage.context))):
+        return passage.context
+    return f"{passage.lead}: {passage.context}"
 
 
 def _mark_ai(question: str) -> str:

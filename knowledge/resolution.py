@@ -33,6 +33,7 @@ class Passage:
     text: str
     footnotes: list[int] = field(default_factory=list)
     context: str = ""  # for a footnote: the sentence that points to it
+    lead: str = ""  # for a footnote: its sentence's opening up to ':' when the pointing clause comes after it
 
     @property
     def clean_text(self) -> str:
@@ -97,6 +98,15 @@ def _pointing_sentence(owner: Passage, number: int) -> str:
     return _MARKS.sub("", re.split(r"(?<=[.;:])\s", before)[-1])
 
 
+def _pointing_lead(owner: Passage, number: int) -> str:
+    """'Đối với cán bộ giữ chức danh lãnh đạo diện các sở, ngành, … quản lý': the opening of the sentence that
+    holds footnote mark `number`, up to its ':', where the mark comes after that ':'."""
+    marks = "".join(SUPERSCRIPTS[int(d)] for d in str(number))
+    sentence = re.split(r"(?<=[.!?])\s", owner.text.split(marks, 1)[0])[-1]
+    lead = sentence.split(":", 1)[0] if ":" in sentence else ""
+    return _MARKS.sub("", lead).lstrip("- ").strip()
+
+
 def _is_heading(body: str) -> bool:
     return len(body) < 140 and not body.rstrip().endswith((".", ";"))
 
@@ -121,7 +131,8 @@ def parse(text: str) -> Resolution:
         owner = next((p for p in passages if number in p.footnotes), None)
         ref = f"Chú thích {number}" + (f" ({owner.ref})" if owner else "")
         title = (f"{owner.title} – " if owner else "") + f"Chú thích {number}"
-        passages.append(Passage(ref, title, note, context=_pointing_sentence(owner, number) if owner else ""))
+        context = _pointing_sentence(owner, number).lstrip("- ") if owner else ""
+        passages.append(Passage(ref, title, note, context=context, lead=_pointing_lead(owner, number) if owner else ""))
     return Resolution(passages, footnotes, sections)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.fakeapi import UpdateFactory
 from db import Database
+from domain.text import ascii_key
 from knowledge.evaluate import evaluate, load_cases
 from knowledge.index import MAX_ANSWER, default_kb
 from knowledge.resolution import load
@@ -570,3 +571,48 @@ def test_what_evaluation_is_based_on(question: str) -> None:
     """'Dựa vào đâu' asks what the evaluation is tied to: "gắn với sản phẩm công việc ... mức độ hài lòng"."""
     answer = default_kb().ask(question)
     assert not answer.found or "sản phẩm công việc" in answer.answer, (answer.source, answer.answer)
+
+
+# --- footnotes, the current state, groups and who-questions ---------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "chủ tịch hđnd xã cần trình độ gì", "chu tich hdnd xa can trinh do gi",
+    "Chủ tịch UBND cấp xã có bắt buộc cao cấp lý luận chính trị không?",
+    "chu tich ubnd cap xa co bat buoc cao cap ly luan chinh tri khong",
+])
+def test_a_footnote_about_another_group_is_not_appended(question: str) -> None:
+    """Footnote 10 (204/371) counts the Phó Chủ tịch; a question about the Chủ tịch is not given it."""
+    answer = default_kb().ask(question)
+    assert answer.found and "Chủ tịch" in answer.answer, (answer.source, answer.answer)
+    assert "204/371" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("typed", ["as typed", "no diacritics"])
+@pytest.mark.parametrize("question", [
+    "nhiệm kỳ 2025-2030 đột phá gì", "thạc sĩ cho lãnh đạo diện btv bn %", "Tổng Bí thư Tô Lâm kết luận gì",
+])
+def test_a_footnote_shown_says_what_it_annotates(question: str, typed: str) -> None:
+    """Wherever a footnote's own text is shown, the sentence it annotates is quoted before it."""
+    kb = default_kb()
+    answer = kb.ask(question if typed == "as typed" else ascii_key(question))
+    notes = [d for d in kb.docs if d.ref.startswith("Chú thích") and not d.is_faq and d.text[:40] in answer.answer]
+    assert notes, (answer.source, answer.answer)
+    for note in notes:
+        # the whole sentence, or its opening words where the answer above already quotes it
+        before = answer.answer[:answer.answer.index(note.text[:40])]
+        assert before.endswith("”: ") and "Về “" in before, answer.answer
+        quoted = before[before.rindex("Về “") + 4:-3]
+        assert quoted == note.about or (quoted.endswith("…") and note.about.startswith(quoted[:-1])
+                                        and ascii_key(note.about) in ascii_key(before)), answer.answer
+    assert len(answer.answer) <= MAX_ANSWER
+
+
+def test_a_footnote_is_about_its_sentence_and_the_group_that_sentence_names() -> None:
+    about = {d.ref.split(" (")[0]: d.about for d in default_kb().docs if d.ref.startswith("Chú thích") and not d.is_faq}
+    assert about["Chú thích 10"].startswith("75% Phó Chủ tịch Hội đồng nhân dân")
+    # the clause names no group: the sentence's opening before ':' says whom its figures count
+    assert about["Chú thích 8"] == ("Đối với cán bộ giữ chức danh lãnh đạo diện các sở, ngành, cấp ủy, cơ quan, đơn vị "
+                                   "quản lý: lý luận chính trị từ trung cấp trở lên đạt 100%")
+    assert about["Chú thích 4"] == ("Nghị quyết Đại hội đại biểu Đảng bộ tỉnh Tuyên Quang lần thứ nhất, "
+                                   "nhiệm kỳ 2025-2030")
