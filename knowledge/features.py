@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-FIGURE, DATE, DAY, BODY, PERIOD = "figure", "date", "day", "body", "period"
+FIGURE, DATE, DAY, BODY, PERIOD, CURRENT = "figure", "date", "day", "body", "period", "current"
 
 _QUESTION_TYPES = (
     (PERIOD, re.compile(r"\b(bao lau (mot|1) lan|bao lau thi|may lan|bao nhieu lan|bao lau)\b")),
@@ -30,6 +30,13 @@ _DATE = re.compile(r"(?<![/\d])20\d\d\b|\bhang nam\b")
 _PERIOD = re.compile(r"\b(hang|moi) (nam|thang|quy|tuan)\b|\btheo (thang|quy|nam)\b|\bthang,? quy\b|\bdinh ki\b|"
                      r"\bthuong xuyen\b")
 _DAY = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
+# "hiện nay", "bây giờ": the question asks for the state now, which the resolution reports as its baseline; not
+# the asker's own "hiện tại tôi là Phó Chủ tịch", "em hiện nay đang …"
+_NOW = re.compile(r"(?<!\btoi )(?<!\bem )(?<!\bminh )\b(hien nay|hien tai|hien gio|bay gio|luc nay|hien co|den nay|"
+                  r"thuc trang|hien trang)\b(?! (toi|em|minh|dang)\b)")
+# a passage that reports a figure as it stood when the resolution was written: "đến thời điểm tháng 4/2026 có …",
+# an indicator's "Hiện trạng (Chú thích 6): …", "Hiện có 463 đồng chí …"
+_CURRENT = re.compile(r"\b(den thoi diem|hien trang|hien co)\b")
 _BODY = re.compile(r"\b(ban thuong vu|ban to chuc|uy ban|truong chinh tri|dang uy|mat tran|cap uy|hoi dong|"
                    r"bo chinh tri|ban chap hanh|van phong|nguoi dung dau|he thong chinh tri|tong bi thu|"
                    r"ban tuyen giao|to chuc chinh tri|co quan tham muu)\b")
@@ -64,10 +71,20 @@ def question_type(folded: str) -> str | None:
     return None
 
 
+def asks_now(folded: str) -> bool:
+    """'tỷ lệ thạc sĩ diện BTV hiện nay': the figure asked for is today's, not a target's. Only a question that
+    asks for a figure: in "hiện nay cán bộ có phải học AI không", "hiện nay" says "these days"."""
+    return question_type(folded) == FIGURE and bool(_NOW.search(folded))
+
+
 def passage_types(folded: str, ref: str) -> frozenset[str]:
     types = set()
     if _FIGURE.search(folded):
         types.add(FIGURE)
+        if ref.startswith("Chú thích"):  # the resolution's footnotes give the figures of the day it was written
+            types.add(CURRENT)
+    if _CURRENT.search(folded):
+        types.add(CURRENT)
     if _DATE.search(folded):
         types.add(DATE)
     if _DAY.search(folded):

@@ -67,6 +67,10 @@ ENTITY_CONFLICT = 0.3  # a passage about the other member of a pair (xã for t�
 SECOND_ANSWER = 0.75  # a second source is added when it scores this close to the best
 PERSONAL = re.compile(r"\b(toi|cua toi|minh|em|chuc danh cua toi|vi tri cua toi)\b")
 _TOKENS = re.compile(r"[a-z0-9]+")
+NO_BASELINE_HINT = (
+    "Nghị quyết chỉ nêu chỉ tiêu cần đạt về nội dung này ({ref}), không nêu số liệu hiện nay, nên tôi không trả lời "
+    "để tránh thông tin sai."
+)
 OFF_TOPIC_HINT = (
     "Câu hỏi này không thuộc nội dung Nghị quyết nâng cao chất lượng cán bộ 2026–2030, nên tôi không trả lời "
     "để tránh thông tin sai."
@@ -91,6 +95,7 @@ class Doc:
     # (levels, entities) of each clause naming a level: whom a level is set for (features.clauses)
     level_clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     about: str = ""  # for a footnote: what it annotates, quoted before its text wherever it is shown
+    notes: frozenset[int] = frozenset()  # the footnotes that give its figures' baseline (or that it is, or quotes)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class Query:
     strangers: frozenset[str] = frozenset()  # plain syllables away from the only words they form here
     levels: frozenset[str] = frozenset()  # the qualification levels it asks about (features.levels)
     whom: frozenset[str] = frozenset()  # the groups it asks about (features.whom)
+    now: bool = False  # it asks for the state now ("hiện nay"), not a target (features.asks_now)
 
 
 @dataclass
@@ -214,12 +220,14 @@ class KnowledgeBase:
             counts = self._chunk_terms(chunk, p.title)
             counts.update(set(terms(content_words(f"{p.context} {asked}"))))
             self._add(p.ref, p.title, chunk, counts, False, "\n".join(section_text[p.ref]),
-                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)], _about(p))
+                      f"{chunk} {p.context} {asked}", paragraph_of[id(p)], _about(p),
+                      frozenset(p.footnotes) | _notes_named(p.ref))
         for questions, answer, ref in faq:
             counts = Counter(terms(content_words(_mark_ai(answer))))
             counts.update(set(terms(content_words(_mark_ai(" ".join(questions))))))
             full = "\n".join(section_text.get(ref, [answer]))
-            self._add(ref, ref, answer, counts, True, full, " ".join(questions) + " " + answer)
+            self._add(ref, ref, answer, counts, True, full, " ".join(questions) + " " + answer,
+                      notes=_notes_named(f"{ref} {answer}"))
         self.avg_len = sum(d.length for d in self.docs) / len(self.docs)
         df: Counter[str] = Counter()
         for d in self.docs:
@@ -239,7 +247,7 @@ class KnowledgeBase:
         self.typing.learn_bigrams(texts)
 
     def _add(self, ref: str, title: str, text: str, counts: Counter[str], is_faq: bool, full: str,
-             vocabulary: str, paragraph: int = -1, about: str = "") -> None:
+             vocabulary: str, paragraph: int = -1, about: str = "", notes: frozenset[int] = frozenset()) -> None:
         """`about`, for a footnote, is what it annotates: the groups that sentence names are the ones its
         figures count ("204/371" are Phó Chủ tịch), so a question about another group is not given them."""
         accented = frozenset(accented_words(f"{vocabulary} {expand_abbreviations(vocabulary)} {title}"))
@@ -250,7 +258,7 @@ class KnowledgeBase:
                              features.entities(folded) | features.entities(subject),
                              frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded),
                              features.clauses([" ".join(words(c)) for c in features.CLAUSE_END.split(text)],
-                                              subject), about))
+                                              subject), about, notes))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -346,7 +354,7 @@ class KnowledgeBase:
         return Query(q_words, q_terms, groups, accents, kind,
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
                      frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))),
-                     _asked_whom(" ".join(words(stripped))))
+                     _asked_whom(" ".join(words(stripped))), features.asks_now(expanded))
 
     def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
         """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
@@ -426,14 +434,31 @@ class KnowledgeBase:
             return True
         return any(self._pair_share(query, doc) >= PAIR_SHARE for _, doc in ranked[:RERANK_DEPTH])
 
-    def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> int | None:
-        """The best-ranked source that covers the question and agrees with it, if it ranks near the top."""
+    def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> tuple[int | None, Doc | None]:
+        """The best-ranked source that covers the question and agrees with it, if it ranks near the top.
+
+        A figure asked for as it is now ("hiện nay") is not a target's ("68% đến hết năm 2029"): the source that
+        sets the target gives way to the baseline the resolution reports for it (its footnote, or an indicator
+        quoting it), and without one the question is declined rather than answered with another figure; the
+        target is returned beside to say so."""
         top = ranked[0][0]
         for i, (score, doc) in enumerate(ranked[:RERANK_DEPTH]):
             if score < CHOICE_SPREAD * top:
-                return None
-            if self._covers(query, doc) and self._agreement(query, doc) == 1 \
-                    and self._phrases_agree(query, doc):
+                return None, None
+            if self._answers(query, doc):
+                if not query.now or not _only_targets(doc):
+                    return i, None
+                baseline = self._baseline(query, ranked, doc)
+                return baseline, doc if baseline is None else None
+        return None, None
+
+    def _answers(self, query: Query, doc: Doc) -> bool:
+        return self._covers(query, doc) and self._agreement(query, doc) == 1 and self._phrases_agree(query, doc)
+
+    def _baseline(self, query: Query, ranked: list[tuple[float, Doc]], target: Doc) -> int | None:
+        """The best-ranked source that reports how things stood for `target`'s figures and answers the question."""
+        for i, (_, doc) in enumerate(ranked[:RERANK_DEPTH]):
+            if features.CURRENT in doc.types and doc.notes & target.notes and self._answers(query, doc):
                 return i
         return None
 
@@ -447,9 +472,12 @@ class KnowledgeBase:
         definition = _definition(query.normalized)
         if not any(w.isalpha() for w in q_words) or ranked[0][0] <= 0:  # a bare number is not a question
             return self._decline(ranked, personal)
-        chosen = self._choose(query, ranked) if self._about_the_resolution(query, ranked) else None
+        chosen, target = self._choose(query, ranked) if self._about_the_resolution(query, ranked) else (None, None)
         if chosen is None and definition:
             return Answer(definition, True, None, 1.0, self._suggest(ranked), personal)
+        if chosen is None and target is not None:  # asked how things stand now: the resolution only sets the target
+            return Answer(NO_BASELINE_HINT.format(ref=target.ref), False, None, min(1.0, self._coverage(query, target)),
+                          self._suggest(ranked), personal)
         if chosen is None:
             return self._decline(ranked, personal, min(1.0, self._coverage(query, ranked[0][1])))
         best_score, best = ranked[chosen]
@@ -497,7 +525,7 @@ class KnowledgeBase:
             if score < SECOND_ANSWER * best_score:
                 return None
             if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE \
-                    or self._agreement(query, doc) < 1:
+                    or self._agreement(query, doc) < 1 or (query.now and _only_targets(doc)):
                 continue
             text = doc.text if doc.is_faq else self._shown(doc, query.words, above=above)
             if len(above) + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
@@ -653,6 +681,16 @@ def _asked_whom(folded: str) -> frozenset[str]:
     if found := features.whom(first) | features.question_entities(first):
         return found
     return features.whom(folded) | features.question_entities(folded)
+
+
+def _notes_named(text: str) -> frozenset[int]:
+    """The footnotes a text names ("Chú thích 6 (Mục II.2.2 (3))", "Hiện trạng (Chú thích 6): …")."""
+    return frozenset(int(n) for n in re.findall(r"Chú thích (\d+)", text))
+
+
+def _only_targets(doc: Doc) -> bool:
+    """Its figures are targets, with no report of how things stand ("Hiện trạng", "đến thời điểm tháng 4/2026")."""
+    return features.FIGURE in doc.types and features.CURRENT not in doc.types
 
 
 def _about(passage: Passage) -> str:

@@ -616,3 +616,40 @@ def test_a_footnote_is_about_its_sentence_and_the_group_that_sentence_names() ->
                                    "quản lý: lý luận chính trị từ trung cấp trở lên đạt 100%")
     assert about["Chú thích 4"] == ("Nghị quyết Đại hội đại biểu Đảng bộ tỉnh Tuyên Quang lần thứ nhất, "
                                    "nhiệm kỳ 2025-2030")
+
+
+@pytest.mark.parametrize(("question", "now"), [
+    ("ty le thac si dien btv hien nay", "65,81"),
+    ("tỷ lệ thạc sĩ diện Ban Thường vụ hiện nay", "65,81"),
+    ("bây giờ bao nhiêu % lãnh đạo diện btv có thạc sĩ", "65,81"),
+    ("bay gio bao nhieu % lanh dao dien btv co thac si", "65,81"),
+    ("tỷ lệ phó chủ tịch ubnd xã có cao cấp lý luận chính trị hiện tại", "54,98"),
+    ("ty le pho chu tich ubnd xa co cao cap ly luan chinh tri hien tai", "54,98"),
+])
+def test_now_asks_for_the_current_figure_not_the_target(question: str, now: str) -> None:
+    """'Hiện nay', 'hiện tại', 'bây giờ' ask for the state the resolution reports (its footnotes), not the target."""
+    answer = default_kb().ask(question)
+    assert answer.found and now in answer.answer, (answer.source, answer.answer)
+
+
+@pytest.mark.parametrize("question", [
+    "hiện nay bao nhiêu phần trăm cán bộ đã được bồi dưỡng chuyển đổi số",
+    "hien nay bao nhieu phan tram can bo da duoc boi duong chuyen doi so",
+])
+def test_now_is_not_answered_with_a_target_when_the_resolution_reports_no_current_figure(question: str) -> None:
+    """The resolution sets 100% by 2028 and reports no figure for today: declined, saying so, not given the target
+    or another section's current figure."""
+    answer = default_kb().ask(question)
+    assert not answer.found and answer.intent is None, (answer.source, answer.answer)
+    assert "không nêu số liệu hiện nay" in answer.answer and "Mục II.2.2 (2)" in answer.answer, answer.answer
+
+
+def test_now_is_a_question_feature_and_a_footnote_reports_the_current_state() -> None:
+    from knowledge import features
+    assert features.asks_now("ti le thac si dien ban thuong vu hien nay")
+    assert features.asks_now("bay gio co bao nhieu nguoi")
+    assert not features.asks_now("den het nam 2029 bao nhieu phan tram")
+    assert not features.asks_now("hien nay can bo co phai hoc ai khong")  # "these days", no figure asked
+    assert not features.asks_now("hien tai toi la pho chu tich xa, toi can bao nhieu phan tram")  # the asker's post
+    assert features.CURRENT in features.passage_types("den thoi diem thang 4/2026 co 412/626 dong chi", "Chú thích 6")
+    assert features.CURRENT not in features.passage_types("68% tro len co trinh do thac si", "Mục II.2.2 (3)")
