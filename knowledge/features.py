@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-FIGURE, DATE, DAY, BODY, PERIOD, CURRENT = "figure", "date", "day", "body", "period", "current"
+FIGURE, DATE, DAY, BODY, PERIOD, CURRENT, QUALIFICATION = (
+    "figure", "date", "day", "body", "period", "current", "qualification")
 
 _QUESTION_TYPES = (
     (PERIOD, re.compile(r"\b(bao lau (mot|1) lan|bao lau thi|may lan|bao nhieu lan|bao lau)\b")),
@@ -85,6 +86,8 @@ def passage_types(folded: str, ref: str) -> frozenset[str]:
             types.add(CURRENT)
     if _CURRENT.search(folded):
         types.add(CURRENT)
+    if asks_qualification(folded):
+        types.add(QUALIFICATION)
     if _DATE.search(folded):
         types.add(DATE)
     if _DAY.search(folded):
@@ -139,21 +142,46 @@ def clauses(folded: str | list[str], context: str = "") -> tuple[tuple[frozenset
 
 
 _LEADER = re.compile(r"\b(lanh dao|chu tich|bi thu|truong phong|pho phong|giam doc|cap truong|cap pho|chu chot)\b")
+# civil servants and employees without a leading post: "công chức xã" is not its Chủ tịch or Phó Chủ tịch
+_STAFF = re.compile(r"\b(cong chuc|vien chuc|chuyen vien|nhan vien|khong chuyen trach)\b")
+# heads of a department (“trưởng phòng”, “cấp phó phòng”): not the Chủ tịch or Phó Chủ tịch of their commune
+_DEPARTMENT_HEAD = re.compile(r"\b(truong phong|pho phong|cap truong|cap pho)\b")
+LEADERS, STAFF, DEPARTMENT_HEADS = "lanh dao", "cong chuc", "truong phong"
+# the posts a rule may name: a question about one is not answered by a rule naming only others
+POSTS = frozenset({"chu tich", "pho chu tich", "bi thu", "pho bi thu", DEPARTMENT_HEADS})
+# what a question asks for when it asks for a qualification without naming its level ("trình độ LLCT gì")
+_QUALIFICATION = re.compile(r"\b(trinh do|li luan chinh tri|bang cap|van bang|hoc vi|hoc ham)\b")
 
 
 def whom(folded: str) -> frozenset[str]:
-    """The groups a text is about: the paired entities, and leaders ("lãnh đạo", "chủ tịch", "trưởng phòng")."""
-    return entities(folded) | ({"lanh dao"} if _LEADER.search(folded) else set())
+    """The groups a text is about: the paired entities, leaders ("lãnh đạo", "chủ tịch", "trưởng phòng") and
+    civil servants ("công chức", "viên chức")."""
+    return (entities(folded) | ({LEADERS} if _LEADER.search(folded) else set())
+            | ({STAFF} if _STAFF.search(folded) else set())
+            | ({DEPARTMENT_HEADS} if _DEPARTMENT_HEAD.search(folded) else set()))
+
+
+def asks_qualification(folded: str) -> bool:
+    """'công chức xã cần trình độ LLCT gì', 'có cần thạc sĩ không'; for a passage: it names a qualification."""
+    return bool(_QUALIFICATION.search(folded) or levels(folded))
+
+
+def roles_agree(groups: frozenset[str], about: frozenset[str]) -> bool:
+    """A clause set for leaders only does not speak for a question about civil servants only, nor one naming posts
+    (Phó Chủ tịch cấp xã) for a question about other posts (trưởng phòng cấp xã)."""
+    if STAFF in about and LEADERS not in about and LEADERS in groups and STAFF not in groups:
+        return False
+    return not (groups & POSTS and about & POSTS and not groups & about & POSTS)
 
 
 def level_applies(folded: str | tuple[tuple[frozenset[str], frozenset[str]], ...], asked: frozenset[str],
                   about: frozenset[str]) -> bool:
     """Some clause names a level asked for, and either names one of the question's groups (features.whom) or none:
     "lãnh đạo diện Ban Thường vụ ... 68% có thạc sĩ; 75% Phó Chủ tịch ... cấp xã có cao cấp" sets thạc sĩ for the
-    Ban Thường vụ's leaders, not for cấp xã."""
+    Ban Thường vụ's leaders, not for cấp xã; nor, as it names leaders only, for công chức cấp xã."""
     parts = clauses(folded) if isinstance(folded, str) else folded
     return any(named & asked and (not named_entities or not about or named_entities & about)
-               for named, named_entities in parts)
+               and roles_agree(named_entities, about) for named, named_entities in parts)
 
 
 def conflicts(asked: frozenset[str], passage: frozenset[str]) -> bool:

@@ -113,6 +113,7 @@ class Query:
     levels: frozenset[str] = frozenset()  # the qualification levels it asks about (features.levels)
     whom: frozenset[str] = frozenset()  # the groups it asks about (features.whom)
     now: bool = False  # it asks for the state now ("hiện nay"), not a target (features.asks_now)
+    qualification: bool = False  # it asks for a qualification ("trình độ", "LLCT"), named or not
 
 
 @dataclass
@@ -354,7 +355,8 @@ class KnowledgeBase:
         return Query(q_words, q_terms, groups, accents, kind,
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
                      frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))),
-                     _asked_whom(" ".join(words(stripped))), features.asks_now(expanded))
+                     _asked_whom(" ".join(words(stripped))), features.asks_now(expanded),
+                     features.asks_qualification(" ".join(words(stripped))))
 
     def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
         """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
@@ -402,7 +404,7 @@ class KnowledgeBase:
             factor *= TYPE_MISMATCH
         if features.conflicts(query.entities, doc.entities):
             factor *= ENTITY_CONFLICT
-        if query.levels and not features.level_applies(doc.level_clauses, query.levels, query.whom):
+        if not _qualification_agrees(query, doc):
             factor *= TYPE_MISMATCH
         return factor
 
@@ -681,6 +683,20 @@ def _asked_whom(folded: str) -> frozenset[str]:
     if found := features.whom(first) | features.question_entities(first):
         return found
     return features.whom(folded) | features.question_entities(folded)
+
+
+def _qualification_agrees(query: Query, doc: Doc) -> bool:
+    """A level the question names is one the source sets for the question's group (features.level_applies). A
+    qualification asked for without its level ("công chức xã cần trình độ LLCT gì"): the source names one ("quy
+    trình", "đủ số lượng công chức" share words, not the subject), and some level it sets is for that group, not
+    only for others (the Phó Chủ tịch's 75%)."""
+    if query.levels:
+        return features.level_applies(doc.level_clauses, query.levels, query.whom)
+    if not query.qualification:
+        return True
+    if features.QUALIFICATION not in doc.types:
+        return False
+    return not doc.level_clauses or any(features.roles_agree(groups, query.whom) for _, groups in doc.level_clauses)
 
 
 def _notes_named(text: str) -> frozenset[int]:

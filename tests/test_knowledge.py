@@ -653,3 +653,40 @@ def test_now_is_a_question_feature_and_a_footnote_reports_the_current_state() ->
     assert not features.asks_now("hien tai toi la pho chu tich xa, toi can bao nhieu phan tram")  # the asker's post
     assert features.CURRENT in features.passage_types("den thoi diem thang 4/2026 co 412/626 dong chi", "Chú thích 6")
     assert features.CURRENT not in features.passage_types("68% tro len co trinh do thac si", "Mục II.2.2 (3)")
+
+
+@pytest.mark.parametrize("question", [
+    "cong chuc xa can trinh do llct gi", "công chức xã cần trình độ lý luận chính trị gì",
+    "công chức cấp xã phải có trình độ chính trị nào", "cong chuc cap xa phai co trinh do chinh tri nao",
+    "viên chức xã có cần cao cấp lý luận chính trị không", "vien chuc xa co can cao cap ly luan chinh tri khong",
+])
+def test_a_qualification_set_for_leaders_is_not_the_answer_for_civil_servants(question: str) -> None:
+    """The LLCT targets name Bí thư, Chủ tịch, Phó Chủ tịch and leaders: not a commune's civil servants. The
+    resolution sets no level for them; what it says is that cadres are sent to LLCT courses to meet their post's
+    standard, with courses planned for cấp xã (Mục III.5.2) — that, or a refusal, never another group's target."""
+    answer = default_kb().ask(question)
+    assert not answer.found or answer.source == "Mục III.5.2", (answer.source, answer.answer)
+    for other in ("75%", "100% Bí thư", "Phó Chủ tịch", "25%", "204/371"):
+        assert other not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "trưởng phòng cấp xã cần trình độ lý luận chính trị gì", "truong phong cap xa can trinh do ly luan chinh tri gi",
+])
+def test_a_qualification_set_for_other_posts_is_not_the_answer_for_a_head_of_department(question: str) -> None:
+    """A trưởng phòng is not a Phó Chủ tịch: not the 75% target alone; the leaders' list it belongs to, or nothing."""
+    answer = default_kb().ask(question)
+    assert not answer.found or "lãnh đạo diện các sở, ngành, cấp ủy" in answer.answer, (answer.source, answer.answer)
+
+
+def test_civil_servants_and_leaders_are_groups_of_their_own() -> None:
+    from knowledge import features
+    assert features.whom("cong chuc cap xa") == {"cong chuc", "cap xa"}
+    text = "75% pho chu tich hoi dong nhan dan cap xa co trinh do li luan chinh tri cao cap tro len"
+    assert not features.level_applies(text, frozenset({"cao cap"}), frozenset({"cong chuc", "cap xa"}))
+    assert features.level_applies(text, frozenset({"cao cap"}), frozenset({"pho chu tich", "cap xa"}))
+    # a civil servant who leads is a leader too; but a rule for Phó Chủ tịch is not one for a trưởng phòng
+    assert features.level_applies(text, frozenset({"cao cap"}), frozenset({"cong chuc", "lanh dao", "cap xa"}))
+    assert not features.level_applies(text, frozenset({"cao cap"}), features.whom("truong phong cap xa"))
+    assert features.level_applies("cu can bo di dao tao cao cap li luan chinh tri", frozenset({"cao cap"}),
+                                  frozenset({"cong chuc", "cap xa"}))
