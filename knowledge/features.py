@@ -38,6 +38,13 @@ _NOW = re.compile(r"(?<!\btoi )(?<!\bem )(?<!\bminh )\b(hien nay|hien tai|hien g
 # a passage that reports a figure as it stood when the resolution was written: "đến thời điểm tháng 4/2026 có …",
 # an indicator's "Hiện trạng (Chú thích 6): …", "Hiện có 463 đồng chí …"
 _CURRENT = re.compile(r"\b(den thoi diem|hien trang|hien co)\b")
+# "ai đánh giá …", "… do ai xây dựng", "cơ quan nào ban hành …": who does what follows. Not "ai được cử đi học"
+# (who is sent), "ai là …" (who is), nor an "ai" ending the question ("áp dụng cho những ai")
+_WHO = re.compile(r"(?:^|\b(?:do|boi|de|cho|hoi|biet|vay|thi)\s)ai\s+(?!(?:duoc|khong|chua|cung)\b|la\b(?! nguoi\b))|"
+                  r"\b(?:co quan|don vi|ben|to chuc|cap) nao\s+")
+# words between the asker's "ai" and the doing: "ai là người / phải / chịu trách nhiệm đánh giá"
+_AUXILIARY = re.compile(r"^(?:(?:la nguoi|se|phai|can|nen|co trach nhiem|chiu trach nhiem|duoc giao|co tham quyen|"
+                        r"dung ra|co the)\s+)+")
 _BODY = re.compile(r"\b(ban thuong vu|ban to chuc|uy ban|truong chinh tri|dang uy|mat tran|cap uy|hoi dong|"
                    r"bo chinh tri|ban chap hanh|van phong|nguoi dung dau|he thong chinh tri|tong bi thu|"
                    r"ban tuyen giao|to chuc chinh tri|co quan tham muu)\b")
@@ -70,6 +77,27 @@ def question_type(folded: str) -> str | None:
         if pattern.search(folded):
             return kind
     return None
+
+
+def asked_action(folded: str) -> str | None:
+    """'ai đánh giá cán bộ cấp xã' -> 'danh gia can bo cap xa': what a question asks who does."""
+    if not (m := _WHO.search(folded)):
+        return None
+    return _AUXILIARY.sub("", folded[m.end():]).strip() or None
+
+
+def doer_end(folded: str) -> int | None:
+    """Where the first body a sentence names ends ("Cấp ủy …", "để Mặt trận Tổ quốc …"): what is said after it,
+    in that sentence, the body does."""
+    m = _BODY.search(folded)
+    return m.end() if m else None
+
+
+def opens_with_doer(folded: str) -> bool:
+    """'Cấp ủy các cấp phải có kế hoạch … Xây dựng và thực hiện Đề án …': a paragraph that opens with a body
+    goes on with that body's tasks."""
+    m = _BODY.search(folded)
+    return m is not None and not re.sub(r"^(cac|- )\s*", "", folded[:m.start()]).strip()
 
 
 def asks_now(folded: str) -> bool:

@@ -8,8 +8,9 @@ import math
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import pairwise
 from typing import Any
 
@@ -71,6 +72,10 @@ NO_BASELINE_HINT = (
     "Nghị quyết chỉ nêu chỉ tiêu cần đạt về nội dung này ({ref}), không nêu số liệu hiện nay, nên tôi không trả lời "
     "để tránh thông tin sai."
 )
+NO_DOER_HINT = (
+    "Nghị quyết có nói đến việc này ({ref}) nhưng không nêu ai (cơ quan nào) thực hiện, nên tôi không trả lời "
+    "để tránh thông tin sai."
+)
 OFF_TOPIC_HINT = (
     "Câu hỏi này không thuộc nội dung Nghị quyết nâng cao chất lượng cán bộ 2026–2030, nên tôi không trả lời "
     "để tránh thông tin sai."
@@ -96,6 +101,10 @@ class Doc:
     level_clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     about: str = ""  # for a footnote: what it annotates, quoted before its text wherever it is shown
     notes: frozenset[int] = frozenset()  # the footnotes that give its figures' baseline (or that it is, or quotes)
+    # what a body it names does: the terms after a body in the same sentence; None where its heading is a body
+    # (Mục IV: "Ban Tổ chức Tỉnh ủy: chủ trì, phối hợp …"), so all it says is done by that body
+    acted: frozenset[str] | None = None
+    after_doer: frozenset[str] = frozenset()  # the terms after the first body it names, in any sentence
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class Query:
     whom: frozenset[str] = frozenset()  # the groups it asks about (features.whom)
     now: bool = False  # it asks for the state now ("hiện nay"), not a target (features.asks_now)
     qualification: bool = False  # it asks for a qualification ("trình độ", "LLCT"), named or not
+    action: str | None = None  # the term of what it asks who does ("ai đánh giá cán bộ" -> 'danh_gia')
+    asked: frozenset[str] = frozenset()  # the terms of all it asks who does ("đánh giá cán bộ cấp xã")
 
 
 @dataclass
@@ -259,7 +270,7 @@ class KnowledgeBase:
                              features.entities(folded) | features.entities(subject),
                              frozenset(terms(content_words(_mark_ai(text)))), paragraph, features.levels(folded),
                              features.clauses([" ".join(words(c)) for c in features.CLAUSE_END.split(text)],
-                                              subject), about, notes))
+                                              subject), about, notes, _acted(ref, title, text), _after_doer(text)))
 
     @staticmethod
     def _chunk_terms(text: str, title: str) -> Counter[str]:
@@ -356,7 +367,16 @@ class KnowledgeBase:
                      features.question_entities(" ".join(words(stripped))), normalized, bool(expansions),
                      frozenset(light), frozenset(strangers), features.levels(" ".join(words(stripped))),
                      _asked_whom(" ".join(words(stripped))), features.asks_now(expanded),
-                     features.asks_qualification(" ".join(words(stripped))))
+                     features.asks_qualification(" ".join(words(stripped))), *self._action(normalized, light))
+
+    def _action(self, normalized: str, light: frozenset[str]) -> tuple[str | None, frozenset[str]]:
+        """The term of what a who-question asks who does: its first two words ('danh_gia') where the resolution
+        uses them together, else its first word ('ky' in "ai ký nghị quyết"); and the terms of all it asks."""
+        asked = features.asked_action(" ".join(words(normalized)))
+        doing = [w for w in content_words(asked) if w not in light] if asked else []
+        if len(doing) >= 2 and f"{doing[0]}_{doing[1]}" in self.idf:
+            return f"{doing[0]}_{doing[1]}", frozenset(terms(doing))
+        return (doing[0] if doing and doing[0] in self.idf else None), frozenset(terms(doing))
 
     def _strangers(self, normalized: str, plain: set[str]) -> set[str]:
         """'bong' in "co ai di da bong ko" is 'bóng', not the 'bổng' of the resolution's only 'học bổng':
@@ -436,33 +456,37 @@ class KnowledgeBase:
             return True
         return any(self._pair_share(query, doc) >= PAIR_SHARE for _, doc in ranked[:RERANK_DEPTH])
 
-    def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> tuple[int | None, Doc | None]:
-        """The best-ranked source that covers the question and agrees with it, if it ranks near the top.
+    def _choose(self, query: Query, ranked: list[tuple[float, Doc]]) -> tuple[int | None, str | None]:
+        """The best-ranked source that covers the question and agrees with it, if it ranks near the top; or
+        none, with what to say instead where the resolution speaks of what is asked but does not answer it.
 
         A figure asked for as it is now ("hiện nay") is not a target's ("68% đến hết năm 2029"): the source that
         sets the target gives way to the baseline the resolution reports for it (its footnote, or an indicator
-        quoting it), and without one the question is declined rather than answered with another figure; the
-        target is returned beside to say so."""
+        quoting it). Who does something is not told by a source that says it is done without naming who does it
+        ("công khai thông tin về … đánh giá cán bộ để Mặt trận Tổ quốc … giám sát"): it gives way to one that
+        names the doer. Without one the question is declined rather than answered from another topic."""
         top = ranked[0][0]
         for i, (score, doc) in enumerate(ranked[:RERANK_DEPTH]):
             if score < CHOICE_SPREAD * top:
                 return None, None
-            if self._answers(query, doc):
-                if not query.now or not _only_targets(doc):
-                    return i, None
-                baseline = self._baseline(query, ranked, doc)
-                return baseline, doc if baseline is None else None
+            if not self._answers(query, doc):
+                continue
+            if query.now and _only_targets(doc):
+                found = self._instead(query, ranked, partial(_reports_on, doc))
+                return found, (None if found is not None else NO_BASELINE_HINT.format(ref=doc.ref))
+            if _done_by_nobody(query, doc):
+                found = self._instead(query, ranked, partial(_names_doer, query))
+                return found, (None if found is not None else NO_DOER_HINT.format(ref=doc.ref))
+            return i, None
         return None, None
 
     def _answers(self, query: Query, doc: Doc) -> bool:
         return self._covers(query, doc) and self._agreement(query, doc) == 1 and self._phrases_agree(query, doc)
 
-    def _baseline(self, query: Query, ranked: list[tuple[float, Doc]], target: Doc) -> int | None:
-        """The best-ranked source that reports how things stood for `target`'s figures and answers the question."""
-        for i, (_, doc) in enumerate(ranked[:RERANK_DEPTH]):
-            if features.CURRENT in doc.types and doc.notes & target.notes and self._answers(query, doc):
-                return i
-        return None
+    def _instead(self, query: Query, ranked: list[tuple[float, Doc]], fits: Callable[[Doc], bool]) -> int | None:
+        """The best-ranked source that `fits` and answers the question."""
+        return next((i for i, (_, doc) in enumerate(ranked[:RERANK_DEPTH]) if fits(doc) and self._answers(query, doc)),
+                    None)
 
     def ask(self, question: str) -> Answer:
         question = question.strip()[:500]
@@ -474,12 +498,12 @@ class KnowledgeBase:
         definition = _definition(query.normalized)
         if not any(w.isalpha() for w in q_words) or ranked[0][0] <= 0:  # a bare number is not a question
             return self._decline(ranked, personal)
-        chosen, target = self._choose(query, ranked) if self._about_the_resolution(query, ranked) else (None, None)
+        chosen, hint = self._choose(query, ranked) if self._about_the_resolution(query, ranked) else (None, None)
         if chosen is None and definition:
             return Answer(definition, True, None, 1.0, self._suggest(ranked), personal)
-        if chosen is None and target is not None:  # asked how things stand now: the resolution only sets the target
-            return Answer(NO_BASELINE_HINT.format(ref=target.ref), False, None, min(1.0, self._coverage(query, target)),
-                          self._suggest(ranked), personal)
+        if chosen is None and hint:  # the resolution speaks of what is asked without answering it
+            return Answer(hint, False, None, min(1.0, self._coverage(query, ranked[0][1])), self._suggest(ranked),
+                          personal)
         if chosen is None:
             return self._decline(ranked, personal, min(1.0, self._coverage(query, ranked[0][1])))
         best_score, best = ranked[chosen]
@@ -527,7 +551,8 @@ class KnowledgeBase:
             if score < SECOND_ANSWER * best_score:
                 return None
             if doc.ref == best.ref or doc.text in best.text or self._coverage(query, doc) < MIN_COVERAGE \
-                    or self._agreement(query, doc) < 1 or (query.now and _only_targets(doc)):
+                    or self._agreement(query, doc) < 1 or (query.now and _only_targets(doc)) \
+                    or _done_by_nobody(query, doc):
                 continue
             text = doc.text if doc.is_faq else self._shown(doc, query.words, above=above)
             if len(above) + len(text) + len(doc.ref) + 8 <= MAX_ANSWER:
@@ -699,9 +724,52 @@ def _qualification_agrees(query: Query, doc: Doc) -> bool:
     return not doc.level_clauses or any(features.roles_agree(groups, query.whom) for _, groups in doc.level_clauses)
 
 
+def _acted(ref: str, title: str, text: str) -> frozenset[str] | None:
+    """The terms a source says a body does: after the first body each sentence names; None where its heading is a
+    body (Mục IV's "Ban Tổ chức Tỉnh ủy") or it opens with one ("Cấp ủy các cấp phải …"), which does all it says."""
+    heading = title.split(" – ")[-1]
+    if ref.startswith("Mục IV") or features.doer_end(" ".join(words(heading))) is not None \
+            or features.opens_with_doer(" ".join(words(text))):
+        return None
+    done: set[str] = set()
+    for sentence in re.split(r"\.(?:\s|$)", text):
+        folded = " ".join(words(sentence))
+        if (end := features.doer_end(folded)) is not None:
+            done.update(terms(content_words(folded[end:])))
+    return frozenset(done)
+
+
+def _after_doer(text: str) -> frozenset[str]:
+    """The terms after the first body a source names: what some body it names may be doing."""
+    folded = " ".join(words(text))
+    end = features.doer_end(folded)
+    return frozenset(terms(content_words(folded[end:]))) if end is not None else frozenset()
+
+
 def _notes_named(text: str) -> frozenset[int]:
     """The footnotes a text names ("Chú thích 6 (Mục II.2.2 (3))", "Hiện trạng (Chú thích 6): …")."""
     return frozenset(int(n) for n in re.findall(r"Chú thích (\d+)", text))
+
+
+def _reports_on(target: Doc, doc: Doc) -> bool:
+    """`doc` reports how things stood for `target`'s figures: its footnote, or an indicator quoting it."""
+    return features.CURRENT in doc.types and bool(doc.notes & target.notes)
+
+
+def _names_doer(query: Query, doc: Doc) -> bool:
+    """`doc` says what a who-question asks about, and who does it."""
+    return query.action in doc.own and not _done_by_nobody(query, doc)
+
+
+def _done_by_nobody(query: Query, doc: Doc) -> bool:
+    """The source says what a who-question asks about is done and names no body that does it: none before the
+    doing in its sentence; or, where it does not say the doing asked ("quyết định luân chuyển"), none before any
+    of what is asked ("Kế hoạch luân chuyển cán bộ diện Ban Thường vụ …": the body comes after)."""
+    if not query.action or doc.acted is None:
+        return False
+    if query.action in doc.own:
+        return query.action not in doc.acted
+    return not query.asked & doc.own & doc.after_doer
 
 
 def _only_targets(doc: Doc) -> bool:

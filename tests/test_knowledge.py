@@ -690,3 +690,63 @@ def test_civil_servants_and_leaders_are_groups_of_their_own() -> None:
     assert not features.level_applies(text, frozenset({"cao cap"}), features.whom("truong phong cap xa"))
     assert features.level_applies("cu can bo di dao tao cao cap li luan chinh tri", frozenset({"cao cap"}),
                                   frozenset({"cong chuc", "cap xa"}))
+
+
+@pytest.mark.parametrize("question", [
+    "ai đánh giá cán bộ cấp xã", "ai danh gia can bo cap xa", "ai là người đánh giá cán bộ xã",
+    "ai chịu trách nhiệm đánh giá cán bộ", "ai chiu trach nhiem danh gia can bo",
+    "năng lực lãnh đạo của cấp ủy do ai đánh giá", "nang luc lanh dao cua cap uy do ai danh gia",
+    "cơ quan nào đánh giá xếp loại cán bộ hằng tháng", "co quan nao danh gia xep loai can bo hang thang",
+    # "xây dựng Kế hoạch luân chuyển cán bộ diện Ban Thường vụ …": the body comes after, as whose cadres they are
+    "ai quyết định luân chuyển cán bộ", "ai quyet dinh luan chuyen can bo",
+    # "Tổ chức hiệu quả các lớp bồi dưỡng dự nguồn cán bộ quy hoạch Ban Chấp hành …": nobody is named to
+    "ai mở lớp bồi dưỡng dự nguồn", "ai mo lop boi duong du nguon",
+])
+def test_who_does_it_is_not_answered_by_a_passage_that_only_mentions_it(question: str) -> None:
+    """The resolution says how cadres are evaluated (Mục III.4), never by whom; Mục III.1 names the Mặt trận as
+    the one that supervises the published evaluations. A 'who' question about it is declined."""
+    answer = default_kb().ask(question)
+    assert not answer.found and answer.intent is None, (answer.source, answer.answer)
+
+
+@pytest.mark.parametrize("question", ["ai đánh giá cán bộ cấp xã", "ai danh gia can bo cap xa"])
+def test_a_who_question_declined_says_the_resolution_names_nobody(question: str) -> None:
+    answer = default_kb().ask(question)
+    assert not answer.found and "không nêu ai (cơ quan nào) thực hiện" in answer.answer, answer.answer
+    assert "Mục III.4" in answer.suggestions or "Mục III.1" in answer.answer, (answer.answer, answer.suggestions)
+
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("công khai thông tin đánh giá cán bộ để ai giám sát", "Mục III.1"),
+    ("cong khai thong tin danh gia can bo de ai giam sat", "Mục III.1"),
+    ("khung năng lực vị trí việc làm do ai xây dựng", "Mục III.3"),
+    ("khung nang luc vi tri viec lam do ai xay dung", "Mục III.3"),
+    ("ai kiểm tra giám sát việc thực hiện nghị quyết", "Mục IV.6"),
+    ("ai ban hành nghị quyết", "Phần mở đầu"),
+])
+def test_who_does_it_is_answered_where_the_resolution_names_the_doer(question: str, source: str) -> None:
+    answer = default_kb().ask(question)
+    assert answer.found and answer.source == source, (answer.source, answer.answer)
+
+
+def test_the_action_a_who_question_asks_about_and_the_doers_a_passage_names() -> None:
+    from knowledge import features
+    assert features.asked_action("ai danh gia can bo cap xa") == "danh gia can bo cap xa"
+    assert features.asked_action("ai la nguoi danh gia can bo") == "danh gia can bo"
+    assert features.asked_action("ke hoach do ai xay dung") == "xay dung"
+    assert features.asked_action("co quan nao chiu trach nhiem tuyen truyen") == "tuyen truyen"
+    assert features.asked_action("cho hoi ai danh gia can bo") == "danh gia can bo"
+    assert features.asked_action("ai duoc cu di hoc sau dai hoc") is None  # who is sent: not who sends
+    assert features.asked_action("nghi quyet ap dung cho nhung ai") is None
+    kb = default_kb()
+    published = next(d for d in kb.docs if d.ref == "Mục III.1" and d.text.startswith("Thực hiện công khai"))
+    assert published.acted is not None and "giam_sat" in published.acted and "danh_gia" not in published.acted
+
+
+def test_a_passage_that_opens_with_a_body_goes_on_with_its_tasks() -> None:
+    """Mục III.2: "Cấp ủy các cấp phải có kế hoạch … Xây dựng và thực hiện Đề án tạo nguồn cán bộ trẻ …"."""
+    from knowledge import features
+    assert features.opens_with_doer("cac cap uy, to chuc dang, co quan, don vi can cu chuc nang")
+    assert not features.opens_with_doer("thuc hien cong khai thong tin de mat tran to quoc giam sat")
+    answer = default_kb().ask("ai xây dựng đề án tạo nguồn cán bộ trẻ")
+    assert answer.found and answer.source == "Mục III.2" and "Cấp ủy các cấp" in answer.answer, answer.answer
