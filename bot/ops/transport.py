@@ -13,10 +13,11 @@ against the connect timeout and would fail a message in a burst; a request waits
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 from typing import Any
 
 import aiohttp
+import httpx
+from httpx._utils import URLPattern, get_environment_proxies  # private; httpx is pinned (constraints.txt)
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -61,7 +62,7 @@ class AiohttpRequest(BaseRequest):
         self.connections = connections
         self._free = asyncio.Semaphore(connections)
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, str] = {}
+        self._proxies: list[tuple[URLPattern, str | None]] = []  # most specific first, as httpx matches them
         self._proxy_of: dict[str, str | None] = {}  # origin -> its proxy (or None), decided once
 
     @property
@@ -72,9 +73,14 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections)
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
-            # HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx; read once (aiohttp's trust_env reads the
-            # whole environment on every request: a twentieth of a link's CPU).
-            self._proxies, self._proxy_of = urllib.request.getproxies_environment(), {}
+            # A semaphore belongs to the event loop it first waited in: a new session (perhaps in a new loop, an
+            # Application run again) gets a new one.
+            self._free = asyncio.Semaphore(self.connections)
+            # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply as httpx applies them (httpx's own reading: a proxy without
+            # a scheme, NO_PROXY with a port or a scheme, IPv6, "*"), so a send takes the proxy long polling takes;
+            # read once (aiohttp's trust_env reads the whole environment on every request: a twentieth of a link's CPU).
+            mounts = [(URLPattern(pattern), proxy) for pattern, proxy in get_environment_proxies().items()]
+            self._proxies, self._proxy_of = sorted(mounts, key=lambda mount: mount[0].priority), {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -94,8 +100,9 @@ class AiohttpRequest(BaseRequest):
                 async with self._session.request(method, url, data=body, timeout=timeout,
                                                  proxy=self._proxy(url)) as response:
                     status, payload = response.status, await response.read()
-            except TimeoutError as err:
-                raise TimedOut from err
+            except TimeoutError:
+                # Not chained: aiohttp's ConnectionTimeoutError names the whole URL, token included.
+                raise TimedOut from None
             except aiohttp.ClientError as err:
                 # Some of aiohttp's errors (a URL it cannot use) carry the URL, and with it the token.
                 raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from None
@@ -107,9 +114,13 @@ class AiohttpRequest(BaseRequest):
         scheme, _, rest = url.partition("://")
         origin = f"{scheme}://{rest.split('/', 1)[0]}"
         if origin not in self._proxy_of:
-            host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-            bypass = urllib.request.proxy_bypass_environment(host, self._proxies)  # type: ignore[attr-defined]
-            self._proxy_of[origin] = None if bypass else self._proxies.get(scheme)
+            try:
+                target = httpx.URL(origin)
+            except httpx.InvalidURL:  # aiohttp says what is wrong with it (redacted), in do_request
+                self._proxy_of[origin] = None
+            else:
+                self._proxy_of[origin] = next((proxy for pattern, proxy in self._proxies if pattern.matches(target)),
+                                              None)
         return self._proxy_of[origin]
 
 
@@ -118,13 +129,15 @@ def _given(value: Any, default: float) -> float | None:
 
 
 def _timeout(read: Any, write: Any, connect: Any, uploading: bool) -> aiohttp.ClientTimeout:
+    """Each operation bounded, as httpx bounds it: connecting (DNS included) by the connect timeout, each wait
+    for the answer's next bytes by the read timeout; never the whole request, so a download that keeps coming
+    is not cut off. aiohttp has no write timeout of its own: an upload is bounded by the three together."""
     read_s = _given(read, READ_S)
     write_s = _given(write, MEDIA_WRITE_S if uploading else WRITE_S)
     connect_s = _given(connect, CONNECT_S)
-    # aiohttp has no write timeout of its own: the whole request is bounded by the three together.
     parts = (read_s, write_s, connect_s)
-    total = None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
-    return aiohttp.ClientTimeout(total=total, sock_connect=connect_s, sock_read=read_s)
+    total = None if not uploading or any(p is None for p in parts) else sum(p for p in parts if p is not None)
+    return aiohttp.ClientTimeout(total=total, connect=connect_s, sock_connect=connect_s, sock_read=read_s)
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
@@ -132,7 +145,8 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     if request_data is None or not request_data.contains_files:
         return request_data.json_parameters if request_data else None
     files = request_data.multipart_data
-    form = aiohttp.FormData()
+    # The Bot API server takes filename="…" as written (no percent-decoding, no filename*): UTF-8, as httpx sent it.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
         if name not in files:
             form.add_field(name, value)
