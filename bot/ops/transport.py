@@ -27,6 +27,10 @@ from core.redact import redact
 CONNECTIONS = 16
 # PTB's defaults (HTTPXRequest): seconds.
 READ_S, WRITE_S, CONNECT_S, MEDIA_WRITE_S = 5.0, 5.0, 5.0, 20.0
+# An upload's deadline grows with its size at this rate (bytes/s, half a megabit): a province's Excel export
+# of several megabytes on a slow uplink is not cut at the 20 s PTB allows for writing.
+SLOWEST_UPLOAD_BPS = 64_000
+UNKNOWN_UPLOAD_BYTES = 50_000_000  # a file handle whose size cannot be told: the Bot API's upload limit
 
 
 def count_answer(url: str, status: int) -> None:
@@ -64,6 +68,9 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._proxies: list[tuple[URLPattern, str | None]] = []  # most specific first, as httpx matches them
         self._proxy_of: dict[str, str | None] = {}  # origin -> its proxy (or None), decided once
+        # The certificates httpx trusts (certifi's, or SSL_CERT_FILE / SSL_CERT_DIR), as long polling does:
+        # aiohttp would take the operating system's, and sending and polling could disagree.
+        self.ssl_context = httpx.create_ssl_context()
 
     @property
     def read_timeout(self) -> float | None:
@@ -71,7 +78,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self.connections)
+            connector = aiohttp.TCPConnector(limit=self.connections, ssl=self.ssl_context)
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
             # A semaphore belongs to the event loop it first waited in: a new session (perhaps in a new loop, an
             # Application run again) gets a new one.
@@ -92,8 +99,7 @@ class AiohttpRequest(BaseRequest):
                          pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        uploading = request_data is not None and request_data.contains_files
-        timeout = _timeout(read_timeout, write_timeout, connect_timeout, uploading)
+        timeout = _timeout(read_timeout, write_timeout, connect_timeout, _upload_bytes(request_data))
         body = _body(request_data)
         async with self._free:
             try:
@@ -128,15 +134,26 @@ def _given(value: Any, default: float) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
-def _timeout(read: Any, write: Any, connect: Any, uploading: bool) -> aiohttp.ClientTimeout:
+def _upload_bytes(request_data: RequestData | None) -> int:
+    """The bytes of the files a request uploads (0: no file)."""
+    if request_data is None or not request_data.contains_files:
+        return 0
+    sizes = [len(content) if isinstance(content, bytes) else UNKNOWN_UPLOAD_BYTES
+             for _name, content, _mimetype in request_data.multipart_data.values()]
+    return max(1, sum(sizes))
+
+
+def _timeout(read: Any, write: Any, connect: Any, upload_bytes: int = 0) -> aiohttp.ClientTimeout:
     """Each operation bounded, as httpx bounds it: connecting (DNS included) by the connect timeout, each wait
     for the answer's next bytes by the read timeout; never the whole request, so a download that keeps coming
-    is not cut off. aiohttp has no write timeout of its own: an upload is bounded by the three together."""
+    is not cut off. aiohttp has no write timeout of its own: an upload is bounded by the three together, plus
+    the time its bytes take at SLOWEST_UPLOAD_BPS."""
     read_s = _given(read, READ_S)
-    write_s = _given(write, MEDIA_WRITE_S if uploading else WRITE_S)
+    write_s = _given(write, MEDIA_WRITE_S if upload_bytes else WRITE_S)
     connect_s = _given(connect, CONNECT_S)
-    parts = (read_s, write_s, connect_s)
-    total = None if not uploading or any(p is None for p in parts) else sum(p for p in parts if p is not None)
+    total = None
+    if upload_bytes and read_s is not None and write_s is not None and connect_s is not None:
+        total = read_s + write_s + connect_s + upload_bytes / SLOWEST_UPLOAD_BPS
     return aiohttp.ClientTimeout(total=total, connect=connect_s, sock_connect=connect_s, sock_read=read_s)
 
 

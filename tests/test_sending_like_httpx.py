@@ -238,3 +238,31 @@ def test_the_request_object_serves_a_second_event_loop(threaded_api: str) -> Non
 
     assert asyncio.run(burst()) == [True] * 6
     assert asyncio.run(burst()) == [True] * 6
+
+
+# --- certificates and large uploads -----------------------------------------------------------------------------
+
+
+async def test_sending_trusts_the_certificates_long_polling_trusts() -> None:
+    """httpx (long polling, the start-up check) trusts certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR; aiohttp
+    would trust the operating system's. On a host where they differ, sending and polling would disagree."""
+    import httpx
+
+    request = AiohttpRequest()
+    async with request:
+        assert request.ssl_context.get_ca_certs() == httpx.create_ssl_context().get_ca_certs()
+
+
+def test_a_large_upload_gets_time_for_its_size() -> None:
+    """An upload has a deadline (aiohttp has no write timeout of its own), but a province's Excel export of
+    several megabytes on a slow uplink must not be cut at PTB's 20 s write timeout: the deadline grows with
+    the bytes sent, at the slowest uplink we still serve (transport.SLOWEST_UPLOAD_BPS)."""
+    small = transport._timeout(transport.BaseRequest.DEFAULT_NONE, transport.BaseRequest.DEFAULT_NONE,
+                               transport.BaseRequest.DEFAULT_NONE, upload_bytes=10_000)
+    large = transport._timeout(transport.BaseRequest.DEFAULT_NONE, transport.BaseRequest.DEFAULT_NONE,
+                               transport.BaseRequest.DEFAULT_NONE, upload_bytes=8_000_000)
+    assert small.total is not None and large.total is not None
+    assert large.total - small.total >= (8_000_000 - 10_000) / transport.SLOWEST_UPLOAD_BPS
+    none = transport._timeout(transport.BaseRequest.DEFAULT_NONE, transport.BaseRequest.DEFAULT_NONE,
+                              transport.BaseRequest.DEFAULT_NONE, upload_bytes=0)
+    assert none.total is None  # a request without a file: each operation bounded, never the whole
