@@ -103,3 +103,16 @@ async def test_a_refused_typed_code_leaves_the_prompt_open(bot: BotHarness, rost
     await bot.send(user.callback("dlg:type"))
     assert "người bạn trực tiếp xếp loại" in (await bot.send(user.text("MAU013")))[-1]
     assert "Ủy quyền cho Nông Văn Dũng (MAU012) trong bao lâu" in (await bot.send(user.text("MAU012")))[-1]
+
+
+async def test_a_deputy_must_be_a_leader_as_the_picker_says(bot: BotHarness, roster: Database,
+                                                            user: UpdateFactory) -> None:
+    """The picker offers the unit's leaders; a typed code of a civil servant (MAU016, Công chức) was accepted,
+    and that civil servant could then rate the commune's Phó Bí thư (walkthrough)."""
+    await link(bot, user, BOSS)
+    await bot.send(user.callback("dlg:type"))
+    text = (await bot.send(user.text("mau016")))[-1]
+    assert "chỉ ủy quyền được cho cán bộ lãnh đạo, quản lý" in text and "Vũ Văn Nam" in text
+    assert "Ủy quyền cho Nông Văn Dũng (MAU012) trong bao lâu" in (await bot.send(user.text("MAU012")))[-1]
+    text = (await bot.send(user.text("/delegate MAU016 01/12/2026 05/12/2026")))[-1]
+    assert "chỉ ủy quyền được cho cán bộ lãnh đạo, quản lý" in text

@@ -308,11 +308,14 @@ def check_deputy(session: Session, actor: Actor, deputy_code: str) -> Cadre:
     if deputy.id in {c.id for c in reviewees(session, [actor.cadre_id])}:
         raise PermissionDenied("Không ủy quyền được cho người bạn trực tiếp xếp loại; hãy chọn một cán bộ "
                                "lãnh đạo khác trong đơn vị.")
+    if not deputy.is_leader:  # as deputy_candidates offers: a deputy rates people, some of them leaders
+        raise PermissionDenied(f"{deputy.full_name} ({deputy.code}) không giữ chức vụ lãnh đạo: chỉ ủy quyền được "
+                               "cho cán bộ lãnh đạo, quản lý trong đơn vị của bạn.")
     return deputy
 
 
 def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end: date, today: date) -> str:
-    """Rule: the deputy is another cadre of the manager's unit subtree who is not one of the manager's
+    """Rule: the deputy is another leader of the manager's unit subtree who is not one of the manager's
     own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
     _check_period(start, end, today)
     deputy = check_deputy(session, actor, deputy_code)
