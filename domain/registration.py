@@ -226,14 +226,39 @@ def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) 
 MAX_REASON_CHARS = 500
 
 
-def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> int:
-    """HR cancels a course with a reason: every active registration ends and each person is told why."""
+def check_reason(reason: str) -> str:
+    """The reason as it will be sent (spaces folded), if it fits."""
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON_CHARS:
-        raise RegistrationRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự.")
-    course = _course(session, course_code, lock=True)
+        raise RegistrationRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự; bạn đã gõ "
+                                  f"{vn.number(len(reason))} ký tự. Hãy gõ ngắn hơn, hoặc /cancel để thôi.")
+    return reason
+
+
+def check_cancellable(session: Session, course: Course) -> None:
+    """Rule: a course with recorded completions is not cancelled: the records they raised would name a cancelled
+    course as their source, and the course (with its undo) would leave every list. Undo them first."""
     if course.cancelled:
         raise RegistrationRefused(f"Lớp {course.code} đã bị hủy trước đó.")
+    done = session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.course_id == course.id, Registration.status == RegistrationStatus.COMPLETED)) or 0
+    if done:
+        raise RegistrationRefused(
+            f"Lớp {course.code} đã có {vn.number(done)} người được ghi nhận hoàn thành, nên chưa hủy được: hồ sơ "
+            "của họ đang ghi nguồn là lớp này. Nếu lớp thật sự không diễn ra, hãy hủy ghi nhận hoàn thành của "
+            "từng người trước (“↩️ Hủy ghi nhận” trong danh sách học viên của lớp), rồi hủy lớp.")
+
+
+def cancellation_check(session: Session, course_code: str) -> None:
+    """Before HR confirms: the course may be cancelled (check_cancellable)."""
+    check_cancellable(session, require_course(session, course_code))
+
+
+def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> int:
+    """HR cancels a course with a reason: every active registration ends and each person is told why."""
+    reason = check_reason(reason)
+    course = _course(session, course_code, lock=True)
+    check_cancellable(session, course)
     course.cancelled, course.seats_taken, course.updated_at = True, 0, utcnow()
     course.cancel_reason, course.cancelled_at = reason or None, utcnow()
     why = f" Lý do: {esc(reason)}." if reason else ""

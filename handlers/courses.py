@@ -453,6 +453,12 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code = _course(update)
+    try:
+        await read_tx(context, registration.cancellation_check, code)
+    except registration.RegistrationRefused as refused:
+        back = (f"⬅️ Lớp {code}", buttons.view(code))
+        await reply(update, esc(str(refused)), keyboard([[roster_button(code)], [back]]))
+        return
     await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=esc(code)),
                                    [[(YES, buttons.on_course("killok", code)), (NO, buttons.view(code))]])
 
@@ -468,7 +474,13 @@ async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = await _hr_actor(context, update)
-    if not value.strip() or len(value) > registration.MAX_REASON_CHARS:
+    try:
+        registration.check_reason(value)
+    except registration.RegistrationRefused as refused:  # the prompt stays open for a shorter reason
+        await text_router.open_form(update, context, "course-kill-reason", course)
+        await reply(update, esc(str(refused)))
+        return
+    if not value.strip():
         await text_router.open_form(update, context, "course-kill-reason", course)
         await reply(update, ASK_KILL_REASON.format(code=esc(course)))
         return

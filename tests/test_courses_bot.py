@@ -12,7 +12,7 @@ from benchmarks.synthetic import write_course
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from db import Database
-from db.models import Cadre, Outbox
+from db.models import Cadre, Course, Outbox
 from domain import accounts
 from domain.courses import import_courses
 from domain.roster import import_roster
@@ -226,3 +226,39 @@ async def test_a_level_already_reached_is_named_with_its_scale(bot: BotHarness, 
     assert "Hồ sơ của bạn đã có: Lý luận chính trị: Cao cấp." in texts[-1]
     texts = await bot.send(user.callback("course:view:TC-K26A"))  # Trung cấp: below what she holds
     assert "Hồ sơ của bạn đã có: Lý luận chính trị: Cao cấp." in texts[-1]
+
+
+async def test_a_course_with_recorded_completions_cannot_be_cancelled_until_they_are_undone(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory, tmp_path: Path) -> None:
+    """Cancelling a course whose completions were recorded left the records raised by a cancelled course, and
+    took the course (and its "↩️ Hủy ghi nhận") out of every list (walkthrough): now refused, saying why."""
+    from domain import completion, registration
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(import_courses, write_course(tmp_path / "past.csv", "PAST", 5, date(2026, 11, 10)))
+    cadre_id = catalogue.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU013")))
+    catalogue.run(registration.register_self, cadre_id, "PAST", date(2026, 11, 1))
+    catalogue.run(completion.complete, "PAST", [(1, "MAU013")], date(2026, 11, 26), "MAU004")
+    await link(bot, user, "0912345004")
+    texts = await bot.send(user.callback("course:kill:PAST"))
+    assert "đã có 1 người được ghi nhận hoàn thành" in texts[-1] and "Hủy ghi nhận" in texts[-1]
+    assert "course:killok:PAST" not in [b["callback_data"] for b in bot.last_buttons()]
+    await bot.send(user.callback("course:killok:PAST"))  # an older confirmation's button
+    texts = await bot.send(user.text("Nhầm lớp"))
+    assert "đã có 1 người được ghi nhận hoàn thành" in texts[-1]
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "PAST")))
+    catalogue.run(completion.undo_completion, "PAST", "MAU013", "MAU004")
+    await bot.send(user.callback("course:kill:PAST"))
+    await bot.send(user.callback("course:killok:PAST"))
+    assert "Đã hủy lớp PAST" in (await bot.send(user.text("Nhầm lớp")))[0]
+
+
+async def test_a_cancellation_reason_too_long_is_refused_saying_so(bot: BotHarness, catalogue: Database,
+                                                                   user: UpdateFactory) -> None:
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("course:kill:TC-K26A"))
+    await bot.send(user.callback("course:killok:TC-K26A"))
+    texts = await bot.send(user.text("x" * 520))
+    assert "tối đa 500 ký tự" in texts[-1] and "520" in texts[-1]
+    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("Không đủ học viên")))[0]
