@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
-from domain.cadres import own_record
+from domain.cadres import own_record, require_cadre
 from domain.completion import already_held
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
 from domain.gaps import active_courses, compute_gaps
-from domain.registration import waitlist_position
+from domain.registration import check_audience, check_course_open, waitlist_position
 from domain.rules import default_rules
 
 # The one wording of each registration status (bot, roster export, personal data).
@@ -105,6 +105,26 @@ def course_page(session: Session, cadre_id: int, course_code: str, today: date) 
     cadre = own_record(session, cadre_id)
     return view_of(course, today), replace(place, fits_audience=audience_fits(course.audience, cadre, cadre.unit.level),
                                            already_held=already_held(cadre, course.kind))
+
+
+@dataclass(frozen=True)
+class BehalfChoice:
+    """Whom HR is about to register, shown before the confirmation."""
+
+    code: str
+    full_name: str
+    unit_name: str
+    already_held: str | None  # what the record holds that the course would give (completion.already_held)
+
+
+def behalf_choice(session: Session, actor: Actor, cadre_code: str, course_code: str, today: date) -> BehalfChoice:
+    """HR's registration on someone's behalf, checked before it is confirmed (open, audience), as at the end."""
+    require_hr(actor)
+    course = require_course(session, course_code)
+    cadre = require_cadre(session, cadre_code)
+    check_course_open(course, today)
+    check_audience(course, cadre, own=False)
+    return BehalfChoice(cadre.code, cadre.full_name, cadre.unit.name, already_held(cadre, course.kind))
 
 
 def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:

@@ -110,6 +110,12 @@ NO_CHANGE = "• (hồ sơ đã đạt sẵn, không thay đổi)"
 CONFIRM_UNDO = "Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ sơ được trả về như trước, có ghi lịch sử."
 UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
 BTN_UNDO = "↩️ Hủy ghi nhận này"
+BEHALF_CONFIRM = "Đăng ký hộ <b>{name}</b> ({cadre}) – {unit} vào lớp <b>{code}</b>?"
+BEHALF_HELD = "\nℹ️ Hồ sơ của người này đã có: <b>{held}</b>. Hoàn thành lớp này không thay đổi hồ sơ của họ."
+WAITLISTED_BEHALF = (
+    "⏳ Lớp <b>{code}</b> đã đủ chỗ. {name} ở vị trí <b>{position}</b> trong danh sách chờ; có chỗ bot sẽ báo "
+    "họ ngay."
+)
 BEHALF_DONE = "{outcome}\nNgười được đăng ký: {name} ({cadre}). Họ được báo qua bot nếu đã liên kết."
 BEHALF_PICK = "Chọn người cần đăng ký hộ vào lớp {code}:"
 BEHALF_MORE = "\n(Còn {n} người trùng tên nữa: gõ thêm chữ, hoặc gõ mã cán bộ.)"
@@ -229,9 +235,13 @@ async def confirm_register(update: Update, context: ContextTypes.DEFAULT_TYPE, a
                                    [[(YES, buttons.on_course("regok", c.code)), (NO, buttons.view(c.code))]])
 
 
-def _outcome_text(outcome: registration.Outcome) -> str:
+def _outcome_text(outcome: registration.Outcome, own: bool = True) -> str:
+    """`own`: the cadre registered themself; else HR did, and a waiting place is the person's, not HR's."""
     if outcome.status == RegistrationStatus.REGISTERED:
         return REGISTERED.format(code=esc(outcome.course_code), name=esc(outcome.course_name))
+    if not own:
+        return WAITLISTED_BEHALF.format(code=esc(outcome.course_code), name=esc(outcome.cadre_name),
+                                        position=outcome.position)
     return WAITLISTED.format(code=esc(outcome.course_code), position=outcome.position)
 
 
@@ -389,12 +399,12 @@ async def ask_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: 
 
 
 async def behalf_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
-    """A code registers at once (as typed on the course page); a name lists the people it finds as buttons."""
+    """A code asks for the confirmation; a name lists the people it finds as buttons, each asking for it."""
     actor = await _hr_actor(context, update)
     await text_router.open_form(update, context, "course-behalf", course)  # a mistyped code can be typed again
     code = value.strip().upper()
     if CODE.fullmatch(code) and await read_tx(context, cadre_by_code, code) is not None:
-        await _register_behalf(update, context, actor, course, code)
+        await _confirm_behalf(update, context, actor, course, code)
         return
     await _behalf_by_name(update, context, actor, course, value)  # "long", "Yen": a name that looks like a code
 
@@ -413,17 +423,29 @@ async def _behalf_by_name(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 
 
 @linked_only
+async def confirm_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    course, cadre = _course_and_cadre(update)
+    await _confirm_behalf(update, context, actor, course, cadre)
+
+
+async def _confirm_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, course: str,
+                          cadre: str) -> None:
+    """The deliberate step before registering someone: who (name, unit), and what their record already holds."""
+    who = await read_tx(context, catalogue.behalf_choice, actor, cadre, course, today(context))
+    text = BEHALF_CONFIRM.format(name=esc(who.full_name), cadre=esc(who.code), unit=esc(who.unit_name),
+                                 code=esc(course))
+    text += BEHALF_HELD.format(held=esc(who.already_held)) if who.already_held else ""
+    rows = [[(YES, buttons.on_cadre("behalfdo", course, who.code)), (NO, buttons.view(course))]]
+    await text_router.reply_choice(update, context, "course-confirm", text, rows)
+
+
+@linked_only
 async def do_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     course, cadre = _course_and_cadre(update)
-    await _register_behalf(update, context, actor, course, cadre)
-
-
-async def _register_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, course: str,
-                           cadre: str) -> None:
     outcome = await run_tx(context, registration.register_on_behalf, actor.code, cadre[:64], course, today(context))
     await text_router.close_form(update, context)
-    await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome), name=esc(outcome.cadre_name),
+    await reply(update, BEHALF_DONE.format(outcome=_outcome_text(outcome, own=False), name=esc(outcome.cadre_name),
                                            cadre=esc(outcome.cadre_code)), keyboard([[BACK]]))
     await _deliver(context)
 
@@ -503,7 +525,8 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
         "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
-        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister, "behalfok": do_behalf,
+        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister, "behalfok": confirm_behalf,
+        "behalfdo": do_behalf,
     }[action]
     await handler(update, context)
 

@@ -96,7 +96,9 @@ async def test_hr_capacity_and_behalf_prompts_survive_a_restart(bot: BotHarness,
     async with restarted(settings, roster) as again:
         assert "Không tìm thấy cán bộ tên hoặc mã “MAU999”" in (await again.send(user.text("MAU999")))[-1]
     async with restarted(settings, roster) as again:
-        texts = await again.send(user.text("mau013"))
+        assert "Đăng ký hộ Sùng A Long (MAU013)" in (await again.send(user.text("mau013")))[-1]
+    async with restarted(settings, roster) as again:  # the confirmation survives a restart too
+        texts = await again.send(user.text("xác nhận"))
         assert "Đã đăng ký lớp CDS-01" in texts[0]
     assert roster.run(lambda s: s.scalar(select(Registration.status))) == "registered"
 

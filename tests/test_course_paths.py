@@ -135,15 +135,19 @@ async def test_hr_registers_on_behalf_by_name(bot: BotHarness, catalogue: Databa
     assert "Chọn người cần đăng ký hộ vào lớp CDS-01" in texts[-1]
     assert next(b["callback_data"] for b in bot.last_buttons()) == "course:behalfok:CDS-01:MAU013"
     texts = await bot.send(user.callback("course:behalfok:CDS-01:MAU013"))
+    assert "Đăng ký hộ Sùng A Long (MAU013)" in texts[-1]  # the person picked, then confirmed
+    texts = await bot.send(user.callback("course:behalfdo:CDS-01:MAU013"))
     assert "Người được đăng ký: Sùng A Long (MAU013)" in texts[-1]
     assert "Không tìm thấy cán bộ" in (await _behalf(bot, user, "không ai tên này"))[-1]
-    assert "Người được đăng ký: Vũ Văn Nam (MAU016)" in (await bot.send(user.text("MAU016")))[-1]  # asked again
+    assert "Đăng ký hộ Vũ Văn Nam (MAU016)" in (await bot.send(user.text("MAU016")))[-1]  # asked again
+    assert "Người được đăng ký: Vũ Văn Nam (MAU016)" in (await bot.send(user.text("xác nhận")))[-1]
     await _behalf(bot, user, "long")  # one word without accents looks like a code: no such code, so a name
     assert "course:behalfok:CDS-01:MAU013" in [b["callback_data"] for b in bot.last_buttons()]
     cadre = UpdateFactory(user_id=9013)
     await link(bot, cadre, SON_PHONE)
     texts = await bot.send(cadre.callback("course:behalfok:CDS-01:MAU016"))  # forged by a cadre
     assert "Ban Tổ chức" in texts[-1]
+    assert "Ban Tổ chức" in (await bot.send(cadre.callback("course:behalfdo:CDS-01:MAU017")))[-1]
 
 
 async def _behalf(bot: BotHarness, user: UpdateFactory, typed: str) -> list[str]:

@@ -93,6 +93,9 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     assert "Nhập mã hoặc họ tên cán bộ" in (await bot.send(user.callback("course:behalf:CDS-01")))[-1]
     assert "Không tìm thấy cán bộ tên hoặc mã “MAU999”" in (await bot.send(user.text("MAU999")))[-1]
     texts = await bot.send(user.text("mau013"))  # the prompt stays open after a mistyped code
+    assert "Đăng ký hộ Sùng A Long (MAU013)" in texts[-1] and "vào lớp CDS-01?" in texts[-1]  # a deliberate step
+    assert not bot.api.sent(chat_id=613)[-1].text.startswith("Ban Tổ chức đã đăng ký")
+    texts = await bot.send(user.text("xac nhan"))
     assert "Đã đăng ký lớp CDS-01" in texts[0] and "Sùng A Long" in texts[0]
     assert any("Ban Tổ chức đã đăng ký cho bạn lớp CDS-01" in c.text for c in bot.api.sent(chat_id=613))
     texts = await bot.send(user.callback("course:roster:CDS-01"))
@@ -262,3 +265,34 @@ async def test_a_cancellation_reason_too_long_is_refused_saying_so(bot: BotHarne
     texts = await bot.send(user.text("x" * 520))
     assert "tối đa 500 ký tự" in texts[-1] and "520" in texts[-1]
     assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("Không đủ học viên")))[0]
+
+
+async def test_registering_on_behalf_is_confirmed_names_what_the_record_holds_and_speaks_of_the_person(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory, tmp_path: Path) -> None:
+    """HR's typed code registered at once (a one-digit typo registered someone else), the note that the course
+    would not change the record was not shown, and a waitlisted place read "Bạn ở vị trí 2" (walkthrough)."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("course:behalf:CDS-01"))
+    texts = await bot.send(user.text("MAU016"))  # holds the digital-skills training (2026)
+    assert "Đăng ký hộ Vũ Văn Nam (MAU016)" in texts[-1]
+    assert "Hồ sơ của người này đã có: Bồi dưỡng chuyển đổi số, kỹ năng số, AI (năm 2026)." in texts[-1]
+    assert [b["callback_data"] for b in bot.last_buttons()] == ["course:behalfdo:CDS-01:MAU016", "course:view:CDS-01"]
+    texts = await bot.send(user.callback("course:view:CDS-01"))  # "Không": nobody registered
+    texts = await bot.send(user.callback("course:roster:CDS-01"))
+    assert "MAU016" not in texts[-1]
+    await bot.send(user.callback("course:behalf:ONE"))
+    await bot.send(user.text("MAU017"))
+    await bot.send(user.callback("course:behalfdo:ONE:MAU017"))
+    await bot.send(user.callback("course:behalf:ONE"))
+    texts = await bot.send(user.text("vu van nam"))  # a name: the people found, then the same confirmation
+    texts = await bot.send(user.callback("course:behalfok:ONE:MAU016"))
+    assert "Đăng ký hộ Vũ Văn Nam (MAU016)" in texts[-1]
+    texts = await bot.send(user.callback("course:behalfdo:ONE:MAU016"))
+    assert "Vũ Văn Nam ở vị trí 1 trong danh sách chờ" in texts[0] and "Bạn ở vị trí" not in texts[0]
+    for forged in ("course:behalfdo:ONE:MAU9999999", "course:behalfdo:ONE:<b>"):
+        texts = await bot.send(user.callback(forged))
+    cadre = UpdateFactory(user_id=699)
+    await link(bot, cadre, "0912345013")
+    assert "chỉ dành cho" in (await bot.send(cadre.callback("course:behalfdo:ONE:MAU013")))[-1]

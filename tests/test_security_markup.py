@@ -87,6 +87,7 @@ async def test_names_with_markup_in_notices(bot: BotHarness, roster: Database) -
     await bot.send(manager.callback("rev:nudge"))
     await bot.send(hr.callback("course:behalf:CDS-01"))
     await bot.send(hr.text("MAU013"))
+    await bot.send(hr.callback("course:behalfdo:CDS-01:MAU013"))
     await bot.send(hr.callback("course:killok:CDS-01"))
     assert any("Vũ &lt;Văn&gt; &amp; Nam nhắc bạn" in c.text for c in bot.api.sent(chat_id=516))
     assert any("Lớp &lt;CĐS&gt; &amp; AI" in c.text for c in bot.api.sent(chat_id=513))

@@ -17,7 +17,7 @@ PLAIN = frozenset({"mine", "kinds", "closed"})
 ON_COURSE = frozenset({"view", "reg", "regok", "cancel", "cancelok", "roster", "rosterx", "behalf", "capacity",
                        "kill", "killok"})
 ON_CADRE = frozenset({"done", "doneok", "undo", "undook", "unreg", "unregok",  # HR, on one cadre of a course
-                      "behalfok"})
+                      "behalfok", "behalfdo"})  # HR registering someone: the person picked; confirmed
 KIND = re.compile(r"[A-Za-z0-9_]{1,20}")  # a course kind's code (rules file)
 
 
