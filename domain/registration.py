@@ -285,15 +285,41 @@ def cancel_on_behalf(session: Session, hr_code: str, cadre_code: str, course_cod
     return result
 
 
-def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:
-    """Change the seat count; new seats go to the waitlist at once. Returns how many were promoted."""
-    course = _course(session, course_code)
+MAX_CAPACITY = 10_000
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    """A new seat count, before HR confirms it: who would be seated from the waiting list (told at once)."""
+
+    course_code: str
+    old: int
+    new: int
+    seated_from_waitlist: int
+
+
+def check_capacity(course: Course, capacity: int) -> None:
     if capacity < course.seats_taken:
         raise RegistrationRefused(
             f"Lớp {course.code} đã có {vn.number(course.seats_taken)} người đăng ký; số chỗ không thể nhỏ hơn."
         )
-    if not 0 < capacity <= 10000:
-        raise RegistrationRefused("Số chỗ phải từ 1 đến 10000.")
+    if not 0 < capacity <= MAX_CAPACITY:
+        raise RegistrationRefused(f"Số chỗ phải từ 1 đến {vn.number(MAX_CAPACITY)}.")
+
+
+def capacity_change(session: Session, course_code: str, capacity: int) -> CapacityChange:
+    """What setting the seat count would do, checked as set_capacity checks it."""
+    course = require_course(session, course_code)
+    check_capacity(course, capacity)
+    waiting = session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0
+    return CapacityChange(course.code, course.capacity, capacity, min(waiting, capacity - course.seats_taken))
+
+
+def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:
+    """Change the seat count; new seats go to the waitlist at once. Returns how many were promoted."""
+    course = _course(session, course_code, lock=True)
+    check_capacity(course, capacity)
     course.capacity, course.updated_at = capacity, utcnow()
     session.flush()
     promoted = _fill_seats(session, course)

@@ -88,6 +88,11 @@ ASK_CADRE = ("Nhập mã hoặc họ tên cán bộ cần đăng ký hộ vào l
              "Gõ /cancel để thôi.")
 ASK_CAPACITY = "Nhập số chỗ mới cho lớp {code} (hiện {capacity}). Gõ /cancel để thôi."
 BAD_NUMBER = "“{value}” không phải số nguyên. Hãy nhập lại số chỗ, hoặc /cancel."
+CONFIRM_CAPACITY = "Đổi số chỗ lớp <b>{code}</b> từ {old} thành <b>{new}</b>?"
+CAPACITY_SEATS_WAITING = (
+    " {n} người đầu danh sách chờ sẽ được nhận chỗ và được báo ngay; việc này không hoàn tác được (số chỗ không "
+    "giảm được dưới số người đã có chỗ)."
+)
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
 CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo kèm lý do."
 ASK_KILL_REASON = (
@@ -459,15 +464,32 @@ async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
-    actor = await _hr_actor(context, update)
+    await _hr_actor(context, update)
     if not (value.isascii() and value.isdecimal()):  # "²" passes isdigit() but fails int()
         await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return
-    promoted = await run_tx(context, registration.set_capacity, course, int(value), actor.code)
-    await reply(update, CAPACITY_DONE.format(code=esc(course), capacity=vn.number(int(value)),
+    try:
+        change = await read_tx(context, registration.capacity_change, course, int(value))
+    except registration.RegistrationRefused as refused:  # below the seats taken, or too many: type another
+        await text_router.open_form(update, context, "course-capacity", course)
+        await reply(update, esc(str(refused)))
+        return
+    text = CONFIRM_CAPACITY.format(code=esc(course), old=vn.number(change.old), new=vn.number(change.new))
+    if change.seated_from_waitlist:
+        text += CAPACITY_SEATS_WAITING.format(n=vn.number(change.seated_from_waitlist))
+    rows = [[(YES, buttons.seats(course, change.new)), (NO, buttons.view(course))]]
+    await text_router.reply_choice(update, context, "course-confirm", text, rows)
+
+
+@linked_only
+async def set_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    require_hr(actor)
+    press = pressed(update, buttons.parse)
+    promoted = await run_tx(context, registration.set_capacity, press.course, press.seats, actor.code)
+    await reply(update, CAPACITY_DONE.format(code=esc(press.course), capacity=vn.number(press.seats),
                                              promoted=vn.number(promoted)),
-                keyboard([[(f"⬅️ Lớp {course}", buttons.view(course))], [BACK]]))
+                keyboard([[(f"⬅️ Lớp {press.course}", buttons.view(press.course))], [BACK]]))
     await _deliver(context)
 
 
@@ -526,7 +548,7 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
         "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
         "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister, "behalfok": confirm_behalf,
-        "behalfdo": do_behalf,
+        "behalfdo": do_behalf, "seatsok": set_capacity,
     }[action]
     await handler(update, context)
 

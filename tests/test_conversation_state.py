@@ -89,7 +89,9 @@ async def test_hr_capacity_and_behalf_prompts_survive_a_restart(bot: BotHarness,
     async with restarted(settings, roster) as again:
         assert "không phải số nguyên" in (await again.send(user.text("nhiều")))[-1]
     async with restarted(settings, roster) as again:
-        assert "thành 600" in (await again.send(user.text("600")))[-1]
+        assert "từ 500 thành 600?" in (await again.send(user.text("600")))[-1]
+    async with restarted(settings, roster) as again:  # the confirmation survives a restart too
+        assert "thành 600" in (await again.send(user.text("xác nhận")))[-1]
     assert roster.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "CDS-01"))) == 600
 
     await bot.send(user.callback("course:behalf:CDS-01"))

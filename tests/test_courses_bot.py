@@ -105,7 +105,8 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     assert not catalogue.run(lambda s: s.scalar(select(Cadre.trained_digital_ai).where(Cadre.code == "MAU013")))
     await bot.send(user.callback("course:capacity:CDS-01"))
     assert "không phải số nguyên" in (await bot.send(user.text("nhiều")))[-1]
-    assert "thành 600" in (await bot.send(user.text("600")))[-1]
+    assert "Đổi số chỗ lớp CDS-01 từ 500 thành 600?" in (await bot.send(user.text("600")))[-1]
+    assert "thành 600" in (await bot.send(user.text("xác nhận")))[-1]
     assert "course:view:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]  # back to the class
     assert "Không có thao tác nào đang dở" in (await bot.send(user.text("/cancel")))[-1]
     await bot.send(user.callback("course:kill:TC-K26A"))
@@ -296,3 +297,33 @@ async def test_registering_on_behalf_is_confirmed_names_what_the_record_holds_an
     cadre = UpdateFactory(user_id=699)
     await link(bot, cadre, "0912345013")
     assert "chỉ dành cho" in (await bot.send(cadre.callback("course:behalfdo:ONE:MAU013")))[-1]
+
+
+async def test_a_seat_count_change_is_confirmed_and_says_who_will_get_a_seat(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory, tmp_path: Path) -> None:
+    """The typed number applied at once, and raising it seated (and told) people on the waiting list, which
+    cannot be undone (walkthrough): now a confirmation that says so; "Không" changes nothing."""
+    from domain import registration
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+    for code in ("MAU013", "MAU016", "MAU017"):
+        cadre_id = catalogue.run(lambda s, c=code: s.scalar(select(Cadre.id).where(Cadre.code == c)))
+        catalogue.run(registration.register_self, cadre_id, "ONE", date(2026, 11, 26))
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("course:capacity:ONE"))
+    assert "Số chỗ phải từ 1 đến 10.000" in (await bot.send(user.text("20000")))[-1]  # the prompt stays open
+    texts = await bot.send(user.text("5"))
+    assert "Đổi số chỗ lớp ONE từ 1 thành 5?" in texts[-1]
+    assert "2 người đầu danh sách chờ sẽ được nhận chỗ" in texts[-1] and "không hoàn tác" in texts[-1]
+    await bot.send(user.callback("course:view:ONE"))  # "Không"
+    assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 1
+    texts = await bot.send(user.callback("course:seatsok:ONE:2"))
+    assert "thành 2" in texts[-1] and "1 người được chuyển từ danh sách chờ" in texts[-1]
+    for forged in ("course:seatsok:ONE:0", "course:seatsok:ONE:99999", "course:seatsok:ONE:x", "course:seatsok:ONE"):
+        assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1], forged
+    assert "không thể nhỏ hơn" in (await bot.send(user.callback("course:seatsok:ONE:1")))[-1]
+    cadre = UpdateFactory(user_id=698)
+    await link(bot, cadre, "0912345013")
+    assert "Ban Tổ chức" in (await bot.send(cadre.callback("course:seatsok:ONE:9")))[-1]
+    assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 2

@@ -21,10 +21,14 @@ ON_CADRE = frozenset({"done", "doneok", "undo", "undook", "unreg", "unregok",  #
 KIND = re.compile(r"[A-Za-z0-9_]{1,20}")  # a course kind's code (rules file)
 
 
+MAX_SEATS = 10_000  # domain.registration.MAX_CAPACITY: a larger number is no button of ours
+
+
 class CoursePress(NamedTuple):
     verb: str
     course: str = ""  # a course code, or for "list" the kind's code
     cadre: str = ""
+    seats: int = 0  # "seatsok": the seat count HR typed and is confirming
 
 
 def plain(verb: str) -> str:
@@ -51,6 +55,12 @@ def on_cadre(verb: str, course_code: str, cadre_code: str) -> str:
     return join(PREFIX, verb, course_code, cadre_code)
 
 
+def seats(course_code: str, capacity: int) -> str:
+    """HR confirms a new seat count (typed first, then confirmed: raising it seats the waiting list)."""
+    assert 0 < capacity <= MAX_SEATS, capacity
+    return join(PREFIX, "seatsok", course_code, str(capacity))
+
+
 def parse(data: str) -> CoursePress | None:
     match split(data, PREFIX):
         case [verb] if verb in PLAIN:
@@ -61,4 +71,7 @@ def parse(data: str) -> CoursePress | None:
             return CoursePress(verb, course)
         case [verb, course, cadre] if verb in ON_CADRE and code(course) and code(cadre):
             return CoursePress(verb, course, cadre)
+        case ["seatsok", course, n] if code(course) and n.isascii() and n.isdecimal() and len(n) <= 5 \
+                and 0 < int(n) <= MAX_SEATS:
+            return CoursePress("seatsok", course, seats=int(n))
     return None
