@@ -47,6 +47,7 @@ class CourseImportResult:
     told: int = 0  # registrants told that their class's dates or place changed
     grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
     promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
+    changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027" (plain text)
 
     @property
     def summary(self) -> str:
@@ -159,6 +160,7 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
             continue
         before = dict(zip(COURSE_FIELDS, old[2:], strict=False))  # the row has seats_taken after the fields
         if any(before[f] != values[f] for f in COURSE_FIELDS):
+            result.changes.append(_change_line(values["code"], before, values))
             changed.append({"id": old[0], **{f: values[f] for f in COURSE_FIELDS}, "updated_at": now})
             if any(before[f] != values[f] for f in MOVE_FIELDS):
                 moved.append((old[0], before, values))
@@ -175,6 +177,19 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
 
 
 MOVE_FIELDS = ("start_date", "end_date", "location")  # what the people registered must hear of
+FIELD_LABELS = {field: header for header, field in HEADERS.items()}
+
+
+def _change_line(code: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What an update changes in one course, for HR's preview: "CDS-01: Số chỗ 500 → 600; Địa điểm … → …"."""
+    def shown(value: Any) -> str:
+        if isinstance(value, date):
+            return f"{value:%d/%m/%Y}"
+        return vn.number(value) if isinstance(value, int) else str(value or "—")
+
+    parts = [f"{FIELD_LABELS[f]} {shown(before[f])} → {shown(after[f])}"
+             for f in COURSE_FIELDS if before[f] != after[f]]
+    return f"{code}: " + "; ".join(parts)
 
 
 def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from domain import completion_sheet
+from domain import completion_sheet, vn
 from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import register_from_file
 from domain.completion_sheet import SheetOutcome
@@ -30,7 +30,7 @@ class HrImport:
     applied: bool
     summary: str
     errors: list[RowError] = field(default_factory=list)
-    preview: bool = False  # a roster shown before anything is written; confirmed, it is imported
+    preview: bool = False  # a roster or course list shown before anything is written; confirmed, it is imported
     would_apply: bool = False
     completion: SheetOutcome | None = None  # a completion sheet: its preview or the course choice
 
@@ -71,6 +71,8 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
         details = "".join(f"\n✅ {line}" for line in b.registered[:30])
         details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:30])
         return HrImport(kind, b.applied, b.summary + details, b.errors)
+    if kind == "courses" and preview:
+        return _course_list_preview(session, path, skip_bad_rows)
     if kind == "courses":
         c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
         summary = c.summary
@@ -83,3 +85,19 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
             return result
     audit(session, actor.code, f"import-{kind}", path.name, summary)
     return result
+
+
+SHOWN_CHANGES = 15
+
+
+def _course_list_preview(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:
+    """A course list imported inside a savepoint that is rolled back: the preview shows exactly what confirming
+    would do (courses added and changed, people told of a move, seats given from the waiting lists), and
+    nothing stays written, not even the notices."""
+    with session.begin_nested() as trial:
+        c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
+        trial.rollback()
+    details = "".join(f"\n• {line}" for line in c.changes[:SHOWN_CHANGES])
+    if len(c.changes) > SHOWN_CHANGES:
+        details += f"\n… và {vn.number(len(c.changes) - SHOWN_CHANGES)} lớp khác thay đổi."
+    return HrImport("courses", False, c.summary + details, c.rejected, preview=True, would_apply=c.applied)

@@ -72,7 +72,12 @@ PREVIEW = (
     "👀 <b>Xem trước danh sách cán bộ</b> từ {name} – <b>chưa ghi gì</b>:\n{summary}\n\n"
     "Bấm “✅ Ghi vào hồ sơ” để nhập đúng những thay đổi trên (xung đột không được áp dụng)."
 )
+PREVIEW_COURSES = (
+    "👀 <b>Xem trước danh sách lớp</b> từ {name} – <b>chưa ghi gì, chưa báo ai</b>:\n{summary}\n\n"
+    "Bấm “✅ Nhập danh sách lớp” để nhập đúng những thay đổi trên (kể cả các thông báo nêu trên)."
+)
 BTN_APPLY, BTN_DROP = "✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"
+BTN_APPLY_COURSES = "✅ Nhập danh sách lớp"
 NOTHING_PENDING = "Không có tệp nào đang chờ xác nhận. Hãy gửi lại tệp."
 DROPPED = "Đã bỏ, không nhập gì từ tệp."
 CHANGED = "Tệp không còn giống bản đã xem trước; không nhập gì. Hãy gửi lại tệp."
@@ -120,17 +125,19 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
                                                   errors=_errors(result.errors)))
         return
-    if result.preview:  # a roster: nothing is written until HR confirms; the pending file is a database step
+    if result.preview:  # a roster or course list: nothing is written until HR confirms (the file: a database step)
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
                    "skip": skip}
-        rows = [[(BTN_APPLY, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
+        courses = result.kind == "courses"
+        apply = BTN_APPLY_COURSES if courses else BTN_APPLY
+        rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
         who = text_router.chat_key(update)
         if who is not None:  # typing a button's label presses it, as at any step with buttons
             await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
                          {**pending, "buttons": rows, "choice": True,
                           conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
-        await reply(update, PREVIEW.format(name=esc(name), summary=esc(result.summary)) + _skipped(result),
-                    keyboard(rows))
+        text = (PREVIEW_COURSES if courses else PREVIEW).format(name=esc(name), summary=esc(result.summary))
+        await reply(update, text + _skipped(result), keyboard(rows))
         return
     await _done(update, context, name, result)
 

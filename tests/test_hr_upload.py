@@ -47,6 +47,9 @@ async def test_hr_uploads_courses_then_roster(bot: BotHarness, roster: Database,
     await _as_hr(bot, roster, user)
     bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
     texts = await bot.send(user.document("lop.csv", "c1"))
+    assert "Xem trước danh sách lớp" in texts[-1] and "chưa ghi gì" in texts[-1] and "Lớp: thêm 6" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 0  # a preview writes nothing
+    texts = await bot.send(user.callback("upl:ok"))
     assert "Đã nhập danh sách lớp" in texts[-1] and "Lớp: thêm 6" in texts[-1]
     assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 6
     bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
@@ -66,6 +69,8 @@ async def test_bad_rows_refused_then_skipped_by_caption(bot: BotHarness, roster:
     assert "Chưa nhập gì" in texts[-1] and "Dòng 2 (CC-K26)" in texts[-1]
     texts = await bot.send(user.document("lop.csv", "bad", caption="Bỏ dòng lỗi"))
     assert "Lớp: thêm 5" in texts[-1] and "Các dòng lỗi đã bỏ qua" in texts[-1]
+    assert "Đã nhập danh sách lớp" in (await bot.send(user.text("nhập danh sách lớp")))[-1]  # typed label
+    assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 5
 
 
 async def test_non_hr_and_wrong_files(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
@@ -80,9 +85,9 @@ async def test_non_hr_and_wrong_files(bot: BotHarness, roster: Database, user: U
 
 
 def test_terminal_file_command(tmp_path: Path) -> None:
-    out = run_chat(tmp_path, ["/contact", f"/file {DEMO_DATA / 'courses.csv'}", "/file /khong/co.csv"],
+    out = run_chat(tmp_path, ["/contact", f"/file {DEMO_DATA / 'courses.csv'}", "1", "/file /khong/co.csv"],
                    "--as", "MAU004")
-    assert "Đã nhập danh sách lớp" in out and "không đổi 6" in out
+    assert "Xem trước danh sách lớp" in out and "Đã nhập danh sách lớp" in out and "không đổi 6" in out
     assert "Không đọc được tệp /khong/co.csv" in out
 
 
@@ -145,6 +150,7 @@ async def test_a_course_moved_by_a_new_list_is_announced_to_its_registrants(bot:
     await _as_hr(bot, roster, user)
     bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
     await bot.send(user.document("lop.csv", "c1"))
+    await bot.send(user.callback("upl:ok"))
     cadre = UpdateFactory(user_id=1013)
     await link(bot, cadre, "0912345013")
     roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
@@ -154,10 +160,15 @@ async def test_a_course_moved_by_a_new_list_is_announced_to_its_registrants(bot:
     lines[row] = lines[row].replace(old_start, "06/01/2027", 1)
     bot.api.uploads["c2"] = ("\n".join(lines) + "\n").encode()
     texts = await bot.send(user.document("lop.csv", "c2"))
+    assert "cập nhật 1" in texts[-1] and "báo 1 người lớp đổi lịch" in texts[-1]  # the preview says who hears
+    assert f"CDS-01: Ngày bắt đầu {old_start} → 06/01/2027" in texts[-1]
+    assert not roster.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(Outbox.kind == "course-moved")))
+    texts = await bot.send(user.callback("upl:ok"))
     assert any("cập nhật 1" in t and "báo 1 người lớp đổi lịch" in t for t in texts)
     told = roster.run(lambda s: list(s.scalars(select(Outbox.payload).where(Outbox.kind == "course-moved"))))
     assert len(told) == 1 and "CDS-01" in told[0] and "06/01/2027" in told[0] and old_start in told[0]
     await bot.send(user.document("lop.csv", "c2"))  # the same list again: nothing changed, nobody told twice
+    await bot.send(user.callback("upl:ok"))
     assert roster.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(Outbox.kind == "course-moved"))) == 1
 
 
