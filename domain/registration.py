@@ -313,7 +313,8 @@ def capacity_change(session: Session, course_code: str, capacity: int) -> Capaci
     check_capacity(course, capacity)
     waiting = session.scalar(select(func.count()).select_from(Registration).where(
         Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0
-    return CapacityChange(course.code, course.capacity, capacity, min(waiting, capacity - course.seats_taken))
+    seated = min(waiting, capacity - course.seats_taken) if seats_go_to_waitlist(course) else 0
+    return CapacityChange(course.code, course.capacity, capacity, seated)
 
 
 def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:
@@ -327,9 +328,17 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str) 
     return promoted
 
 
+def seats_go_to_waitlist(course: Course) -> bool:
+    """Rule: a class that has ended seats nobody from its waiting list (the seat is of no use, and the notice
+    would send them to a class already over). UTC's date, as _start_line: off by at most a few hours."""
+    return course.end_date >= utcnow().date()
+
+
 def _fill_seats(session: Session, course: Course) -> int:
     """Free seats go to the waiting list, first in line first (each told); how many were promoted."""
     promoted = 0
+    if not seats_go_to_waitlist(course):
+        return 0
     while course.seats_taken < course.capacity:
         session.execute(update(Course).where(Course.id == course.id)
                         .values(seats_taken=Course.seats_taken + 1).execution_options(synchronize_session=False))

@@ -177,3 +177,16 @@ def test_report_projection_counts_seats_not_waitlist(small_class: Database) -> N
 
     assert "Nếu những người đã đăng ký lớp hoàn thành: 2/6 = 33,33%" in render_report(
         small_class.run(build_report, None, TODAY))
+
+
+def test_a_class_that_has_ended_seats_nobody_from_its_waiting_list(roster: Database, tmp_path: Path) -> None:
+    """Seats added to a class that ended (by HR or a new list) promoted the waiting list and told them "Lớp đã
+    khai giảng … hãy liên hệ nơi tổ chức lớp để vào học" for a class already over (walkthrough)."""
+    roster.run(import_courses, write_course(tmp_path / "over.csv", "OVER", 1, date(2026, 11, 10)))
+    for code in ("MAU013", "MAU016"):
+        cadre_id = roster.run(lambda s, c=code: s.scalar(select(Cadre.id).where(Cadre.code == c)))
+        roster.run(reg.register_self, cadre_id, "OVER", date(2026, 11, 1))
+    assert roster.run(reg.capacity_change, "OVER", 5).seated_from_waitlist == 0
+    assert roster.run(reg.set_capacity, "OVER", 5, "MAU004") == 0
+    statuses = roster.run(lambda s: sorted(s.scalars(select(Registration.status))))
+    assert statuses == ["registered", "waitlisted"]
