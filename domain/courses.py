@@ -119,6 +119,7 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
     good: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     existing = _existing_locked(session)
+    completed = _completed_counts(session)
     for number, cells in sheet.rows:
         values, problems = parse_course(cells, rules)
         key = values["code"].upper()
@@ -129,6 +130,11 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
         if values["capacity"] and values["capacity"] < taken:  # else the database's seats check fails the import
             problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
                             "đăng ký trước, hoặc giữ số chỗ")
+        old = existing.get(key)
+        if old is not None and completed.get(old[0]) and values["start_date"] not in (None, old[2 + START]):
+            problems.append(f"lớp đã có {vn.number(completed[old[0]])} người được ghi nhận hoàn thành, nên không đổi "
+                            "“Ngày bắt đầu” được (hoàn thành sẽ sớm hơn ngày khai giảng); nếu lịch thật sự đổi, "
+                            "hãy hủy ghi nhận hoàn thành trước")
         if problems:
             result.rejected.append(RowError(number, values["code"], "; ".join(problems)))
         else:
@@ -138,6 +144,16 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
     _write(session, good, result, existing)
     result.applied = True
     return result
+
+
+START = COURSE_FIELDS.index("start_date")
+
+
+def _completed_counts(session: Session) -> dict[int, int]:
+    """Course id -> people recorded as having completed it."""
+    rows = session.execute(select(Registration.course_id, func.count()).where(
+        Registration.status == RegistrationStatus.COMPLETED).group_by(Registration.course_id))
+    return {course_id: count for course_id, count in rows}
 
 
 def _existing_locked(session: Session) -> dict[str, Row[Any]]:

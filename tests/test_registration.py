@@ -190,3 +190,18 @@ def test_a_class_that_has_ended_seats_nobody_from_its_waiting_list(roster: Datab
     assert roster.run(reg.set_capacity, "OVER", 5, "MAU004") == 0
     statuses = roster.run(lambda s: sorted(s.scalars(select(Registration.status))))
     assert statuses == ["registered", "waitlisted"]
+
+
+def test_a_new_list_does_not_move_the_start_of_a_class_with_recorded_completions(roster: Database,
+                                                                                 tmp_path: Path) -> None:
+    """A list that moved a class's start after its completions were recorded left completions dated before the
+    class began (walkthrough): that row is refused with its reason; other changes to the class still apply."""
+    roster.run(import_courses, write_course(tmp_path / "done.csv", "DONE", 5, date(2026, 11, 10)))
+    cadre_id = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU013")))
+    roster.run(reg.register_self, cadre_id, "DONE", date(2026, 11, 1))
+    roster.run(complete, "DONE", [(1, "MAU013")], date(2026, 11, 26), "MAU004")
+    moved = roster.run(import_courses, write_course(tmp_path / "moved.csv", "DONE", 5, date(2027, 1, 12)))
+    assert not moved.applied and "đã có 1 người được ghi nhận hoàn thành" in moved.rejected[0].reason
+    assert roster.run(lambda s: s.scalar(select(Course.start_date).where(Course.code == "DONE"))) == date(2026, 11, 10)
+    more = roster.run(import_courses, write_course(tmp_path / "more.csv", "DONE", 9, date(2026, 11, 10)))
+    assert more.applied and more.updated == 1
