@@ -163,12 +163,21 @@ class ImportResult:
         if self.per_field:
             lines.append("Thay đổi theo trường: " + ", ".join(
                 f"{FIELD_TITLES.get(f, f)} {n(c)}" for f, c in sorted(self.per_field.items(), key=lambda i: -i[1])))
+        if self.dry_run and self.changes:
+            lines += [f"• {c['cadre']} {c.get('name', '')}: " + "; ".join(
+                f"{field_label(d['field'])}: {d['old_label']} → {d['new_label']}" for d in c["changes"])
+                for c in self.changes[:SHOWN_CHANGES]]
+            if len(self.changes) > SHOWN_CHANGES:
+                lines.append(f"… và {n(len(self.changes) - SHOWN_CHANGES)} người khác thay đổi.")
         if self.conflicts:
             lines.append(f"⚠️ {n(len(self.conflicts))} xung đột (tệp hạ thấp giá trị bot đã ghi nhận; KHÔNG áp dụng):")
             lines += [f"• {c.text}" for c in self.conflicts[:shown_conflicts]]
             if len(self.conflicts) > shown_conflicts:
                 lines.append(f"… và {n(len(self.conflicts) - shown_conflicts)} xung đột khác.")
         return lines
+
+
+SHOWN_CHANGES = 10  # people named in a preview (a message holds 4,096 characters, conflicts included)
 
 
 @dataclass(frozen=True)
@@ -260,9 +269,9 @@ def _parse_year(raw: str, header: str, problems: _RowProblems) -> int | None:
     if not raw:
         return None
     text = raw[:-2] if raw.endswith(".0") else raw
-    if text.isdigit() and 1950 <= int(text) <= date.today().year + 1:
+    if text.isdigit() and 1950 <= int(text) <= date.today().year:  # a training not yet done is no record
         return int(text)
-    problems.append(f"“{header}” phải là năm (ví dụ 2025) hoặc để trống, nhận được “{raw}”")
+    problems.append(f"“{header}” phải là năm đã qua hoặc năm nay (ví dụ 2025), hoặc để trống; nhận được “{raw}”")
     return None
 
 
@@ -530,7 +539,7 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
             olds = {f: old[CADRE_FIELDS.index(f) + 2] for f in diff}
             writes.history.extend(_history_row(old[0], now, f, olds[f], v, _name_detail(values)
                                                if f == "full_name" else None) for f, v in diff.items())
-            result.changes.append({"cadre": values["code"], "changes": [
+            result.changes.append({"cadre": values["code"], "name": values["full_name"], "changes": [
                 Change(f, olds[f], v).as_dict() for f, v in diff.items() if f != "unit_id"]})
             for f in diff:
                 result.per_field[f] = result.per_field.get(f, 0) + 1

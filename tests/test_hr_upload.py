@@ -227,3 +227,30 @@ def test_a_seat_in_a_class_that_has_started_says_it_has_started(roster: Database
     roster.run(reg.set_capacity, "CDS-01", 2, "MAU004")
     told = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.kind == "waitlist-promoted")))
     assert "đã khai giảng ngày 05/01/2026" in told
+
+
+async def test_the_roster_preview_names_each_person_and_change(bot: BotHarness, roster: Database,
+                                                               user: UpdateFactory) -> None:
+    """The preview gave counts per field only: a typo that raised someone's level went unseen (walkthrough)."""
+    await _as_hr(bot, roster, user)
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("MAU005,"))
+    lines[row] = lines[row].replace(",Cao đẳng,", ",Đại hoc,", 1)
+    bot.api.uploads["r2"] = ("\n".join(lines) + "\n").encode()
+    texts = await bot.send(user.document("canbo.csv", "r2"))
+    assert "Xem trước danh sách cán bộ" in texts[-1]
+    assert "MAU005 Triệu Văn Sơn: Trình độ chuyên môn: Cao đẳng → Đại học" in texts[-1]
+
+
+def test_a_training_year_in_the_future_is_refused(roster: Database, tmp_path: Path) -> None:
+    from domain.roster import import_roster
+
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("MAU016,"))
+    cells = lines[row].split(",")
+    cells[22] = "2027"  # BD chuyển đổi số AI: a training not yet done cannot be on the record
+    lines[row] = ",".join(cells)
+    path = tmp_path / "future.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = roster.run(import_roster, path)
+    assert not result.applied and any(e.code == "MAU016" and "2027" in e.reason for e in result.rejected)
