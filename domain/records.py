@@ -106,11 +106,20 @@ def apply_change(session: Session, cadre: Cadre, change: Change, source: str, *,
 # --- where a value came from ---------------------------------------------------------------------
 
 
+# Actors that are no cadre, as users read them ("bởi cli" meant nothing to a cadre reading their profile).
+NON_CADRE_ACTORS = {"cli": "Ban Tổ chức (dòng lệnh)", "system": "hệ thống"}
+
+
+def actor_label(actor: str) -> str:
+    return NON_CADRE_ACTORS.get(actor, actor)
+
+
 def describe_source(change: RecordChange, file_name: str | None = None, actor_name: str | None = None) -> str:
     """'hoàn thành lớp CC-K26, ghi nhận 26/11/2026 bởi Phạm Thu Hương (MAU004)' and the like; an actor that is
-    no cadre ("cli") is named as recorded."""
+    no cadre ("cli") is named for what it is (actor_label)."""
     when = f"{as_utc(change.at):%d/%m/%Y}"
-    by = f" bởi {actor_name} ({change.actor})" if actor_name else (f" bởi {change.actor}" if change.actor else "")
+    by = f" bởi {actor_name} ({change.actor})" if actor_name else (f" bởi {actor_label(change.actor)}"
+                                                                   if change.actor else "")
     if change.source.startswith(COURSE_SOURCE):
         sheet = change.detail.split(FILE_MARK, 1)[1] if change.detail and FILE_MARK in change.detail else None
         return f"hoàn thành lớp {change.source[len(COURSE_SOURCE):]}, ghi nhận {when}{by}" + (

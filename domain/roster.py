@@ -39,6 +39,7 @@ from domain.records import (
     QUALIFICATIONS,
     ROSTER_SOURCE,
     Change,
+    actor_label,
     field_label,
     is_lower,
     protected_completions,
@@ -129,6 +130,7 @@ class ImportResult:
     skip_bad_rows: bool = False
     per_field: dict[str, int] = field(default_factory=dict)  # field -> cadres whose value changed
     changes: list[dict[str, Any]] = field(default_factory=list)  # per cadre: code and its field changes
+    names: dict[str, str] = field(default_factory=dict)  # code -> name of each changed cadre (the preview's lines)
     conflicts: list[Conflict] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,7 +166,7 @@ class ImportResult:
             lines.append("Thay đổi theo trường: " + ", ".join(
                 f"{FIELD_TITLES.get(f, f)} {n(c)}" for f, c in sorted(self.per_field.items(), key=lambda i: -i[1])))
         if self.dry_run and self.changes:
-            lines += [f"• {c['cadre']} {c.get('name', '')}: " + "; ".join(
+            lines += [f"• {c['cadre']} {self.names.get(c['cadre'], '')}: " + "; ".join(
                 f"{field_label(d['field'])}: {d['old_label']} → {d['new_label']}" for d in c["changes"])
                 for c in self.changes[:SHOWN_CHANGES]]
             if len(self.changes) > SHOWN_CHANGES:
@@ -196,7 +198,7 @@ class Conflict:
     @property
     def text(self) -> str:
         kept = value_label(self.field, self.recorded_value)
-        by = f" bởi {self.completed_by}" if self.completed_by else ""
+        by = f" bởi {actor_label(self.completed_by)}" if self.completed_by else ""
         return (f"{self.cadre} ({self.name}) – {field_label(self.field)}: tệp ghi "
                 f"{value_label(self.field, self.file_value)}, hồ sơ {kept} do hoàn thành lớp {self.course} "
                 f"(ghi nhận {self.completed_at:%d/%m/%Y}{by}); giữ {kept}")
@@ -539,7 +541,8 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
             olds = {f: old[CADRE_FIELDS.index(f) + 2] for f in diff}
             writes.history.extend(_history_row(old[0], now, f, olds[f], v, _name_detail(values)
                                                if f == "full_name" else None) for f, v in diff.items())
-            result.changes.append({"cadre": values["code"], "name": values["full_name"], "changes": [
+            result.names[values["code"]] = values["full_name"]
+            result.changes.append({"cadre": values["code"], "changes": [
                 Change(f, olds[f], v).as_dict() for f, v in diff.items() if f != "unit_id"]})
             for f in diff:
                 result.per_field[f] = result.per_field.get(f, 0) + 1

@@ -293,3 +293,15 @@ async def test_hr_reaches_a_started_course_to_record_completion_and_undo_it(
 
 def _button_data(bot: BotHarness, part: str) -> str:
     return str(next(b for b in bot.last_buttons() if part in b["callback_data"])["callback_data"])
+
+
+def test_a_change_made_from_the_command_line_names_the_department_not_cli() -> None:
+    """Profiles, /find and import conflicts read "ghi nhận 27/11/2026 bởi cli" (walkthrough)."""
+    from datetime import UTC, datetime
+
+    from db.models import RecordChange
+    from domain.records import describe_source
+
+    change = RecordChange(cadre_id=1, at=datetime(2026, 11, 27, 3, tzinfo=UTC), source="course:CC-K26",
+                          field="political_theory", old_value="2", new_value="3", actor="cli")
+    assert describe_source(change) == "hoàn thành lớp CC-K26, ghi nhận 27/11/2026 bởi Ban Tổ chức (dòng lệnh)"
