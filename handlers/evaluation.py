@@ -322,10 +322,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         return
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, w, now)
     if action == "open":
-        rows = [[(label, review_buttons.rated("rate", v.id, n, v.version))] for n, label in enumerate(RATINGS)]
-        await text_router.reply_choice(update, context, "review-rating", REVIEW_ONE.format(
-            name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
-            body=_body(v)), rows)
+        await _show_for_rating(update, context, v)
     elif action == "rate":
         no_comment = [[("Không nhận xét", review_buttons.rated("nocomment", v.id, rating, seen))]]
         await text_router.open_form(update, context, "review-comment", f"{v.id}:{rating}:{seen}", buttons=no_comment)
@@ -335,11 +332,21 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     else:
         result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now,
                               seen)
-        await _rated(update, result, held_until(context, "eval-rated"))
+        await _rated(update, context, result, held_until(context, "eval-rated"))
         await deliver_now(context, "eval-rated")
 
 
-async def _rated(update: Update, result: RatedThenNext, held: str | None) -> None:
+async def _show_for_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalView, before: str = "") -> None:
+    """One evaluation with the rating buttons, at the "review-rating" step (buttons only: a typed label rates,
+    anything else is asked to choose), however it was opened: from /review or at once after a rating."""
+    rows = [[(label, review_buttons.rated("rate", v.id, n, v.version))] for n, label in enumerate(RATINGS)]
+    await text_router.reply_choice(update, context, "review-rating", before + REVIEW_ONE.format(
+        name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
+        body=_body(v)), rows)
+
+
+async def _rated(update: Update, context: ContextTypes.DEFAULT_TYPE, result: RatedThenNext,
+                 held: str | None) -> None:
     """The rating's outcome (told, to be told after quiet hours, or not linked), then at once the next
     evaluation waiting (or that none is left)."""
     done = result.done
@@ -349,10 +356,7 @@ async def _rated(update: Update, result: RatedThenNext, held: str | None) -> Non
     if nxt is None:
         await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[UNIT_STATUS_BUTTON], [BACK]]))
         return
-    rows = [[(label, review_buttons.rated("rate", nxt.id, n, nxt.version))] for n, label in enumerate(RATINGS)]
-    await reply(update, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)) + REVIEW_ONE.format(
-        name=esc(nxt.cadre_name), code=esc(nxt.cadre_code), period=nxt.period, late=LATE if nxt.late else "",
-        body=_body(nxt)), keyboard(rows))
+    await _show_for_rating(update, context, nxt, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)))
 
 
 def _nudge_text(nudge: Nudge, held: str | None) -> str:

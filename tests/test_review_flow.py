@@ -57,3 +57,24 @@ async def test_reminder_says_why_nobody_was_reminded(bot: BotHarness, roster: Da
     _submit(roster, "MAU016")
     texts = await bot.send(user.callback("rev:nudge"))
     assert "tới 0 người" in texts[0] and "Mọi người trong đơn vị đã nộp" in texts[0]
+
+
+async def test_the_next_review_opened_after_a_rating_waits_for_a_button(bot: BotHarness, roster: Database,
+                                                                        user: UpdateFactory) -> None:
+    """The review opened at once after a rating is the same step as one opened from /review: a question typed
+    there gets "hãy chọn một nút" (the step stays), and a typed rating then rates (walkthrough)."""
+    first, second = _submit(roster, "MAU011"), _submit(roster, "MAU012")
+    await link(bot, user, COMMUNE_HEAD)
+    await bot.send(user.callback(f"rev:open:{first}"))
+    for typed in ("hoàn thành tốt nhiệm vụ", "không nhận xét"):
+        await bot.send(user.text(typed))
+    texts = await bot.send(user.text("xác nhận"))
+    assert any("Tiếp theo" in t and "Nông Văn Dũng" in t for t in texts)
+    texts = await bot.send(user.text("han nop danh gia la ngay nao?"))
+    assert "Hãy chọn một nút" in texts[-1] and "Mục" not in texts[-1]
+    texts = await bot.send(user.text("hoàn thành tốt nhiệm vụ"))
+    assert "Nhận xét cho Nông Văn Dũng" in texts[-1]
+    await bot.send(user.text("không nhận xét"))
+    texts = await bot.send(user.text("xác nhận"))
+    assert any("Đã xếp loại Nông Văn Dũng" in t and "Đã xếp loại xong" in t for t in texts)
+    assert roster.run(lambda s: s.get(Evaluation, second).manager_rating) == 1
