@@ -146,17 +146,21 @@ def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
             for i in seen - {manager_id}]
 
 
+def _chain_ids(session: Session, actor: Actor) -> list[int]:
+    return [p.cadre_id for p in review_chain(session, actor.cadre_id)]
+
+
 def team_month_status(session: Session, actor: Actor, year: int, month: int) -> list[StatusLine]:
-    """"Tình hình đơn vị": a manager's review chain (the people the quarter and year views list), HR's unit."""
-    chain = [p.cadre_id for p in review_chain(session, actor.cadre_id)] if actor.is_manager else None
-    return unit_month_status(session, actor, year, month, chain)
+    """The month's status of everyone below the viewer in the review chain (the people the quarter and year
+    views list), for HR as for a manager: never the viewer's unit as such, never a boss."""
+    require_manager(actor)
+    return unit_month_status(session, actor, year, month, _chain_ids(session, actor))
 
 
 def remind_team(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
     """The reminder, to the people team_month_status lists who have not submitted."""
     require_manager(actor)
-    return remind_missing(session, actor, year, month, today, [p.cadre_id for p in review_chain(session,
-                                                                                               actor.cadre_id)])
+    return remind_missing(session, actor, year, month, today, _chain_ids(session, actor))
 
 
 def reviewee_year(session: Session, actor: Actor, year: int, shown: int = 60) -> GridPage:

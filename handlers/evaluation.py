@@ -95,16 +95,18 @@ RATED_NOT_TOLD = " Cán bộ chưa liên kết tài khoản Telegram nên bot ch
 NEXT_PENDING = "⏭ <b>Tiếp theo</b> (còn {n} bản chờ xếp loại):\n\n"
 ALL_DONE = "🎉 Đã xếp loại xong mọi bản tự đánh giá đang chờ bạn."
 UNIT_STATUS = (
-    "📊 <b>Tự đánh giá {period} – {unit}</b>\nĐã gửi: {submitted}/{cadres} (muộn: {late})\n"
-    "Đã xếp loại: {reviewed}\nChưa gửi: {missing}"
+    "📊 <b>Tự đánh giá {period} – cấp dưới của bạn</b>\n"
+    "<i>Theo chuỗi đánh giá: người bạn xếp loại và những người họ xếp loại; không gồm bạn và cấp trên.</i>\n"
+    "Đã gửi: {submitted}/{cadres} (muộn: {late})\nĐã xếp loại: {reviewed}\nChưa gửi: {missing}"
 )
+NOBODY_BELOW = ("📊 Không có ai dưới bạn trong chuỗi đánh giá (bạn không xếp loại ai, trực tiếp hay qua cấp dưới), "
+                "nên không có tình hình tự đánh giá để xem và không có ai để nhắc.")
 MISSING_LIST = " – {names}{more}"
 MISSING_MORE = " và {n} người nữa"
-YOU_TOO = "\nBạn cũng chưa gửi tự đánh giá của mình: gõ /eval."
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
 NUDGE_HELD = "Lời nhắc tới {n} người chưa nộp sẽ được gửi {when} (giờ yên lặng)."
 NUDGE_WHY = {
-    "none": "Mọi người trong đơn vị đã nộp tự đánh giá tháng này.",
+    "none": "Mọi người bạn đánh giá đã nộp tự đánh giá tháng này.",
     "unlinked": "{n} người chưa liên kết tài khoản Telegram nên bot không nhắc được; hãy nhắc trực tiếp.",
     "already": "{n} người đã được bạn nhắc hôm nay; mỗi người được nhắc một lần mỗi ngày.",
 }
@@ -121,7 +123,7 @@ EDITING_NOTE = (
     "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
 )
 DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
-UNIT_STATUS_BUTTON = ("📊 Tình hình đơn vị", review_buttons.plain("unit"))
+UNIT_STATUS_BUTTON = ("📊 Tình hình cấp dưới", review_buttons.plain("unit"))
 
 
 def _window(context: ContextTypes.DEFAULT_TYPE) -> Window:
@@ -361,6 +363,8 @@ async def _rated(update: Update, context: ContextTypes.DEFAULT_TYPE, result: Rat
 
 def _nudge_text(nudge: Nudge, held: str | None) -> str:
     """How many were reminded (or will be, after quiet hours), and when not everyone who has not submitted was, why."""
+    if nudge.people == 0:
+        return NOBODY_BELOW
     lines = [NUDGE_HELD.format(n=vn.number(nudge.sent), when=held) if held and nudge.sent else NUDGED.format(
         n=vn.number(nudge.sent))]
     if nudge.missing == 0:
@@ -409,17 +413,17 @@ async def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
 async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_manager(actor)
     year, month = _window(context).open_period(today(context))
-    lines = await run_tx(context, review_grid.team_month_status, actor, year, month)
+    lines = await run_tx(context, review_grid.team_month_status, actor, year, month)  # whom the reminder reaches
+    if not lines:
+        await reply(update, NOBODY_BELOW, keyboard([[BACK]]))
+        return
     counts = ev.status_counts(lines)
-    text = UNIT_STATUS.format(period=ev.period_label(year, month), unit=esc(actor.unit_name),
+    text = UNIT_STATUS.format(period=ev.period_label(year, month),
                               **{key: vn.number(value) for key, value in counts.items()})
-    unsent = [line for line in lines if not ev.is_submitted(line.status)]
-    missing = [line.full_name for line in unsent if line.code != actor.code]  # the people the reminder reaches
+    missing = [line.full_name for line in lines if not ev.is_submitted(line.status)]
     if missing:
         more = MISSING_MORE.format(n=vn.number(len(missing) - 30)) if len(missing) > 30 else ""
         text += MISSING_LIST.format(names=esc(", ".join(missing[:30])), more=more)
-    if len(missing) < len(unsent):
-        text += YOU_TOO
     rows = [[("⏰ Nhắc người chưa nộp", review_buttons.plain("nudge"))]] if missing else []
     await reply(update, text, keyboard([*rows, [BACK]]))
 

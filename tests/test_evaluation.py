@@ -296,7 +296,7 @@ def test_cli_evaluations_month(tmp_path, monkeypatch, capsys) -> None:  # type: 
 
 
 async def test_unit_status_lists_the_review_chain_below_never_a_boss(bot: BotHarness, roster: Database) -> None:
-    """"Tình hình đơn vị" lists the people below the manager in the review chain, like the quarter and year views:
+    """"Tình hình cấp dưới" lists the people below the manager in the review chain, like the quarter and year views:
     a deputy chairman no longer sees (or reminds) the Party secretary above him (walkthrough)."""
     deputy_chair = UpdateFactory(user_id=613)
     await link(bot, deputy_chair, "0912345013")  # MAU013 rates MAU017 and MAU018

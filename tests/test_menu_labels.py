@@ -31,7 +31,7 @@ OUT_OF_SCOPE = "không thuộc nội dung"
 MAIN_MENU = ["👤 Hồ sơ của tôi", "📋 Tiêu chuẩn còn thiếu", "🎓 Khóa học", "📝 Tự đánh giá tháng",
              "❓ Hỏi về Nghị quyết", "⚙️ Cài đặt", "🏢 Đơn vị của tôi", "🗂 Xếp loại cấp dưới", "🔎 Tìm cán bộ"]
 COURSES = ["⭐ CC-K26", "⭐ CDS-01", "CQDP-03", "🔎 Lọc theo loại", "📌 Lớp của tôi", "⬅️ Về menu"]
-REVIEW = ["📊 Tình hình đơn vị", "🤝 Ủy quyền", "📅 Theo quý", "📆 Cả năm", "⬅️ Về menu"]
+REVIEW = ["📊 Tình hình cấp dưới", "🤝 Ủy quyền", "📅 Theo quý", "📆 Cả năm", "⬅️ Về menu"]
 
 
 # --- matching, both directions ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.fakeapi import UpdateFactory
 from db import Database
 from db.models import Cadre, Evaluation
+from domain import accounts
 from domain.clock import utcnow
 from tests.conftest import BotHarness, link
 
@@ -56,7 +57,7 @@ async def test_reminder_says_why_nobody_was_reminded(bot: BotHarness, roster: Da
     assert "Đã gửi lời nhắc tới 0 người" in texts[0] and "1 người đã được bạn nhắc hôm nay" in texts[0]
     _submit(roster, "MAU016")
     texts = await bot.send(user.callback("rev:nudge"))
-    assert "tới 0 người" in texts[0] and "Mọi người trong đơn vị đã nộp" in texts[0]
+    assert "tới 0 người" in texts[0] and "Mọi người bạn đánh giá đã nộp" in texts[0]
 
 
 async def test_the_next_review_opened_after_a_rating_waits_for_a_button(bot: BotHarness, roster: Database,
@@ -78,3 +79,47 @@ async def test_the_next_review_opened_after_a_rating_waits_for_a_button(bot: Bot
     texts = await bot.send(user.text("xác nhận"))
     assert any("Đã xếp loại Nông Văn Dũng" in t and "Đã xếp loại xong" in t for t in texts)
     assert roster.run(lambda s: s.get(Evaluation, second).manager_rating) == 1
+
+
+def _buttons(bot: BotHarness) -> list[str]:
+    return [b["text"] for b in bot.last_buttons()]
+
+
+async def test_status_and_reminder_count_the_same_people_for_hr(bot: BotHarness, roster: Database,
+                                                                user: UpdateFactory) -> None:
+    """HR staff who review nobody: the status listed her unit (her boss among them) and offered a reminder
+    that then reached nobody; both now count the people below her in the review chain (walkthrough)."""
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    await bot.send(user.text("/review"))
+    texts = await bot.send(user.callback("rev:unit"))
+    assert "Không có ai dưới bạn trong chuỗi đánh giá" in texts[-1]
+    assert "Lê Minh Tuấn" not in texts[-1] and "Phòng Tổ chức cán bộ" not in texts[-1]
+    assert len(texts[-1].splitlines()) == 1
+    assert not any("Nhắc" in label for label in _buttons(bot))
+    texts = await bot.send(user.callback("rev:nudge"))  # an old button
+    assert "Không có ai dưới bạn trong chuỗi đánh giá" in texts[0] and "Mọi người" not in texts[0]
+
+
+async def test_status_is_titled_for_the_review_chain(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """The status counts the review chain, not the unit it was titled with (walkthrough: "Xã Minh Hương 3/8")."""
+    await link(bot, user, COMMUNE_HEAD)
+    text = (await bot.send(user.callback("rev:unit")))[-1]
+    assert "cấp dưới của bạn" in text and "chuỗi đánh giá" in text and "Đã gửi: 0/8" in text
+    assert "Xã Minh Hương" not in text
+    assert "⏰ Nhắc người chưa nộp" in _buttons(bot)
+    head = UpdateFactory(user_id=818)
+    await link(bot, head, "0912345018")  # MAU018 heads Phòng Kinh tế xã but rates nobody
+    texts = await bot.send(head.callback("rev:unit"))
+    assert "Không có ai dưới bạn trong chuỗi đánh giá" in texts[-1] and "0/0" not in texts[-1]
+    assert len(texts[-1].splitlines()) == 1 and not any("Nhắc" in label for label in _buttons(bot))
+
+
+async def test_the_status_names_everyone_the_reminder_reaches(bot: BotHarness, roster: Database,
+                                                             user: UpdateFactory) -> None:
+    await link(bot, user, VP_HEAD)
+    await link(bot, UpdateFactory(user_id=816), "0912345016")
+    text = (await bot.send(user.callback("rev:unit")))[-1]
+    assert "Chưa gửi: 1 – Vũ Văn Nam" in text
+    assert "Đã gửi lời nhắc tới 1 người" in (await bot.send(user.callback("rev:nudge")))[0]
+

@@ -96,16 +96,14 @@ def month_status_of(session: Session, cadre_ids: list[int], year: int, month: in
     return _lines(rows)
 
 
-def unit_month_status(session: Session, actor: Actor, year: int, month: int,
-                      chain: list[int] | None = None) -> list[StatusLine]:
-    """Person by person (audit-logged: it lists people): a manager's review chain (`chain`: the ids of everyone
-    below them in it, as the quarter and year views list, never a boss), else HR's own unit subtree."""
+def unit_month_status(session: Session, actor: Actor, year: int, month: int, chain: list[int]) -> list[StatusLine]:
+    """Person by person (audit-logged: it lists people): `chain`, the ids of everyone below the viewer in the
+    review chain, as the quarter and year views list, never the viewer nor a boss (HR's too: none when they
+    review nobody). remind_missing reaches the same people."""
     if not (actor.is_manager or actor.is_hr):
         raise PermissionDenied("Chức năng này chỉ dành cho cán bộ quản lý.")
     audit(session, actor.code, "evaluation-status", f"{actor.unit_code}:{year}-{month:02d}")
-    if chain is not None:
-        return month_status_of(session, chain, year, month)
-    return month_status(session, session.get(Unit, actor.unit_id), year, month)
+    return month_status_of(session, chain, year, month)
 
 
 @dataclass(frozen=True)
@@ -116,14 +114,14 @@ class Nudge:
     missing: int  # people who have not submitted (the manager excluded)
     unlinked: int  # of those, not linked to Telegram: the bot cannot reach them
     already: int  # of those, reminded by this manager today already
+    people: int  # everyone the status lists (`chain`): 0 when nobody is below the viewer
 
 
 def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date,
-                   chain: list[int] | None = None) -> Nudge:
+                   chain: list[int]) -> Nudge:
     """The manager's reminder button: one message to each linked person who has not submitted (once a day),
-    among the people unit_month_status lists (`chain` as there)."""
-    lines = (month_status_of(session, chain, year, month) if chain is not None
-             else month_status(session, session.get(Unit, actor.unit_id), year, month))
+    among the people unit_month_status lists (the same `chain`)."""
+    lines = month_status_of(session, chain, year, month)
     missing = [line.code for line in lines if not is_submitted(line.status)]
     sent = unlinked = already = count = 0
     for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
@@ -138,7 +136,7 @@ def remind_missing(session: Session, actor: Actor, year: int, month: int, today:
                          f"{period_label(year, month)}. Gõ /eval để làm ngay.")
         sent, already = sent + queued, already + (not queued)
     audit(session, actor.code, "evaluation-nudge", f"{year}-{month:02d}", f"{sent} người")
-    return Nudge(sent, count, unlinked, already)
+    return Nudge(sent, count, unlinked, already, len(lines))
 
 
 def _grid_cell(ev: Evaluation | None) -> str:
