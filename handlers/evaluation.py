@@ -19,11 +19,13 @@ from domain import evaluation as ev
 from domain import review_grid, vn
 from domain.accounts import Actor, actor_for, require_manager
 from domain.choices import match_button
+from domain.errors import PermissionDenied
 from domain.evaluation import RATINGS, EvalView, Window
 from domain.evaluation.flow import RatedThenNext, rate_then_next
 from domain.evaluation.status import Nudge
 from handlers import delegation, review_views, text_router
 from handlers.common import (
+    NOT_LINKED,
     Services,
     deliver_now,
     esc,
@@ -94,6 +96,8 @@ RATED_HELD = " Cán bộ sẽ được thông báo qua bot {when} (giờ yên l�
 RATED_NOT_TOLD = " Cán bộ chưa liên kết tài khoản Telegram nên bot chưa báo được; hãy báo trực tiếp."
 NEXT_PENDING = "⏭ <b>Tiếp theo</b> (còn {n} bản chờ xếp loại):\n\n"
 ALL_DONE = "🎉 Đã xếp loại xong mọi bản tự đánh giá đang chờ bạn."
+NOT_A_REVIEWER = ("🗂 Xếp loại cấp dưới chỉ dành cho cán bộ quản lý: bạn không xếp loại tự đánh giá của ai. "
+                  "Tự đánh giá của bạn: gõ /eval.")
 UNIT_STATUS = (
     "📊 <b>Tự đánh giá {period} – cấp dưới của bạn</b>\n"
     "<i>Theo chuỗi đánh giá: người bạn xếp loại và những người họ xếp loại; không gồm bạn và cấp trên.</i>\n"
@@ -292,9 +296,14 @@ async def draft_awaits_text(app: Application, user_id: int) -> bool:
 
 @linked_only
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """A manager's (or HR's) pending list and views; a deputy who is not a manager, the list only; else one line."""
+    access = await run_tx(context, ev.review_access, actor, today(context))
+    if access == "none":
+        await reply(update, NOT_A_REVIEWER, keyboard([[BACK]]))
+        return
     pending = await run_tx(context, ev.pending_reviews, actor, today(context))
     views = [[UNIT_STATUS_BUTTON, delegation.BUTTON], review_views.entry_buttons(context),
-             [BACK]]
+             [BACK]] if access == "manager" else [[BACK]]
     if not pending:
         await reply(update, REVIEW_EMPTY, keyboard(views))
         return
@@ -334,7 +343,8 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     else:
         result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now,
                               seen)
-        await _rated(update, context, result, held_until(context, "eval-rated"))
+        await _rated(update, context, result, held_until(context, "eval-rated"),
+                     team_views=actor.is_manager or actor.is_hr)
         await deliver_now(context, "eval-rated")
 
 
@@ -348,15 +358,16 @@ async def _show_for_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, v
 
 
 async def _rated(update: Update, context: ContextTypes.DEFAULT_TYPE, result: RatedThenNext,
-                 held: str | None) -> None:
+                 held: str | None, team_views: bool) -> None:
     """The rating's outcome (told, to be told after quiet hours, or not linked), then at once the next
-    evaluation waiting (or that none is left)."""
+    evaluation waiting (or that none is left: with the team's status for a manager, `team_views`)."""
     done = result.done
     text = RATED.format(name=esc(done.cadre_name), period=done.period, rating=RATINGS[done.manager_rating or 0])
     text += RATED_NOT_TOLD if not done.notified else RATED_HELD.format(when=held) if held else RATED_TOLD
     nxt = result.next
     if nxt is None:
-        await reply(update, f"{text}\n\n{ALL_DONE}", keyboard([[UNIT_STATUS_BUTTON], [BACK]]))
+        rows = [[UNIT_STATUS_BUTTON], [BACK]] if team_views else [[BACK]]
+        await reply(update, f"{text}\n\n{ALL_DONE}", keyboard(rows))
         return
     await _show_for_rating(update, context, nxt, f"{text}\n\n" + NEXT_PENDING.format(n=vn.number(result.remaining)))
 
@@ -406,8 +417,11 @@ def _comment_argument(argument: str) -> tuple[int, int, int]:
 
 
 async def _actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
+    """The linked rater; evaluation_for_review checks they rate this evaluation (a deputy need not be a manager)."""
     actor = await load_actor(update, context)
-    return require_manager(actor)
+    if actor is None:
+        raise PermissionDenied(NOT_LINKED)
+    return actor
 
 
 async def _unit_status(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:

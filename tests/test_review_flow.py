@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.fakeapi import UpdateFactory
 from db import Database
-from db.models import Cadre, Evaluation
+from db.models import Cadre, Evaluation, ReviewDelegation
 from domain import accounts
 from domain.clock import utcnow
-from tests.conftest import BotHarness, link
+from tests.conftest import TODAY, BotHarness, link
 
 COMMUNE_HEAD = "0912345010"  # MAU010 reviews MAU011, MAU012, MAU014
 VP_HEAD = "0912345015"  # MAU015 heads XMH-VP, where MAU016 works
@@ -123,3 +125,36 @@ async def test_the_status_names_everyone_the_reminder_reaches(bot: BotHarness, r
     assert "Chưa gửi: 1 – Vũ Văn Nam" in text
     assert "Đã gửi lời nhắc tới 1 người" in (await bot.send(user.callback("rev:nudge")))[0]
 
+
+async def test_review_for_a_plain_cadre_is_one_line(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """A cadre who reviews nobody got four manager buttons that each said "chỉ dành cho cán bộ quản lý"."""
+    await link(bot, user, "0912345005")
+    texts = await bot.send(user.text("/review"))
+    assert len(texts) == 1 and "chỉ dành cho cán bộ quản lý" in texts[0] and "/eval" in texts[0]
+    assert _buttons(bot) == ["⬅️ Về menu"]
+
+
+async def test_review_for_a_deputy_who_is_not_a_manager(bot: BotHarness, roster: Database,
+                                                        user: UpdateFactory) -> None:
+    """A delegation held by a cadre who is not a manager (made before deputies had to be leaders; MAU016 for
+    MAU013): /review lists what they rate for the manager, without the manager's own views, and a typed comment
+    is taken."""
+    def delegate(session) -> None:  # type: ignore[no-untyped-def]
+        ids = {c.code: c.id for c in session.scalars(select(Cadre))}
+        session.add(ReviewDelegation(manager_id=ids["MAU013"], deputy_id=ids["MAU016"], start_date=TODAY,
+                                     end_date=TODAY + timedelta(days=3), created_at=utcnow()))
+    roster.run(delegate)
+    pending = _submit(roster, "MAU017")
+    await link(bot, user, "0912345016")
+    texts = await bot.send(user.text("/review"))
+    assert "Chờ bạn xếp loại" in texts[-1]
+    labels = _buttons(bot)
+    assert any("Bùi Thị Trang" in label for label in labels)
+    assert not any(label.startswith(("📊", "🤝", "📅", "📆")) for label in labels)
+    await bot.send(user.callback(f"rev:open:{pending}"))
+    await bot.send(user.text("hoàn thành nhiệm vụ"))
+    texts = await bot.send(user.text("Cần chủ động hơn"))
+    assert "Xác nhận xếp loại" in texts[-1] and "Cần chủ động hơn" in texts[-1]
+    texts = await bot.send(user.text("xác nhận"))
+    assert any("Đã xếp loại Bùi Thị Trang" in t for t in texts)
+    assert roster.run(lambda s: s.get(Evaluation, pending).manager_comment) == "Cần chủ động hơn"

@@ -55,6 +55,7 @@ from domain.evaluation.review import (
     pending_reviews,
     rate,
     rate_confirmed,
+    review_access,
     reviewees,
     reviewer_of,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "remind_missing",
     "remove_last_result",
     "reopen",
+    "review_access",
     "reviewees",
     "reviewer_of",
     "set_difficulties",

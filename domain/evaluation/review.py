@@ -134,6 +134,14 @@ def deputies_for(session: Session, manager: Cadre, cadre_id: int, today: date) -
             and deputy_may_rate(session, d, cadre_id)]
 
 
+def review_access(session: Session, actor: Actor, today: date) -> str:
+    """What /review offers: "manager" (a manager or HR: the pending list and the team's views), "deputy" (not a
+    manager, but holding a manager's reviews today: the pending list only), else "none"."""
+    if actor.is_manager or actor.is_hr:
+        return "manager"
+    return "deputy" if _delegators(session, actor.cadre_id, today) else "none"
+
+
 @dataclass(frozen=True)
 class Pending:
     id: int
