@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import apply_import_limits
-from bot.cli import app, ask, backup, courses, evaluations, gaps, report, roster, scheduler, startup, templates
+from bot.cli import app, ask, backup, courses, evaluations, files, gaps, report, roster, scheduler, startup, templates
 from bot.cli import parser as cli_parser
 from bot.cli.common import Command, log, open_db
 from bot.demo import has_cadres, open_demo_database
@@ -28,7 +28,7 @@ FEATURES = (app, roster, courses, report, gaps, ask, evaluations, scheduler, tem
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli_parser.ArgumentParser(prog="cadrebot", description="Trợ lý cán bộ tỉnh Tuyên Quang")
-    parser.add_argument("--config", type=Path, metavar="TỆP", help="đường dẫn config.toml")
+    parser.add_argument("--config", metavar="TỆP", help="đường dẫn config.toml")  # kept as typed, for errors
     sub = parser.add_subparsers(dest="command", title=cli_parser.COMMANDS, metavar="LỆNH")
     for feature in FEATURES:
         feature.add_commands(sub)
@@ -77,10 +77,11 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(["run"])
     settings: Settings | None = None
     try:
-        settings = load_settings(args.config) if args.config else load_settings()
+        settings = load_settings(Path(args.config)) if args.config else load_settings()
         default_rules()  # a malformed rules file stops everything at start, naming the rule and field
         apply_import_limits(settings)
         settings = cli_parser.with_database(settings, args)
+        files.check_outputs(args)  # a mistyped output directory stops the command before it does anything
         _prepare_database(settings, args)
         func: Command = args.func
         return func(settings, args)
@@ -94,10 +95,13 @@ def _main(argv: Sequence[str] | None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except Exception as exc:
-        explained = startup.explain(exc, settings) if settings else None
-        if explained is None:
+        explained = files.explain(exc, args)  # a file named on the command line: the operator's to fix
+        if explained is not None:
+            log.debug("A file named on the command line could not be used", exc_info=True)
+        elif settings and (explained := startup.explain(exc, settings)) is not None:
+            log.debug("Start-up failed", exc_info=True)
+        else:
             raise
-        log.debug("Start-up failed", exc_info=True)
         print(explained[0], file=sys.stderr)
         return explained[1]
 
