@@ -104,3 +104,29 @@ async def test_edit_texts_name_the_buttons_shown(bot: BotHarness, roster: Databa
     await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
     text = (await bot.send(user.text("/gaps")))[0]
     assert "bản đã gửi giữ nguyên" in text and "“📤 Gửi bản sửa”" in text
+
+
+async def test_an_edit_overtaken_by_the_rating_is_given_back_not_lost(bot: BotHarness, roster: Database,
+                                                                      settings: Settings, user: UpdateFactory) -> None:
+    """The manager rated while the cadre was editing: the unsent edit was dropped without a word, and the next
+    line typed was refused with "không sửa được nữa", gone too (walkthrough). Both are now given back."""
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    await bot.send(user.callback(f"eval:edit:{eval_id(roster)}"))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    await bot.send(user.text("Hoàn thành báo cáo quý IV & <tổng kết>"))
+    manager = UpdateFactory(user_id=515)
+    await link(bot, manager, MANAGER)
+    await bot.send(manager.callback(f"rev:nocomment:{eval_id(roster)}:1"))
+    await bot.send(manager.callback(f"rev:ok:{eval_id(roster)}:1"))
+    notice = next(c.text for c in bot.api.sent(chat_id=user.user_id) if "đã được xếp loại" in c.text)
+    assert "Bản sửa bạn đang soạn chưa gửi nên không được tính" in notice
+    assert "Hoàn thành báo cáo quý IV &amp; &lt;tổng kết&gt;" in notice
+    from domain.evaluation import form
+    from domain.evaluation.common import EvaluationRefused, Window
+
+    window = Window.of(settings.evaluation)
+    with pytest.raises(EvaluationRefused) as refused:  # a line that still reached the form (a step left open)
+        roster.run(form.add_results, stored(roster).cadre_id, eval_id(roster), "Tổ chức hội nghị cán bộ", window,
+                   TODAY)
+    assert "không sửa được nữa" in str(refused.value) and "Tổ chức hội nghị cán bộ" in str(refused.value)

@@ -116,17 +116,20 @@ def _form_view(session: Session, ev: Evaluation, work: Work, window: Window, tod
                    difficulties=work.difficulties, self_rating=work.self_rating, editing=True)
 
 
-def _own_draft(session: Session, cadre_id: int, eval_id: int) -> tuple[Evaluation, Work]:
+def _own_draft(session: Session, cadre_id: int, eval_id: int, typed: str | None = None) -> tuple[Evaluation, Work]:
+    """The cadre's draft or edit, locked. `typed`: the text being added, given back if it can no longer be."""
     ev = _owned(session, cadre_id, eval_id, lock=True)
     work = _work(ev)
     if work is None and ev.status == EvalStatus.RATED:
-        raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
+        kept = f"\nNội dung bạn vừa gõ chưa được lưu, để giữ lại:\n{typed[:TYPED_SHOWN_CHARS]}" if typed else ""
+        raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa." + kept)
     if work is None:
         raise EvaluationRefused("Bản tự đánh giá này đã gửi. Bấm “Sửa” nếu còn được sửa.")
     return ev, work
 
 
 MIN_ITEM_LETTERS = 3
+TYPED_SHOWN_CHARS = 3000
 
 
 def split_items(text: str) -> list[str]:
@@ -136,7 +139,7 @@ def split_items(text: str) -> list[str]:
 
 def add_results(session: Session, cadre_id: int, eval_id: int, text: str, window: Window,
                 today: date) -> EvalView:
-    ev, work = _own_draft(session, cadre_id, eval_id)
+    ev, work = _own_draft(session, cadre_id, eval_id, typed=text)
     new = split_items(text)
     if any(sum(ch.isalpha() for ch in i) < MIN_ITEM_LETTERS for i in new):  # "👍", "ok": not a piece of work
         raise EvaluationRefused("Mỗi kết quả cần mô tả công việc, sản phẩm bằng vài chữ (ví dụ “Hoàn thành báo cáo "
@@ -171,7 +174,7 @@ def go_to(session: Session, cadre_id: int, eval_id: int, step: str, window: Wind
 
 def set_difficulties(session: Session, cadre_id: int, eval_id: int, text: str | None, window: Window,
                      today: date) -> EvalView:
-    ev, work = _own_draft(session, cadre_id, eval_id)
+    ev, work = _own_draft(session, cadre_id, eval_id, typed=text)
     if text and len(text) > MAX_DIFFICULTIES_CHARS:
         raise EvaluationRefused(f"Khó khăn, đề xuất tối đa {vn.number(MAX_DIFFICULTIES_CHARS)} ký tự.")
     work.difficulties = text.strip() if text else None

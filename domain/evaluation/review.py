@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -251,7 +252,8 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
         raise EvaluationRefused(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
                                 "hãy mở lại để xem trước khi xếp loại.")
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
-    ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated
+    unsent = _unsent_edit(ev.edit_draft)
+    ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated (its text is given back)
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
     ev.rated_at, ev.updated_at = utcnow(), utcnow()
     manager = session.get(Cadre, acting_for) if acting_for != actor.cadre_id else None
@@ -260,13 +262,32 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     period = period_label(ev.year, ev.month)
     text = (f"✅ Tự đánh giá {period} của bạn đã được xếp loại: <b>{RATINGS[rating]}</b>."
             + (f"\n({esc(actor.full_name)} xếp loại thay {esc(manager.full_name)}, theo ủy quyền.)" if manager else "")
-            + (f"\nNhận xét: {esc(ev.manager_comment)}" if ev.manager_comment else ""))
+            + (f"\nNhận xét: {esc(ev.manager_comment)}" if ev.manager_comment else "") + unsent)
     notified = enqueue(session, f"eval-rated:{ev.year}-{ev.month:02d}:{ev.cadre.code}", ev.cadre, "eval-rated", text)
     if manager is not None:  # the manager answers for the rating: told who made it, on their behalf
         enqueue(session, f"eval-rated-for:{ev.year}-{ev.month:02d}:{ev.cadre.code}", manager, "eval-rated",
                 f"ℹ️ {esc(actor.full_name)} đã xếp loại thay bạn: {esc(ev.cadre.full_name)} ({esc(ev.cadre.code)}), "
                 f"tự đánh giá {period}: <b>{RATINGS[rating]}</b>.")
     return replace(view(session, ev, window, today), notified=notified)
+
+
+UNSENT_SHOWN_CHARS = 2500  # the rating notice stays within a message (4,096 characters)
+
+
+def _unsent_edit(edit_draft: str | None) -> str:
+    """An edit the cadre was writing when the rating came: dropped from the record, but given back in the notice,
+    so nothing typed is lost (the cadre may keep it for next month or send it to the manager)."""
+    if not edit_draft:
+        return ""
+    work = json.loads(edit_draft)
+    lines = [f"• {item}" for item in work.get("results") or []]
+    if work.get("difficulties"):
+        lines.append(f"Khó khăn, đề xuất: {work['difficulties']}")
+    body = "\n".join(lines)
+    if len(body) > UNSENT_SHOWN_CHARS:
+        body = body[:UNSENT_SHOWN_CHARS] + "…"
+    return ("\n\n✏️ Bản sửa bạn đang soạn chưa gửi nên không được tính (cấp trên xếp loại bản đã gửi). "
+            "Nội dung bạn đã gõ, để giữ lại:\n" + esc(body) if body else "")
 
 
 REVIEW_CONFIRM_STEP = "review-confirm"
