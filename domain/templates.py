@@ -17,7 +17,7 @@ from domain.rules import default_rules
 from domain.xlsx import workbook_bytes, write_table
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4A8")
-COMPLETION_HEADERS = ("Mã cán bộ", "Họ và tên")
+COMPLETION_HEADERS = ("Mã cán bộ", "Họ và tên", "Kết quả")  # "Kết quả": a pass (completion.result_refusal)
 COMPLETION_REQUIRED = ("Mã cán bộ",)
 
 

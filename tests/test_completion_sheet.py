@@ -216,7 +216,9 @@ async def test_the_bot_template_filled_in_and_sent_back(bot: BotHarness, roster:
     doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
     assert doc.files["document"][0] == "mau-ket-qua-hoan-thanh.xlsx"
     book = load_workbook(io.BytesIO(doc.files["document"][1]))
-    book.worksheets[0].append(["MAU010", "Ma Văn Chiến"])
+    header = [cell.value for cell in book.worksheets[0][1]]
+    assert header == ["Mã cán bộ", "Họ và tên", "Kết quả"]  # the importer reads a result: the template offers it
+    book.worksheets[0].append(["MAU010", "Ma Văn Chiến", "Đạt"])
     out = io.BytesIO()
     book.save(out)
     bot.api.uploads["tpl"] = out.getvalue()
