@@ -5,6 +5,7 @@ Decimal comma, dot between thousands, dd/mm/yyyy: 1.183/6.525 = 18,13%; 26/11/20
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 
@@ -12,6 +13,17 @@ def number(value: float, decimals: int = 0) -> str:
     """1183 -> '1.183'; 18.1333 with 2 decimals -> '18,13'."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_GROUPED = re.compile(r"\d{1,3}(?:[. ]\d{3})+")
+
+
+def whole_number(typed: str) -> int | None:
+    """A whole number typed as the bot writes it ("1.000", "1 000") or plain ("1000"); None if it is not one."""
+    text = typed.strip()
+    if _GROUPED.fullmatch(text):
+        text = text.replace(".", "").replace(" ", "")
+    return int(text) if text.isascii() and text.isdecimal() else None  # "²" passes isdigit() but fails int()
 
 
 def pct(value: float, decimals: int = 2) -> str:

@@ -465,12 +465,13 @@ async def ask_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     await _hr_actor(context, update)
-    if not (value.isascii() and value.isdecimal()):  # "²" passes isdigit() but fails int()
+    seats = vn.whole_number(value)  # "1.000" as the bot writes it, or "1000"
+    if seats is None:
         await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, BAD_NUMBER.format(value=esc(value[:20])))
         return
     try:
-        change = await read_tx(context, registration.capacity_change, course, int(value))
+        change = await read_tx(context, registration.capacity_change, course, seats)
     except registration.RegistrationRefused as refused:  # below the seats taken, or too many: type another
         await text_router.open_form(update, context, "course-capacity", course)
         await reply(update, esc(str(refused)))

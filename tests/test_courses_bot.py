@@ -313,6 +313,8 @@ async def test_a_seat_count_change_is_confirmed_and_says_who_will_get_a_seat(
     await link(bot, user, "0912345004")
     await bot.send(user.callback("course:capacity:ONE"))
     assert "Số chỗ phải từ 1 đến 10.000" in (await bot.send(user.text("20000")))[-1]  # the prompt stays open
+    assert "từ 1 thành 1.000?" in (await bot.send(user.text("1.000")))[-1]  # typed as the bot writes it
+    await bot.send(user.callback("course:capacity:ONE"))
     texts = await bot.send(user.text("5"))
     assert "Đổi số chỗ lớp ONE từ 1 thành 5?" in texts[-1]
     assert "2 người đầu danh sách chờ sẽ được nhận chỗ" in texts[-1] and "không hoàn tác" in texts[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.fakeapi import UpdateFactory
 from db import Database
 from domain import vn
@@ -25,3 +27,12 @@ async def test_a_too_long_result_names_the_limit_with_a_dot(bot: BotHarness, ros
     await bot.send(user.text("/eval"))
     texts = await bot.send(user.text("x" * 1500))
     assert any("tối đa 1.000 ký tự" in t for t in texts), texts
+
+
+
+@pytest.mark.parametrize(("typed", "value"), [("1000", 1000), ("1.000", 1000), ("1 000", 1000), (" 12.500 ", 12500),
+                                              ("60", 60), ("1,5", None), ("1.00", None), ("²", None), ("", None),
+                                              ("mười", None), ("1.000.000", 1000000)])
+def test_a_whole_number_typed_as_the_bot_writes_it(typed: str, value: int | None) -> None:
+    """The bot shows seats as "1.000"; typed back, "1.000" was refused as not a number (walkthrough)."""
+    assert vn.whole_number(typed) == value
