@@ -7,18 +7,20 @@ export covers the province. Quarterly and yearly classifications follow domain.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.classification import ClassificationRules, default_classification, describe, quarter_months
 from domain.evaluation import RATINGS, EvalStatus, StatusLine, remind_missing, reviewees, unit_month_status
-from domain.evaluation.status import Nudge
+from domain.evaluation.status import Nudge, month_status_by_cadre, month_status_of
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
 
@@ -117,10 +119,11 @@ def review_chain(session: Session, manager_id: int) -> list[Person]:
     return [Person(c.id, c.code, c.full_name, c.unit.code, c.unit.name, c.unit.path) for c in found]
 
 
-def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
-    """review.reviewees' rule (the roster's manager, else the reviewer HR assigned, else the first leader by
-    code of the parent unit) applied in memory to one read of every cadre's columns."""
-    units = _units(session)
+def _below(session: Session, units: dict[int, tuple[int | None, str, str, str]]
+           ) -> tuple[dict[int, list[int]], Sequence[Row[Any]]]:
+    """review.reviewees' rule (the roster's manager, else the reviewer HR assigned, else the first leader by code
+    of the parent unit) applied in memory to one read of every cadre's columns: reviewer id -> their reviewees'
+    ids, and the rows read."""
     rows = session.execute(select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.manager_code, Cadre.reviewer_code,
                                   Cadre.unit_id, Cadre.is_leader)).all()
     by_code = {row.code: row.id for row in rows}
@@ -133,21 +136,54 @@ def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
         if row.manager_code or row.reviewer_code:
             boss = by_code.get(row.manager_code or row.reviewer_code)
         else:
-            parent = units[row.unit_id][0] if row.unit_id in units else None
-            boss = by_code.get(heads.get(parent, "")) if parent is not None else None
+            up = units[row.unit_id][0] if row.unit_id in units else None
+            boss = by_code.get(heads.get(up, "")) if up is not None else None
         if boss is not None and boss != row.id:
             below.setdefault(boss, []).append(row.id)
+    return below, rows
+
+
+def _walk(below: dict[int, list[int]], manager_id: int) -> set[int]:
+    """Everyone below the manager in `below`, never the manager; a loop ends where it comes back."""
     seen, level = {manager_id}, [manager_id]
     while level:
         level = [c for m in level for c in below.get(m, []) if c not in seen]
         seen.update(level)
+    return seen - {manager_id}
+
+
+def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
+    """review_chain() from one read of every cadre (_below)."""
+    units = _units(session)
+    below, rows = _below(session, units)
     by_id = {row.id: row for row in rows}
     return [Person(i, by_id[i].code, by_id[i].full_name, *units[by_id[i].unit_id][1:])
-            for i in seen - {manager_id}]
+            for i in _walk(below, manager_id)]
 
 
 def _chain_ids(session: Session, actor: Actor) -> list[int]:
     return [p.cadre_id for p in review_chain(session, actor.cadre_id)]
+
+
+def chain_month_status(session: Session, manager_id: int, year: int, month: int) -> list[StatusLine]:
+    """team_month_status() without the viewer: the lines a job shows a manager (nothing audited, no one viewed)."""
+    return month_status_of(session, [p.cadre_id for p in review_chain(session, manager_id)], year, month)
+
+
+class TeamMonthStatus:
+    """chain_month_status() for many managers in one run (the weekly digest, ~8,000 managers): one read of every
+    cadre and one of the month's statuses, then each manager's chain walked in memory; the same people in the
+    same order (unit path, then name) as team_month_status, with no query per manager."""
+
+    def __init__(self, session: Session, year: int, month: int) -> None:
+        self._below = _below(session, _units(session))[0]
+        by_cadre = month_status_by_cadre(session, year, month)
+        order = sorted(by_cadre, key=lambda i: (by_cadre[i][0], by_cadre[i][1].full_name))
+        self._rank = {cadre_id: n for n, cadre_id in enumerate(order)}
+        self._lines = [by_cadre[i][1] for i in order]
+
+    def of(self, manager_id: int) -> list[StatusLine]:
+        return [self._lines[n] for n in sorted(self._rank[i] for i in _walk(self._below, manager_id))]
 
 
 def team_month_status(session: Session, actor: Actor, year: int, month: int) -> list[StatusLine]:

@@ -1,4 +1,7 @@
-"""One digest per manager: evaluations, reviews waiting, unreachable people, registrations, indicators."""
+"""One digest per manager: evaluations, reviews waiting, unreachable people, registrations, indicators.
+
+The evaluation part is the "Tình hình cấp dưới" view (domain.review_grid): the people below the manager in the
+review chain, never the manager nor a boss. The other parts are the manager's unit and the units below it."""
 
 from __future__ import annotations
 
@@ -19,16 +22,17 @@ from domain.evaluation import (
     ReviewQueue,
     StatusLine,
     is_submitted,
-    month_status_by_unit,
     pending_reviews,
     period_label,
     status_counts,
 )
 from domain.report import Report, build_report, subtree_reports
+from domain.review_grid import TeamMonthStatus, chain_month_status
 from domain.units import in_subtree
 from views.html import esc
 
 MAX_NAMES = 10
+NOBODY_BELOW = "không có ai dưới bạn trong chuỗi đánh giá (bạn không xếp loại ai, trực tiếp hay qua cấp dưới)."
 
 
 @dataclass
@@ -36,14 +40,19 @@ class DigestCache:
     """Within one digest run, a unit's figures are computed once for all its managers."""
 
     reports: dict[int, Report] = field(default_factory=dict)
-    month: dict[tuple[int, int], tuple[list[str], dict[str, list[StatusLine]]]] = field(default_factory=dict)
-    statuses: dict[tuple[int, int, int], list[StatusLine]] = field(default_factory=dict)
+    teams: dict[tuple[int, int], TeamMonthStatus] = field(default_factory=dict)  # the review chains, read once
     unreachable: dict[int, list[str]] = field(default_factory=dict)
     registrations: dict[int, dict[str, int]] = field(default_factory=dict)
     reviews: ReviewQueue | None = None  # every manager's waiting reviews, read once per run
     before: dict[int, dict[str, float]] | None = None  # every manager's last digest figures, read once per run
     blocked: list[tuple[str, str]] | None = None  # (unit path, name) of everyone who blocked the bot, by name
     registered: tuple[list[str], list[dict[str, int]]] | None = None  # unit paths (sorted), active registrations
+
+    def team(self, session: Session, manager_id: int, year: int, month: int) -> list[StatusLine]:
+        """chain_month_status() of the manager, from one read of the province per run."""
+        if (year, month) not in self.teams:
+            self.teams[(year, month)] = TeamMonthStatus(session, year, month)
+        return self.teams[(year, month)].of(manager_id)
 
     def pending(self, session: Session, actor: Actor, today: date) -> list[Pending]:
         if self.reviews is None:
@@ -72,16 +81,6 @@ class DigestCache:
 def _names(names: list[str]) -> str:
     shown = ", ".join(esc(n) for n in names[:MAX_NAMES])
     return shown + (f" và {vn.number(len(names) - MAX_NAMES)} người khác" if len(names) > MAX_NAMES else "")
-
-
-def _subtree_status(session: Session, cache: DigestCache, unit: Unit, year: int, month: int) -> list[StatusLine]:
-    """month_status() of the unit's subtree, from one query for the whole province per run."""
-    if (year, month) not in cache.month:
-        by_unit = month_status_by_unit(session, year, month)
-        cache.month[(year, month)] = (sorted(by_unit), by_unit)
-    paths, by_unit = cache.month[(year, month)]
-    first, last = bisect_left(paths, unit.path), bisect_left(paths, unit.path + "\U0010ffff")
-    return [line for path in paths[first:last] for line in by_unit[path]]
 
 
 def _unreachable(session: Session, unit: Unit) -> list[str]:
@@ -156,12 +155,11 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     cache = cache or DigestCache()
     unit = manager.unit
     year, month = period
-    key = (unit.id, year, month)
-    if key not in cache.statuses:
-        cache.statuses[key] = _subtree_status(session, cache, unit, year, month)
-    lines_status = cache.statuses[key]
+    # The people "Tình hình cấp dưới" lists (team_month_status): below the manager in the review chain.
+    lines_status = (cache.team(session, manager.id, year, month) if shared
+                    else chain_month_status(session, manager.id, year, month))
     counts = status_counts(lines_status)
-    missing = [x.full_name for x in lines_status if not is_submitted(x.status) and x.code != manager.code]
+    missing = [x.full_name for x in lines_status if not is_submitted(x.status)]
     late = [x.full_name for x in lines_status if x.late]
     if not cache.reports:
         cache.reports.update(subtree_reports(session, today))
@@ -174,9 +172,10 @@ def build_digest(session: Session, manager: Cadre, actor: Actor, period: tuple[i
     unreachable, registrations = cache.unreachable[unit.id], cache.registrations[unit.id]
     before = cache.previous(session, manager.id) if shared else _previous(session, manager.id)
     n = vn.number
+    heading = f"\n<b>Tự đánh giá {period_label(year, month)} – cấp dưới của bạn</b>: "
     parts = [f"📬 <b>Bản tin {esc(unit.name)}</b> – {today:%d/%m/%Y}",
-             f"\n<b>Tự đánh giá {period_label(year, month)}</b>: đã gửi {n(counts['submitted'])}/{n(counts['cadres'])}"
-             f" (muộn {n(counts['late'])}), đã xếp loại {n(counts['reviewed'])}."]
+             heading + (f"đã gửi {n(counts['submitted'])}/{n(counts['cadres'])} (muộn {n(counts['late'])}), "
+                        f"đã xếp loại {n(counts['reviewed'])}." if lines_status else NOBODY_BELOW)]
     if missing:
         parts.append(f"Chưa gửi ({n(len(missing))}): {_names(missing)}")
     if late:

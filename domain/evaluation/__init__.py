@@ -63,7 +63,7 @@ from domain.evaluation.reviewers import Unreviewed, assign_reviewer, without_rev
 from domain.evaluation.status import (
     StatusLine,
     month_status,
-    month_status_by_unit,
+    month_status_by_cadre,
     ratings_grid,
     remind_missing,
     status_counts,
@@ -102,7 +102,7 @@ __all__ = [
     "is_submitted",
     "keep_difficulties",
     "month_status",
-    "month_status_by_unit",
+    "month_status_by_cadre",
     "own_evaluation",
     "pause",
     "pending_reviews",

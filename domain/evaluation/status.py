@@ -54,21 +54,16 @@ def month_status(session: Session, unit: Unit | None, year: int, month: int) -> 
     return _lines(session.execute(query.order_by(Unit.path, Cadre.full_name)))
 
 
-def month_status_by_unit(session: Session, year: int, month: int) -> dict[str, list[StatusLine]]:
-    """Everyone's status for the month in one query, by unit path (each unit's people by name): a job that
-    needs every unit's subtree (the digest) joins these lists instead of asking once per unit."""
-    query = (select(Unit.path, Cadre.code, Cadre.full_name, Unit.name, Evaluation.status, Evaluation.late,
-                    Evaluation.self_rating, Evaluation.manager_rating)
-             .join(Unit, Cadre.unit_id == Unit.id)
-             .outerjoin(Evaluation, and_(Evaluation.cadre_id == Cadre.id, Evaluation.year == year,
-                                         Evaluation.month == month)))
-    by_unit: dict[str, list[StatusLine]] = {}
-    for path, code, name, unit_name, status, late, self_rating, manager_rating in session.execute(query):
-        by_unit.setdefault(path, []).append(StatusLine(code, name, unit_name, status or EvalStatus.MISSING,
-                                                       bool(late), self_rating, manager_rating))
-    for lines in by_unit.values():
-        lines.sort(key=lambda line: line.full_name)
-    return by_unit
+def month_status_by_cadre(session: Session, year: int, month: int) -> dict[int, tuple[str, StatusLine]]:
+    """Everyone's month_status_of() line in one query, by cadre id, with their unit path (month_status_of's order
+    is by path, then name): a job that needs many managers' chains (the digest) picks from these instead of
+    asking once per manager."""
+    by_cadre: dict[int, tuple[str, StatusLine]] = {}
+    for row in session.execute(_status_query(year, month).add_columns(Cadre.id.label("cadre_id"))):
+        path, code, name, unit_name, status, late, self_rating, manager_rating, unit_code, cadre_id = row
+        by_cadre[cadre_id] = (path, StatusLine(code, name, unit_name, status or EvalStatus.MISSING, bool(late),
+                                               self_rating, manager_rating, unit_code))
+    return by_cadre
 
 
 def status_counts(lines: list[StatusLine]) -> dict[str, int]:
