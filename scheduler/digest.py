@@ -46,7 +46,7 @@ class DigestCache:
     reviews: ReviewQueue | None = None  # every manager's waiting reviews, read once per run
     before: dict[int, dict[str, float]] | None = None  # every manager's last digest figures, read once per run
     blocked: list[tuple[str, str]] | None = None  # (unit path, name) of everyone who blocked the bot, by name
-    registered: tuple[list[str], list[dict[str, int]]] | None = None  # unit paths (sorted), active registrations
+    registered: tuple[list[str], list[dict[str, int]]] | None = None  # unit paths (sorted), people registered
 
     def team(self, session: Session, manager_id: int, year: int, month: int) -> list[StatusLine]:
         """chain_month_status() of the manager, from one read of the province per run."""
@@ -91,9 +91,10 @@ def _unreachable(session: Session, unit: Unit) -> list[str]:
 
 
 def _registrations(session: Session, unit: Unit) -> dict[str, int]:
+    """People (not registrations: one person in two classes is one) with an active registration, by status."""
     rows = session.execute(
-        select(Registration.status, func.count()).join(Cadre, Registration.cadre_id == Cadre.id)
-        .join(Unit, Cadre.unit_id == Unit.id)
+        select(Registration.status, func.count(Registration.cadre_id.distinct()))
+        .join(Cadre, Registration.cadre_id == Cadre.id).join(Unit, Cadre.unit_id == Unit.id)
         .where(in_subtree(unit.path), Registration.status.in_(ACTIVE_STATUSES)).group_by(Registration.status))
     return {status: n for status, n in rows}
 
@@ -107,10 +108,12 @@ def _blocked(session: Session) -> list[tuple[str, str]]:
 
 
 def _registered(session: Session) -> tuple[list[str], list[dict[str, int]]]:
-    """_registrations() of every unit on its own (not its subtree), by unit path."""
+    """_registrations() of every unit on its own (not its subtree), by unit path: a person belongs to one unit, so
+    the units' counts of people add up to the subtree's."""
     by_path: dict[str, dict[str, int]] = {}
     for path, status, n in session.execute(
-            select(Unit.path, Registration.status, func.count()).join(Cadre, Registration.cadre_id == Cadre.id)
+            select(Unit.path, Registration.status, func.count(Registration.cadre_id.distinct()))
+            .join(Cadre, Registration.cadre_id == Cadre.id)
             .join(Unit, Cadre.unit_id == Unit.id).where(Registration.status.in_(ACTIVE_STATUSES))
             .group_by(Unit.path, Registration.status)):
         by_path.setdefault(path, {})[status] = n

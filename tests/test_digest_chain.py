@@ -1,5 +1,5 @@
 """The digest's evaluation part is the manager's review chain (the "Tình hình cấp dưới" view), never the manager nor a
-boss; its figures add up (walkthrough on the demo roster)."""
+boss; its figures add up; class registrations are counted by person (walkthrough on the demo roster)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.demo import DEMO_DATA
 from core.config import Settings
 from db import Database
 from db.models import Cadre, Outbox
 from domain import evaluation as ev
+from domain import registration as reg
 from domain.accounts import Actor
+from domain.courses import import_courses
 from domain.review_grid import team_month_status
 from domain.units import require_unit
-from scheduler.digest import unit_leader_digests
+from scheduler.digest import DigestCache, build_digest, unit_leader_digests
 from scheduler.jobs import run_job
 from tests.test_scheduler import at, link_codes, submit
 from views.html import plain
@@ -110,3 +113,19 @@ def test_the_digest_counts_the_people_the_status_view_lists(roster: Database, se
     for code in texts:
         assert _evaluation_part(previews[code]) == _evaluation_part(texts[code]), code
 
+
+def test_registrations_count_people_not_classes(roster: Database) -> None:
+    """Bùi Thị Trang registered in two classes was counted twice ("8 người đã có chỗ" for 7 people)."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    for code, course in (("MAU017", "CDS-01"), ("MAU017", "CQDP-03"), ("MAU016", "CDS-01")):
+        roster.run(reg.register_on_behalf, "hr", code, course, SUBMITTED_ON)
+
+    def both(session: Session) -> tuple[str, str]:
+        manager = session.scalars(select(Cadre).where(Cadre.code == "MAU010")).one()
+        u = manager.unit
+        actor = Actor(manager.id, manager.code, manager.full_name, u.id, u.code, u.name, u.path, True, False)
+        return (build_digest(session, manager, actor, PERIOD, TODAY, remember=False),
+                build_digest(session, manager, actor, PERIOD, TODAY, DigestCache(), remember=False))
+
+    for text in roster.run(both):
+        assert "\nĐăng ký lớp: 2 người đã có chỗ, 0 người trong danh sách chờ.\n" in plain(text)
