@@ -82,7 +82,11 @@ NOTHING_PENDING = "Không có tệp nào đang chờ xác nhận. Hãy gửi l�
 DROPPED = "Đã bỏ, không nhập gì từ tệp."
 CHANGED = "Tệp không còn giống bản đã xem trước; không nhập gì. Hãy gửi lại tệp."
 FILE_GONE = "Không tải lại được tệp {name} từ Telegram (tệp có thể đã quá hạn); không nhập gì. Hãy gửi lại tệp."
-FILE_RETRY = "Chưa kết nối được tới Telegram để tải lại tệp; chưa nhập gì. Bấm “Ghi vào hồ sơ” để thử lại sau ít phút."
+FILE_RETRY = "Chưa kết nối được tới Telegram để tải lại tệp; chưa nhập gì. Bấm “{button}” để thử lại sau ít phút."
+REFUSED_SINCE_PREVIEW = (
+    "⛔ <b>Chưa nhập gì</b> từ {name}: dữ liệu đã thay đổi từ lúc xem trước, nay tệp có {n} dòng lỗi.\n{errors}\n\n"
+    "Sửa tệp rồi gửi lại để xem trước lần nữa, hoặc gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ."
+)
 CONFIRM_STEP = "roster-confirm"
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
 WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
@@ -188,13 +192,27 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         return
     except NetworkError:  # no network for now: the preview stays, pressing again retries
         await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, step.data)
-        await reply(update, FILE_RETRY)
+        await reply(update, FILE_RETRY.format(button=_apply_label(step.data)))
         return
     if hashlib.sha256(content).hexdigest() != step.data["sha256"]:
         await reply(update, CHANGED)
         return
     name = str(step.data["name"])
-    await _done(update, context, name, await _import(context, actor, name, content, bool(step.data["skip"]), False))
+    result = await _import(context, actor, name, content, bool(step.data["skip"]), False)
+    if not result.applied:  # fine at the preview, refused now (seats taken, a completion recorded meanwhile)
+        await reply(update, REFUSED_SINCE_PREVIEW.format(name=esc(name), n=vn.number(len(result.errors)),
+                                                         errors=_errors(result.errors)))
+        return
+    await _done(update, context, name, result)
+
+
+def _apply_label(pending: dict[str, object]) -> str:
+    """The preview's own confirm button ("Ghi vào hồ sơ" for a roster, "Nhập danh sách lớp" for a course list)."""
+    try:
+        label = str(pending["buttons"][0][0][0])  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        label = BTN_APPLY
+    return label.removeprefix("✅ ")
 
 
 def register(app: Application) -> None:
