@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from benchmarks.synthetic import write_course
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from db import Database
-from db.models import Cadre, Course, InviteToken
+from db.models import Course
 from domain import accounts
 from domain import registration as reg
 from domain.courses import import_courses
