@@ -317,9 +317,14 @@ def capacity_change(session: Session, course_code: str, capacity: int) -> Capaci
     return CapacityChange(course.code, course.capacity, capacity, seated)
 
 
-def set_capacity(session: Session, course_code: str, capacity: int, actor: str) -> int:
-    """Change the seat count; new seats go to the waitlist at once. Returns how many were promoted."""
+def set_capacity(session: Session, course_code: str, capacity: int, actor: str, was: int | None = None) -> int:
+    """Change the seat count; new seats go to the waitlist at once. Returns how many were promoted.
+    `was`: the count HR's confirmation showed; if it changed since (another HR, a new list), nothing is done."""
     course = _course(session, course_code, lock=True)
+    if was is not None and course.capacity != was:
+        raise RegistrationRefused(
+            f"Số chỗ lớp {course.code} đã được đổi thành {vn.number(course.capacity)} sau khi bạn xem xác nhận "
+            f"(lúc đó là {vn.number(was)}); chưa đổi gì. Bấm “✏️ Sửa số chỗ” trên trang lớp để nhập lại nếu vẫn cần.")
     check_capacity(course, capacity)
     course.capacity, course.updated_at = capacity, utcnow()
     session.flush()

@@ -479,7 +479,7 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     text = CONFIRM_CAPACITY.format(code=esc(course), old=vn.number(change.old), new=vn.number(change.new))
     if change.seated_from_waitlist:
         text += CAPACITY_SEATS_WAITING.format(n=vn.number(change.seated_from_waitlist))
-    rows = [[(YES, buttons.seats(course, change.new)), (NO, buttons.view(course))]]
+    rows = [[(YES, buttons.seats(course, change.old, change.new)), (NO, buttons.view(course))]]
     await text_router.reply_choice(update, context, "course-confirm", text, rows)
 
 
@@ -487,7 +487,8 @@ async def capacity_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 async def set_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     press = pressed(update, buttons.parse)
-    promoted = await run_tx(context, registration.set_capacity, press.course, press.seats, actor.code)
+    promoted = await run_tx(context, registration.set_capacity, press.course, press.seats, actor.code,
+                              press.was)
     await reply(update, CAPACITY_DONE.format(code=esc(press.course), capacity=vn.number(press.seats),
                                              promoted=vn.number(promoted)),
                 keyboard([[(f"⬅️ Lớp {press.course}", buttons.view(press.course))], [BACK]]))

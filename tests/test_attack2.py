@@ -61,8 +61,9 @@ async def test_a_stale_seat_confirmation_does_not_undo_a_later_change(
     await bot.send(user.callback("course:capacity:ONE"))
     assert "từ 1 thành 5?" in (await bot.send(user.text("5")))[-1]
     roster.run(reg.set_capacity, "ONE", 50, "MAU005")  # another HR, confirmed meanwhile
-    await bot.send(user.callback("course:seatsok:ONE:5"))
+    texts = await bot.send(user.callback(bot.last_buttons()[0]["callback_data"]))  # the "Có" shown
     assert _capacity(roster, "ONE") == 50
+    assert "đã được đổi thành 50" in texts[-1] and "chưa đổi gì" in texts[-1], texts[-1]
 
 
 # --- evaluation: the unsent edit given back ------------------------------------------------------------------

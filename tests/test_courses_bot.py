@@ -320,12 +320,13 @@ async def test_a_seat_count_change_is_confirmed_and_says_who_will_get_a_seat(
     assert "2 người đầu danh sách chờ sẽ được nhận chỗ" in texts[-1] and "không hoàn tác" in texts[-1]
     await bot.send(user.callback("course:view:ONE"))  # "Không"
     assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 1
-    texts = await bot.send(user.callback("course:seatsok:ONE:2"))
+    texts = await bot.send(user.callback("course:seatsok:ONE:1:2"))
     assert "thành 2" in texts[-1] and "1 người được chuyển từ danh sách chờ" in texts[-1]
-    for forged in ("course:seatsok:ONE:0", "course:seatsok:ONE:99999", "course:seatsok:ONE:x", "course:seatsok:ONE"):
+    for forged in ("course:seatsok:ONE:2:0", "course:seatsok:ONE:2:99999", "course:seatsok:ONE:2:x",
+                   "course:seatsok:ONE", "course:seatsok:ONE:2", "course:seatsok:ONE:0:3"):
         assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1], forged
-    assert "không thể nhỏ hơn" in (await bot.send(user.callback("course:seatsok:ONE:1")))[-1]
+    assert "không thể nhỏ hơn" in (await bot.send(user.callback("course:seatsok:ONE:2:1")))[-1]
     cadre = UpdateFactory(user_id=698)
     await link(bot, cadre, "0912345013")
-    assert "Ban Tổ chức" in (await bot.send(cadre.callback("course:seatsok:ONE:9")))[-1]
+    assert "Ban Tổ chức" in (await bot.send(cadre.callback("course:seatsok:ONE:2:9")))[-1]
     assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 2

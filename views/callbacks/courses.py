@@ -29,6 +29,7 @@ class CoursePress(NamedTuple):
     course: str = ""  # a course code, or for "list" the kind's code
     cadre: str = ""
     seats: int = 0  # "seatsok": the seat count HR typed and is confirming
+    was: int = 0  # "seatsok": the seat count the confirmation showed as the current one (a later change: stale)
 
 
 def plain(verb: str) -> str:
@@ -55,10 +56,15 @@ def on_cadre(verb: str, course_code: str, cadre_code: str) -> str:
     return join(PREFIX, verb, course_code, cadre_code)
 
 
-def seats(course_code: str, capacity: int) -> str:
-    """HR confirms a new seat count (typed first, then confirmed: raising it seats the waiting list)."""
-    assert 0 < capacity <= MAX_SEATS, capacity
-    return join(PREFIX, "seatsok", course_code, str(capacity))
+def seats(course_code: str, was: int, capacity: int) -> str:
+    """HR confirms a new seat count (typed first, then confirmed: raising it seats the waiting list); `was`, the
+    count the confirmation showed, so that a press after someone else changed it is refused, not applied."""
+    assert 0 < capacity <= MAX_SEATS and 0 < was <= MAX_SEATS, (was, capacity)
+    return join(PREFIX, "seatsok", course_code, str(was), str(capacity))
+
+
+def _seats(n: str) -> int | None:
+    return int(n) if n.isascii() and n.isdecimal() and len(n) <= 5 and 0 < int(n) <= MAX_SEATS else None
 
 
 def parse(data: str) -> CoursePress | None:
@@ -71,7 +77,6 @@ def parse(data: str) -> CoursePress | None:
             return CoursePress(verb, course)
         case [verb, course, cadre] if verb in ON_CADRE and code(course) and code(cadre):
             return CoursePress(verb, course, cadre)
-        case ["seatsok", course, n] if code(course) and n.isascii() and n.isdecimal() and len(n) <= 5 \
-                and 0 < int(n) <= MAX_SEATS:
-            return CoursePress("seatsok", course, seats=int(n))
+        case ["seatsok", course, was, n] if code(course) and (old := _seats(was)) and (new := _seats(n)):
+            return CoursePress("seatsok", course, seats=new, was=old)
     return None
