@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.orm import Session
+
 from bot.cli.common import Progress, import_parser, open_db, print_nothing_imported, print_rejected
 from core.config import Settings
 from domain import accounts, vn
@@ -44,17 +46,12 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     database = open_db(settings.database_url)
     ttl, bot = settings.invite_ttl_days, settings.telegram.bot_username
     if args.unit:
-        pairs = database.run(
-            lambda s: [(c.code, c.full_name, t) for c, t in accounts.create_unit_invites(s, args.unit, ttl, "cli",
-                                                                                      args.all)]
-        )
-        rows = [(code, name, accounts.invite_link(bot, token)) for code, name, token in pairs]
-        if args.out:
+        if args.out:  # opened first, written inside the transaction: a file that fails makes no invite
             with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
-                _write_links(out, rows)
-            print(f"Đã tạo {vn.number(len(pairs))} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
+                made = database.run(_unit_invites, out, args.unit, ttl, bot, args.all)
+            print(f"Đã tạo {vn.number(made)} đường dẫn mời vào {args.out} (hết hạn sau {ttl} ngày).")
         else:
-            _write_links(sys.stdout, rows)
+            database.run(_unit_invites, sys.stdout, args.unit, ttl, bot, args.all)
         return 0
     if not args.code:
         print("Cần MÃ_CÁN_BỘ hoặc --unit MÃ_ĐƠN_VỊ.", file=sys.stderr)
@@ -62,6 +59,14 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     token = database.run(accounts.create_invite, args.code, ttl, "cli")
     print(accounts.invite_link(bot, token))
     return 0
+
+
+def _unit_invites(session: Session, out: TextIO, unit: str, ttl: int, bot: str | None, include_linked: bool) -> int:
+    """A unit's invites and their links, written in the same transaction: if writing fails, none is kept."""
+    pairs = accounts.create_unit_invites(session, unit, ttl, "cli", include_linked)
+    _write_links(out, [(c.code, c.full_name, accounts.invite_link(bot, token)) for c, token in pairs])
+    out.flush()
+    return len(pairs)
 
 
 def cmd_grant_hr(settings: Settings, args: argparse.Namespace) -> int:
