@@ -61,7 +61,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _unit_invites(session: Session, out: TextIO, unit: str, ttl: int, bot: str | None, include_linked: bool) -> int:
+def _unit_invites(session: Session, out: TextIO, unit: str, ttl: int, bot: str, include_linked: bool) -> int:
     """A unit's invites and their links, written in the same transaction: if writing fails, none is kept."""
     pairs = accounts.create_unit_invites(session, unit, ttl, "cli", include_linked)
     _write_links(out, [(c.code, c.full_name, accounts.invite_link(bot, token)) for c, token in pairs])
