@@ -8,8 +8,10 @@ completions (caption "hoàn thành", or sent after "📥 Ghi nhận hoàn thành
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -58,7 +60,7 @@ def detect_kind(path: Path, completion: bool = False) -> str:
 def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool,
                        today: date | None = None, preview: bool = False, caption: str = "",
                        chat: tuple[int, int] | None = None) -> HrImport:
-    """preview: a roster is only previewed (changes per field, conflicts), nothing written.
+    """preview: a roster or a list (courses, registrations) is only previewed, nothing written.
     chat: the conversation the file was sent in; a completion sheet is previewed there (needs it)."""
     require_hr(actor)
     waiting = completion_sheet.waiting_course(session, chat) if chat else None
@@ -66,17 +68,17 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
     if kind == "completion" and chat is not None:
         outcome = completion_sheet.receive(session, actor, path, caption, chat, today or date.today())
         return HrImport(kind, False, "", completion=outcome)
-    if kind == "registrations":
-        b = register_from_file(session, actor, path, today or date.today(), skip_bad_rows)
-        details = "".join(f"\n✅ {line}" for line in b.registered[:30])
-        details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:30])
-        return HrImport(kind, b.applied, b.summary + details, b.errors)
-    if kind == "courses" and preview:
-        return _course_list_preview(session, path, skip_bad_rows)
-    if kind == "courses":
-        c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
-        summary = c.summary
-        result = HrImport(kind, c.applied, summary, c.rejected)
+    lists: dict[str, Callable[[], HrImport]] = {
+        "registrations": partial(_registration_list, session, actor, path, today or date.today(), skip_bad_rows),
+        "courses": partial(_course_list, session, path, skip_bad_rows),
+    }
+    if kind in lists:
+        if preview:
+            return _previewed(session, lists[kind])
+        result = lists[kind]()
+        if kind == "registrations":
+            return result  # each registration is audited where it is made
+        summary = result.summary
     else:
         r = import_roster(session, path, skip_bad_rows=skip_bad_rows, dry_run=preview, actor=actor.code)
         summary = "\n".join(r.summary_lines())
@@ -88,16 +90,29 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
 
 
 SHOWN_CHANGES = 15
+SHOWN_PEOPLE = 30
 
 
-def _course_list_preview(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:
-    """A course list imported inside a savepoint that is rolled back: the preview shows exactly what confirming
-    would do (courses added and changed, people told of a move, seats given from the waiting lists), and
-    nothing stays written, not even the notices."""
+def _previewed(session: Session, make: Callable[[], HrImport]) -> HrImport:
+    """A list imported inside a savepoint that is rolled back: the preview shows exactly what confirming would do
+    (courses added and changed, people registered or waitlisted, people told, seats given from the waiting
+    lists), and nothing stays written, not even the notices."""
     with session.begin_nested() as trial:
-        c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
+        result = make()
         trial.rollback()
+    return replace(result, applied=False, preview=True, would_apply=result.applied)
+
+
+def _registration_list(session: Session, actor: Actor, path: Path, today: date, skip_bad_rows: bool) -> HrImport:
+    b = register_from_file(session, actor, path, today, skip_bad_rows)
+    details = "".join(f"\n✅ {line}" for line in b.registered[:SHOWN_PEOPLE])
+    details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:SHOWN_PEOPLE])
+    return HrImport("registrations", b.applied, b.summary + details, b.errors)
+
+
+def _course_list(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:
+    c = import_course_list(session, path, skip_bad_rows=skip_bad_rows)
     details = "".join(f"\n• {line}" for line in c.changes[:SHOWN_CHANGES])
     if len(c.changes) > SHOWN_CHANGES:
         details += f"\n… và {vn.number(len(c.changes) - SHOWN_CHANGES)} lớp khác thay đổi."
-    return HrImport("courses", False, c.summary + details, c.rejected, preview=True, would_apply=c.applied)
+    return HrImport("courses", c.applied, c.summary + details, c.rejected)

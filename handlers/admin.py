@@ -76,8 +76,15 @@ PREVIEW_COURSES = (
     "👀 <b>Xem trước danh sách lớp</b> từ {name} – <b>chưa ghi gì, chưa báo ai</b>:\n{summary}\n\n"
     "Bấm “✅ Nhập danh sách lớp” để nhập đúng những thay đổi trên (kể cả các thông báo nêu trên)."
 )
+PREVIEW_REGISTRATIONS = (
+    "👀 <b>Xem trước danh sách đăng ký lớp</b> từ {name} – <b>chưa đăng ký ai, chưa báo ai</b>:\n{summary}\n\n"
+    "Bấm “✅ Đăng ký những người trên” để đăng ký đúng như trên (mỗi người được báo qua bot)."
+)
 BTN_APPLY, BTN_DROP = "✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"
 BTN_APPLY_COURSES = "✅ Nhập danh sách lớp"
+BTN_APPLY_REGISTRATIONS = "✅ Đăng ký những người trên"
+PREVIEWS = {"roster": (PREVIEW, BTN_APPLY), "courses": (PREVIEW_COURSES, BTN_APPLY_COURSES),
+            "registrations": (PREVIEW_REGISTRATIONS, BTN_APPLY_REGISTRATIONS)}
 NOTHING_PENDING = "Không có tệp nào đang chờ xác nhận. Hãy gửi lại tệp."
 DROPPED = "Đã bỏ, không nhập gì từ tệp."
 CHANGED = "Tệp không còn giống bản đã xem trước; không nhập gì. Hãy gửi lại tệp."
@@ -129,18 +136,17 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
                                                   errors=_errors(result.errors)))
         return
-    if result.preview:  # a roster or course list: nothing is written until HR confirms (the file: a database step)
+    if result.preview:  # a roster or a list: nothing is written until HR confirms (the file: a database step)
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
                    "skip": skip}
-        courses = result.kind == "courses"
-        apply = BTN_APPLY_COURSES if courses else BTN_APPLY
+        template, apply = PREVIEWS[result.kind]
         rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
         who = text_router.chat_key(update)
         if who is not None:  # typing a button's label presses it, as at any step with buttons
             await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
                          {**pending, "buttons": rows, "choice": True,
                           conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
-        text = (PREVIEW_COURSES if courses else PREVIEW).format(name=esc(name), summary=esc(result.summary))
+        text = template.format(name=esc(name), summary=esc(result.summary))
         await reply(update, text + _skipped(result), keyboard(rows))
         return
     await _done(update, context, name, result)

@@ -33,6 +33,10 @@ async def test_bulk_registration_report_row_by_row(bot: BotHarness, roster: Data
     assert "Dòng 5 (MAU004)" in texts[-1] and "dành cho" in texts[-1]
     assert _count(roster) == 0
     texts = await bot.send(user.document("dang-ky.csv", "bad", caption="bỏ dòng lỗi"))
+    assert "Xem trước danh sách đăng ký lớp" in texts[-1] and "chưa đăng ký ai" in texts[-1]
+    assert "MAU013 → CDS-01" in texts[-1] and "Dòng 4 (MAU999)" in texts[-1]  # who, and the rows left out
+    assert _count(roster) == 0 and not bot.api.sent(chat_id=cadre.chat_id)[-1].text.startswith("Ban Tổ chức")
+    texts = await bot.send(user.text("đăng ký những người trên"))  # the preview's button, typed
     done = next(t for t in texts if "Đã nhập" in t)
     assert "Đã nhập danh sách đăng ký lớp" in done and "2 người có chỗ" in done
     assert "MAU013 → CDS-01" in done and "MAU016 → CDS-01" in done and "Dòng 4 (MAU999)" in done
@@ -61,4 +65,5 @@ async def test_a_name_that_differs_from_the_record_refuses_its_row(bot: BotHarne
     assert "Dòng 2 (MAU016)" in texts[-1] and "khác hồ sơ" in texts[-1] and _count(roster) == 0
     bot.api.uploads["codes"] = b"M\xc3\xa3 c\xc3\xa1n b\xe1\xbb\x99,M\xc3\xa3 l\xe1\xbb\x9bp\nMAU016,CDS-01\n"
     texts = await bot.send(user.document("chi-ma.csv", "codes"))  # no name column: the code alone, as before
+    await bot.send(user.callback("upl:ok"))
     assert _count(roster) == 1
