@@ -53,11 +53,15 @@ def check_course_open(course: Course, today: date) -> None:
 def check_audience(course: Course, cadre: Cadre, own: bool = True) -> None:
     """`own`: the cadre registers themself (else HR on their behalf: the message names the person)."""
     if not audience_fits(course.audience, cadre, cadre.unit.level):
+        if own:
+            raise RegistrationRefused(
+                f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ của bạn không thuộc đối tượng này; "
+                "nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ.")
+        # HR is that department: what to do is to check the record, or register someone else
         raise RegistrationRefused(
-            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ "
-            f"{'của bạn' if own else f'của {cadre.full_name} ({cadre.code})'} không thuộc đối tượng này; "
-            "nếu hồ sơ chưa đúng, hãy báo bộ phận tổ chức cán bộ."
-        )
+            f"Lớp {course.code} dành cho: {course.audience}. Hồ sơ của {cadre.full_name} ({cadre.code}) không "
+            "thuộc đối tượng này (theo chức vụ, cấp đơn vị, lãnh đạo); nếu hồ sơ chưa đúng, hãy cập nhật hồ sơ "
+            "(nhập lại danh sách cán bộ) trước.")
 
 
 def active_registration(session: Session, course: Course, cadre: Cadre) -> Registration | None:

@@ -16,6 +16,9 @@ _END = rf"( (a|nhi|vay|nhe|the|khong|{_ME}))*"  # closing particles ("ạ", "nh�
 _INTENTS = (
     (COURSES, re.compile(r"\b(dang ky|dang ki|ghi danh)\b.{0,40}\b(lop|khoa|hoc)\b|"
                          r"\b(lop|khoa hoc|khoa) nao (dang )?(mo|con cho)\b|\b(danh sach|xem) (cac )?lop\b|"
+                         # cancelling a registration, or one named by its course code ("cds-01", "cc-k26")
+                         r"\b(huy|bo|rut|thoi) (dang ky|dang ki)\b|"
+                         r"\b(dang ky|dang ki) [a-z]{1,6}[ -]?[a-z]{0,3}\d{1,3}\b|"
                          # a menu's words typed alone ("khóa học", "lớp của tôi"), as the whole question
                          rf"^(cac )?(lop hoc|lop|khoa hoc|khoa)( (da )?dang k[yi])?( cua {_ME})?{_END}$")),
     (GAPS, re.compile(r"\b(toi|em) (con |dang |da )?(thieu|chua dat|chua du|chua dap ung)\b|"

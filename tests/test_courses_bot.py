@@ -330,3 +330,14 @@ async def test_a_seat_count_change_is_confirmed_and_says_who_will_get_a_seat(
     await link(bot, cadre, "0912345013")
     assert "Ban Tổ chức" in (await bot.send(cadre.callback("course:seatsok:ONE:2:9")))[-1]
     assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 2
+
+
+async def test_hr_refused_for_someone_outside_the_audience_is_not_told_to_ask_hr(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """HR read “hãy báo bộ phận tổ chức cán bộ”: HR is that department (walkthrough)."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    await bot.send(user.callback("course:behalf:CC-K26"))  # "Lãnh đạo quản lý"
+    texts = await bot.send(user.text("MAU016"))
+    assert "Vũ Văn Nam (MAU016) không thuộc đối tượng" in texts[-1] and "báo bộ phận tổ chức" not in texts[-1]
+    assert "Đăng ký hộ Ma Văn Chiến (MAU010)" in (await bot.send(user.text("MAU010")))[-1]  # the prompt stays

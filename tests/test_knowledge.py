@@ -264,7 +264,10 @@ def test_off_topic_words_are_not_corrected_into_the_resolution() -> None:
      ("có lớp nào dành cho tôi", "gaps"), ("mình cần học thêm gì", "gaps"),
      # a menu's words typed alone (walkthrough 7): the course list, not a quote from the resolution
      ("khoa hoc", "courses"), ("Khóa học", "courses"), ("lop cua toi", "courses"), ("lớp học của em", "courses"),
-     ("các lớp đã đăng ký", "courses"), ("lop hoc", "courses")],
+     ("các lớp đã đăng ký", "courses"), ("lop hoc", "courses"),
+     # a registration named by its course code, or cancelled (walkthrough): the course list, not the resolution
+     ("huy dang ky cds-01", "courses"), ("hủy đăng ký lớp CC-K26", "courses"), ("dang ky CDS-01", "courses"),
+     ("toi muon rut dang ky", "courses")],
 )
 def test_app_requests_point_to_the_app(question: str, intent: str) -> None:
     answer = default_kb().ask(question)
