@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cadre, Course, Evaluation, Registration, Unit
 from domain.accounts import Actor, Profile, audit, profile_of, require_manager
+from domain.clock import as_utc
 from domain.evaluation import EvalStatus
 from domain.gaps import CadreGaps, compute_gaps
 from domain.records import qualification_sources
@@ -109,10 +110,12 @@ def _evaluations(session: Session, cadre: Cadre, period: tuple[int, int]) -> lis
     months = _recent_months(*period)
     rows = {(ev.year, ev.month): ev for ev in session.scalars(select(Evaluation).where(
         Evaluation.cadre_id == cadre.id, Evaluation.year >= months[-1][0]))}
+    added = as_utc(cadre.created_at)
     lines = []
     for y, m in months:
         ev = rows.get((y, m))
-        lines.append(EvaluationLine(y, m, ev.status if ev else EvalStatus.MISSING, ev.manager_rating if ev else None,
+        absent = EvalStatus.NOT_LISTED if (y, m) < (added.year, added.month) else EvalStatus.MISSING
+        lines.append(EvaluationLine(y, m, ev.status if ev else absent, ev.manager_rating if ev else None,
                                     bool(ev and ev.late)))
     return lines
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
 
 from bot.fakeapi import UpdateFactory
 from db import Database
@@ -19,6 +21,22 @@ def _audit(db: Database, action: str) -> list[tuple[str, str | None]]:
     return db.run(lambda s: [(a.actor, a.target) for a in s.scalars(select(AuditLog).where(AuditLog.action == action))])
 
 
+def _added_on(db: Database, code: str, when: datetime) -> None:
+    db.run(lambda s: s.execute(update(Cadre).where(Cadre.code == code).values(created_at=when)))
+
+
+async def test_months_before_the_roster_had_the_cadre_are_not_called_missing(bot: BotHarness, roster: Database,
+                                                                             user: UpdateFactory) -> None:
+    """A cadre added in November read "Tháng 10/2026: chưa nộp" on their card (walkthrough): the bot did not
+    know them then."""
+    roster.run(accounts.grant_hr, "MAU004")
+    _added_on(roster, "MAU005", datetime(2026, 11, 3, tzinfo=UTC))
+    await link(bot, user, HR_PHONE)
+    card = (await bot.send(user.text("/find MAU005")))[-1]
+    assert "• Tháng 11/2026: chưa nộp" in card
+    assert "• Tháng 10/2026: chưa có trong danh sách cán bộ" in card and "Tháng 10/2026: chưa nộp" not in card
+
+
 def _cadre_id(db: Database, code: str) -> int:
     return db.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == code)))
 
@@ -26,6 +44,7 @@ def _cadre_id(db: Database, code: str) -> int:
 async def test_hr_finds_a_cadre_typed_without_diacritics(bot: BotHarness, roster: Database,
                                                          user: UpdateFactory) -> None:
     roster.run(accounts.grant_hr, "MAU004")
+    _added_on(roster, "MAU005", datetime(2026, 9, 10, tzinfo=UTC))  # the card reads months since the roster had him
     await link(bot, user, HR_PHONE)
     texts = await bot.send(user.text("/find trieu van son"))
     card = texts[-1]

@@ -28,6 +28,7 @@ class EvalStatus(StrEnum):
     """A month's evaluation of one cadre. MISSING is never stored: it is the absence of a row."""
 
     MISSING = "missing"
+    NOT_LISTED = "not_listed"  # never stored either: a month before the roster had the cadre
     DRAFT = "draft"
     SUBMITTED = "submitted"
     RATED = "rated"
@@ -36,6 +37,7 @@ class EvalStatus(StrEnum):
 # The one wording of each status, wherever it is shown (bot, card, personal data, export).
 EVAL_STATUS_LABELS: dict[str, str] = {
     EvalStatus.MISSING: "chưa nộp",
+    EvalStatus.NOT_LISTED: "chưa có trong danh sách cán bộ",
     EvalStatus.DRAFT: "đang soạn, chưa gửi",
     EvalStatus.SUBMITTED: "đã gửi, chờ xếp loại",
     EvalStatus.RATED: "đã xếp loại",
