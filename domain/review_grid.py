@@ -21,6 +21,7 @@ from domain.accounts import Actor, audit, require_manager
 from domain.classification import ClassificationRules, default_classification, describe, quarter_months
 from domain.evaluation import RATINGS, EvalStatus, StatusLine, remind_missing, reviewees, unit_month_status
 from domain.evaluation.status import Nudge, month_status_by_cadre, month_status_of
+from domain.text import name_order
 from domain.units import in_subtree, optional_unit
 from domain.xlsx import workbook_bytes, write_table
 
@@ -178,7 +179,7 @@ class TeamMonthStatus:
     def __init__(self, session: Session, year: int, month: int) -> None:
         self._below = _below(session, _units(session))[0]
         by_cadre = month_status_by_cadre(session, year, month)
-        order = sorted(by_cadre, key=lambda i: (by_cadre[i][0], by_cadre[i][1].full_name))
+        order = sorted(by_cadre, key=lambda i: (by_cadre[i][0], name_order(by_cadre[i][1].full_name)))
         self._rank = {cadre_id: n for n, cadre_id in enumerate(order)}
         self._lines = [by_cadre[i][1] for i in order]
 
@@ -204,7 +205,7 @@ def reviewee_year(session: Session, actor: Actor, year: int, shown: int = 60) ->
     (a phone message holds a few dozen rows) and the count of all."""
     require_manager(actor)
     audit(session, actor.code, "evaluation-grid", str(year))
-    people = sorted(review_chain(session, actor.cadre_id), key=lambda p: (p.full_name, p.code))
+    people = sorted(review_chain(session, actor.cadre_id), key=lambda p: (name_order(p.full_name), p.code))
     return GridPage(_grid(session, people[:shown], year), len(people))
 
 
@@ -270,7 +271,7 @@ def export_year_grid(session: Session, actor: Actor, year: int, unit_code: str |
     else:
         people = review_chain(session, actor.cadre_id)
         name, target = f"{actor.unit_name} – cán bộ do {actor.full_name} đánh giá", f"CHAIN:{actor.code}"
-    people.sort(key=lambda p: (p.unit_path, p.full_name, p.code))
+    people.sort(key=lambda p: (p.unit_path, name_order(p.full_name), p.code))
     grid = _grid(session, people, year)
     audit(session, actor.code, "export-evaluation-grid", target, f"{year}; {len(grid)}")
     return GridExport(name, year, len(grid), grid_xlsx(name, year, grid, today))

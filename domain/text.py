@@ -33,6 +33,12 @@ def ascii_key(value: object) -> str:
     return strip_diacritics(fold(value))
 
 
+def name_order(full_name: str) -> str:
+    """Sort key for Vietnamese names: Đ right after D, as in the alphabet ("Dương" < "Đỗ" < "Hoàng"), tone marks
+    aside; in code-point order Đ came after "Vũ"."""
+    return f"{ascii_key(fold(full_name).replace('đ', 'dz'))}\x00{full_name}"
+
+
 def same_name(written: str, recorded: str) -> bool:
     """A name written on a sheet matches the record with accents, case and spacing folded ("hoang  thi yen"):
     a sheet's "Họ và tên" catches a mistyped code that names someone else."""

@@ -190,3 +190,12 @@ def test_the_walk_and_the_in_memory_chain_agree(roster: Database) -> None:
                  {p.code for p in _chain_in_memory(session, c.id)}) for c in session.scalars(select(Cadre))]
     for code, walked, in_memory in roster.run(both):
         assert walked == in_memory, code
+
+
+def test_names_sort_with_their_accents_aside() -> None:
+    """The quarter view put "Đỗ Thị Mai" last, after "Vũ" (Đ comes after every plain letter in code-point
+    order) (walkthrough)."""
+    from domain.text import name_order
+
+    names = ["Vũ Văn Nam", "Đỗ Thị Mai", "Hoàng Thị Yến", "Dương Văn An", "Ánh Nguyễn"]
+    assert sorted(names, key=name_order) == ["Ánh Nguyễn", "Dương Văn An", "Đỗ Thị Mai", "Hoàng Thị Yến", "Vũ Văn Nam"]

@@ -17,6 +17,7 @@ from domain.evaluation.common import RATING_SHORT, EvalStatus, is_submitted, per
 from domain.evaluation.review import reviewees
 from domain.markup import esc
 from domain.outbox import enqueue
+from domain.text import name_order
 from domain.units import in_subtree
 
 
@@ -87,7 +88,7 @@ def month_status_of(session: Session, cadre_ids: list[int], year: int, month: in
     for start in range(0, len(cadre_ids), STATUS_CHUNK):
         rows += session.execute(_status_query(year, month)
                                 .where(Cadre.id.in_(cadre_ids[start:start + STATUS_CHUNK]))).all()
-    rows.sort(key=lambda row: (row.path, row.full_name))
+    rows.sort(key=lambda row: (row.path, name_order(row.full_name)))
     return _lines(rows)
 
 
@@ -152,7 +153,7 @@ def ratings_grid(session: Session, actor: Actor, year: int, months: list[int]) -
         by_person.setdefault(ev.cadre_id, {})[ev.month] = ev
     audit(session, actor.code, "evaluation-grid", str(year))
     grid = []
-    for cadre in sorted(people, key=lambda c: c.full_name):
+    for cadre in sorted(people, key=lambda c: name_order(c.full_name)):
         cells = []
         for m in months:
             cells.append(_grid_cell(by_person.get(cadre.id, {}).get(m)))
