@@ -85,6 +85,11 @@ def match_button(typed: str, labels: Sequence[str], choice_only: bool = False) -
 # A plain yes or no names the one confirming or declining button of a "✅ Xác nhận / ✖️ Không" step.
 YES_WORDS = frozenset({"co", "ok", "oke", "okay", "dong y", "vang", "u", "uh", "yes", "dung", "duoc", "xac nhan"})
 NO_WORDS = frozenset({"khong", "ko", "k", "thoi", "no", "huy", "khong dong y"})
+def is_refusal(typed: str) -> bool:
+    """A refusal typed alone ("không", "thôi", "huỷ"): at a free-text prompt, the person changed their mind."""
+    return label_key(typed) in NO_WORDS
+
+
 YES_LABELS, NO_LABELS = ("xac nhan", "dong y", "co"), ("khong", "thoi", "huy")
 LEADING = ("xac nhan", "thoi")  # the two that also open a longer label: "Xác nhận lịch", "Thôi, không nhập"
 

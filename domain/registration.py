@@ -228,11 +228,14 @@ def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) 
 
 
 MAX_REASON_CHARS = 500
+MIN_REASON_LETTERS = 4
 
 
 def check_reason(reason: str) -> str:
     """The reason as it will be sent (spaces folded), if it fits."""
     reason = " ".join(reason.split())
+    if reason and sum(ch.isalpha() for ch in reason) < MIN_REASON_LETTERS:  # "ok", "x": no reason to send people
+        raise RegistrationRefused("Lý do hủy lớp cần vài chữ (ví dụ “Không đủ học viên”); hãy gõ lại, hoặc /cancel.")
     if len(reason) > MAX_REASON_CHARS:
         raise RegistrationRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự; bạn đã gõ "
                                   f"{vn.number(len(reason))} ký tự. Hãy gõ ngắn hơn, hoặc /cancel để thôi.")

@@ -13,7 +13,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from db.models import ACTIVE_STATUSES, RegistrationStatus
-from domain import catalogue, completion, registration, vn
+from domain import catalogue, choices, completion, registration, vn
 from domain.accounts import Actor, require_hr
 from domain.cadres import cadre_by_code
 from domain.catalogue import STATUS_LABELS
@@ -95,6 +95,7 @@ CAPACITY_SEATS_WAITING = (
 )
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
 CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo kèm lý do."
+KILL_KEPT = "Đã thôi. Lớp {code} giữ nguyên, không ai bị báo."
 ASK_KILL_REASON = (
     "Nhập lý do hủy lớp <b>{code}</b> (gửi kèm thông báo cho người đã đăng ký, tối đa 500 ký tự). "
     "Gõ /cancel để thôi, lớp giữ nguyên."
@@ -520,6 +521,9 @@ async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = await _hr_actor(context, update)
+    if choices.is_refusal(value):  # "không", "thôi": a change of mind, never a reason
+        await reply(update, KILL_KEPT.format(code=esc(course)), keyboard([[(f"⬅️ Lớp {course}", buttons.view(course))]]))
+        return
     try:
         registration.check_reason(value)
     except registration.RegistrationRefused as refused:  # the prompt stays open for a shorter reason

@@ -341,3 +341,22 @@ async def test_hr_refused_for_someone_outside_the_audience_is_not_told_to_ask_hr
     texts = await bot.send(user.text("MAU016"))
     assert "Vũ Văn Nam (MAU016) không thuộc đối tượng" in texts[-1] and "báo bộ phận tổ chức" not in texts[-1]
     assert "Đăng ký hộ Ma Văn Chiến (MAU010)" in (await bot.send(user.text("MAU010")))[-1]  # the prompt stays
+
+
+async def test_a_no_word_at_the_cancellation_reason_keeps_the_course(bot: BotHarness, catalogue: Database,
+                                                                     user: UpdateFactory) -> None:
+    """“không” typed at the reason prompt cancelled the class with the reason “không”; “ok” too (walkthrough).
+    A refusal word backs out, and a reason needs a few letters."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    for word in ("không", "thoi", "Huỷ"):
+        await bot.send(user.callback("course:kill:TC-K26A"))
+        await bot.send(user.callback("course:killok:TC-K26A"))
+        texts = await bot.send(user.text(word))
+        assert "Lớp TC-K26A giữ nguyên" in texts[-1], word
+        assert "course:view:TC-K26A" in [b["callback_data"] for b in bot.last_buttons()]
+    await bot.send(user.callback("course:kill:TC-K26A"))
+    await bot.send(user.callback("course:killok:TC-K26A"))
+    assert "vài chữ" in (await bot.send(user.text("ok")))[-1]  # the prompt stays
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "TC-K26A")))
+    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("Không đủ học viên")))[0]
