@@ -94,6 +94,10 @@ REFUSED_SINCE_PREVIEW = (
     "⛔ <b>Chưa nhập gì</b> từ {name}: dữ liệu đã thay đổi từ lúc xem trước, nay tệp có {n} dòng lỗi.\n{errors}\n\n"
     "Sửa tệp rồi gửi lại để xem trước lần nữa, hoặc gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ."
 )
+CHANGED_SINCE_PREVIEW = (
+    "⚠️ <b>Dữ liệu đã thay đổi từ lúc xem trước</b> (có người đăng ký, hồ sơ được cập nhật…); chưa nhập gì. "
+    "Đây là bản xem trước mới:\n\n"
+)
 CONFIRM_STEP = "roster-confirm"
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
 WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
@@ -139,17 +143,28 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result.preview:  # a roster or a list: nothing is written until HR confirms (the file: a database step)
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
                    "skip": skip}
-        template, apply = PREVIEWS[result.kind]
-        rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
-        who = text_router.chat_key(update)
-        if who is not None:  # typing a button's label presses it, as at any step with buttons
-            await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
-                         {**pending, "buttons": rows, "choice": True,
-                          conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
-        text = template.format(name=esc(name), summary=esc(result.summary))
-        await reply(update, text + _skipped(result), keyboard(rows))
+        await _offer_preview(update, context, pending, result)
         return
     await _done(update, context, name, result)
+
+
+def _shown(result: HrImport) -> str:
+    """What a preview showed, as a short fingerprint: the confirmation imports only what was shown."""
+    return hashlib.sha256((result.summary + _skipped(result)).encode()).hexdigest()[:16]
+
+
+async def _offer_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict[str, object],
+                         result: HrImport, head: str = "") -> None:
+    name = str(pending["name"])
+    template, apply = PREVIEWS[result.kind]
+    rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
+    who = text_router.chat_key(update)
+    if who is not None:  # typing a button's label presses it, as at any step with buttons
+        await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
+                     {**pending, "shown": _shown(result), "buttons": rows, "choice": True,
+                      conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
+    text = template.format(name=esc(name), summary=esc(result.summary))
+    await reply(update, head + text + _skipped(result), keyboard(rows))
 
 
 def _skipped(result: HrImport) -> str:
@@ -203,8 +218,13 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     if hashlib.sha256(content).hexdigest() != step.data["sha256"]:
         await reply(update, CHANGED)
         return
-    name = str(step.data["name"])
-    result = await _import(context, actor, name, content, bool(step.data["skip"]), False)
+    name, skip = str(step.data["name"]), bool(step.data["skip"])
+    if "shown" in step.data:  # a preview stored before this check carries no fingerprint: imported as before
+        again = await _import(context, actor, name, content, skip, True)
+        if again.would_apply and _shown(again) != step.data["shown"]:  # seats taken, records changed meanwhile
+            await _offer_preview(update, context, dict(step.data), again, head=CHANGED_SINCE_PREVIEW)
+            return
+    result = await _import(context, actor, name, content, skip, False)
     if not result.applied:  # fine at the preview, refused now (seats taken, a completion recorded meanwhile)
         await reply(update, REFUSED_SINCE_PREVIEW.format(name=esc(name), n=vn.number(len(result.errors)),
                                                          errors=_errors(result.errors)))

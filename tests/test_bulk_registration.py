@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from bot.demo import DEMO_DATA
@@ -67,3 +69,26 @@ async def test_a_name_that_differs_from_the_record_refuses_its_row(bot: BotHarne
     texts = await bot.send(user.document("chi-ma.csv", "codes"))  # no name column: the code alone, as before
     await bot.send(user.callback("upl:ok"))
     assert _count(roster) == 1
+
+
+async def test_a_preview_overtaken_by_other_registrations_is_shown_again_not_imported(
+        bot: BotHarness, roster: Database, user: UpdateFactory, tmp_path: Path) -> None:
+    """The preview said MAU013 gets a seat; someone took the last seat before HR confirmed; the confirmation
+    put MAU013 on the waiting list without a word (walkthrough). Now the new outcome is shown, and confirmed."""
+    from datetime import date
+
+    from benchmarks.synthetic import write_course
+    from domain import registration as reg
+
+    roster.run(import_courses, write_course(tmp_path / "one.csv", "ONE", 1, date(2027, 1, 20)))
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["one"] = "Mã cán bộ,Họ và tên,Mã lớp\nMAU013,Sùng A Long,ONE\n".encode()
+    texts = await bot.send(user.document("dang-ky.csv", "one"))
+    assert "✅ MAU013 → ONE" in texts[-1]
+    roster.run(reg.register_on_behalf, "MAU004", "MAU016", "ONE", date(2026, 11, 26))  # the last seat goes
+    texts = await bot.send(user.callback("upl:ok"))
+    assert "Dữ liệu đã thay đổi từ lúc xem trước" in texts[-1] and "⏳ MAU013 → ONE (danh sách chờ)" in texts[-1]
+    assert _count(roster) == 1  # nothing imported on the stale confirmation
+    texts = await bot.send(user.callback("upl:ok"))
+    assert any("Đã nhập danh sách đăng ký lớp" in t for t in texts) and _count(roster) == 2
