@@ -81,7 +81,7 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
         summary = result.summary
     else:
         r = import_roster(session, path, skip_bad_rows=skip_bad_rows, dry_run=preview, actor=actor.code)
-        summary = "\n".join(r.summary_lines())
+        summary = "\n".join(r.summary_lines(heading=False))
         result = HrImport(kind, r.applied, summary, r.rejected, preview, r.would_apply)
         if preview:
             return result

@@ -155,9 +155,10 @@ class ImportResult:
     def would_apply(self) -> bool:
         return not self.rejected or self.skip_bad_rows
 
-    def summary_lines(self, shown_conflicts: int = 20) -> list[str]:
-        """The import's summary as HR reads it: counts, changes per field, conflicts named."""
-        head = "XEM TRƯỚC (chưa ghi gì): " if self.dry_run else ""
+    def summary_lines(self, shown_conflicts: int = 20, heading: bool = True) -> list[str]:
+        """The import's summary as HR reads it: counts, changes per field, conflicts named. `heading`: a dry run
+        says so (the command line); the bot's preview says it in its own words."""
+        head = "XEM TRƯỚC (chưa ghi gì): " if self.dry_run and heading else ""
         n = vn.number
         lines = [f"{head}Đơn vị: thêm {n(self.units_added)}, cập nhật {n(self.units_updated)}",
                  f"Cán bộ: thêm {n(self.cadres_added)}, cập nhật {n(self.cadres_updated)}, "
@@ -167,7 +168,8 @@ class ImportResult:
                 f"{FIELD_TITLES.get(f, f)} {n(c)}" for f, c in sorted(self.per_field.items(), key=lambda i: -i[1])))
         if self.dry_run and self.changes:
             lines += [f"• {c['cadre']} {self.names.get(c['cadre'], '')}: " + "; ".join(
-                f"{field_label(d['field'])}: {d['old_label']} → {d['new_label']}" for d in c["changes"])
+                f"{FIELD_TITLES.get(d['field'], field_label(d['field']))}: {d['old_label']} → {d['new_label']}"
+                for d in c["changes"])
                 for c in self.changes[:SHOWN_CHANGES]]
             if len(self.changes) > SHOWN_CHANGES:
                 lines.append(f"… và {n(len(self.changes) - SHOWN_CHANGES)} người khác thay đổi.")
