@@ -14,7 +14,13 @@ from domain.cadres import own_record, require_cadre
 from domain.completion import already_held
 from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
 from domain.gaps import active_courses, compute_gaps
-from domain.registration import check_audience, check_course_open, waitlist_position
+from domain.registration import (
+    check_audience,
+    check_course_open,
+    check_no_overlap,
+    check_not_registered,
+    waitlist_position,
+)
 from domain.rules import default_rules
 
 # The one wording of each registration status (bot, roster export, personal data).
@@ -115,6 +121,7 @@ class BehalfChoice:
     full_name: str
     unit_name: str
     already_held: str | None  # what the record holds that the course would give (completion.already_held)
+    waiting_position: int | None = None  # the course is full: their place on the waiting list, if confirmed
 
 
 def behalf_choice(session: Session, actor: Actor, cadre_code: str, course_code: str, today: date) -> BehalfChoice:
@@ -124,7 +131,13 @@ def behalf_choice(session: Session, actor: Actor, cadre_code: str, course_code: 
     cadre = require_cadre(session, cadre_code)
     check_course_open(course, today)
     check_audience(course, cadre, own=False)
-    return BehalfChoice(cadre.code, cadre.full_name, cadre.unit.name, already_held(cadre, course.kind))
+    check_not_registered(session, course, cadre)
+    check_no_overlap(session, course, cadre)
+    waiting = None
+    if course.seats_taken >= course.capacity:
+        waiting = 1 + (session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0)
+    return BehalfChoice(cadre.code, cadre.full_name, cadre.unit.name, already_held(cadre, course.kind), waiting)
 
 
 def _place(session: Session, cadre_id: int, course: Course) -> MyPlace:

@@ -117,6 +117,7 @@ CONFIRM_UNDO = "Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ 
 UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
 BTN_UNDO = "↩️ Hủy ghi nhận này"
 BEHALF_CONFIRM = "Đăng ký hộ <b>{name}</b> ({cadre}) – {unit} vào lớp <b>{code}</b>?"
+BEHALF_WAITING = "\n⏳ Lớp đã đủ chỗ: {name} sẽ vào danh sách chờ, vị trí <b>{position}</b>."
 BEHALF_HELD = "\nℹ️ Hồ sơ của người này đã có: <b>{held}</b>. Hoàn thành lớp này không thay đổi hồ sơ của họ."
 WAITLISTED_BEHALF = (
     "⏳ Lớp <b>{code}</b> đã đủ chỗ. {name} ở vị trí <b>{position}</b> trong danh sách chờ; có chỗ bot sẽ báo "
@@ -440,6 +441,8 @@ async def _confirm_behalf(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
     who = await read_tx(context, catalogue.behalf_choice, actor, cadre, course, today(context))
     text = BEHALF_CONFIRM.format(name=esc(who.full_name), cadre=esc(who.code), unit=esc(who.unit_name),
                                  code=esc(course))
+    if who.waiting_position:
+        text += BEHALF_WAITING.format(name=esc(who.full_name), position=who.waiting_position)
     text += BEHALF_HELD.format(held=esc(who.already_held)) if who.already_held else ""
     rows = [[(YES, buttons.on_cadre("behalfdo", course, who.code)), (NO, buttons.view(course))]]
     await text_router.reply_choice(update, context, "course-confirm", text, rows)

@@ -290,6 +290,10 @@ async def test_registering_on_behalf_is_confirmed_names_what_the_record_holds_an
     texts = await bot.send(user.text("vu van nam"))  # a name: the people found, then the same confirmation
     texts = await bot.send(user.callback("course:behalfok:ONE:MAU016"))
     assert "Đăng ký hộ Vũ Văn Nam (MAU016)" in texts[-1]
+    assert "Lớp đã đủ chỗ: Vũ Văn Nam sẽ vào danh sách chờ, vị trí 1" in texts[-1]  # said before, not after
+    await bot.send(user.callback("course:behalf:ONE"))
+    texts = await bot.send(user.text("MAU017"))  # already registered: said at once, not after "Xác nhận"
+    assert "Bùi Thị Trang đã đăng ký lớp ONE" in texts[-1] and "Đăng ký hộ" not in texts[-1]
     texts = await bot.send(user.callback("course:behalfdo:ONE:MAU016"))
     assert "Vũ Văn Nam ở vị trí 1 trong danh sách chờ" in texts[0] and "Bạn ở vị trí" not in texts[0]
     for forged in ("course:behalfdo:ONE:MAU9999999", "course:behalfdo:ONE:<b>"):
