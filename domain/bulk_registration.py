@@ -30,7 +30,7 @@ MAX_ROWS = 2000
 
 @dataclass
 class BulkRegistration:
-    registered: list[str] = field(default_factory=list)  # "MAU013 → CDS-01"
+    registered: list[str] = field(default_factory=list)  # "MAU013 → CDS-01 (Sùng A Long)"
     waitlisted: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
@@ -76,7 +76,7 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
             result.errors.append(RowError(number, code.upper(), f"{course}: {exc}"))
             continue
         row.commit()
-        line = f"{outcome.cadre_code} → {outcome.course_code}"
+        line = f"{outcome.cadre_code} → {outcome.course_code} ({outcome.cadre_name})"
         (result.registered if outcome.status == RegistrationStatus.REGISTERED else result.waitlisted).append(line)
     if result.errors and not skip_bad_rows:
         batch.rollback()

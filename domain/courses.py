@@ -44,7 +44,7 @@ class CourseImportResult:
     unchanged: int = 0
     rejected: list[RowError] = field(default_factory=list)
     applied: bool = False
-    told: int = 0  # registrants told that their class's dates or place changed
+    told: int = 0  # people told that a class of theirs changed dates or place
     grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
     promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
     changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027" (plain text)
@@ -225,7 +225,8 @@ def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dic
         # Each import that moves the class is news (back and forth too); an unchanged import moves nothing.
         messages.append(Message(f"course-moved:{after['code']}:{code}:{stamp}", cadre_id, chat_id, "course-moved",
                                 _moved_text(before, after, waiting=status == RegistrationStatus.WAITLISTED)))
-    return enqueue_many(session, messages)
+    enqueue_many(session, messages)
+    return len({message.cadre_id for message in messages})  # people told (one may be in two moved classes)
 
 
 def _moved_text(before: dict[str, Any], after: dict[str, Any], waiting: bool) -> str:

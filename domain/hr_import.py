@@ -35,6 +35,7 @@ class HrImport:
     preview: bool = False  # a roster or course list shown before anything is written; confirmed, it is imported
     would_apply: bool = False
     completion: SheetOutcome | None = None  # a completion sheet: its preview or the course choice
+    unchanged: bool = False  # a course list that would change nothing: nothing to confirm
 
 
 # Roster columns that no other sheet has: their presence tells a roster from a list of codes.
@@ -115,4 +116,4 @@ def _course_list(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:
     details = "".join(f"\n• {line}" for line in c.changes[:SHOWN_CHANGES])
     if len(c.changes) > SHOWN_CHANGES:
         details += f"\n… và {vn.number(len(c.changes) - SHOWN_CHANGES)} lớp khác thay đổi."
-    return HrImport("courses", c.applied, c.summary + details, c.rejected)
+    return HrImport("courses", c.applied, c.summary + details, c.rejected, unchanged=not (c.added or c.updated))

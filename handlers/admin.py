@@ -74,7 +74,10 @@ PREVIEW = (
 )
 PREVIEW_COURSES = (
     "👀 <b>Xem trước danh sách lớp</b> từ {name} – <b>chưa ghi gì, chưa báo ai</b>:\n{summary}\n\n"
-    "Bấm “✅ Nhập danh sách lớp” để nhập đúng những thay đổi trên (kể cả các thông báo nêu trên)."
+    "Bấm “✅ Nhập danh sách lớp” để nhập đúng những thay đổi trên."
+)
+NOTHING_CHANGES = (
+    "📋 Danh sách lớp từ {name}: không có gì thay đổi so với các lớp đã có, nên không cần nhập.\n{summary}"
 )
 PREVIEW_REGISTRATIONS = (
     "👀 <b>Xem trước danh sách đăng ký lớp</b> từ {name} – <b>chưa đăng ký ai, chưa báo ai</b>:\n{summary}\n\n"
@@ -139,6 +142,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not result.applied and not (result.preview and result.would_apply):
         await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
                                                   errors=_errors(result.errors)))
+        return
+    if result.preview and result.unchanged:
+        await reply(update, NOTHING_CHANGES.format(name=esc(name), summary=esc(result.summary)) + _skipped(result))
         return
     if result.preview:  # a roster or a list: nothing is written until HR confirms (the file: a database step)
         pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),

@@ -36,7 +36,7 @@ async def test_bulk_registration_report_row_by_row(bot: BotHarness, roster: Data
     assert _count(roster) == 0
     texts = await bot.send(user.document("dang-ky.csv", "bad", caption="bỏ dòng lỗi"))
     assert "Xem trước danh sách đăng ký lớp" in texts[-1] and "chưa đăng ký ai" in texts[-1]
-    assert "MAU013 → CDS-01" in texts[-1] and "Dòng 4 (MAU999)" in texts[-1]  # who, and the rows left out
+    assert "MAU013 → CDS-01 (Sùng A Long)" in texts[-1] and "Dòng 4 (MAU999)" in texts[-1]  # who, rows left out
     assert _count(roster) == 0 and not bot.api.sent(chat_id=cadre.chat_id)[-1].text.startswith("Ban Tổ chức")
     texts = await bot.send(user.text("đăng ký những người trên"))  # the preview's button, typed
     done = next(t for t in texts if "Đã nhập" in t)
@@ -85,10 +85,11 @@ async def test_a_preview_overtaken_by_other_registrations_is_shown_again_not_imp
     await link(bot, user, "0912345004")
     bot.api.uploads["one"] = "Mã cán bộ,Họ và tên,Mã lớp\nMAU013,Sùng A Long,ONE\n".encode()
     texts = await bot.send(user.document("dang-ky.csv", "one"))
-    assert "✅ MAU013 → ONE" in texts[-1]
+    assert "✅ MAU013 → ONE (Sùng A Long)" in texts[-1]
     roster.run(reg.register_on_behalf, "MAU004", "MAU016", "ONE", date(2026, 11, 26))  # the last seat goes
     texts = await bot.send(user.callback("upl:ok"))
-    assert "Dữ liệu đã thay đổi từ lúc xem trước" in texts[-1] and "⏳ MAU013 → ONE (danh sách chờ)" in texts[-1]
+    assert "Dữ liệu đã thay đổi từ lúc xem trước" in texts[-1]
+    assert "⏳ MAU013 → ONE (Sùng A Long) (danh sách chờ)" in texts[-1]
     assert _count(roster) == 1  # nothing imported on the stale confirmation
     texts = await bot.send(user.callback("upl:ok"))
     assert any("Đã nhập danh sách đăng ký lớp" in t for t in texts) and _count(roster) == 2

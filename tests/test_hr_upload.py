@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -85,9 +86,9 @@ async def test_non_hr_and_wrong_files(bot: BotHarness, roster: Database, user: U
 
 
 def test_terminal_file_command(tmp_path: Path) -> None:
-    out = run_chat(tmp_path, ["/contact", f"/file {DEMO_DATA / 'courses.csv'}", "1", "/file /khong/co.csv"],
+    out = run_chat(tmp_path, ["/contact", f"/file {DEMO_DATA / 'courses.csv'}", "/file /khong/co.csv"],
                    "--as", "MAU004")
-    assert "Xem trước danh sách lớp" in out and "Đã nhập danh sách lớp" in out and "không đổi 6" in out
+    assert "không có gì thay đổi" in out and "không đổi 6" in out  # the demo has these courses already
     assert "Không đọc được tệp /khong/co.csv" in out
 
 
@@ -255,3 +256,38 @@ def test_a_training_year_in_the_future_is_refused(roster: Database, tmp_path: Pa
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = roster.run(import_roster, path)
     assert not result.applied and any(e.code == "MAU016" and "2027" in e.reason for e in result.rejected)
+
+
+async def test_a_course_list_that_changes_nothing_offers_nothing_to_import(bot: BotHarness, roster: Database,
+                                                                          user: UpdateFactory) -> None:
+    """The same list again still offered “✅ Nhập danh sách lớp” and spoke of notices that were none
+    (walkthrough)."""
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
+    await bot.send(user.document("lop.csv", "c1"))
+    await bot.send(user.callback("upl:ok"))
+    texts = await bot.send(user.document("lop.csv", "c1"))
+    assert "không đổi 6" in texts[-1] and "không có gì thay đổi" in texts[-1]
+    assert "Bấm “✅" not in texts[-1] and "thông báo" not in texts[-1]
+    assert "Không có tệp nào đang chờ" in (await bot.send(user.callback("upl:ok")))[-1]
+
+
+def test_a_move_counts_the_people_told_not_the_notices(roster: Database, tmp_path: Path) -> None:
+    """"báo 7 người" counted notices: a person in two moved classes was counted twice (walkthrough)."""
+    from benchmarks.synthetic import write_course
+    from domain import registration as reg
+    from domain.courses import import_courses
+
+    first = roster.run(import_courses, write_course(tmp_path / "a.csv", "MA", 5, date(2027, 1, 20)))
+    roster.run(import_courses, write_course(tmp_path / "b.csv", "MB", 5, date(2027, 3, 20)))
+    assert first.applied
+    cadre_id = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU013")))
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.id == cadre_id).values(telegram_chat_id=1013)))
+    for code in ("MA", "MB"):
+        roster.run(reg.register_self, cadre_id, code, date(2026, 11, 26))
+    both = tmp_path / "both.csv"
+    lines = write_course(tmp_path / "a2.csv", "MA", 5, date(2027, 1, 27)).read_text(encoding="utf-8").splitlines()
+    lines += write_course(tmp_path / "b2.csv", "MB", 5, date(2027, 3, 27)).read_text(encoding="utf-8").splitlines()[1:]
+    both.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    moved = roster.run(import_courses, both)
+    assert moved.updated == 2 and moved.told == 1
