@@ -47,7 +47,7 @@ class CourseImportResult:
     told: int = 0  # people told that a class of theirs changed dates or place
     grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
     promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
-    changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027" (plain text)
+    changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027", new ones too
 
     @property
     def summary(self) -> str:
@@ -173,6 +173,8 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
         old = existing.get(values["code"].upper())
         if old is None:
             new.append({**values, "cancelled": False, "created_at": now, "updated_at": now})
+            result.changes.append(f"{values['code']}: lớp mới, {values['start_date']:%d/%m/%Y} – "
+                                  f"{values['end_date']:%d/%m/%Y}, {vn.number(values['capacity'])} chỗ")
             continue
         before = dict(zip(COURSE_FIELDS, old[2:], strict=False))  # the row has seats_taken after the fields
         if any(before[f] != values[f] for f in COURSE_FIELDS):

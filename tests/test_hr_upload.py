@@ -49,6 +49,7 @@ async def test_hr_uploads_courses_then_roster(bot: BotHarness, roster: Database,
     bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
     texts = await bot.send(user.document("lop.csv", "c1"))
     assert "Xem trước danh sách lớp" in texts[-1] and "chưa ghi gì" in texts[-1] and "Lớp: thêm 6" in texts[-1]
+    assert "CDS-01: lớp mới, 05/01/2027 – 09/01/2027, 500 chỗ" in texts[-1]  # a new class named, not only counted
     assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 0  # a preview writes nothing
     texts = await bot.send(user.callback("upl:ok"))
     assert "Đã nhập danh sách lớp" in texts[-1] and "Lớp: thêm 6" in texts[-1]
