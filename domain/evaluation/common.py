@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
@@ -148,3 +149,24 @@ def _editable(ev: Evaluation, window: Window, today: date) -> bool:
     if ev.status == EvalStatus.DRAFT:
         return True
     return ev.status == EvalStatus.SUBMITTED and not window.is_late(ev.year, ev.month, today)
+
+
+@dataclass
+class Work:
+    """The fields the form edits: those of a draft row, or the kept edit of a submitted one."""
+
+    results: list[str]
+    difficulties: str | None
+    self_rating: int | None
+    step: str
+    paused: bool = False
+
+
+def work_of(ev: Evaluation) -> Work | None:
+    """The form's fields: a draft's own, or the kept edit (edit_draft) of a submitted evaluation; else None."""
+    if ev.status == EvalStatus.DRAFT:
+        return Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, ev.step, ev.paused)
+    if ev.status == EvalStatus.SUBMITTED and ev.edit_draft:
+        data: dict[str, Any] = json.loads(ev.edit_draft)
+        return Work(**data)
+    return None

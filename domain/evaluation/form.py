@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,17 @@ from domain import vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
-from domain.evaluation.common import RATINGS, EvalStatus, EvaluationRefused, EvalView, Window, period_label, view
+from domain.evaluation.common import (
+    RATINGS,
+    EvalStatus,
+    EvaluationRefused,
+    EvalView,
+    Window,
+    Work,
+    period_label,
+    view,
+    work_of,
+)
 from domain.evaluation.review import deputies_for, reviewer_of
 from domain.evaluation.reviewers import tell_hr_no_reviewer
 from domain.markup import esc
@@ -60,7 +69,7 @@ def start_or_resume(session: Session, cadre_id: int, today: date, window: Window
             session.flush()
         except IntegrityError as exc:  # a second device started the same month at the same moment
             raise EvaluationRefused("Bản tự đánh giá tháng này vừa được tạo ở nơi khác; hãy gõ /eval lại.") from exc
-    elif (work := _work(ev)) is not None:
+    elif (work := work_of(ev)) is not None:
         _save(ev, work)
         return _form_view(session, ev, work, window, today)
     return view(session, ev, window, today)
@@ -75,26 +84,6 @@ def _owned(session: Session, cadre_id: int, eval_id: int, lock: bool = False) ->
     if ev is None or ev.cadre_id != cadre_id:
         raise PermissionDenied("Bản tự đánh giá này không phải của bạn.")
     return ev
-
-
-@dataclass
-class Work:
-    """The fields the form edits: those of a draft row, or the kept edit of a submitted one."""
-
-    results: list[str]
-    difficulties: str | None
-    self_rating: int | None
-    step: str
-    paused: bool = False
-
-
-def _work(ev: Evaluation) -> Work | None:
-    if ev.status == EvalStatus.DRAFT:
-        return Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, ev.step, ev.paused)
-    if ev.status == EvalStatus.SUBMITTED and ev.edit_draft:
-        data: dict[str, Any] = json.loads(ev.edit_draft)
-        return Work(**data)
-    return None
 
 
 def _save(ev: Evaluation, work: Work, step: str | None = None) -> None:
@@ -119,7 +108,7 @@ def _form_view(session: Session, ev: Evaluation, work: Work, window: Window, tod
 def _own_draft(session: Session, cadre_id: int, eval_id: int, typed: str | None = None) -> tuple[Evaluation, Work]:
     """The cadre's draft or edit, locked. `typed`: the text being added, given back if it can no longer be."""
     ev = _owned(session, cadre_id, eval_id, lock=True)
-    work = _work(ev)
+    work = work_of(ev)
     if work is None and ev.status == EvalStatus.RATED:
         kept = f"\nNội dung bạn vừa gõ chưa được lưu, để giữ lại:\n{typed[:TYPED_SHOWN_CHARS]}" if typed else ""
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa." + kept)
@@ -253,7 +242,7 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
             f"Kỳ {period_label(ev.year, ev.month)} đã đóng ngày {window.closes(ev.year, ev.month):%d/%m/%Y}; "
             "không sửa được nữa."
         )
-    work = _work(ev) or Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, "preview")
+    work = work_of(ev) or Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, "preview")
     _save(ev, work, "preview")
     return _form_view(session, ev, work, window, today)
 
@@ -275,7 +264,7 @@ _OPEN_FORMS = select(Evaluation).where(
 
 def _open_forms(session: Session, cadre_id: int) -> list[tuple[Evaluation, Work]]:
     rows = session.scalars(_OPEN_FORMS, {"cadre_id": cadre_id})
-    return [(ev, work) for ev in rows if (work := _work(ev)) is not None]
+    return [(ev, work) for ev in rows if (work := work_of(ev)) is not None]
 
 
 def pause(session: Session, cadre_id: int) -> str:
