@@ -123,14 +123,15 @@ async def test_a_slow_api_is_a_timeout(api: FakeApi) -> None:
             await bot.send_message(5, "x", read_timeout=0.2)
 
 
-async def test_no_network_is_a_network_error_that_never_shows_the_token(unused_tcp_port: int) -> None:
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+async def _network_error(url: str) -> pytest.ExceptionInfo[NetworkError]:
+    async with AiohttpRequest() as request:
         with pytest.raises(NetworkError) as error:
-            await request.post(f"http://127.0.0.1:{unused_tcp_port}/bot{TOKEN}/sendMessage")
-    finally:
-        await request.shutdown()
+            await request.post(url)
+    return error
+
+
+async def test_no_network_is_a_network_error_that_never_shows_the_token(unused_tcp_port: int) -> None:
+    error = await _network_error(f"http://127.0.0.1:{unused_tcp_port}/bot{TOKEN}/sendMessage")
     assert not isinstance(error.value, TimedOut)
     assert "secret-token" not in str(error.value) and "secret-token" not in repr(error.value.__cause__)
 
@@ -139,13 +140,7 @@ async def test_no_network_is_a_network_error_that_never_shows_the_token(unused_t
 async def test_a_misconfigured_api_address_is_a_network_error_that_never_shows_the_token(base: str) -> None:
     """aiohttp names the whole URL, token included, when it cannot use it: the text that reaches logs and
     alerts is redacted, and the original error is not chained to it."""
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
-        with pytest.raises(NetworkError) as error:
-            await request.post(f"{base}{TOKEN}/sendMessage")
-    finally:
-        await request.shutdown()
+    error = await _network_error(f"{base}{TOKEN}/sendMessage")
     assert "secret-token" not in str(error.value) and "<token>" in str(error.value)
     assert error.value.__cause__ is None and error.value.__suppress_context__
 

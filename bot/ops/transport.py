@@ -99,8 +99,9 @@ class AiohttpRequest(BaseRequest):
                          pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        timeout = _timeout(read_timeout, write_timeout, connect_timeout, _upload_bytes(request_data))
-        body = _body(request_data)
+        files = request_data.multipart_data if request_data is not None and request_data.contains_files else {}
+        timeout = _timeout(read_timeout, write_timeout, connect_timeout, _upload_bytes(files))
+        body = _body(request_data, files)
         async with self._free:
             try:
                 async with self._session.request(method, url, data=body, timeout=timeout,
@@ -114,7 +115,6 @@ class AiohttpRequest(BaseRequest):
                 raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from None
         count_answer(url, status)
         return status, payload
-
 
     def _proxy(self, url: str) -> str | None:
         scheme, _, rest = url.partition("://")
@@ -134,12 +134,12 @@ def _given(value: Any, default: float) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
-def _upload_bytes(request_data: RequestData | None) -> int:
+def _upload_bytes(files: dict[str, Any]) -> int:
     """The bytes of the files a request uploads (0: no file)."""
-    if request_data is None or not request_data.contains_files:
+    if not files:
         return 0
     sizes = [len(content) if isinstance(content, bytes) else UNKNOWN_UPLOAD_BYTES
-             for _name, content, _mimetype in request_data.multipart_data.values()]
+             for _name, content, _mimetype in files.values()]
     return max(1, sum(sizes))
 
 
@@ -157,11 +157,10 @@ def _timeout(read: Any, write: Any, connect: Any, upload_bytes: int = 0) -> aioh
     return aiohttp.ClientTimeout(total=total, connect=connect_s, sock_connect=connect_s, sock_read=read_s)
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(request_data: RequestData | None, files: dict[str, Any]) -> aiohttp.FormData | dict[str, str] | None:
     """The parameters as a form (urlencoded, as httpx sent them), or multipart when a file is uploaded."""
-    if request_data is None or not request_data.contains_files:
+    if request_data is None or not files:
         return request_data.json_parameters if request_data else None
-    files = request_data.multipart_data
     # The Bot API server takes filename="…" as written (no percent-decoding, no filename*): UTF-8, as httpx sent it.
     form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
