@@ -19,6 +19,7 @@ from domain.registration import (
     check_course_open,
     check_no_overlap,
     check_not_registered,
+    waiting_count,
     waitlist_position,
 )
 from domain.rules import default_rules
@@ -133,10 +134,7 @@ def behalf_choice(session: Session, actor: Actor, cadre_code: str, course_code: 
     check_audience(course, cadre, own=False)
     check_not_registered(session, course, cadre)
     check_no_overlap(session, course, cadre)
-    waiting = None
-    if course.seats_taken >= course.capacity:
-        waiting = 1 + (session.scalar(select(func.count()).select_from(Registration).where(
-            Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0)
+    waiting = 1 + waiting_count(session, course) if course.seats_taken >= course.capacity else None
     return BehalfChoice(cadre.code, cadre.full_name, cadre.unit.name, already_held(cadre, course.kind), waiting)
 
 

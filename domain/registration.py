@@ -305,6 +305,12 @@ class CapacityChange:
     seated_from_waitlist: int
 
 
+def waiting_count(session: Session, course: Course) -> int:
+    """People on the course's waiting list."""
+    return session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0
+
+
 def check_capacity(course: Course, capacity: int) -> None:
     if capacity < course.seats_taken:
         raise RegistrationRefused(
@@ -318,8 +324,7 @@ def capacity_change(session: Session, course_code: str, capacity: int) -> Capaci
     """What setting the seat count would do, checked as set_capacity checks it."""
     course = require_course(session, course_code)
     check_capacity(course, capacity)
-    waiting = session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.course_id == course.id, Registration.status == RegistrationStatus.WAITLISTED)) or 0
+    waiting = waiting_count(session, course)
     seated = min(waiting, capacity - course.seats_taken) if seats_go_to_waitlist(course) else 0
     return CapacityChange(course.code, course.capacity, capacity, seated)
 

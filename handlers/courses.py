@@ -148,6 +148,10 @@ def roster_button(course_code: str) -> tuple[str, str]:
     return ("👥 Học viên", buttons.on_course("roster", course_code))
 
 
+def back_to_course(course_code: str) -> tuple[str, str]:
+    return (f"⬅️ Lớp {course_code}", buttons.view(course_code))
+
+
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell the people this update concerns at once; the dispatcher retries whatever fails."""
     await deliver_now(context, "waitlist-promoted", "course-cancelled", "course-registered", "course-completed")
@@ -495,7 +499,7 @@ async def set_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
                               press.was)
     await reply(update, CAPACITY_DONE.format(code=esc(press.course), capacity=vn.number(press.seats),
                                              promoted=vn.number(promoted)),
-                keyboard([[(f"⬅️ Lớp {press.course}", buttons.view(press.course))], [BACK]]))
+                keyboard([[back_to_course(press.course)], [BACK]]))
     await _deliver(context)
 
 
@@ -506,8 +510,7 @@ async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     try:
         await read_tx(context, registration.cancellation_check, code)
     except registration.RegistrationRefused as refused:
-        back = (f"⬅️ Lớp {code}", buttons.view(code))
-        await reply(update, esc(str(refused)), keyboard([[roster_button(code)], [back]]))
+        await reply(update, esc(str(refused)), keyboard([[roster_button(code)], [back_to_course(code)]]))
         return
     await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=esc(code)),
                                    [[(YES, buttons.on_course("killok", code)), (NO, buttons.view(code))]])
@@ -525,7 +528,7 @@ async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
     actor = await _hr_actor(context, update)
     if choices.is_refusal(value):  # "không", "thôi": a change of mind, never a reason
-        await reply(update, KILL_KEPT.format(code=esc(course)), keyboard([[(f"⬅️ Lớp {course}", buttons.view(course))]]))
+        await reply(update, KILL_KEPT.format(code=esc(course)), keyboard([[back_to_course(course)]]))
         return
     try:
         registration.check_reason(value)
