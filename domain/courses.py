@@ -126,15 +126,8 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
         if key in seen:
             problems.append(f"trùng “Mã lớp” với dòng {seen[key]}")
         seen.setdefault(key, number)
-        taken = existing[key][-1] if key in existing else 0
-        if values["capacity"] and values["capacity"] < taken:  # else the database's seats check fails the import
-            problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
-                            "đăng ký trước, hoặc giữ số chỗ")
-        old = existing.get(key)
-        if old is not None and completed.get(old[0]) and values["start_date"] not in (None, old[2 + START]):
-            problems.append(f"lớp đã có {vn.number(completed[old[0]])} người được ghi nhận hoàn thành, nên không đổi "
-                            "“Ngày bắt đầu” được (hoàn thành sẽ sớm hơn ngày khai giảng); nếu lịch thật sự đổi, "
-                            "hãy hủy ghi nhận hoàn thành trước")
+        if key in existing:
+            problems += _against_recorded(values, existing[key], completed)
         if problems:
             result.rejected.append(RowError(number, values["code"], "; ".join(problems)))
         else:
@@ -147,6 +140,20 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
 
 
 START = COURSE_FIELDS.index("start_date")
+
+
+def _against_recorded(values: dict[str, Any], old: Row[Any], completed: dict[int, int]) -> list[str]:
+    """What a row may not change in a course the bot already has: seats below those taken (else the database's
+    seats check fails the import), the start of a class with recorded completions (they would predate it)."""
+    problems, taken, done = [], old[-1], completed.get(old[0], 0)
+    if values["capacity"] and values["capacity"] < taken:
+        problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
+                        "đăng ký trước, hoặc giữ số chỗ")
+    if done and values["start_date"] not in (None, old[2 + START]):
+        problems.append(f"lớp đã có {vn.number(done)} người được ghi nhận hoàn thành, nên không đổi “Ngày bắt đầu” "
+                        "được (hoàn thành sẽ sớm hơn ngày khai giảng); nếu lịch thật sự đổi, hãy hủy ghi nhận hoàn "
+                        "thành trước")
+    return problems
 
 
 def _completed_counts(session: Session) -> dict[int, int]:
