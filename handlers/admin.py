@@ -167,7 +167,7 @@ async def _offer_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, pen
     who = text_router.chat_key(update)
     if who is not None:  # typing a button's label presses it, as at any step with buttons
         await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
-                     {**pending, "shown": _shown(result), "buttons": rows, "choice": True,
+                     {**pending, "kind": result.kind, "shown": _shown(result), "buttons": rows, "choice": True,
                       conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
     text = template.format(name=esc(name), summary=esc(result.summary))
     await reply(update, head + text + _skipped(result), keyboard(rows))
@@ -239,12 +239,9 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 
 def _apply_label(pending: dict[str, object]) -> str:
-    """The preview's own confirm button ("Ghi vào hồ sơ" for a roster, "Nhập danh sách lớp" for a course list)."""
-    try:
-        label = str(pending["buttons"][0][0][0])  # type: ignore[index]
-    except (KeyError, IndexError, TypeError):
-        label = BTN_APPLY
-    return label.removeprefix("✅ ")
+    """The preview's own confirm button ("Ghi vào hồ sơ" for a roster, "Nhập danh sách lớp" for a course list);
+    a preview stored before its kind was kept was a roster's."""
+    return PREVIEWS[str(pending.get("kind", "roster"))][1].removeprefix("✅ ")
 
 
 def register(app: Application) -> None:
