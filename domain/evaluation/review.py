@@ -282,9 +282,10 @@ def _unsent_edit(edit: Work | None, sent_results: list[str], sent_difficulties: 
     but not changed (the sent results and difficulties as they are) is nothing of theirs lost: not mentioned."""
     if edit is None or (edit.results == sent_results and (edit.difficulties or None) == (sent_difficulties or None)):
         return ""
+    # Plain text: the body is escaped as a whole below, once it is cut to size (never inside an entity).
     lines = [f"• {item}" for item in edit.results]
     if edit.difficulties:
-        lines.append(f"Khó khăn, đề xuất: {edit.difficulties}")
+        lines.append("Khó khăn, đề xuất: " + edit.difficulties)
     body = "\n".join(lines)
     if len(body) > UNSENT_SHOWN_CHARS:
         body = body[:UNSENT_SHOWN_CHARS] + "…"
