@@ -21,7 +21,14 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from db.collation import name_key
+
+# Byte order on PostgreSQL whatever the server's locale (a glibc locale skips spaces when it compares):
+# the key is plain ASCII made to sort by bytes.
+NAME_KEY_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 # A fixed naming convention keeps constraint names identical on SQLite and PostgreSQL,
 # so migrations can drop or alter them by name.
@@ -58,6 +65,9 @@ class Cadre(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
+    # Lists of people are ordered by this (db.collation): kept in step with full_name by the validator below for
+    # rows written through the ORM, by the default for bulk inserts; a bulk update of full_name sets it itself.
+    name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, default=lambda ctx: _key_of_inserted(ctx))
     birth_date: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(8))
     ethnicity: Mapped[str | None] = mapped_column(String(64))
@@ -93,6 +103,15 @@ class Cadre(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     unit: Mapped[Unit] = relationship()
+
+    @validates("full_name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
+
+
+def _key_of_inserted(context: DefaultExecutionContext) -> str:
+    return name_key(context.get_current_parameters()["full_name"])
 
 
 class InviteToken(Base):

@@ -23,6 +23,7 @@ from domain.registration import (
     waitlist_position,
 )
 from domain.rules import default_rules
+from domain.text import name_order
 
 # The one wording of each registration status (bot, roster export, personal data).
 STATUS_LABELS: dict[str, str] = {
@@ -167,7 +168,7 @@ def course_roster(session: Session, course_code: str) -> tuple[Course, list[Rost
                                 place if r.status == RegistrationStatus.WAITLISTED else None))
     order: dict[str, int] = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.COMPLETED: 1,
                              RegistrationStatus.WAITLISTED: 2}
-    lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, line.full_name))
+    lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, name_order(line.full_name)))
     return course, lines
 
 

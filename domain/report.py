@@ -217,7 +217,7 @@ def people_with_mandatory_gaps(
     where = and_(_scope(unit), mandatory_gap_sql(rules))
     base = select(Cadre).join(Unit, Cadre.unit_id == Unit.id).options(contains_eager(Cadre.unit)).where(where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page_rows = session.scalars(base.order_by(Unit.path, Cadre.full_name, Cadre.code)
+    page_rows = session.scalars(base.order_by(Unit.path, Cadre.name_key, Cadre.full_name, Cadre.code)
                                 .offset(page * page_size).limit(page_size))
     people = [PersonGap(c.code, c.full_name, c.unit.name, c.position, _mandatory_titles(rules, c), c.unit.code)
               for c in page_rows]

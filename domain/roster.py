@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from db.collation import name_key
 from db.models import Cadre, RecordChange, RosterImport, Unit
 from domain import vn
 from domain.clock import utcnow
@@ -535,11 +536,13 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
         row["unit_id"] = unit_ids[values["unit_code"]]
         old = existing.get(values["code"])
         if old is None:
-            writes.inserts.append({**row, "code": values["code"], "created_at": now, "updated_at": now})
+            writes.inserts.append({**row, "code": values["code"], "name_key": name_key(values["full_name"]),
+                                   "created_at": now, "updated_at": now})
             if _name_detail(values):
                 writes.renamed_new[values["code"]] = (values["name_as_typed"], values["full_name"])
         elif diff := _diff(protected, old, row, values, result):
-            writes.updates.append({"id": old[0], **diff, "updated_at": now})
+            keyed = {"name_key": name_key(diff["full_name"])} if "full_name" in diff else {}
+            writes.updates.append({"id": old[0], **diff, **keyed, "updated_at": now})
             olds = {f: old[CADRE_FIELDS.index(f) + 2] for f in diff}
             writes.history.extend(_history_row(old[0], now, f, olds[f], v, _name_detail(values)
                                                if f == "full_name" else None) for f, v in diff.items())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from db.collation import name_key, without_marks
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -23,9 +25,7 @@ def fold(value: object) -> str:
 
 def strip_diacritics(text: str) -> str:
     """'Lý luận chính trị' -> 'Ly luan chinh tri'; đ/Đ become d/D (they are not combining marks)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
+    return without_marks(text).replace("đ", "d").replace("Đ", "D")
 
 
 def ascii_key(value: object) -> str:
@@ -36,7 +36,7 @@ def ascii_key(value: object) -> str:
 def name_order(full_name: str) -> str:
     """Sort key for Vietnamese names: Đ right after D, as in the alphabet ("Dương" < "Đỗ" < "Hoàng"), tone marks
     aside; in code-point order Đ came after "Vũ"."""
-    return f"{ascii_key(fold(full_name).replace('đ', 'dz'))}\x00{full_name}"
+    return f"{name_key(full_name)}\x00{full_name}"
 
 
 def same_name(written: str, recorded: str) -> bool:

@@ -87,7 +87,7 @@ def _unreachable(session: Session, unit: Unit) -> list[str]:
     return list(session.scalars(
         select(Cadre.full_name).join(Unit, Cadre.unit_id == Unit.id)
         .join(ChatUser, ChatUser.telegram_user_id == Cadre.telegram_user_id)
-        .where(in_subtree(unit.path), ChatUser.blocked.is_(True)).order_by(Cadre.full_name)))
+        .where(in_subtree(unit.path), ChatUser.blocked.is_(True)).order_by(Cadre.name_key, Cadre.code)))
 
 
 def _registrations(session: Session, unit: Unit) -> dict[str, int]:
@@ -104,7 +104,7 @@ def _blocked(session: Session) -> list[tuple[str, str]]:
     return [(path, name) for path, name in session.execute(
         select(Unit.path, Cadre.full_name).join(Unit, Cadre.unit_id == Unit.id)
         .join(ChatUser, ChatUser.telegram_user_id == Cadre.telegram_user_id)
-        .where(ChatUser.blocked.is_(True)).order_by(Cadre.full_name))]
+        .where(ChatUser.blocked.is_(True)).order_by(Cadre.name_key, Cadre.code))]
 
 
 def _registered(session: Session) -> tuple[list[str], list[dict[str, int]]]:

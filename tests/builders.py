@@ -11,11 +11,12 @@ the test is about. Builders flush, so ids are there, and never commit (the test'
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.models import Cadre, Unit
+from db.models import Cadre, Course, Unit
 from domain.clock import utcnow
 
 _serial = itertools.count(1)
@@ -47,6 +48,23 @@ def cadre(session: Session, in_unit: Unit, code: str | None = None, *, manager: 
     }
     values.update(fields)
     row = Cadre(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def course(session: Session, code: str | None = None, *, seats: int = 30, starts: date | None = None,
+           kind: str = "CDS_AI", **fields: Any) -> Course:
+    """An open class, starting in a month (registration until a week before), `seats` seats, none taken."""
+    start = starts or (utcnow().date() + timedelta(days=30))
+    now = utcnow()
+    values: dict[str, Any] = {
+        "code": code or f"L{next(_serial):05d}", "name": "Lớp thử", "kind": kind, "provider": "Trường Chính trị tỉnh",
+        "start_date": start, "end_date": start + timedelta(days=5), "register_by": start - timedelta(days=7),
+        "capacity": seats, "created_at": now, "updated_at": now,
+    }
+    values.update(fields)
+    row = Course(**values)
     session.add(row)
     session.flush()
     return row

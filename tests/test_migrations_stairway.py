@@ -82,3 +82,27 @@ def test_models_match_migrations(empty_engine: Engine) -> None:
     with empty_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_name_key_added_to_a_populated_database(empty_engine: Engine) -> None:
+    """0011 on a database in use: rows that other tables refer to (an evaluation) are keyed, and nothing is
+    rebuilt (SQLite refuses to drop a table other rows point at, and the batch rebuild did exactly that)."""
+    _run(empty_engine, "upgrade", "0010_reviewer_code_index")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO units (id, code, name, level, path) VALUES (1, 'XA1', 'Xã Một', 'Xã', '/XA1/')"))
+        for cadre_id, name in ((1, "Đỗ  Thị Mai"), (2, "Ông Văn Bình")):
+            conn.execute(text(
+                "INSERT INTO cadres (id, code, full_name, unit_id, position, title_group, is_leader, education, "
+                "political_theory, state_management, job_matched, in_succession_plan, is_hr, mute_optional, "
+                "created_at, updated_at) VALUES (:id, :code, :name, 1, 'CV', 'KHAC', false, 2, 1, 0, true, false, "
+                "false, false, '2026-11-01', '2026-11-01')"), {"id": cadre_id, "code": f"C{cadre_id}", "name": name})
+        conn.execute(text(
+            "INSERT INTO evaluations (cadre_id, year, month, status, step, paused, results, late, created_at, "
+            "updated_at) VALUES (1, 2026, 10, 'submitted', 'done', false, '[]', false, '2026-11-01', '2026-11-01')"))
+    _run(empty_engine, "upgrade", "head")
+    with empty_engine.connect() as conn:
+        keys = conn.execute(text("SELECT code, name_key FROM cadres ORDER BY code")).all()
+    assert [tuple(row) for row in keys] == [("C1", "dzo thi mai"), ("C2", "ong van binh")]
+    _run(empty_engine, "downgrade", "0010_reviewer_code_index")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM evaluations")).scalar() == 1

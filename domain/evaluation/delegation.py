@@ -72,7 +72,7 @@ def deputy_candidates(session: Session, actor: Actor) -> list[Candidate]:
     if unit is None:
         return []
     rows = session.scalars(select(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(
-        in_subtree(unit.path), Cadre.is_leader.is_(True)).order_by(Unit.path, Cadre.full_name).limit(50))
+        in_subtree(unit.path), Cadre.is_leader.is_(True)).order_by(Unit.path, Cadre.name_key, Cadre.code).limit(50))
     return [Candidate(c.id, c.code, c.full_name, c.position) for c in rows if c.id not in excluded][:MAX_CANDIDATES]
 
 

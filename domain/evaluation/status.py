@@ -52,7 +52,7 @@ def month_status(session: Session, unit: Unit | None, year: int, month: int) -> 
     query = _status_query(year, month)
     if unit is not None:
         query = query.where(in_subtree(unit.path))
-    return _lines(session.execute(query.order_by(Unit.path, Cadre.full_name)))
+    return _lines(session.execute(query.order_by(Unit.path, Cadre.name_key, Cadre.code)))
 
 
 def month_status_by_cadre(session: Session, year: int, month: int) -> dict[int, tuple[str, StatusLine]]:
