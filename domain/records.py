@@ -9,13 +9,14 @@ would undo something the bot recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Cadre, Course, RecordChange, Registration, RegistrationStatus, RosterImport
+from domain import vn
 from domain.clock import as_utc, utcnow
 from domain.levels import SCALES, TRAININGS
 from domain.text import clean
@@ -47,12 +48,21 @@ def field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field)
 
 
+YES_NO_FIELDS = ("is_leader", "job_matched", "in_succession_plan")
+
+
 def value_label(field: str, value: Any) -> str:
-    """A stored value as HR reads it: a level's name, a training's year, 'chưa' when empty."""
+    """A stored value as HR reads it: a level's name, a training's year ('chưa' when none), Có/Không, a date as
+    26/11/2026. The history keeps values as text, so "False" and "1972-03-12" read the same as the values."""
     if value is None or value == "":
-        return "chưa"
+        return "chưa" if field in QUALIFICATIONS else "(trống)"
     if field in SCALES:
         return SCALES[field].label(int(value))
+    if field in YES_NO_FIELDS:
+        return "Có" if value in (True, "True", "1", 1) else "Không"
+    if field == "birth_date":
+        born = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return vn.day(born)
     return str(value)
 
 

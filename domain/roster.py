@@ -133,6 +133,7 @@ class ImportResult:
     changes: list[dict[str, Any]] = field(default_factory=list)  # per cadre: code and its field changes
     names: dict[str, str] = field(default_factory=dict)  # code -> name of each changed cadre (the preview's lines)
     conflicts: list[Conflict] = field(default_factory=list)
+    kept_columns: list[str] = field(default_factory=list)  # optional headers the file lacks: recorded values kept
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +151,7 @@ class ImportResult:
             "changes_per_field": dict(sorted(self.per_field.items())),
             "changes": self.changes,
             "conflicts": [c.as_dict() for c in self.conflicts],
+            "kept_columns": self.kept_columns,
         }
 
     @property
@@ -164,6 +166,8 @@ class ImportResult:
         lines = [f"{head}Đơn vị: thêm {n(self.units_added)}, cập nhật {n(self.units_updated)}",
                  f"Cán bộ: thêm {n(self.cadres_added)}, cập nhật {n(self.cadres_updated)}, "
                  f"không đổi {n(self.cadres_unchanged)}, bị từ chối {n(len(self.rejected))}"]
+        if self.kept_columns:
+            lines.append("Cột không có trong tệp, giữ nguyên giá trị đã lưu: " + ", ".join(self.kept_columns))
         if self.per_field:
             lines.append("Thay đổi theo trường: " + ", ".join(
                 f"{FIELD_TITLES.get(f, f)} {n(c)}" for f, c in sorted(self.per_field.items(), key=lambda i: -i[1])))
@@ -463,7 +467,9 @@ def _cross_check(plan: _Plan, session: Session) -> None:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _write_units(session: Session, units: dict[str, UnitDef], result: ImportResult) -> dict[str, int]:
+def _write_units(session: Session, units: dict[str, UnitDef], result: ImportResult, keep_parents: bool
+                 ) -> dict[str, int]:
+    """keep_parents: the file has no "Mã đơn vị cấp trên" column, so a unit already recorded stays where it is."""
     existing = {r.code: r for r in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id))}
     new = [
         {"code": u.code, "name": u.name, "level": u.level, "path": ""}
@@ -475,8 +481,10 @@ def _write_units(session: Session, units: dict[str, UnitDef], result: ImportResu
     ids = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
     changes = []
     for code, unit in units.items():
-        parent_id = ids[unit.parent_code] if unit.parent_code else None
         old = existing.get(code)
+        parent_id = ids[unit.parent_code] if unit.parent_code else None
+        if keep_parents and old is not None:
+            parent_id = old.parent_id
         if old is None or (old.name, old.level, old.parent_id) != (unit.name, unit.level, parent_id):
             changes.append({"id": ids[code], "name": unit.name, "level": unit.level, "parent_id": parent_id})
             if old is not None:
@@ -512,9 +520,10 @@ def _name_detail(values: dict[str, Any]) -> str | None:
 
 
 def _diff(protected: dict[tuple[int, str], Any], old: Any, row: dict[str, Any], values: dict[str, Any],
-          result: ImportResult) -> dict[str, Any]:
-    """The fields this row changes, minus those that would undo a completion (reported as conflicts)."""
-    diff = {f: row[f] for i, f in enumerate(CADRE_FIELDS) if old[i + 2] != row[f]}
+          result: ImportResult, absent: frozenset[str]) -> dict[str, Any]:
+    """The fields this row changes, minus those the file has no column for and those that would undo a
+    completion (reported as conflicts)."""
+    diff = {f: row[f] for i, f in enumerate(CADRE_FIELDS) if f not in absent and old[i + 2] != row[f]}
     for name in [f for f in diff if f in QUALIFICATIONS]:
         current = old[CADRE_FIELDS.index(name) + 2]
         completion = protected.get((old[0], name))
@@ -526,7 +535,8 @@ def _diff(protected: dict[tuple[int, str], Any], old: Any, row: dict[str, Any], 
 
 
 def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], unit_ids: dict[str, int],
-                 result: ImportResult, progress: Progress | None, now: datetime) -> _CadreWrites:
+                 result: ImportResult, progress: Progress | None, now: datetime, absent: frozenset[str]
+                 ) -> _CadreWrites:
     columns = [getattr(Cadre, f) for f in CADRE_FIELDS]
     existing = {row[1]: row for row in session.execute(select(Cadre.id, Cadre.code, *columns))}
     protected = protected_completions(session)
@@ -540,7 +550,7 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
                                    "created_at": now, "updated_at": now})
             if _name_detail(values):
                 writes.renamed_new[values["code"]] = (values["name_as_typed"], values["full_name"])
-        elif diff := _diff(protected, old, row, values, result):
+        elif diff := _diff(protected, old, row, values, result, absent):
             keyed = {"name_key": name_key(diff["full_name"])} if "full_name" in diff else {}
             writes.updates.append({"id": old[0], **diff, **keyed, "updated_at": now})
             olds = {f: old[CADRE_FIELDS.index(f) + 2] for f in diff}
@@ -560,9 +570,9 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
 
 def _write_cadres(
     session: Session, cadres: list[tuple[int, dict[str, Any]]], unit_ids: dict[str, int],
-    result: ImportResult, progress: Progress | None, source: RosterImport,
+    result: ImportResult, progress: Progress | None, source: RosterImport, absent: frozenset[str],
 ) -> None:
-    writes = _plan_cadres(session, cadres, unit_ids, result, progress, source.at)
+    writes = _plan_cadres(session, cadres, unit_ids, result, progress, source.at, absent)
     for chunk in _chunks(writes.inserts):
         session.execute(insert(Cadre), chunk)
     if writes.updates:
@@ -592,7 +602,8 @@ def import_roster(
     dry_run: the same result, conflicts and changes included, and nothing written (a savepoint
     rolled back)."""
     sheet = load_sheet(path, HEADERS, REQUIRED)
-    result = ImportResult(total_rows=len(sheet.rows), dry_run=dry_run, skip_bad_rows=skip_bad_rows)
+    result = ImportResult(total_rows=len(sheet.rows), dry_run=dry_run, skip_bad_rows=skip_bad_rows,
+                          kept_columns=[h for h, f in HEADERS.items() if f not in sheet.fields])
     plan = _collect(sheet.rows)
     _cross_check(plan, session)
     result.rejected = sorted(plan.errors.values(), key=lambda e: e.row)
@@ -602,8 +613,9 @@ def import_roster(
     source = RosterImport(at=utcnow(), file_name=(file_name or path.name)[:255], actor=actor, summary="{}")
     session.add(source)
     session.flush()
-    unit_ids = _write_units(session, plan.units, result)
-    _write_cadres(session, plan.cadres, unit_ids, result, progress, source)
+    absent = frozenset(HEADERS.values()) - sheet.fields
+    unit_ids = _write_units(session, plan.units, result, keep_parents="parent_code" in absent)
+    _write_cadres(session, plan.cadres, unit_ids, result, progress, source, absent)
     if savepoint is not None:
         savepoint.rollback()
         return result

@@ -74,6 +74,7 @@ class Sheet:
 
     rows: list[tuple[int, dict[str, str]]]
     header_row: int
+    fields: frozenset[str] = frozenset()  # the fields whose header the file has (an absent column is not an empty one)
 
 
 def _cell_text(value: object) -> str:
@@ -205,7 +206,7 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
     if not header_row:
         names = [h for h in required if ascii_key(h) in best_missing]
         raise SpreadsheetError("Không tìm thấy dòng tiêu đề. Thiếu cột bắt buộc: " + ", ".join(names))
-    return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row)
+    return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row, fields=frozenset(columns.values()))
 
 
 def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, str]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,43 @@ def test_codes_must_fit_in_button_data(database: Database, tmp_path: Path) -> No
     rows[3]["Mã cán bộ"] = "MÃ CÓ DẤU VÀ RẤT RẤT DÀI"
     reasons = reject_reasons(database, write_csv(tmp_path / "long.csv", header, rows))
     assert "tối đa 20 ký tự" in reasons[5]
+
+
+def test_absent_optional_columns_keep_what_is_recorded(database: Database, tmp_path: Path) -> None:
+    """A file with only the required columns (an extract, say) updates what it carries and nothing else: an absent
+    column is not an empty one. It used to clear every birth date, phone, manager and training year, and drop the
+    unit tree flat (no "Mã đơn vị cấp trên": every unit a top unit), all as ordinary updates."""
+    from domain.roster import REQUIRED
+    database.run(import_roster, SAMPLE_ROSTER)
+    _, rows = sample_rows()
+    header = [*REQUIRED, "Diện quản lý"]
+    rows[0]["Chức vụ"] = "Chủ tịch UBND tỉnh"
+    result = database.run(import_roster, write_csv(tmp_path / "extract.csv", header, rows))
+    assert (result.cadres_updated, result.units_updated) == (1, 0)
+    assert result.changes == [{"cadre": "MAU001", "changes": [
+        {"field": "position", "old": "Phó Chủ tịch UBND tỉnh", "new": "Chủ tịch UBND tỉnh",
+         "old_label": "Phó Chủ tịch UBND tỉnh", "new_label": "Chủ tịch UBND tỉnh"}]}]
+    assert "Ngày sinh" in result.kept_columns and "Mã đơn vị cấp trên" in result.kept_columns
+    assert any("giữ nguyên" in line and "Ngày sinh" in line for line in result.summary_lines())
+    paths = dict(database.run(lambda s: s.execute(select(Unit.code, Unit.path)).tuples().all()))
+    assert paths["XMH-KT"] == "/TINH/XMH/XMH-KT/"
+    manager = database.run(lambda s: s.scalar(select(Cadre.manager_code).where(Cadre.code == "MAU002")))
+    assert manager == "MAU001"
+
+
+def test_absent_optional_columns_take_defaults_for_new_cadres(database: Database, tmp_path: Path) -> None:
+    from domain.roster import REQUIRED
+    _, rows = sample_rows()
+    result = database.run(import_roster, write_csv(tmp_path / "extract.csv", [*REQUIRED, "Diện quản lý"], rows[:1]))
+    assert result.cadres_added == 1 and result.applied
+
+
+@pytest.mark.parametrize(("field", "value", "label"), [
+    ("in_succession_plan", True, "Có"), ("job_matched", False, "Không"), ("in_succession_plan", "False", "Không"),
+    ("birth_date", date(1972, 3, 12), "12/03/1972"), ("birth_date", "1972-03-12", "12/03/1972"),
+    ("birth_date", None, "(trống)"), ("phone", None, "(trống)"), ("trained_digital_ai", None, "chưa"),
+])
+def test_preview_values_read_as_hr_writes_them(field: str, value: object, label: str) -> None:
+    """A preview said "Trong quy hoạch: True → False" and "Ngày sinh: 1972-03-12 → chưa"."""
+    from domain.records import value_label
+    assert value_label(field, value) == label
