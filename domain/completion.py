@@ -48,6 +48,11 @@ class CompletionRow:
     changes: tuple[Change, ...] = ()
 
     @property
+    def heading(self) -> str:
+        """'Dòng 2 MAU010 – Ma Văn Chiến' (a row without a code: 'Dòng 3')."""
+        return " – ".join(filter(None, [f"Dòng {self.row} {self.code}".rstrip(), self.name]))
+
+    @property
     def outcome(self) -> str:
         """What happens to this row, in a few Vietnamese words."""
         if self.status != OK:
@@ -164,6 +169,9 @@ def _mark(key: str) -> float | None:
 
 def _row(session: Session, course: Course, number: int, code: str, written_name: str, result: str, year: int,
          seen: dict[str, int]) -> CompletionRow:
+    if not code:
+        named = f" ({written_name.strip()[:60]})" if written_name.strip() else ""
+        return CompletionRow(number, code, "", REJECTED, f"thiếu “Mã cán bộ”{named}")
     cadre = cadre_by_code(session, code)
     if cadre is None:
         return CompletionRow(number, code, "", REJECTED, f"không có cán bộ mã {code}")
@@ -288,11 +296,22 @@ def completion_sheet(path: Path) -> CompletionSheet:
     """A "Mã cán bộ" column, an optional "Mã lớp" column naming the course, optional "Họ và tên" and "Kết quả"."""
     sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name", "Kết quả": "result"},
                        ["Mã cán bộ"])
-    rows = [(number, cells) for number, cells in sheet.rows if cells.get("code", "").strip()]
+    # A row with a name or a result but no code stays, to be refused by name: dropped, it vanished from the count.
+    rows = [(number, cells) for number, cells in sheet.rows
+            if cells.get("code", "").strip() or cells.get("name", "").strip() or cells.get("result", "").strip()]
     courses = frozenset(c for _, cells in rows if (c := cells.get("course", "").strip().upper()))
     names = {number: name for number, cells in rows if (name := cells.get("name", "").strip())}
     results = {number: result for number, cells in rows if (result := cells.get("result", "").strip())}
-    return CompletionSheet([(number, cells["code"].strip()) for number, cells in rows], courses, names, results)
+    return CompletionSheet([(number, cells.get("code", "").strip()) for number, cells in rows], courses, names,
+                           results)
+
+
+def check_sheet_course(sheet: CompletionSheet, course_code: str) -> None:
+    """A sheet whose "Mã lớp" column names another class is not this class's: nothing from it is recorded."""
+    others = sorted(sheet.courses - {course_code.strip().upper()})
+    if others:
+        raise CompletionRefused(f"Tệp ghi “Mã lớp” {', '.join(others)}, không phải lớp {course_code.strip().upper()}; "
+                                "không ghi nhận gì. Kiểm tra lại tệp hoặc mã lớp.")
 
 
 @dataclass(frozen=True)

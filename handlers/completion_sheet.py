@@ -52,7 +52,7 @@ CHANGED = "⚠️ Tình hình đăng ký đã thay đổi từ lúc xem trước
 ACCEPTED = "✅ <b>Ghi nhận {n} người</b>:"
 REJECTED = "⛔ <b>Bị từ chối {n} dòng</b>:"
 SKIPPED = "➖ <b>Bỏ qua {n} dòng</b> (không thay đổi gì):"
-ROW = "• Dòng {row} {code}{name}: {outcome}"
+ROW = "• {heading}: {outcome}"
 MORE = "… và {n} dòng khác."
 ASK_ALL = "Bấm “✅ Ghi nhận {n} người” để ghi vào hồ sơ. Có thể hủy từng ghi nhận sau ở danh sách học viên."
 ASK_SKIP = (
@@ -74,8 +74,7 @@ BUDGET = 3300  # characters of row lines in one message (Telegram allows 4096 wi
 
 
 def _row_line(row: CompletionRow) -> str:
-    return ROW.format(row=row.row, code=esc(row.code), name=f" – {esc(row.name)}" if row.name else "",
-                      outcome=esc(row.outcome))
+    return ROW.format(heading=esc(row.heading), outcome=esc(row.outcome))
 
 
 def _sections(plan: CompletionPlan) -> list[str]:

@@ -8,6 +8,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
@@ -361,3 +362,39 @@ def test_result_words() -> None:
     for failed in ("Không đạt", "chua dat", "Vắng", "Không hoàn thành", "bỏ học", "Trượt", "2,0"):
         assert result_refusal(failed), failed
     assert "không rõ" in (result_refusal("???") or "")
+
+
+def test_the_cli_refuses_a_sheet_for_another_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`cadrebot complete CC-K26 sheet` recorded Cao cấp LLCT from a sheet whose "Mã lớp" said another class."""
+    from bot.cli import main as cli_main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
+    assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
+    assert cli_main(["import-courses", str(DEMO_DATA / "courses.csv")]) == 0
+    assert cli_main(["register", "MAU010", "CC-K26"]) == 0
+    db = Database.from_url(url)
+    _start(db, on=date.today().replace(day=1))
+    path = tmp_path / "done.csv"
+    path.write_text("Mã cán bộ,Họ và tên,Mã lớp\nMAU010,Ma Văn Chiến,TC-K26A\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli_main(["complete", "CC-K26", str(path)]) == 1
+    assert "TC-K26A" in capsys.readouterr().err
+    assert _completed(db) == 0
+
+
+def test_a_row_without_a_code_is_refused_not_dropped(roster: Database, tmp_path: Path) -> None:
+    """A row naming someone with an empty "Mã cán bộ" (or a formula with no saved value) vanished: the run said
+    "bỏ qua 0 dòng" and recorded the others."""
+    from domain.completion import completion_sheet
+
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    path = tmp_path / "done.csv"
+    path.write_text("Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\n,Hoàng Thị Yến\n", encoding="utf-8")
+    sheet = completion_sheet(path)
+    plan = db.run(complete, "CC-K26", sheet.codes, TODAY, "cli", False, names=sheet.names)
+    assert not plan.applied and _completed(db) == 0
+    assert [(r.row, r.reason) for r in plan.rejected] == [(3, "thiếu “Mã cán bộ” (Hoàng Thị Yến)")]

@@ -16,7 +16,7 @@ from db.models import RegistrationStatus
 from domain import vn
 from domain.catalogue import course_counts
 from domain.clock import today_in
-from domain.completion import complete, completion_sheet
+from domain.completion import check_sheet_course, complete, completion_sheet
 from domain.registration import import_course_list, register_on_behalf
 
 
@@ -58,6 +58,7 @@ def cmd_register(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
     """Every row checked first; nothing written if one is refused (unless --skip-bad-rows)."""
     sheet = completion_sheet(Path(args.file))
+    check_sheet_course(sheet, args.course)
     database = open_db(settings.database_url)
     plan = database.run(complete, args.course, sheet.codes, today_in(settings.timezone), "cli", args.skip_bad_rows,
                         names=sheet.names, results=sheet.results)
@@ -66,7 +67,7 @@ def cmd_complete(settings: Settings, args: argparse.Namespace) -> int:
         return 0 if plan.applied else 1
     for row in plan.rows:
         mark = {"ok": "✓", "already": "=", "rejected": "✗"}[row.status]
-        print(f"{mark} Dòng {row.row} {row.code}{f' – {row.name}' if row.name else ''}: {row.outcome}")
+        print(f"{mark} {row.heading}: {row.outcome}")
     if not plan.applied:
         print(f"KHÔNG ghi nhận gì: {vn.number(len(plan.rejected))} dòng bị từ chối. Sửa tệp, hoặc chạy lại với "
               "--skip-bad-rows để ghi nhận các dòng hợp lệ.", file=sys.stderr)
