@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from core.config import SpreadsheetLimits
 from domain import vn
@@ -99,8 +100,14 @@ def _read_csv(data: bytes) -> Iterator[list[str]]:
             "Tệp CSV không ở mã UTF-8. Trong Excel chọn “Lưu thành” → “CSV UTF-8 (phân tách bằng dấu phẩy)”."
         ) from exc
     width = _limits.max_columns
-    for row in csv.reader(io.StringIO(text, newline="")):
-        yield [clean(c) for c in row[:width]]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for number, row in enumerate(reader, start=1):
+        cells = row[:width]
+        if any("\n" in c or "\r" in c for c in cells):
+            raise SpreadsheetError(
+                f"Tệp CSV có một ô kéo sang nhiều dòng, bắt đầu từ dòng {number}: thường là một dấu ngoặc kép (\") "
+                "chưa đóng, làm các dòng sau bị gộp vào ô đó. Hãy sửa ô đó (hoặc gửi tệp .xlsx) rồi gửi lại.")
+        yield [clean(c) for c in cells]
 
 
 def _check_zip(data: bytes) -> None:
@@ -127,21 +134,50 @@ def _check_zip(data: bytes) -> None:
         raise SpreadsheetError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel.") from exc
 
 
-def _read_xlsx(data: bytes) -> Iterator[list[str]]:
+class Uncomputed(str):
+    """A formula cell whose file keeps no value (written by a script, never opened in Excel): it reads as empty,
+    which would clear a field, so a column the import reads refuses it (_data_rows); other columns ignore it."""
+
+
+def _open_workbook(data: bytes, formulas: bool) -> Any:
     from openpyxl import load_workbook
 
-    _check_zip(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SpreadsheetError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel.") from exc
+
+
+def _rows_of(workbook: Any) -> Iterator[tuple[object, ...]]:
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # never pad rows to a declared A1:XFD1048576
+    return cast(Iterator[tuple[object, ...]], sheet.iter_rows(max_col=_limits.max_columns, values_only=True))
+
+
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # sizes already checked by _check_zip
+        parts = (archive.read(m) for m in archive.namelist() if m.startswith("xl/worksheets/") and m.endswith(".xml"))
+        return any(b"<f>" in xml or b"<f " in xml for xml in parts)
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[str]]:
+    _check_zip(data)
+    workbook = _open_workbook(data, formulas=False)
+    # Only a workbook with formulas is read a second time, as written, to tell an empty cell from an uncomputed one.
+    written = _open_workbook(data, formulas=True) if _has_formulas(data) else None
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # never pad rows to a declared A1:XFD1048576
-        for row in sheet.iter_rows(max_col=_limits.max_columns, values_only=True):
-            yield [_cell_text(c) for c in row]
+        values = _rows_of(workbook)
+        if written is None:
+            for row in values:
+                yield [_cell_text(c) for c in row]
+            return
+        for row, as_written in zip(values, _rows_of(written), strict=False):
+            yield [Uncomputed(w) if c is None and isinstance(w, str) and w.startswith("=") else _cell_text(c)
+                   for c, w in zip(row, as_written, strict=False)]
     finally:
         workbook.close()
+        if written is not None:
+            written.close()
 
 
 def read_rows(path: Path) -> Iterator[list[str]]:
@@ -209,6 +245,15 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
     return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row, fields=frozenset(columns.values()))
 
 
+def _refuse_uncomputed(cells: list[str], columns: dict[int, str], number: int) -> None:
+    for i in columns:
+        if i < len(cells) and isinstance(cells[i], Uncomputed):
+            raise SpreadsheetError(
+                f"Ô {column_letter(i)}{number} là công thức “{cells[i][:40]}” mà tệp không lưu kết quả (tệp tạo "
+                "bằng phần mềm, chưa mở bằng Excel). Hãy mở tệp trong Excel rồi lưu lại, hoặc thay công thức bằng "
+                "giá trị.")
+
+
 def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, str]
                ) -> list[tuple[int, dict[str, str]]]:
     """The rows under the header, only its columns; the sheet ends after a run of empty rows."""
@@ -227,6 +272,7 @@ def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, st
             limit = vn.number(_limits.max_rows)
             raise SpreadsheetError(f"Tệp có hơn {limit} dòng dữ liệu (tối đa {limit} dòng); "
                                    "hãy kiểm tra lại tệp hoặc chia nhỏ.")
+        _refuse_uncomputed(cells, columns, number)
         data_rows.append((number, {field: cells[i] if i < len(cells) else "" for i, field in columns.items()}))
     check_time()
     return data_rows

@@ -216,3 +216,37 @@ def test_imports_settings_are_the_spreadsheet_bounds(tmp_path: Path) -> None:
     apply_import_limits(load_settings(path, {}))
     assert spreadsheet.limits().max_rows == 500
     assert spreadsheet.limits().max_columns == SpreadsheetLimits().max_columns == spreadsheet.Limits().max_columns
+
+
+def test_a_stray_quote_in_a_csv_is_refused_not_swallowing_the_rows_below(tmp_path: Path, database: Database) -> None:
+    """One `"` typed before a value made the rest of the file one cell: 'rows: 1, updated: 1' and the next rows'
+    changes were lost, their text stored in the first row's last column."""
+    header, rows = sample_rows()
+    path = write_csv(tmp_path / "quote.csv", header, rows)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] = lines[1].replace(",Tỉnh,", ',"Tỉnh,', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SpreadsheetError, match=r"dòng 2.*ngoặc kép"):
+        database.run(import_roster, path)
+
+
+def test_a_formula_with_no_saved_value_is_refused_by_cell(tmp_path: Path, database: Database) -> None:
+    """A workbook written by a script keeps formulas without their values; read as empty, '=2020+5' in a training
+    column cleared the year. A formula outside the header's columns (a numbering column) is no matter."""
+    header, rows = sample_rows()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([*header, "STT"])
+    for number, row in enumerate(rows, start=1):
+        sheet.append([row.get(h, "") for h in header] + [f"=ROW()-1+{number}-{number}"])
+    column = header.index("BD theo VTVL") + 1
+    sheet.cell(row=2, column=column, value="=2020+5")
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    from openpyxl.utils import get_column_letter
+    with pytest.raises(SpreadsheetError, match=f"{get_column_letter(column)}2.*công thức"):
+        database.run(import_roster, path)
+    sheet.cell(row=2, column=column, value=2025)
+    book.save(path)
+    assert database.run(import_roster, path).applied
