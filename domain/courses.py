@@ -140,6 +140,13 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
 
 
 START = COURSE_FIELDS.index("start_date")
+KIND = COURSE_FIELDS.index("kind")
+
+
+def kind_label(kind: str) -> str:
+    """'LLCT_CAO_CAP' -> 'Cao cấp lý luận chính trị' (the code itself if the rules no longer have it)."""
+    known = default_rules().course_kinds.get(kind)
+    return known.label if known else kind
 
 
 def _against_recorded(values: dict[str, Any], old: Row[Any], completed: dict[int, int]) -> list[str]:
@@ -149,6 +156,10 @@ def _against_recorded(values: dict[str, Any], old: Row[Any], completed: dict[int
     if values["capacity"] and values["capacity"] < taken:
         problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
                         "đăng ký trước, hoặc giữ số chỗ")
+    if done and values["kind"] != old[2 + KIND]:
+        problems.append(f"lớp đã có {vn.number(done)} người được ghi nhận hoàn thành theo loại "
+                        f"“{kind_label(old[2 + KIND])}”, nên không đổi “Loại” được (hồ sơ của họ đã nâng theo loại "
+                        "đó); nếu loại thật sự nhầm, hãy hủy ghi nhận hoàn thành trước")
     if done and values["start_date"] not in (None, old[2 + START]):
         problems.append(f"lớp đã có {vn.number(done)} người được ghi nhận hoàn thành, nên không đổi “Ngày bắt đầu” "
                         "được (hoàn thành sẽ sớm hơn ngày khai giảng); nếu lịch thật sự đổi, hãy hủy ghi nhận hoàn "
@@ -201,18 +212,20 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
     result.told = _announce_moves(session, moved)
 
 
-MOVE_FIELDS = ("start_date", "end_date", "location")  # what the people registered must hear of
+MOVE_FIELDS = ("start_date", "end_date", "location", "kind")  # what the people registered must hear of
 FIELD_LABELS = {field: header for header, field in HEADERS.items()}
 
 
 def _change_line(code: str, before: dict[str, Any], after: dict[str, Any]) -> str:
     """What an update changes in one course, for HR's preview: "CDS-01: Số chỗ 500 → 600; Địa điểm … → …"."""
-    def shown(value: Any) -> str:
+    def shown(field: str, value: Any) -> str:
         if isinstance(value, date):
             return f"{value:%d/%m/%Y}"
+        if field == "kind":
+            return kind_label(value)
         return vn.number(value) if isinstance(value, int) else str(value or "—")
 
-    parts = [f"{FIELD_LABELS[f]} {shown(before[f])} → {shown(after[f])}"
+    parts = [f"{FIELD_LABELS[f]} {shown(f, before[f])} → {shown(f, after[f])}"
              for f in COURSE_FIELDS if before[f] != after[f]]
     return f"{code}: " + "; ".join(parts)
 
@@ -244,7 +257,12 @@ def _moved_text(before: dict[str, Any], after: dict[str, Any], waiting: bool) ->
         return esc(f"{values['start_date']:%d/%m/%Y} – {values['end_date']:%d/%m/%Y}{place}")
 
     kept = "Bạn vẫn trong danh sách chờ" if waiting else "Đăng ký của bạn vẫn giữ"
-    return (f"📅 Lớp {esc(after['code'])} – {esc(after['name'])} đổi lịch: {when(before)} → <b>{when(after)}</b>. "
+    news = []
+    if when(before) != when(after):
+        news.append(f"đổi lịch: {when(before)} → <b>{when(after)}</b>")
+    if before["kind"] != after["kind"]:  # what completing it records changes with it
+        news.append(f"đổi loại: {esc(kind_label(before['kind']))} → <b>{esc(kind_label(after['kind']))}</b>")
+    return (f"📅 Lớp {esc(after['code'])} – {esc(after['name'])} {'; '.join(news)}. "
             f"{kept}; xem /courses nếu cần đổi lớp.")
 
 

@@ -212,7 +212,7 @@ def test_a_moved_class_tells_a_waiting_person_they_are_still_waiting() -> None:
     from domain.courses import _moved_text
 
     before = {"code": "X", "name": "Lớp X", "start_date": date(2027, 1, 5), "end_date": date(2027, 1, 9),
-              "location": "A"}
+              "location": "A", "kind": "VTVL"}
     after = {**before, "location": "B"}
     assert "Bạn vẫn trong danh sách chờ" in _moved_text(before, after, waiting=True)
     assert "Đăng ký của bạn vẫn giữ" in _moved_text(before, after, waiting=False)

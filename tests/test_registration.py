@@ -205,3 +205,29 @@ def test_a_new_list_does_not_move_the_start_of_a_class_with_recorded_completions
     assert roster.run(lambda s: s.scalar(select(Course.start_date).where(Course.code == "DONE"))) == date(2026, 11, 10)
     more = roster.run(import_courses, write_course(tmp_path / "more.csv", "DONE", 9, date(2026, 11, 10)))
     assert more.applied and more.updated == 1
+
+
+def test_a_new_list_does_not_change_the_kind_of_a_class_with_recorded_completions(roster: Database,
+                                                                                  tmp_path: Path) -> None:
+    """A list that turned an LLCT class into a VTVL one left records saying 'Cao cấp do hoàn thành lớp X' for a
+    class that gives no such level (helper's attack): refused like a moved start."""
+    roster.run(import_courses, write_course(tmp_path / "done.csv", "DONE", 5, date(2026, 11, 10), kind="LLCT_CAO_CAP"))
+    cadre_id = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU013")))
+    roster.run(reg.register_self, cadre_id, "DONE", date(2026, 11, 1))
+    roster.run(complete, "DONE", [(1, "MAU013")], date(2026, 11, 26), "MAU004")
+    changed = roster.run(import_courses, write_course(tmp_path / "kind.csv", "DONE", 5, date(2026, 11, 10),
+                                                      kind="VTVL"))
+    assert not changed.applied and "“Loại”" in changed.rejected[0].reason
+    assert roster.run(lambda s: s.scalar(select(Course.kind).where(Course.code == "DONE"))) == "LLCT_CAO_CAP"
+
+
+def test_people_registered_hear_when_their_class_changes_kind(roster: Database, tmp_path: Path) -> None:
+    """What a class gives on completion is why people registered: a new kind is news, as a new date is."""
+    roster.run(import_courses, write_course(tmp_path / "a.csv", "SOON", 5, date(2027, 1, 10), kind="LLCT_CAO_CAP"))
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU013").values(telegram_chat_id=13013)))
+    cadre_id = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU013")))
+    roster.run(reg.register_self, cadre_id, "SOON", date(2026, 11, 26))
+    changed = roster.run(import_courses, write_course(tmp_path / "b.csv", "SOON", 5, date(2027, 1, 10), kind="VTVL"))
+    assert changed.applied and changed.told == 1
+    told = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.kind == "course-moved")))
+    assert "Cao cấp" in told and "vị trí việc làm" in told
