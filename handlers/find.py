@@ -33,6 +33,8 @@ REGISTRATIONS = "\n\n🎓 <b>Đăng ký lớp</b>"
 NO_REGISTRATIONS = "\n\n🎓 Chưa đăng ký lớp nào."
 REGISTRATION_ROW = "\n• {code} – {name} (khai giảng {start}): {status}"
 EVALUATIONS = "\n\n📝 <b>Tự đánh giá gần đây</b>"
+EVALUATIONS_NOT_YOURS = ("\n\n📝 Tự đánh giá hằng tháng: chỉ người xếp loại, cấp trên của họ và Ban Tổ chức xem "
+                         "được.")
 BTN_AGAIN = "🔎 Tìm người khác"
 AGAIN = (BTN_AGAIN, menu.entry("find"))
 MAX_CARD_CHARS = 4000
@@ -89,8 +91,11 @@ def render_card(card: CadreCard) -> str:
         lines += [_registration_row(r) for r in card.registrations[:10]]
     else:
         lines.append(NO_REGISTRATIONS)
-    lines.append(EVALUATIONS)
-    lines += [_evaluation_row(line) for line in card.evaluations]
+    if card.evaluations is None:
+        lines.append(EVALUATIONS_NOT_YOURS)
+    else:
+        lines.append(EVALUATIONS)
+        lines += [_evaluation_row(line) for line in card.evaluations]
     text = "".join(lines)
     return text if len(text) <= MAX_CARD_CHARS else text[:MAX_CARD_CHARS].rsplit("\n", 1)[0] + "\n…"
 

@@ -111,3 +111,15 @@ async def test_names_are_escaped_in_the_card(bot: BotHarness, roster: Database, 
     await link(bot, user, HR_PHONE)
     await bot.send(user.text("/find MAU005"))
     assert "Sơn &lt;b&gt;x&lt;/b&gt;" in bot.api.sent()[-1].text
+
+
+async def test_a_managers_card_of_a_boss_or_peer_leaves_out_their_evaluations(bot: BotHarness, roster: Database,
+                                                                               user: UpdateFactory) -> None:
+    """MAU013 (rated by MAU011) read his own boss's monthly rating on /find (walkthrough): evaluations are shown
+    to the people above in the review chain and to HR, as the status views are; the profile and gaps stay."""
+    await link(bot, user, "0912345013")
+    boss = (await bot.send(user.text("/find MAU011")))[-1]
+    assert "Hoàng Thị Yến (MAU011)" in boss and "Tiêu chuẩn còn thiếu" in boss
+    assert "Tháng 11/2026" not in boss and "chỉ người xếp loại" in boss
+    own = (await bot.send(user.text("/find MAU017")))[-1]
+    assert "• Tháng 11/2026: chưa nộp" in own
