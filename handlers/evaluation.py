@@ -127,6 +127,7 @@ EDITING_NOTE = (
     "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
 )
 DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
+GIVEN_BACK = "\nNội dung bản sửa vừa bỏ, để giữ lại nếu cần:\n{text}"
 UNIT_STATUS_BUTTON = ("📊 Tình hình cấp dưới", review_buttons.plain("unit"))
 
 
@@ -234,7 +235,7 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else "") + who)
         await deliver_now(context, "eval-submitted")
     elif action == "discard":
-        await reply(update, DISCARDED)
+        await reply(update, DISCARDED + (GIVEN_BACK.format(text=esc(v.given_back)) if v.given_back else ""))
     await show_step(update, context, v)
 
 

@@ -15,7 +15,7 @@ from bot.fakeapi import FakeBotApi, UpdateFactory
 from core.config import Settings
 from db import Database
 from db.migrate import upgrade
-from db.models import Evaluation
+from db.models import Cadre, Evaluation
 from domain.roster import import_roster
 from tests.conftest import SAMPLE_ROSTER, TODAY, BotHarness, link
 from tests.test_conversation_state import restarted
@@ -130,3 +130,50 @@ async def test_an_edit_overtaken_by_the_rating_is_given_back_not_lost(bot: BotHa
         roster.run(form.add_results, stored(roster).cadre_id, eval_id(roster), "Tổ chức hội nghị cán bộ", window,
                    TODAY)
     assert "không sửa được nữa" in str(refused.value) and "Tổ chức hội nghị cán bộ" in str(refused.value)
+
+
+def test_an_edit_sent_after_the_window_closed_is_refused_and_given_back(roster: Database,
+                                                                         settings: Settings) -> None:
+    """Reopened on the last day, sent on 20/12: the edit replaced an on-time submission and marked it late for good
+    (walkthrough). Edits are allowed until the window closes (domain.md §4): sent after, it is refused, the
+    submitted version stays as it was, and what the edit held comes back in the message (the edit is kept too)."""
+    from datetime import date
+
+    from domain.evaluation import EvaluationRefused, Window
+    from domain.evaluation import form as ev_form
+
+    window = Window.of(settings.evaluation)
+    cadre_id = roster.run(lambda s: s.scalar(select(Cadre.id).where(Cadre.code == "MAU016")))
+
+    def submitted_on_time(session):  # type: ignore[no-untyped-def]
+        form = ev_form.start_or_resume(session, cadre_id, date(2026, 11, 27), window)
+        ev_form.add_results(session, cadre_id, form.id, "Hoàn thành báo cáo tháng", window, date(2026, 11, 27))
+        ev_form.set_self_rating(session, cadre_id, form.id, 1, window, date(2026, 11, 27))
+        ev_form.submit(session, cadre_id, form.id, window, date(2026, 11, 27))
+        ev_form.reopen(session, cadre_id, form.id, window, date(2026, 12, 5))
+        ev_form.go_to(session, cadre_id, form.id, "results", window, date(2026, 12, 5))
+        ev_form.add_results(session, cadre_id, form.id, "Việc thêm sau khi gửi", window, date(2026, 12, 5))
+        return form.id
+    eval_no = roster.run(submitted_on_time)
+    with pytest.raises(EvaluationRefused) as refused:
+        roster.run(ev_form.submit, cadre_id, eval_no, window, date(2026, 12, 20))
+    assert "đã đóng ngày 05/12/2026" in str(refused.value) and "Việc thêm sau khi gửi" in str(refused.value)
+    kept = stored(roster)
+    assert (kept.status, kept.late) == ("submitted", False)
+    assert "Việc thêm sau khi gửi" not in kept.results
+
+
+async def test_dropping_an_edit_gives_its_text_back(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """“🗑 Bỏ bản sửa” sits beside “📤 Gửi bản sửa”: one tap dropped what was typed (walkthrough). The reply now
+    hands it back; an edit opened and left as sent has nothing to give back."""
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    await bot.send(user.callback(f"eval:edit:{eval_id(roster)}"))
+    texts = await bot.send(user.callback(f"eval:discard:{eval_id(roster)}"))
+    assert "Đã bỏ bản sửa" in texts[0] and "để giữ lại" not in texts[0]
+    await bot.send(user.callback(f"eval:edit:{eval_id(roster)}"))
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    await bot.send(user.text("Thêm một việc quan trọng nữa"))
+    texts = await bot.send(user.callback(f"eval:discard:{eval_id(roster)}"))
+    assert "Đã bỏ bản sửa" in texts[0] and "• Thêm một việc quan trọng nữa" in texts[0]
+    assert "Thêm một việc" not in stored(roster).results and stored(roster).edit_draft is None

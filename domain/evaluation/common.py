@@ -126,6 +126,8 @@ class EvalView:
     # Which sending of it this is (its submission time, in seconds; 0 before any): a rating chosen on one
     # version is refused once an edit has replaced it.
     version: int = 0
+    # After an edit is dropped: what it held that the sent version does not (plain text), so nothing typed is lost.
+    given_back: str = ""
 
     @property
     def period(self) -> str:
@@ -160,6 +162,25 @@ class Work:
     self_rating: int | None
     step: str
     paused: bool = False
+
+
+def unsent_text(ev: Evaluation, limit: int) -> str:
+    """The kept edit of a submitted evaluation as plain text (work_text), if it differs from what was sent; an edit
+    opened but not changed is nothing of the cadre's to give back: ''."""
+    edit = work_of(ev) if ev.status == EvalStatus.SUBMITTED else None
+    sent_results = json.loads(ev.results or "[]")
+    if edit is None or (edit.results == sent_results and (edit.difficulties or None) == (ev.difficulties or None)):
+        return ""
+    return work_text(edit, limit)
+
+
+def work_text(work: Work, limit: int) -> str:
+    """What a form holds, as plain text, cut to `limit` characters: given back when it cannot be kept or sent."""
+    lines = [f"• {item}" for item in work.results]
+    if work.difficulties:
+        lines.append("Khó khăn, đề xuất: " + work.difficulties)
+    body = "\n".join(lines)
+    return body[:limit] + "…" if len(body) > limit else body
 
 
 def work_of(ev: Evaluation) -> Work | None:

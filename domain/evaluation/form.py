@@ -29,8 +29,10 @@ from domain.evaluation.common import (
     Window,
     Work,
     period_label,
+    unsent_text,
     view,
     work_of,
+    work_text,
 )
 from domain.evaluation.review import deputies_for, reviewer_of
 from domain.evaluation.reviewers import tell_hr_no_reviewer
@@ -200,6 +202,9 @@ def submit(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     if work.self_rating is None:
         raise EvaluationRefused("Hãy chọn mức tự xếp loại trước khi gửi.")
     first_submission = ev.submitted_at is None
+    if not first_submission and window.is_late(ev.year, ev.month, today):
+        raise EvaluationRefused(_closed_for_edits(ev, window) + " Bản đã gửi giữ nguyên. Nội dung bản sửa, để giữ "
+                                f"lại:\n{work_text(work, TYPED_SHOWN_CHARS)}")
     ev.results, ev.difficulties = json.dumps(work.results, ensure_ascii=False), work.difficulties
     ev.self_rating, ev.edit_draft = work.self_rating, None
     ev.status, ev.step, ev.paused = EvalStatus.SUBMITTED, "done", False
@@ -231,6 +236,11 @@ def _tell_reviewers(session: Session, ev: Evaluation, reviewer: Cadre, today: da
                 f"{sent} Bạn xếp loại thay {esc(reviewer.full_name)} (được ủy quyền). Gõ /review để xem và xếp loại.")
 
 
+def _closed_for_edits(ev: Evaluation, window: Window) -> str:
+    return (f"Kỳ {period_label(ev.year, ev.month)} đã đóng ngày {window.closes(ev.year, ev.month):%d/%m/%Y}; "
+            "không sửa được nữa.")
+
+
 def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """Edit a submitted evaluation, until the manager rates it or the window closes. The submitted
     version stays submitted (and in the manager's queue) until the edit is sent."""
@@ -238,10 +248,7 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
     if ev.status == EvalStatus.RATED:
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa.")
     if ev.status == EvalStatus.SUBMITTED and window.is_late(ev.year, ev.month, today):
-        raise EvaluationRefused(
-            f"Kỳ {period_label(ev.year, ev.month)} đã đóng ngày {window.closes(ev.year, ev.month):%d/%m/%Y}; "
-            "không sửa được nữa."
-        )
+        raise EvaluationRefused(_closed_for_edits(ev, window))
     work = work_of(ev) or Work(json.loads(ev.results or "[]"), ev.difficulties, ev.self_rating, "preview")
     _save(ev, work, "preview")
     return _form_view(session, ev, work, window, today)
@@ -250,8 +257,9 @@ def reopen(session: Session, cadre_id: int, eval_id: int, window: Window, today:
 def discard_edit(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
     """Drop the edit of a submitted evaluation; the submitted version is what remains."""
     ev = _owned(session, cadre_id, eval_id, lock=True)
+    given_back = unsent_text(ev, TYPED_SHOWN_CHARS)  # one tap drops it: what it held comes back in the reply
     ev.edit_draft = None
-    return view(session, ev, window, today)
+    return replace(view(session, ev, window, today), given_back=given_back)
 
 
 # Checked for every command (does a draft take free text?): built once, see domain.accounts.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -21,11 +20,10 @@ from domain.evaluation.common import (
     EvaluationRefused,
     EvalView,
     Window,
-    Work,
     period_label,
+    unsent_text,
     version_of,
     view,
-    work_of,
 )
 from domain.markup import esc
 from domain.outbox import enqueue
@@ -253,7 +251,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     if seen and version_of(ev) != seen:
         raise EvaluationRefused(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
                                 "hãy mở lại để xem trước khi xếp loại.")
-    unsent = _unsent_edit(work_of(ev), json.loads(ev.results or "[]"), ev.difficulties)  # read while submitted
+    unsent = _unsent_edit(ev)  # read while submitted
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated (its text is given back)
     ev.reviewer_id, ev.reviewed_for_id = actor.cadre_id, acting_for if acting_for != actor.cadre_id else None
@@ -276,19 +274,10 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
 UNSENT_SHOWN_CHARS = 2500  # the rating notice stays within a message (4,096 characters)
 
 
-def _unsent_edit(edit: Work | None, sent_results: list[str], sent_difficulties: str | None) -> str:
+def _unsent_edit(ev: Evaluation) -> str:
     """An edit the cadre was writing when the rating came: dropped from the record, but given back in the notice,
-    so nothing typed is lost (the cadre may keep it for next month or send it to the manager). An edit opened
-    but not changed (the sent results and difficulties as they are) is nothing of theirs lost: not mentioned."""
-    if edit is None or (edit.results == sent_results and (edit.difficulties or None) == (sent_difficulties or None)):
-        return ""
-    # Plain text: the body is escaped as a whole below, once it is cut to size (never inside an entity).
-    lines = [f"• {item}" for item in edit.results]
-    if edit.difficulties:
-        lines.append("Khó khăn, đề xuất: " + edit.difficulties)
-    body = "\n".join(lines)
-    if len(body) > UNSENT_SHOWN_CHARS:
-        body = body[:UNSENT_SHOWN_CHARS] + "…"
+    so nothing typed is lost (the cadre may keep it for next month or send it to the manager)."""
+    body = unsent_text(ev, UNSENT_SHOWN_CHARS)  # plain text, escaped once it is cut (never inside an entity)
     return ("\n\n✏️ Bản sửa bạn đang soạn chưa gửi nên không được tính (cấp trên xếp loại bản đã gửi). "
             "Nội dung bạn đã gõ, để giữ lại:\n" + esc(body) if body else "")
 
