@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -31,6 +34,16 @@ TELEGRAM_LIMIT = 4000
 LABEL_LIMIT = 60
 
 
+@dataclass(frozen=True)
+class Held:
+    """A step answer_question opens beside its answer: name, data, the buttons first in the reply, a note (HTML)."""
+
+    step: str
+    data: dict[str, Any]
+    rows: list[list[tuple[str, str]]]
+    note: str
+
+
 def section_label(ref: str, title: str, limit: int = LABEL_LIMIT) -> str:
     """'Mục III.3 – Nâng cao chất lượng công tác…': cut between words, never inside one."""
     label = f"{ref} – {title}".rstrip(" –") if title else ref
@@ -51,7 +64,9 @@ def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:
     return [*rows, [BACK]]
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
+                          held: Held | None = None) -> None:
+    """`held`: a step to keep open with the answer's buttons and the note's (a typed line a form may still want)."""
     answer = default_kb().ask(question)
     text = esc(answer.answer)
     if answer.found and answer.source:
@@ -64,7 +79,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         text += PERSONAL if await load_actor(update, context) else PERSONAL_UNLINKED
     if answer.intent == EVAL:  # the window is configuration, not the resolution's text: dated here
         text += "\n" + esc(Window.of(services(context).settings.evaluation).period_note(today(context)))
-    await reply(update, text, keyboard(_buttons(answer)))
+    rows = _buttons(answer)
+    if held is not None:
+        rows = [*held.rows, *rows]
+        text += held.note
+        await text_router.open_form(update, context, held.step, data=held.data, buttons=rows)
+    await reply(update, text, keyboard(rows))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

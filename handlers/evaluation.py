@@ -15,15 +15,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from domain import conversation, review_grid, vn
 from domain import evaluation as ev
-from domain import review_grid, vn
 from domain.accounts import Actor, actor_for, require_manager
 from domain.choices import match_button
 from domain.errors import PermissionDenied
 from domain.evaluation import RATINGS, EvalView, Window
 from domain.evaluation.flow import RatedThenNext, rate_then_next
 from domain.evaluation.status import Nudge
-from handlers import delegation, review_views, text_router
+from handlers import ask, delegation, review_views, text_router
 from handlers.common import (
     NOT_LINKED,
     Services,
@@ -127,6 +127,12 @@ EDITING_NOTE = (
     "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
 )
 DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
+TYPED_STEP = "eval-typed"  # a line typed after a break, held until the cadre says it belongs in the form
+BTN_ADD_TYPED = "➕ Thêm vào bản tự đánh giá"
+KEEP_NOTE = ("\n\n📝 Bạn đang soạn tự đánh giá {period} (mục {where}). Nếu dòng vừa gõ là nội dung cho bản đó, "
+             "bấm “" + BTN_ADD_TYPED + "”.")
+KEEP_STALE = ("Nút này đã cũ: dòng đó không còn chờ thêm vào bản tự đánh giá. Gõ /eval để mở bản tự đánh giá "
+              "và gõ lại nội dung.")
 GIVEN_BACK = "\nNội dung bản sửa vừa bỏ, để giữ lại nếu cần:\n{text}"
 UNIT_STATUS_BUTTON = ("📊 Tình hình cấp dưới", review_buttons.plain("unit"))
 
@@ -214,6 +220,9 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     if action == "history":
         await _history(update, context, actor)
         return
+    if action == "keep":
+        await _keep_typed(update, context, actor, eval_id, press.message)
+        return
     if action == "pause":
         paused = await run_tx(context, ev.pause, me)
         await reply(update, PAUSED_EDIT if paused == "edit" else PAUSED)
@@ -253,21 +262,51 @@ async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 
 
 async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Free text while a draft is open and recent goes into it (also after a restart)."""
+    """Free text while a draft is open and recent goes into it (also after a restart); after a break it is
+    answered as a question and held one press away from the form (_answer_and_hold)."""
     text = update.message.text if update.message and update.message.text else ""
     actor = await load_actor(update, context)
     if actor is None or not text.strip():
         return False
     w, now = _window(context), today(context)
-    draft = await run_tx(context, ev.active_draft, actor.cadre_id, w, now)
-    if draft is None:
+    found = await run_tx(context, ev.text_draft, actor.cadre_id, w, now)
+    if found is None:
         return False
+    draft, recent = found
+    if not recent:
+        await _answer_and_hold(update, context, draft, text)
+        return True
     if draft.step == "results":
         v = await run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
     else:
         v = await run_tx(context, ev.set_difficulties, actor.cadre_id, draft.id, text, w, now)
     await show_step(update, context, v)
     return True
+
+
+async def _answer_and_hold(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: EvalView, text: str) -> None:
+    """After a break the form's buttons may still be the last thing on the phone, but the line may as well be a
+    question: it is answered as one, and held in a step, one press away from the form (eval:keep)."""
+    assert update.message is not None
+    message_id = update.message.message_id
+    where = "Khó khăn, đề xuất" if draft.step == "difficulties" else "Kết quả công việc"
+    held = ask.Held(TYPED_STEP, {"eval_id": draft.id, "message": message_id, "text": text},
+                    [[(BTN_ADD_TYPED, buttons.keep(draft.id, message_id))]],
+                    KEEP_NOTE.format(period=draft.period, where=where))
+    await ask.answer_question(update, context, text, held)
+
+
+async def _keep_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, eval_id: int,
+                      message_id: int) -> None:
+    """The line held by _answer_and_hold goes into the form; a press for another line (or none) is stale."""
+    who = text_router.chat_key(update)
+    step = await run_tx(context, conversation.take_step, *who, [TYPED_STEP]) if who else None
+    if step is None or (step.data.get("eval_id"), step.data.get("message")) != (eval_id, message_id):
+        await reply(update, KEEP_STALE)
+        return
+    v = await run_tx(context, ev.add_typed, actor.cadre_id, eval_id, str(step.data["text"]), _window(context),
+                     today(context))
+    await show_step(update, context, v)
 
 
 async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:

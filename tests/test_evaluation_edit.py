@@ -177,3 +177,37 @@ async def test_dropping_an_edit_gives_its_text_back(bot: BotHarness, roster: Dat
     texts = await bot.send(user.callback(f"eval:discard:{eval_id(roster)}"))
     assert "Đã bỏ bản sửa" in texts[0] and "• Thêm một việc quan trọng nữa" in texts[0]
     assert "Thêm một việc" not in stored(roster).results and stored(roster).edit_draft is None
+
+
+def _away(db: Database, minutes: int) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from domain.clock import utcnow
+    db.run(lambda s: s.execute(update(Evaluation).values(updated_at=utcnow() - timedelta(minutes=minutes))))
+
+
+async def test_a_line_typed_after_a_break_is_not_taken_for_a_question_without_asking(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Back after 30 minutes with the form still on screen, a work item was answered as an off-topic question and
+    not saved (walkthrough). The bot now asks where the line goes, keeping it until a button says."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    _away(roster, 40)
+    texts = await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
+    assert "Thêm vào bản tự đánh giá" in texts[-1] and "tháng 11/2026" in texts[-1]
+    assert "Tổng hợp" not in stored(roster).results
+    first_line = button(bot, "eval:keep:")
+    texts = await bot.send(user.callback(first_line))
+    assert "Tổng hợp báo cáo thống kê quý IV" in stored(roster).results and "Tổng hợp báo cáo" in texts[-1]
+    _away(roster, 40)
+    texts = await bot.send(user.text("Chỉ tiêu thạc sĩ của diện BTV là bao nhiêu?"))
+    assert "68" in texts[-1] and "Thêm vào bản tự đánh giá" in texts[-1] and "thạc sĩ" not in stored(roster).results
+    texts = await bot.send(user.callback(first_line))  # an older line's button: nothing waits for it
+    assert "đã cũ" in texts[-1] and stored(roster).results.count("Tổng hợp") == 1
+    _away(roster, 40)
+    await bot.send(user.text("Rà soát hồ sơ đảng viên"))
+    await bot.send(user.text("thêm vào bản tự đánh giá"))  # the button's label, typed, presses it
+    assert "Rà soát hồ sơ đảng viên" in stored(roster).results

@@ -30,6 +30,7 @@ from domain.evaluation.form import (
     STEPS,
     active_draft,
     add_results,
+    add_typed,
     discard_edit,
     go_to,
     history,
@@ -43,6 +44,7 @@ from domain.evaluation.form import (
     split_items,
     start_or_resume,
     submit,
+    text_draft,
 )
 from domain.evaluation.review import (
     MAX_COMMENT_CHARS,
@@ -92,6 +94,7 @@ __all__ = [
     "Window",
     "active_draft",
     "add_results",
+    "add_typed",
     "assign_reviewer",
     "check_deputy",
     "delegate",
@@ -124,6 +127,7 @@ __all__ = [
     "status_label",
     "submit",
     "submitted_sql",
+    "text_draft",
     "unit_month_status",
     "view",
     "without_reviewer",

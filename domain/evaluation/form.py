@@ -291,17 +291,32 @@ def pause(session: Session, cadre_id: int) -> str:
     return "draft" if any(ev.status == EvalStatus.DRAFT for ev, _ in forms) else "edit"
 
 
-def active_draft(session: Session, cadre_id: int, window: Window, today: date,
-                 now: datetime | None = None) -> EvalView | None:
-    """The draft (or edit) that free text should go into: not paused, touched recently, at a text step."""
+def text_draft(session: Session, cadre_id: int, window: Window, today: date,
+               now: datetime | None = None) -> tuple[EvalView, bool] | None:
+    """The draft (or edit) at a text step and not paused, and whether it was touched recently (then free text
+    goes into it; after a break a line may be a question as well as the next item, so the cadre says which)."""
     now = now or utcnow()
     for ev, work in _open_forms(session, cadre_id)[:1]:
         if work.paused or work.step not in ("results", "difficulties"):
             return None
-        if as_utc(ev.updated_at) < now - timedelta(minutes=ACTIVE_MINUTES):
-            return None
-        return _form_view(session, ev, work, window, today)
+        recent = as_utc(ev.updated_at) >= now - timedelta(minutes=ACTIVE_MINUTES)
+        return _form_view(session, ev, work, window, today), recent
     return None
+
+
+def active_draft(session: Session, cadre_id: int, window: Window, today: date,
+                 now: datetime | None = None) -> EvalView | None:
+    """The draft (or edit) that free text goes into: text_draft, touched recently."""
+    found = text_draft(session, cadre_id, window, today, now)
+    return found[0] if found is not None and found[1] else None
+
+
+def add_typed(session: Session, cadre_id: int, eval_id: int, text: str, window: Window, today: date) -> EvalView:
+    """A line the cadre chose to keep for the form after a break: into the step the form is at."""
+    work = work_of(_owned(session, cadre_id, eval_id))
+    if work is not None and work.step == "difficulties":
+        return set_difficulties(session, cadre_id, eval_id, text, window, today)
+    return add_results(session, cadre_id, eval_id, text, window, today)
 
 
 def history(session: Session, cadre_id: int, window: Window, today: date, limit: int = 12) -> list[EvalView]:

@@ -14,10 +14,11 @@ ON_ID = frozenset({"pause", "undo", "skip", "submit", "edit", "view", "discard"}
 
 
 class EvalPress(NamedTuple):
-    verb: str  # "history", one of ON_ID, "step" or "self"
+    verb: str  # "history", one of ON_ID, "step", "self" or "keep"
     eval_id: int = 0
     step: str = ""  # for "step": one of domain.evaluation.STEPS
     rating: int = 0  # for "self": an index into RATINGS
+    message: int = 0  # for "keep": the id of the typed message whose line goes into the form
 
 
 def history() -> str:
@@ -39,6 +40,11 @@ def self_rating(eval_id: int, rating: int) -> str:
     return join(PREFIX, "self", eval_id, rating)
 
 
+def keep(eval_id: int, message_id: int) -> str:
+    """Put the line typed in message `message_id` (held by the chat's step) into the form."""
+    return join(PREFIX, "keep", eval_id, message_id)
+
+
 def parse(data: str) -> EvalPress | None:
     match split(data, PREFIX):
         case ["history"]:
@@ -50,4 +56,7 @@ def parse(data: str) -> EvalPress | None:
         case ["self", raw, rating] if (eval_id := number(raw)) is not None and (
                 n := number(rating, len(RATINGS) - 1)) is not None:
             return EvalPress("self", eval_id, rating=n)
+        case ["keep", raw, message] if (eval_id := number(raw)) is not None and (
+                message_id := number(message)) is not None:
+            return EvalPress("keep", eval_id, message=message_id)
     return None
