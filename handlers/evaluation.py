@@ -447,7 +447,7 @@ async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, ar
     v = await run_tx(context, ev.evaluation_for_review, actor, eval_id, _window(context), today(context))
     if match_button(value, NO_COMMENT_WORDS).index is not None:  # "bỏ qua", "không": the skip button's meaning
         value = ""
-    await _confirm(update, context, v, rating, value[: ev.MAX_COMMENT_CHARS], seen)
+    await _confirm(update, context, v, rating, ev.check_comment(value), seen)
 
 
 def _comment_argument(argument: str) -> tuple[int, int, int]:

@@ -406,3 +406,14 @@ async def test_a_comment_typed_at_the_confirmation_keeps_the_version_check(bot: 
     _edit_sent_meanwhile(roster, ev_id)
     texts = await bot.send(manager.callback(_first(bot)))
     assert "vừa gửi bản sửa" in texts[-1]
+
+
+async def test_a_comment_over_the_limit_is_refused_not_cut(bot: BotHarness, roster: Database,
+                                                          user: UpdateFactory) -> None:
+    """A 1,259-character comment was cut to 1,000 without a word; on a phone the lost end went unseen
+    (walkthrough). It is refused with the limit, and the prompt waits for a shorter one."""
+    manager, _ = await _manager_opens_the_submitted(bot, roster, user)
+    texts = await bot.send(manager.text("Nhận xét rất dài. " * 70))
+    assert "tối đa 1.000 ký tự" in texts[-1] and "1.259 ký tự" in texts[-1]
+    texts = await bot.send(manager.text("Làm tốt, cần giữ tiến độ"))
+    assert "Làm tốt, cần giữ tiến độ" in texts[-1]

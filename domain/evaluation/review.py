@@ -233,14 +233,21 @@ def _require_submitted(session: Session, ev: Evaluation) -> None:
         raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
 
 
+def check_comment(comment: str) -> str:
+    """A manager's comment within the limit, else refused saying by how much (never cut: the end would be lost)."""
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise EvaluationRefused(f"Nhận xét tối đa {vn.number(MAX_COMMENT_CHARS)} ký tự; bạn gõ "
+                                f"{vn.number(len(comment))} ký tự. Hãy rút gọn rồi gửi lại.")
+    return comment
+
+
 def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str | None, window: Window,
          today: date, seen: int = 0) -> EvalView:
     """`seen`: the version the rater was shown (EvalView.version; 0 when not known): refused if an edit
     replaced it since, so a rating never lands on content the rater did not see."""
     if not 0 <= rating < len(RATINGS):
         raise EvaluationRefused("Mức xếp loại không hợp lệ.")
-    if comment and len(comment) > MAX_COMMENT_CHARS:
-        raise EvaluationRefused(f"Nhận xét tối đa {vn.number(MAX_COMMENT_CHARS)} ký tự.")
+    check_comment(comment or "")
     ev = session.get(Evaluation, eval_id, with_for_update=True, populate_existing=True)  # a manager and a deputy
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
