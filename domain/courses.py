@@ -47,6 +47,7 @@ class CourseImportResult:
     told: int = 0  # people told that a class of theirs changed dates or place
     grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
     promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
+    kept_cancelled: list[str] = field(default_factory=list)  # classes cancelled in the bot that the list names again
     changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027", new ones too
 
     @property
@@ -54,7 +55,8 @@ class CourseImportResult:
         return (f"Lớp: thêm {vn.number(self.added)}, cập nhật {vn.number(self.updated)}, "
                 f"không đổi {vn.number(self.unchanged)}, bị từ chối {vn.number(len(self.rejected))}"
                 + (f"; báo {vn.number(self.told)} người lớp đổi lịch" if self.told else "")
-                + (f"; {vn.number(self.promoted)} người trong danh sách chờ có chỗ" if self.promoted else ""))
+                + (f"; {vn.number(self.promoted)} người trong danh sách chờ có chỗ" if self.promoted else "")
+                + (f"; {vn.number(len(self.kept_cancelled))} lớp đã hủy vẫn giữ hủy" if self.kept_cancelled else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {"applied": self.applied, "rows": self.total_rows, "added": self.added, "updated": self.updated,
@@ -152,7 +154,7 @@ def kind_label(kind: str) -> str:
 def _against_recorded(values: dict[str, Any], old: Row[Any], completed: dict[int, int]) -> list[str]:
     """What a row may not change in a course the bot already has: seats below those taken (else the database's
     seats check fails the import), the start of a class with recorded completions (they would predate it)."""
-    problems, taken, done = [], old[-1], completed.get(old[0], 0)
+    problems, taken, done = [], old.seats_taken, completed.get(old[0], 0)
     if values["capacity"] and values["capacity"] < taken:
         problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
                         "đăng ký trước, hoặc giữ số chỗ")
@@ -175,10 +177,11 @@ def _completed_counts(session: Session) -> dict[int, int]:
 
 
 def _existing_locked(session: Session) -> dict[str, Row[Any]]:
-    """Every course as (id, code, *COURSE_FIELDS, seats_taken), by upper-case code, locked: a registration
+    """Every course as (id, code, *COURSE_FIELDS, seats_taken, cancelled), by upper-case code, locked: a registration
     made while the file is checked cannot take a seat the new capacity no longer has."""
     columns = [getattr(Course, f) for f in COURSE_FIELDS]
-    rows = session.execute(select(Course.id, Course.code, *columns, Course.seats_taken).order_by(Course.id)
+    rows = session.execute(select(Course.id, Course.code, *columns, Course.seats_taken, Course.cancelled)
+                           .order_by(Course.id)
                            .with_for_update())  # in one order: two imports at once cannot deadlock
     return {r[1].upper(): r for r in rows}
 
@@ -195,6 +198,10 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
                                   f"{values['end_date']:%d/%m/%Y}, {vn.number(values['capacity'])} chỗ")
             continue
         before = dict(zip(COURSE_FIELDS, old[2:], strict=False))  # the row has seats_taken after the fields
+        if old.cancelled:  # cancelling told its registrants; a list does not undo that without a word
+            result.kept_cancelled.append(old.code)
+            result.changes.append(f"{old.code}: lớp đã hủy trong bot, vẫn giữ hủy (danh sách lớp không mở lại "
+                                  "lớp đã hủy)")
         if any(before[f] != values[f] for f in COURSE_FIELDS):
             result.changes.append(_change_line(values["code"], before, values))
             changed.append({"id": old[0], **{f: values[f] for f in COURSE_FIELDS}, "updated_at": now})

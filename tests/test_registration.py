@@ -231,3 +231,16 @@ def test_people_registered_hear_when_their_class_changes_kind(roster: Database, 
     assert changed.applied and changed.told == 1
     told = roster.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.kind == "course-moved")))
     assert "Cao cấp" in told and "vị trí việc làm" in told
+
+
+def test_a_cancelled_class_in_a_new_list_is_named_as_staying_cancelled(roster: Database, tmp_path: Path) -> None:
+    """A class cancelled in the bot, listed again (more seats): the import said 'cập nhật 1' and the class stayed
+    cancelled without a word (helper's attack). The list does not reopen it, and now says so."""
+    from domain.registration import cancel_course
+
+    roster.run(import_courses, write_course(tmp_path / "a.csv", "GONE", 5, date(2027, 1, 10)))
+    roster.run(cancel_course, "GONE", "MAU004", "Không đủ học viên")
+    again = roster.run(import_courses, write_course(tmp_path / "b.csv", "GONE", 9, date(2027, 1, 10)))
+    assert any("GONE" in line and "đã hủy" in line and "giữ" in line for line in again.changes)
+    assert "1 lớp đã hủy vẫn giữ hủy" in again.summary
+    assert roster.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "GONE")))
