@@ -232,3 +232,19 @@ def test_every_file_argument_is_known_as_input_or_output() -> None:
         found |= {a.dest for a in command._actions if a.metavar == "TỆP"}
     assert found == set(files.INPUTS) | set(files.OUTPUTS)
     assert not set(files.INPUTS) & set(files.OUTPUTS)
+
+
+def test_a_template_never_overwrites_a_filled_sheet(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`template roster --out keep.xlsx` wrote an empty template over HR's filled roster without asking (helper's
+    attack). A file holding rows under the header, or something that is not a spreadsheet, is kept unless
+    --force; an earlier template (headers only) is replaced as before, so scripts that refresh one keep working."""
+    assert run(capsys, "template", "roster", "--out", "mau.xlsx")[0] == 0
+    assert run(capsys, "template", "roster", "--out", "mau.xlsx")[0] == 0  # a template over a template
+    filled = here / "keep.csv"
+    filled.write_bytes(SAMPLE_ROSTER.read_bytes())
+    code, _, err = run(capsys, "template", "roster", "--out", "keep.csv")
+    assert code == 1 and "keep.csv" in the_line(err) and "--force" in the_line(err)
+    assert filled.read_bytes() == SAMPLE_ROSTER.read_bytes()
+    (here / "notes.txt").write_text("ghi chú quan trọng", encoding="utf-8")
+    assert run(capsys, "template", "roster", "--out", "notes.txt")[0] == 1
+    assert run(capsys, "template", "roster", "--out", "keep.csv", "--force")[0] == 0
