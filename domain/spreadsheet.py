@@ -150,6 +150,9 @@ def _open_workbook(data: bytes, formulas: bool) -> Any:
 
 def _rows_of(workbook: Any) -> Iterator[tuple[object, ...]]:
     sheet = workbook.worksheets[0]
+    if sheet.sheet_state != "visible":  # HR sees another sheet than the one that would be read
+        raise SpreadsheetError(f"Trang tính đầu tiên “{sheet.title}” đang bị ẩn, mà bot đọc trang tính đầu tiên. "
+                               "Hãy hiện trang đó hoặc chuyển trang cần nhập lên đầu, rồi gửi lại.")
     sheet.reset_dimensions()  # never pad rows to a declared A1:XFD1048576
     return cast(Iterator[tuple[object, ...]], sheet.iter_rows(max_col=_limits.max_columns, values_only=True))
 

@@ -250,3 +250,23 @@ def test_a_formula_with_no_saved_value_is_refused_by_cell(tmp_path: Path, databa
     sheet.cell(row=2, column=column, value=2025)
     book.save(path)
     assert database.run(import_roster, path).applied
+
+
+def test_a_hidden_first_sheet_is_refused_by_name(tmp_path: Path, database: Database) -> None:
+    """The importer reads the first sheet; a hidden one holding last year's data was imported while the visible
+    sheet with the changes was ignored, without a warning (helper's attack). It is refused, naming the sheet."""
+    header, rows = sample_rows()
+    book = Workbook()
+    old = book.active
+    assert old is not None
+    old.title = "Cũ"
+    old.append(header)
+    old.append([rows[0].get(h, "") for h in header])
+    old.sheet_state = "hidden"
+    current = book.create_sheet("Mới")
+    current.append(header)
+    book.active = 1
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    with pytest.raises(SpreadsheetError, match=r"“Cũ”.*ẩn"):
+        database.run(import_roster, path)
