@@ -86,6 +86,7 @@ LEFT_EDIT = ("⏸ Bản sửa đang dở đã được lưu và tạm dừng; b�
              "“📤 Gửi bản sửa”.")
 REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp loại."
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
+BTN_LATER = "⬅️ Để sau – về danh sách"
 REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
 NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "không có nhận xét")
@@ -392,6 +393,7 @@ async def _show_for_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, v
     """One evaluation with the rating buttons, at the "review-rating" step (buttons only: a typed label rates,
     anything else is asked to choose), however it was opened: from /review or at once after a rating."""
     rows = [[(label, review_buttons.rated("rate", v.id, n, v.version))] for n, label in enumerate(RATINGS)]
+    rows.append([(BTN_LATER, menu_buttons.entry("review"))])  # nothing is rated until a rating is pressed
     await text_router.reply_choice(update, context, "review-rating", before + REVIEW_ONE.format(
         name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
         body=_body(v)), rows)

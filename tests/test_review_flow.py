@@ -158,3 +158,17 @@ async def test_review_for_a_deputy_who_is_not_a_manager(bot: BotHarness, roster:
     texts = await bot.send(user.text("xác nhận"))
     assert any("Đã xếp loại Bùi Thị Trang" in t for t in texts)
     assert roster.run(lambda s: s.get(Evaluation, pending).manager_comment) == "Cần chủ động hơn"
+
+
+async def test_an_evaluation_open_for_rating_has_a_way_back(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    """An evaluation opened from /review offered only the four ratings: no way back to the list, no 'later'
+    (walkthrough). A last button goes back to the list; typing its label does too."""
+    first = _submit(roster, "MAU011")
+    _submit(roster, "MAU012")
+    await link(bot, user, COMMUNE_HEAD)
+    await bot.send(user.callback(f"rev:open:{first}"))
+    assert _buttons(bot)[-1] == "⬅️ Để sau – về danh sách"
+    texts = await bot.send(user.text("để sau"))
+    assert "Chờ bạn xếp loại" in texts[-1] and "(2)" in texts[-1]
+    assert roster.run(lambda s: s.get(Evaluation, first).status) == "submitted"
