@@ -75,7 +75,7 @@ BODY_DIFFICULTIES = "\n<b>Khó khăn, đề xuất</b>\n{text}"
 BODY_SELF = "\n<b>Tự xếp loại</b>: {rating}"
 BODY_MANAGER = "\n<b>Cấp trên xếp loại</b>: {rating}{comment}"
 HISTORY_TITLE = "📜 <b>Các tháng trước</b>"
-HISTORY_ROW = "• {period}: tự xếp loại {self}; cấp trên: {manager}{late}"
+HISTORY_ROW = "• {period_title}: tự xếp loại {self}; cấp trên: {manager}{late}"
 HISTORY_EMPTY = "Chưa có tháng nào đã gửi."
 LEFT_DRAFT = ("⏸ Bản tự đánh giá đang dở đã được lưu và tạm dừng, không mất gì. "
               "Gõ /eval để làm tiếp đúng chỗ đang dở.")
@@ -255,10 +255,10 @@ async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
         await reply(update, HISTORY_EMPTY, keyboard([[BACK]]))
         return
     lines = [HISTORY_TITLE] + [HISTORY_ROW.format(
-        period=v.period, self=RATINGS[v.self_rating] if v.self_rating is not None else "—",
+        period_title=v.period_title, self=RATINGS[v.self_rating] if v.self_rating is not None else "—",
         manager=RATINGS[v.manager_rating] + (f" – “{esc(v.manager_comment)}”" if v.manager_comment else "")
         if v.manager_rating is not None else "chưa xếp loại", late=LATE if v.late else "") for v in items]
-    rows = [[(f"📄 {v.period}", buttons.on("view", v.id))] for v in items[:6]]
+    rows = [[(f"📄 {v.period_title}", buttons.on("view", v.id))] for v in items[:6]]
     await reply(update, "\n".join(lines), keyboard([*rows, [BACK]]))
 
 

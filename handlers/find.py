@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain import vn
 from domain.accounts import Actor, require_manager
 from domain.catalogue import STATUS_LABELS
-from domain.evaluation import RATINGS, Window, period_label, status_label
+from domain.evaluation import RATINGS, Window, period_title, status_label
 from domain.find import CadreCard, EvaluationLine, RegistrationLine, SearchResult, cadre_card, search_cadres
 from handlers import text_router
 from handlers.common import esc, keyboard, linked_only, load_actor, pressed, reply, run_tx, services, today
@@ -72,8 +72,7 @@ def _evaluation_row(line: EvaluationLine) -> str:
     status = status_label(line.status)
     if line.manager_rating is not None:
         status += f": {RATINGS[line.manager_rating]}"
-    period = period_label(line.year, line.month)
-    return f"\n• {period[0].upper()}{period[1:]}: {status}{' (nộp muộn)' if line.late else ''}"
+    return f"\n• {period_title(line.year, line.month)}: {status}{' (nộp muộn)' if line.late else ''}"
 
 
 def _registration_row(r: RegistrationLine) -> str:

@@ -211,3 +211,12 @@ async def test_a_line_typed_after_a_break_is_not_taken_for_a_question_without_as
     await bot.send(user.text("Rà soát hồ sơ đảng viên"))
     await bot.send(user.text("thêm vào bản tự đánh giá"))  # the button's label, typed, presses it
     assert "Rà soát hồ sơ đảng viên" in stored(roster).results
+
+
+async def test_past_months_read_as_titles(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """'📜 Các tháng trước' listed '• tháng 11/2026: …' and buttons '📄 tháng 11/2026' in lower case (walkthrough)."""
+    await link(bot, user, CADRE)
+    await fill_and_submit(bot, user)
+    texts = await bot.send(user.callback("eval:history"))
+    assert "• Tháng 11/2026: tự xếp loại" in texts[-1]
+    assert "📄 Tháng 11/2026" in [b["text"] for b in bot.last_buttons()]

@@ -96,7 +96,12 @@ class Window:
 
 
 def period_label(year: int, month: int) -> str:
+    """'tháng 11/2026', inside a sentence; period_title at the start of a line or on a button."""
     return f"tháng {month:02d}/{year}"
+
+
+def period_title(year: int, month: int) -> str:
+    return f"Tháng {month:02d}/{year}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,10 @@ class EvalView:
     @property
     def period(self) -> str:
         return period_label(self.year, self.month)
+
+    @property
+    def period_title(self) -> str:
+        return period_title(self.year, self.month)
 
 
 def view(session: Session, ev: Evaluation, window: Window, today: date) -> EvalView:
