@@ -90,9 +90,10 @@ def waiting_course(session: Session, chat: Chat) -> str | None:
 
 
 def says_completion(caption: str) -> bool:
-    """A caption like "kết quả hoàn thành" marks a sheet with a "Mã lớp" column as completions, not registrations."""
+    """A caption like "kết quả hoàn thành" marks a sheet with a "Mã lớp" column as completions, not registrations;
+    "chưa hoàn thành" or "không hoàn thành" does not (registering those who have not finished is the opposite)."""
     key = ascii_key(caption)
-    return any(word in key for word in CAPTION_WORDS)
+    return any(re.search(rf"(?<!chua )(?<!khong ){word}", key) for word in CAPTION_WORDS)
 
 
 def await_sheet(session: Session, actor: Actor, chat: Chat, course_code: str, today: date) -> Waiting:

@@ -398,3 +398,15 @@ def test_a_row_without_a_code_is_refused_not_dropped(roster: Database, tmp_path:
     plan = db.run(complete, "CC-K26", sheet.codes, TODAY, "cli", False, names=sheet.names)
     assert not plan.applied and _completed(db) == 0
     assert [(r.row, r.reason) for r in plan.rejected] == [(3, "thiếu “Mã cán bộ” (Hoàng Thị Yến)")]
+
+
+@pytest.mark.parametrize(("caption", "completion"), [
+    ("kết quả hoàn thành lớp CC-K26", True), ("Hoan thanh", True),
+    ("đăng ký những người chưa hoàn thành", False), ("danh sách không hoàn thành", False),
+    ("dang ky nguoi chua hoan thanh, con nguoi da hoan thanh", True),
+])
+def test_a_caption_that_negates_completion_does_not_mark_a_sheet_as_completions(caption: str,
+                                                                                  completion: bool) -> None:
+    """'đăng ký người chưa hoàn thành' turned a registration list into a completion sheet (helper's reading)."""
+    from domain.completion_sheet import says_completion
+    assert says_completion(caption) is completion
