@@ -87,6 +87,7 @@ LEFT_EDIT = ("⏸ Bản sửa đang dở đã được lưu và tạm dừng; b�
 REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp loại."
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
 BTN_LATER = "⬅️ Để sau – về danh sách"
+BTN_REOPEN = "📄 Mở bản mới"
 REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
 NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "không có nhận xét")
@@ -382,8 +383,12 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     elif action == "nocomment":
         await _confirm(update, context, v, rating, "", seen)
     else:
-        result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now,
-                              seen)
+        try:
+            result = await run_tx(context, rate_then_next, actor, text_router.chat_key(update), v.id, rating, w, now,
+                                  seen)
+        except ev.VersionReplaced as exc:  # the new version is one press away
+            await reply(update, esc(str(exc)), keyboard([[(BTN_REOPEN, review_buttons.open_(exc.eval_id))], [BACK]]))
+            return
         await _rated(update, context, result, held_until(context, "eval-rated"),
                      team_views=actor.is_manager or actor.is_hr)
         await deliver_now(context, "eval-rated")

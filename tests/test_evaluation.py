@@ -391,7 +391,8 @@ async def test_a_rating_of_a_version_replaced_meanwhile_is_refused(bot: BotHarne
     texts = await bot.send(manager.callback(_first(bot)))  # ✅ Xác nhận
     assert "vừa gửi bản sửa" in texts[-1]
     assert roster.run(lambda s: s.scalar(select(Evaluation.status).where(Evaluation.id == ev_id))) == "submitted"
-    await bot.send(manager.callback(f"rev:open:{ev_id}"))  # opened again: the new version rates
+    assert _first(bot) == f"rev:open:{ev_id}"  # the refusal offers the new version (walkthrough: no button before)
+    await bot.send(manager.callback(_first(bot)))  # opened again: the new version rates
     await bot.send(manager.callback(_first(bot, "rev:rate:")))
     await bot.send(manager.callback(_first(bot)))
     await bot.send(manager.callback(_first(bot)))

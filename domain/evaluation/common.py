@@ -25,6 +25,14 @@ class EvaluationRefused(DomainError):
     pass
 
 
+class VersionReplaced(EvaluationRefused):
+    """A rating chosen on a version the cadre has replaced since: the rater is offered the new one."""
+
+    def __init__(self, message: str, eval_id: int) -> None:
+        super().__init__(message)
+        self.eval_id = eval_id
+
+
 class EvalStatus(StrEnum):
     """A month's evaluation of one cadre. MISSING is never stored: it is the absence of a row."""
 

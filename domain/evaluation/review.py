@@ -19,6 +19,7 @@ from domain.evaluation.common import (
     EvalStatus,
     EvaluationRefused,
     EvalView,
+    VersionReplaced,
     Window,
     period_label,
     unsent_text,
@@ -256,8 +257,8 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(session, ev)
     if seen and version_of(ev) != seen:
-        raise EvaluationRefused(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
-                                "hãy mở lại để xem trước khi xếp loại.")
+        raise VersionReplaced(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
+                              "hãy mở lại để xem trước khi xếp loại.", ev.id)
     unsent = _unsent_edit(ev)  # read while submitted
     ev.status, ev.manager_rating, ev.manager_comment = EvalStatus.RATED, rating, (comment or "").strip() or None
     ev.edit_draft = None  # an edit not sent is moot: what was sent is what was rated (its text is given back)
