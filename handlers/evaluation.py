@@ -88,10 +88,12 @@ REVIEW_EMPTY = "✅ Không có bản tự đánh giá nào chờ bạn xếp lo�
 REVIEW_LIST = "🗂 <b>Chờ bạn xếp loại</b> ({n}):"
 BTN_LATER = "⬅️ Để sau – về danh sách"
 BTN_REOPEN = "📄 Mở bản mới"
-REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}\n\n{body}\n\nChọn mức xếp loại:"
+REVIEW_ONE = "📄 <b>{name}</b> ({code}) – tự đánh giá {period}{late}{deputy}\n\n{body}\n\nChọn mức xếp loại:"
+FOR_MANAGER = " · thay {name}"  # a deputy's list: whose review this is
+AS_DEPUTY = "\n🤝 Bạn xếp loại thay <b>{name}</b> (được ủy quyền)."
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
 NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "không có nhận xét")
-CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}?"
+CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}{deputy}?"
 RATED = "✅ Đã xếp loại {name} – {period}: {rating}."
 RATED_TOLD = " Cán bộ đã được thông báo qua bot."
 RATED_HELD = " Cán bộ sẽ được thông báo qua bot {when} (giờ yên lặng)."
@@ -349,7 +351,8 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     if not pending:
         await reply(update, REVIEW_EMPTY, keyboard(views))
         return
-    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:60], review_buttons.open_(p.id))]
+    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"
+              f"{FOR_MANAGER.format(name=p.acting_for) if p.acting_for else ''}"[:60], review_buttons.open_(p.id))]
             for p in pending[:20]]
     await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=vn.number(len(pending))),
                                    [*rows, *views], choice_only=False)
@@ -401,7 +404,7 @@ async def _show_for_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, v
     rows.append([(BTN_LATER, menu_buttons.entry("review"))])  # nothing is rated until a rating is pressed
     await text_router.reply_choice(update, context, "review-rating", before + REVIEW_ONE.format(
         name=esc(v.cadre_name), code=esc(v.cadre_code), period=v.period, late=LATE if v.late else "",
-        body=_body(v)), rows)
+        deputy=AS_DEPUTY.format(name=esc(v.acting_for)) if v.acting_for else "", body=_body(v)), rows)
 
 
 async def _rated(update: Update, context: ContextTypes.DEFAULT_TYPE, result: RatedThenNext,
@@ -443,8 +446,9 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, v: EvalVi
     await text_router.open_form(update, context, ev.REVIEW_CONFIRM_STEP, f"{v.id}:{rating}:{seen}",
                                 {"comment": comment}, buttons=choice)
     shown = f"\nNhận xét: “{esc(comment)}”" if comment else ""
+    deputy = f" (thay {esc(v.acting_for)})" if v.acting_for else ""
     await reply(update, CONFIRM_RATE.format(name=esc(v.cadre_name), period=v.period, rating=RATINGS[rating],
-                                            comment=shown), keyboard(choice))
+                                            comment=shown, deputy=deputy), keyboard(choice))
 
 
 async def comment_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str, value: str) -> None:

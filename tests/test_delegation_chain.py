@@ -122,3 +122,20 @@ async def test_the_manager_pressing_after_the_deputy_rated_is_told_who_and_what(
         await bot.send(deputy.callback(data))
     text = (await bot.send(boss.callback(f"rev:ok:{colleague}:1")))[-1]
     assert "Sùng A Long đã xếp loại" in text and "Hoàn thành xuất sắc nhiệm vụ" in text
+
+
+async def test_a_deputy_sees_whom_they_rate_for(bot: BotHarness, roster: Database) -> None:
+    """The deputy's /review mixed delegated evaluations with their own, and the confirmation did not say 'thay Ma
+    Văn Chiến'; only the cadre's notice did (walkthrough). The list, the open evaluation and the confirmation
+    now name the manager."""
+    boss, dung, deputy = (UpdateFactory(user_id=u) for u in (910, 912, 913))
+    await _delegate_to_mau013(bot, boss)
+    for factory, phone in ((dung, MAU012), (deputy, MAU013)):
+        await link(bot, factory, phone)
+    await fill_and_submit(bot, dung)
+    await bot.send(deputy.text("/review"))
+    assert "Nông Văn Dũng – tháng 11/2026 · thay Ma Văn Chiến" in [b["text"] for b in bot.last_buttons()]
+    opened = (await bot.send(deputy.callback(f"rev:open:{eval_id(roster, 'MAU012')}")))[-1]
+    assert "thay Ma Văn Chiến" in opened
+    confirm = (await bot.send(deputy.callback(f"rev:nocomment:{eval_id(roster, 'MAU012')}:1")))[-1]
+    assert "thay Ma Văn Chiến" in confirm

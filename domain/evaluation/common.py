@@ -141,6 +141,8 @@ class EvalView:
     version: int = 0
     # After an edit is dropped: what it held that the sent version does not (plain text), so nothing typed is lost.
     given_back: str = ""
+    # Read for rating by a deputy: the name of the manager they rate for.
+    acting_for: str | None = None
 
     @property
     def period(self) -> str:

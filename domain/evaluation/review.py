@@ -151,21 +151,36 @@ class Pending:
     cadre_name: str
     period: str
     late: bool
+    acting_for: str = ""  # the manager whose review a deputy holds, for a delegated one
 
 
 def pending_reviews(session: Session, actor: Actor, today: date) -> list[Pending]:
     delegators = _delegators(session, actor.cadre_id, today)
-    people = reviewees(session, [actor.cadre_id, *delegators])
-    if delegators:
-        above = _above_ids(session, actor.cadre_id)
-        people = [c for c in people if c.id not in above]
+    people = reviewees(session, [actor.cadre_id])
+    for_whom = _delegated_people(session, actor, delegators, {c.id for c in people})
+    people += [c for c, _ in for_whom.values()]
     if not people:
         return []
     rows = session.scalars(select(Evaluation).where(
         Evaluation.cadre_id.in_([c.id for c in people]), Evaluation.status == EvalStatus.SUBMITTED)
         .order_by(Evaluation.year, Evaluation.month, Evaluation.submitted_at))
-    return [Pending(ev.id, ev.cadre.code, ev.cadre.full_name, period_label(ev.year, ev.month), ev.late)
+    return [Pending(ev.id, ev.cadre.code, ev.cadre.full_name, period_label(ev.year, ev.month), ev.late,
+                    for_whom[ev.cadre_id][1] if ev.cadre_id in for_whom else "")
             for ev in rows]
+
+
+def _delegated_people(session: Session, actor: Actor, delegators: list[int], own: set[int]
+                      ) -> dict[int, tuple[Cadre, str]]:
+    """The delegators' people this deputy may rate (never anyone above the deputy), with each one's manager."""
+    if not delegators:
+        return {}
+    above = _above_ids(session, actor.cadre_id)
+    found: dict[int, tuple[Cadre, str]] = {}
+    for manager in session.scalars(select(Cadre).where(Cadre.id.in_(delegators)).order_by(Cadre.code)):
+        for cadre in reviewees(session, [manager.id]):
+            if cadre.id not in own and cadre.id not in above and cadre.id != actor.cadre_id:
+                found.setdefault(cadre.id, (cadre, manager.full_name))
+    return found
 
 
 class ReviewQueue:
@@ -215,11 +230,13 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
     ev = session.get(Evaluation, eval_id)
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
-    if _may_review(session, actor, ev, today) is None:
+    acting_for = _may_review(session, actor, ev, today)
+    if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(session, ev)
     audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
-    return view(session, ev, window, today)
+    manager = session.get(Cadre, acting_for) if acting_for != actor.cadre_id else None
+    return replace(view(session, ev, window, today), acting_for=manager.full_name if manager else None)
 
 
 def _require_submitted(session: Session, ev: Evaluation) -> None:
