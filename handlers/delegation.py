@@ -99,7 +99,7 @@ async def _periods(update: Update, name: str, code: str) -> None:
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
     start, end = delegation.preset_period(preset, today(context))
-    name, kept = await read_tx(context, delegation.kept_by_manager, actor, code)
+    name, kept = await read_tx(context, delegation.kept_by_manager, actor, code, start, end)
     text = CONFIRM.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end))
     if kept:
         text += KEPT.format(people=", ".join(f"{esc(p.full_name)} ({esc(p.code)})" for p in kept), name=esc(name))

@@ -32,6 +32,8 @@ async def test_new_deputy_with_presets_list_overlap_and_revoke(bot: BotHarness, 
     texts = await bot.send(user.callback("dlg:list"))
     assert "Nông Văn Dũng (MAU012): 26/11/2026 – 02/12/2026 (đang hiệu lực)" in texts[-1]
 
+    texts = await bot.send(user.callback("dlg:per:MAU014:eom"))  # said before the final ✅ (walkthrough)
+    assert "trùng khoảng ngày" in texts[-1] and "dlg:ok:MAU014:eom" not in _data(bot)
     texts = await bot.send(user.callback("dlg:ok:MAU014:eom"))
     assert "trùng khoảng ngày" in texts[-1] and "Nông Văn Dũng" in texts[-1]
     assert "chọn ngày khác" not in texts[-1] and "Thu hồi" in texts[-1]  # the presets all start today

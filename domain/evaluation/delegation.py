@@ -17,7 +17,7 @@ from db.models import Cadre, ReviewDelegation, Unit
 from domain.accounts import Actor, audit, require_manager
 from domain.clock import utcnow
 from domain.errors import NotFound
-from domain.evaluation.review import check_deputy, kept_from_deputy, reviewees
+from domain.evaluation.review import check_deputy, check_no_overlapping_deputy, kept_from_deputy, reviewees
 from domain.markup import esc
 from domain.outbox import enqueue
 from domain.units import in_subtree
@@ -76,11 +76,14 @@ def deputy_candidates(session: Session, actor: Actor) -> list[Candidate]:
     return [Candidate(c.id, c.code, c.full_name, c.position) for c in rows if c.id not in excluded][:MAX_CANDIDATES]
 
 
-def kept_by_manager(session: Session, actor: Actor, deputy_code: str) -> tuple[str, list[Candidate]]:
+def kept_by_manager(session: Session, actor: Actor, deputy_code: str, start: date, end: date
+                    ) -> tuple[str, list[Candidate]]:
     """The deputy's name (re-checked) and the manager's people the deputy may not rate: those above the deputy
-    in the review chain (review.deputy_may_rate). Shown before the manager confirms."""
+    in the review chain (review.deputy_may_rate). Shown before the manager confirms; a period that overlaps
+    another deputy's is refused here already, not only at the final press."""
     require_manager(actor)
     deputy = check_deputy(session, actor, deputy_code)
+    check_no_overlapping_deputy(session, actor.cadre_id, start, end, lock=False)
     kept = kept_from_deputy(session, actor.cadre_id, deputy)
     return deputy.full_name, [Candidate(c.id, c.code, c.full_name, c.position) for c in kept]
 

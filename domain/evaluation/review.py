@@ -332,11 +332,12 @@ def _check_period(start: date, end: date, today: date) -> None:
         raise EvaluationRefused(f"Mỗi lần ủy quyền tối đa {MAX_DELEGATION_DAYS} ngày.")
 
 
-def _check_no_overlapping_deputy(session: Session, manager_id: int, start: date, end: date) -> None:
-    """One deputy at a time: two deputies for the same days would both rate the same people."""
-    clash = session.scalar(select(ReviewDelegation).where(
-        ReviewDelegation.manager_id == manager_id, ReviewDelegation.start_date <= end,
-        ReviewDelegation.end_date >= start).with_for_update())
+def check_no_overlapping_deputy(session: Session, manager_id: int, start: date, end: date, lock: bool = True) -> None:
+    """One deputy at a time: two deputies for the same days would both rate the same people. `lock`: the caller
+    writes a delegation (a preview, in a read transaction, does not lock)."""
+    query = select(ReviewDelegation).where(ReviewDelegation.manager_id == manager_id,
+                                           ReviewDelegation.start_date <= end, ReviewDelegation.end_date >= start)
+    clash = session.scalar(query.with_for_update() if lock else query)
     if clash is not None:
         deputy = session.get(Cadre, clash.deputy_id)
         raise EvaluationRefused(
@@ -365,7 +366,7 @@ def delegate(session: Session, actor: Actor, deputy_code: str, start: date, end:
     own reviewees (nobody rates the pool they are rated in); at most 90 days, starting today or later."""
     _check_period(start, end, today)
     deputy = check_deputy(session, actor, deputy_code)
-    _check_no_overlapping_deputy(session, actor.cadre_id, start, end)
+    check_no_overlapping_deputy(session, actor.cadre_id, start, end)
     session.add(ReviewDelegation(manager_id=actor.cadre_id, deputy_id=deputy.id, start_date=start, end_date=end,
                                  created_at=utcnow()))
     audit(session, actor.code, "review-delegate", deputy.code, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
