@@ -129,7 +129,7 @@ BEHALF_MORE = "\n(Còn {n} người trùng tên nữa: gõ thêm chữ, hoặc g
 BEHALF_NOBODY = "Không tìm thấy cán bộ tên hoặc mã “{name}”. Gõ lại tên hoặc mã (ví dụ MAU013), hoặc /cancel."
 BEHALF_CHOICES = 8
 YES, NO = "✅ Xác nhận", "✖️ Không"
-ALL_COURSES = ("🎓 Danh sách lớp", menu.entry("courses"))
+ALL_COURSES = ("⬅️ Các lớp khác", menu.entry("courses"))  # back to the list of classes (not this class's roster)
 MINE = ("📌 Lớp của tôi", buttons.plain("mine"))
 PAGE = 15
 
