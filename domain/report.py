@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -50,6 +50,9 @@ class Report:
     unit_name: str
     cadres: int
     rows: list[IndicatorRow]
+    # Set by report_for for the bot's buttons (the drill-down is offered only where it leads somewhere);
+    # build_report leaves it False, and the JSON contract does not carry it.
+    has_children: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "unit": self.unit_code, "cadres": self.cadres,
@@ -156,7 +159,8 @@ def resolve_unit(session: Session, actor: Actor, unit_ref: str | int | None) -> 
 def report_for(session: Session, actor: Actor, unit_ref: str | int | None, today: date) -> Report:
     unit = resolve_unit(session, actor, unit_ref)
     audit(session, actor.code, "report", unit.code if unit else "PROVINCE")
-    return build_report(session, unit, today)
+    has_children = bool(session.scalar(select(exists().where(_children_of(unit)))))
+    return replace(build_report(session, unit, today), has_children=has_children)
 
 
 # --- drill-down --------------------------------------------------------------------------------
@@ -175,13 +179,17 @@ class ChildRow:
         return percent(self.with_mandatory_gap, self.cadres)
 
 
+def _children_of(unit: Unit | None) -> ColumnElement[bool]:
+    """The units one level below `unit`; below the province, the top-level units."""
+    return Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
+
+
 def child_units(session: Session, actor: Actor, unit_ref: str | int | None,
                 rules: RuleBook | None = None) -> tuple[Unit | None, list[ChildRow]]:
     """Direct children of a unit with their subtree counts, worst (largest share with a gap) first."""
     rules = rules or default_rules()
     unit = resolve_unit(session, actor, unit_ref)
-    parent_filter = Unit.parent_id == unit.id if unit else Unit.parent_id.is_(None)
-    children = list(session.scalars(select(Unit).where(parent_filter)))
+    children = list(session.scalars(select(Unit).where(_children_of(unit))))
     per_unit = session.execute(
         select(Unit.path, func.count(Cadre.id), func.sum(case((mandatory_gap_sql(rules), 1), else_=0)))
         .select_from(Cadre).join(Unit, Cadre.unit_id == Unit.id).where(_scope(unit)).group_by(Unit.path)

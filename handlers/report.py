@@ -53,9 +53,10 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
                        unit_ref: str | int | None) -> None:
     report = await run_tx(context, report_for, actor, unit_ref, today(context))
     key = _unit_key(report.unit_id)
+    drill = [(BTN_CHILDREN, buttons.paged("d", key, 0))] if report.has_children else []
     await reply(update, render_report(report), keyboard([
         [(BTN_CHART, buttons.unit("c", key)), (BTN_XLSX, buttons.unit("x", key))],
-        [(BTN_CHILDREN, buttons.paged("d", key, 0)), (BTN_PEOPLE, buttons.paged("p", key, 0))],
+        [*drill, (BTN_PEOPLE, buttons.paged("p", key, 0))],
         [BACK],
     ]))
 

@@ -225,3 +225,28 @@ def test_chart_leaves_out_empty_populations_and_xlsx_has_typed_cells(roster: Dat
     empty = next(r for r in sheet.iter_rows(min_row=header[0].row + 1) if r[5].value == 0)
     assert empty[7].value == "không áp dụng"
     assert sheet.freeze_panes == f"A{header[0].row + 1}"
+
+
+# --- navigation found by a walkthrough on a phone ---------------------------------------------
+
+DIVISION_HEAD = "0912345003"  # MAU003, head of SNV-TCCB: no units below it
+
+
+def _labels(bot: BotHarness) -> list[str]:
+    return [b["text"] for b in bot.last_buttons()]
+
+
+async def test_children_button_only_for_a_unit_with_units_below(bot: BotHarness, roster: Database,
+                                                                user: UpdateFactory) -> None:
+    await link(bot, user, DIVISION_HEAD)
+    assert "Phòng Tổ chức cán bộ" in (await bot.send(user.text("/report")))[-1]
+    assert "🏢 Đơn vị trực thuộc" not in _labels(bot)  # pressing it could only say there are none
+    assert "👥 Cán bộ thiếu chuẩn" in _labels(bot)
+
+    other = UpdateFactory(user_id=555002, first_name="Chiến")
+    await link(bot, other, MANAGER)
+    await bot.send(other.text("/report"))
+    assert "🏢 Đơn vị trực thuộc" in _labels(bot)  # XMH has XMH-VP and XMH-KT
+    kt = roster.run(lambda s: s.scalar(select(Unit.id).where(Unit.code == "XMH-KT")))
+    assert "Phòng Kinh tế xã" in (await bot.send(other.callback(f"rep:u:{kt}")))[-1]
+    assert "🏢 Đơn vị trực thuộc" not in _labels(bot)
