@@ -43,6 +43,14 @@ class IndicatorRow:
 
 
 @dataclass(frozen=True)
+class UnitLink:
+    """Another report the actor may open from this one; unit_id None is the province."""
+
+    unit_id: int | None
+    name: str
+
+
+@dataclass(frozen=True)
 class Report:
     as_of: date
     unit_id: int | None
@@ -50,9 +58,10 @@ class Report:
     unit_name: str
     cadres: int
     rows: list[IndicatorRow]
-    # Set by report_for for the bot's buttons (the drill-down is offered only where it leads somewhere);
-    # build_report leaves it False, and the JSON contract does not carry it.
+    # Set by report_for for the bot's buttons (the drill-down is offered only where it leads somewhere, the way up
+    # only where the actor may go); build_report leaves them unset, and the JSON contract does not carry them.
     has_children: bool = False
+    up: UnitLink | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "unit": self.unit_code, "cadres": self.cadres,
@@ -160,7 +169,17 @@ def report_for(session: Session, actor: Actor, unit_ref: str | int | None, today
     unit = resolve_unit(session, actor, unit_ref)
     audit(session, actor.code, "report", unit.code if unit else "PROVINCE")
     has_children = bool(session.scalar(select(exists().where(_children_of(unit)))))
-    return replace(build_report(session, unit, today), has_children=has_children)
+    return replace(build_report(session, unit, today), has_children=has_children, up=_up(actor, unit))
+
+
+def _up(actor: Actor, unit: Unit | None) -> UnitLink | None:
+    """The report one level up, only when the actor may open it: a manager never sees above their own unit,
+    HR climbs to the province. (Offering it is a courtesy: the press is checked again by resolve_unit.)"""
+    if unit is None:
+        return None
+    if unit.parent is None:
+        return UnitLink(None, PROVINCE) if actor.is_hr else None
+    return UnitLink(unit.parent.id, unit.parent.name) if actor.may_see_unit(unit.parent.path) else None
 
 
 # --- drill-down --------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ PERSON_ROW = "{n}. <b>{name}</b> ({code}) – {position}, {unit}\n   Thiếu: {g
 NO_PEOPLE = "✅ Không còn cán bộ nào của {unit} thiếu chuẩn bắt buộc."
 CHART_CAPTION = "Tiến độ chỉ tiêu – {unit}"
 XLSX_CAPTION = "Báo cáo chỉ tiêu – {unit} (tổng hợp và danh sách cán bộ thiếu chuẩn bắt buộc)"
+BTN_UP, BTN_UP_GENERIC = "⬅️ {unit}", "⬅️ Đơn vị cấp trên"
+UP_NAME_MAX = 40  # a longer name would be cut on a phone's button: the generic label reads better
 PREV, NEXT = "◀️ Trang trước", "Trang sau ▶️"
 PAGE = 10
 
@@ -54,11 +56,19 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     report = await run_tx(context, report_for, actor, unit_ref, today(context))
     key = _unit_key(report.unit_id)
     drill = [(BTN_CHILDREN, buttons.paged("d", key, 0))] if report.has_children else []
-    await reply(update, render_report(report), keyboard([
+    up = [(_up_label(report.up.name), buttons.unit("u", report.up.unit_id))] if report.up else []
+    rows = [
         [(BTN_CHART, buttons.unit("c", key)), (BTN_XLSX, buttons.unit("x", key))],
         [*drill, (BTN_PEOPLE, buttons.paged("p", key, 0))],
+        up,
         [BACK],
-    ]))
+    ]
+    await reply(update, render_report(report), keyboard([r for r in rows if r]))
+
+
+def _up_label(name: str) -> str:
+    name = name.strip()
+    return BTN_UP.format(unit=name) if 0 < len(name) <= UP_NAME_MAX else BTN_UP_GENERIC
 
 
 @linked_only

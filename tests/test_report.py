@@ -250,3 +250,55 @@ async def test_children_button_only_for_a_unit_with_units_below(bot: BotHarness,
     kt = roster.run(lambda s: s.scalar(select(Unit.id).where(Unit.code == "XMH-KT")))
     assert "Phòng Kinh tế xã" in (await bot.send(other.callback(f"rep:u:{kt}")))[-1]
     assert "🏢 Đơn vị trực thuộc" not in _labels(bot)
+
+
+def _unit_ids(roster: Database, *codes: str) -> list[int]:
+    found = roster.run(lambda s: dict(s.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()))
+    return [found[c] for c in codes]
+
+
+def _up(bot: BotHarness) -> list[dict[str, object]]:
+    """The button back to the parent unit's report (every ⬅️ button but the one to the menu)."""
+    return [b for b in bot.last_buttons() if b["text"].startswith("⬅️") and b["text"] != "⬅️ Về menu"]
+
+
+async def test_drilled_unit_leads_back_to_its_parent_inside_the_scope(bot: BotHarness, roster: Database,
+                                                                      user: UpdateFactory) -> None:
+    xmh, kt, tinh = _unit_ids(roster, "XMH", "XMH-KT", "TINH")
+    await link(bot, user, MANAGER)
+    await bot.send(user.text("/report"))
+    assert _up(bot) == []  # above Xã Minh Hương is the province: not MAU010's to see
+    assert "Phòng Kinh tế xã" in (await bot.send(user.callback(f"rep:u:{kt}")))[-1]
+    assert [(b["text"], b["callback_data"]) for b in _up(bot)] == [("⬅️ Xã Minh Hương", f"rep:u:{xmh}")]
+    texts = await bot.send(user.callback(f"rep:u:{xmh}"))
+    assert "Chỉ tiêu Nghị quyết – Xã Minh Hương" in texts[-1]
+    # The press is checked like any other: a button naming the unit above is refused.
+    assert "chỉ xem được đơn vị của mình" in (await bot.send(user.callback(f"rep:u:{tinh}")))[-1]
+
+    head_of_kt = UpdateFactory(user_id=555018, first_name="Phúc")  # MAU018 heads XMH-KT only
+    await link(bot, head_of_kt, "0912345018")
+    assert "Phòng Kinh tế xã" in (await bot.send(head_of_kt.text("/report")))[-1]
+    assert _up(bot) == []
+    assert "chỉ xem được đơn vị của mình" in (await bot.send(head_of_kt.callback(f"rep:u:{xmh}")))[-1]
+
+    # A name too long for a phone's button gives way to a generic label; the button still opens the parent.
+    def rename(session: Session) -> None:
+        session.get(Unit, xmh).name = "Đảng ủy, HĐND, UBND và Ủy ban MTTQ Việt Nam xã Minh Hương"
+
+    roster.run(rename)
+    await bot.send(user.callback(f"rep:u:{kt}"))
+    assert [(b["text"], b["callback_data"]) for b in _up(bot)] == [("⬅️ Đơn vị cấp trên", f"rep:u:{xmh}")]
+
+
+async def test_hr_climbs_back_to_the_province(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    from domain import accounts
+
+    (tinh,) = _unit_ids(roster, "TINH")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/report XTP"))
+    assert [(b["text"], b["callback_data"]) for b in _up(bot)] == [("⬅️ Tỉnh Tuyên Quang", f"rep:u:{tinh}")]
+    assert "Chỉ tiêu Nghị quyết – Tỉnh Tuyên Quang" in (await bot.send(user.callback(f"rep:u:{tinh}")))[-1]
+    assert [(b["text"], b["callback_data"]) for b in _up(bot)] == [("⬅️ Toàn tỉnh", "rep:u:0")]
+    assert "Chỉ tiêu Nghị quyết – Toàn tỉnh" in (await bot.send(user.callback("rep:u:0")))[-1]
+    assert _up(bot) == []
