@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
@@ -13,6 +13,9 @@ from domain import vn
 from domain.evaluation import status_label
 from domain.report import IndicatorRow, PersonGap, Report
 from domain.xlsx import Percent, workbook_bytes, write_table
+
+if TYPE_CHECKING:  # matplotlib itself is imported when the first chart is drawn
+    from matplotlib.figure import Figure
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
@@ -27,6 +30,13 @@ def chart_rows(report: Report) -> tuple[list[IndicatorRow], list[IndicatorRow]]:
 
 
 def chart_png(report: Report) -> bytes:
+    """The chart as a PNG, ready to send or save."""
+    out = io.BytesIO()
+    chart_figure(report).savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(report: Report) -> Figure:
     """A phone-shaped chart: each indicator's title on its own line above its bar, the target as a black mark,
     and the figures in a column right of the bars so no label can cover a target mark. An indicator with no one
     in its population is not drawn (0% would be a lie); it is listed under the chart as "không áp dụng".
@@ -47,7 +57,7 @@ def chart_png(report: Report) -> bytes:
         ax.plot([r.target_pct, r.target_pct], [y - 0.3, y + 0.3], color="black", linewidth=2.5, zorder=3)
         title = "\n".join(textwrap.wrap(r.title, 64)[:2])
         ax.text(0, y + 0.28, title, fontsize=8.5, va="bottom", linespacing=1.1)
-        ax.annotate(f"{vn.pct(r.pct, 1)}\n/ {vn.target(r.target_pct)}", xy=(1.02, y),
+        ax.annotate(f"{vn.pct(r.pct)}\n/ {vn.target(r.target_pct)}", xy=(1.02, y),
                     xycoords=("axes fraction", "data"), fontsize=8.5, va="center", ha="left", fontweight="bold")
     ax.set_xlim(0, 100)
     ax.set_ylim(-(len(drawn) - 1) * step - 0.5, 1.05)
@@ -63,9 +73,7 @@ def chart_png(report: Report) -> bytes:
             textwrap.shorten(r.title, 40, placeholder="…") for r in skipped)
     fig.text(0.02, 0.01, "\n".join(textwrap.fill(line, 95) for line in note.split("\n")), fontsize=7, va="bottom")
     fig.tight_layout(rect=(0, (0.6 if skipped else 0.3) / height, 0.86, 1))
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return fig
 
 
 def report_xlsx(report: Report, people: list[PersonGap]) -> bytes:

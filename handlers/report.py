@@ -122,7 +122,7 @@ async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     shown = rows[page * PAGE:(page + 1) * PAGE]
     lines = [CHILDREN_TITLE.format(unit=esc(name))]
     lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=vn.number(r.with_mandatory_gap),
-                               cadres=vn.number(r.cadres), pct=vn.pct(r.gap_pct, 0)) for i, r in enumerate(shown, 1)]
+                               cadres=vn.number(r.cadres), pct=vn.pct(r.gap_pct)) for i, r in enumerate(shown, 1)]
     picks = [[(f"{page * PAGE + i}. {r.name}"[:60], buttons.unit("u", r.unit_id))] for i, r in enumerate(shown, 1)]
     picks.append(_pager("d", unit.id if unit else 0, page, len(rows)))
     await reply(update, "\n".join(lines), keyboard([b for b in picks if b] + [[BACK]]))

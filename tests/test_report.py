@@ -17,6 +17,7 @@ from bot.cli import main as cli_main
 from bot.fakeapi import UpdateFactory
 from db import Database
 from db.models import AuditLog, Cadre, Unit
+from domain import vn
 from domain.gaps import compute_gaps
 from domain.report import build_report, shortfall
 from domain.roster import import_roster
@@ -302,3 +303,27 @@ async def test_hr_climbs_back_to_the_province(bot: BotHarness, roster: Database,
     assert [(b["text"], b["callback_data"]) for b in _up(bot)] == [("⬅️ Toàn tỉnh", "rep:u:0")]
     assert "Chỉ tiêu Nghị quyết – Toàn tỉnh" in (await bot.send(user.callback("rep:u:0")))[-1]
     assert _up(bot) == []
+
+
+def test_chart_labels_read_each_percentage_as_the_report_text_does(roster: Database) -> None:
+    from matplotlib.text import Text
+
+    from domain.exports import chart_figure, chart_rows
+    from views.report import render_report
+
+    report = roster.run(lambda s: build_report(s, unit_by_code(s, "XMH"), TODAY))
+    text = render_report(report)
+    labels = [t.get_text() for t in chart_figure(report).findobj(Text)]
+    assert "Đạt 2/3 = 66,67%" in text and any(label.startswith("66,67%\n") for label in labels)
+    assert not any("66,7%" in label for label in labels)
+    figures = [label.split("\n")[0] for label in labels if "\n/ " in label]  # "<reached>\n/ <target>"
+    assert figures == [vn.pct(r.pct) for r in chart_rows(report)[0]]
+    assert all(f"= {figure} · chỉ tiêu" in text for figure in figures)
+
+
+async def test_child_units_list_percentages_with_two_decimals(bot: BotHarness, roster: Database,
+                                                              user: UpdateFactory) -> None:
+    await link(bot, user, MANAGER)
+    text = (await bot.send(user.callback("rep:d:0:0")))[-1]
+    assert "1. Phòng Kinh tế xã: 2/2 người (100,00%)" in text
+    assert "2. Văn phòng HĐND và UBND xã: 1/2 người (50,00%)" in text
