@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -154,6 +162,25 @@ async def reply(update: Update, text: str, markup: Markup = None) -> None:
         return
     await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup,
                             disable_web_page_preview=True)
+    await last_buttons.remember(update, markup)
+
+
+async def send_file(update: Update, content: bytes, filename: str, caption: str, markup: Markup = None, *,
+                    as_photo: bool = False) -> None:
+    """Answer with a file (a document, or a photo shown inline), its buttons under the caption.
+
+    Like reply(): the press is answered and the buttons are remembered as the chat's last, so that the
+    chat is not left with nothing to tap and a typed label still presses them. The caption is plain text."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    upload = InputFile(io.BytesIO(content), filename=filename)
+    if as_photo:
+        await chat.send_photo(upload, caption=caption, reply_markup=markup)
+    else:
+        await chat.send_document(upload, caption=caption, reply_markup=markup)
     await last_buttons.remember(update, markup)
 
 

@@ -6,15 +6,13 @@ re-checks that the unit is inside their subtree (domain.report.resolve_unit).
 
 from __future__ import annotations
 
-import io
-
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from domain import vn
 from domain.accounts import Actor
 from domain.exports import chart_png, report_xlsx
-from domain.report import child_units, export_for, people_for, report_for
+from domain.report import Report, child_units, export_for, people_for, report_for
 from handlers.common import (
     esc,
     in_thread,
@@ -24,6 +22,7 @@ from handlers.common import (
     reply,
     run_heavy,
     run_tx,
+    send_file,
     today,
 )
 from handlers.menu import BACK
@@ -43,6 +42,7 @@ CHART_CAPTION = "Tiến độ chỉ tiêu – {unit}"
 XLSX_CAPTION = "Báo cáo chỉ tiêu – {unit} (tổng hợp và danh sách cán bộ thiếu chuẩn bắt buộc)"
 BTN_UP, BTN_UP_GENERIC = "⬅️ {unit}", "⬅️ Đơn vị cấp trên"
 UP_NAME_MAX = 40  # a longer name would be cut on a phone's button: the generic label reads better
+BTN_TO_REPORT = "⬅️ Về báo cáo"
 PREV, NEXT = "◀️ Trang trước", "Trang sau ▶️"
 PAGE = 10
 
@@ -92,24 +92,21 @@ async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                  page: int) -> None:
     report = await run_heavy(context, report_for, actor, unit_ref, today(context))
     png = await in_thread(chart_png, report)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_photo(
-            InputFile(io.BytesIO(png), filename="chi-tieu.png"),
-            caption=CHART_CAPTION.format(unit=report.unit_name))
+    await send_file(update, png, "chi-tieu.png", CHART_CAPTION.format(unit=report.unit_name), _after_file(report),
+                    as_photo=True)
 
 
 async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,
                 page: int) -> None:
     report, people = await run_heavy(context, export_for, actor, unit_ref, today(context))
     content = await in_thread(report_xlsx, report, people)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        name = f"bao-cao-chi-tieu-{report.unit_code or 'toan-tinh'}-{report.as_of:%Y%m%d}.xlsx"
-        await update.effective_chat.send_document(InputFile(io.BytesIO(content), filename=name),
-                                                  caption=XLSX_CAPTION.format(unit=report.unit_name))
+    name = f"bao-cao-chi-tieu-{report.unit_code or 'toan-tinh'}-{report.as_of:%Y%m%d}.xlsx"
+    await send_file(update, content, name, XLSX_CAPTION.format(unit=report.unit_name), _after_file(report))
+
+
+def _after_file(report: Report) -> InlineKeyboardMarkup:
+    """The file's own buttons: without them the chat ends on a file with nothing to tap."""
+    return keyboard([[(BTN_TO_REPORT, buttons.unit("u", _unit_key(report.unit_id))), BACK]])
 
 
 async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, unit_ref: int | None,

@@ -327,3 +327,16 @@ async def test_child_units_list_percentages_with_two_decimals(bot: BotHarness, r
     text = (await bot.send(user.callback("rep:d:0:0")))[-1]
     assert "1. Phòng Kinh tế xã: 2/2 người (100,00%)" in text
     assert "2. Văn phòng HĐND và UBND xã: 1/2 người (50,00%)" in text
+
+
+async def test_chart_and_excel_come_with_buttons_back(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    (kt,) = _unit_ids(roster, "XMH-KT")
+    await link(bot, user, MANAGER)
+    for verb, method in (("c", "sendPhoto"), ("x", "sendDocument")):
+        await bot.send(user.callback(f"rep:{verb}:{kt}"))
+        sent = bot.api.calls[-1]
+        assert sent.method == method and sent.files
+        assert [(b["text"], b["callback_data"]) for b in sent.buttons] == [
+            ("⬅️ Về báo cáo", f"rep:u:{kt}"), ("⬅️ Về menu", "menu:home")]
+        # The file's buttons are the chat's last ones: typing a label presses it, as after any other answer.
+        assert "Chỉ tiêu Nghị quyết – Phòng Kinh tế xã" in (await bot.send(user.text("về báo cáo")))[-1]
