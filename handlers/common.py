@@ -170,7 +170,8 @@ async def send_file(update: Update, content: bytes, filename: str, caption: str,
     """Answer with a file (a document, or a photo shown inline), its buttons under the caption.
 
     Like reply(): the press is answered and the buttons are remembered as the chat's last, so that the
-    chat is not left with nothing to tap and a typed label still presses them. The caption is plain text."""
+    chat is not left with nothing to tap and a typed label still presses them. The caption is HTML, as reply()'s
+    text is: whatever a user wrote in it is escaped by the caller."""
     if update.callback_query:
         await update.callback_query.answer()
     chat = update.effective_chat
@@ -178,9 +179,9 @@ async def send_file(update: Update, content: bytes, filename: str, caption: str,
         return
     upload = InputFile(io.BytesIO(content), filename=filename)
     if as_photo:
-        await chat.send_photo(upload, caption=caption, reply_markup=markup)
+        await chat.send_photo(upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
     else:
-        await chat.send_document(upload, caption=caption, reply_markup=markup)
+        await chat.send_document(upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
     await last_buttons.remember(update, markup)
 
 

@@ -92,7 +92,7 @@ async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
                  page: int) -> None:
     report = await run_heavy(context, report_for, actor, unit_ref, today(context))
     png = await in_thread(chart_png, report)
-    await send_file(update, png, "chi-tieu.png", CHART_CAPTION.format(unit=report.unit_name), _after_file(report),
+    await send_file(update, png, "chi-tieu.png", CHART_CAPTION.format(unit=esc(report.unit_name)), _after_file(report),
                     as_photo=True)
 
 
@@ -101,7 +101,7 @@ async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     report, people = await run_heavy(context, export_for, actor, unit_ref, today(context))
     content = await in_thread(report_xlsx, report, people)
     name = f"bao-cao-chi-tieu-{report.unit_code or 'toan-tinh'}-{report.as_of:%Y%m%d}.xlsx"
-    await send_file(update, content, name, XLSX_CAPTION.format(unit=report.unit_name), _after_file(report))
+    await send_file(update, content, name, XLSX_CAPTION.format(unit=esc(report.unit_name)), _after_file(report))
 
 
 def _after_file(report: Report) -> InlineKeyboardMarkup:
