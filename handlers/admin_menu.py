@@ -6,9 +6,7 @@ table, never used as paths.
 
 from __future__ import annotations
 
-import io
-
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from domain import accounts
@@ -16,7 +14,18 @@ from domain.accounts import Actor
 from domain.templates import TEMPLATES, template_xlsx
 from handlers import reviewers, text_router
 from handlers.admin import INVITE_DONE  # /invite's answer: one wording for the command and the button
-from handlers.common import esc, in_thread, keyboard, linked_only, load_actor, pressed, reply, run_tx, services
+from handlers.common import (
+    esc,
+    in_thread,
+    keyboard,
+    linked_only,
+    load_actor,
+    pressed,
+    reply,
+    run_tx,
+    send_file,
+    services,
+)
 from handlers.menu import BACK, BACK_TO_ADMIN
 from handlers.menu import BUTTONS as MENU_LABELS
 from views.callbacks import admin as buttons
@@ -55,12 +64,8 @@ def _template_buttons() -> list[list[tuple[str, str]]]:
 async def _send_template(update: Update, kind: str) -> None:
     template = TEMPLATES[kind]
     content = await in_thread(template_xlsx, kind)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_document(
-            InputFile(io.BytesIO(content), filename=template.filename),
-            caption=TEMPLATE_CAPTION.format(title=template.title.lower()))
+    await send_file(update, content, template.filename, TEMPLATE_CAPTION.format(title=template.title.lower()),
+                    keyboard([[BACK_TO_ADMIN]]))
 
 
 @linked_only

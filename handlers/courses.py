@@ -6,10 +6,9 @@ press (the linked actor from the database, HR role for HR actions).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from db.models import ACTIVE_STATUSES, RegistrationStatus
@@ -34,6 +33,7 @@ from handlers.common import (
     read_tx,
     reply,
     run_tx,
+    send_file,
     today,
 )
 from handlers.menu import BACK
@@ -317,13 +317,10 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
 async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     result = await run_tx(context, roster_xlsx, actor, _course(update))
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_document(
-            InputFile(io.BytesIO(result.content), filename=f"hoc-vien-{result.course_code}.xlsx"),
-            caption=ROSTER_XLSX_CAPTION.format(code=result.course_code, name=result.course_name,
-                                               n=vn.number(result.people)))
+    await send_file(update, result.content, f"hoc-vien-{result.course_code}.xlsx",
+                    ROSTER_XLSX_CAPTION.format(code=esc(result.course_code), name=esc(result.course_name),
+                                               n=vn.number(result.people)),
+                    keyboard([[back_to_course(result.course_code)], [BACK]]))
 
 
 async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, template: str,

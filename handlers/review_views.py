@@ -6,9 +6,7 @@ actor on every press (domain.review_grid).
 
 from __future__ import annotations
 
-import io
-
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from domain import vn
@@ -16,7 +14,7 @@ from domain.accounts import Actor, require_manager
 from domain.classification import default_classification, describe_period, quarter_months
 from domain.evaluation import Window
 from domain.review_grid import RATING_SHORT, GridPage, export_year_grid, reviewee_year
-from handlers.common import esc, keyboard, linked_only, pressed, reply, run_heavy, run_tx, services, today
+from handlers.common import esc, keyboard, linked_only, pressed, reply, run_heavy, run_tx, send_file, services, today
 from handlers.fallback import stale_button
 from handlers.menu import BACK
 from views.callbacks import review_views as buttons
@@ -131,12 +129,9 @@ async def _xlsx(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     if export is None:
         await reply(update, XLSX_REFUSED)
         return
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_document(
-            InputFile(io.BytesIO(export.content), filename=f"xep-loai-{year}.xlsx"),
-            caption=XLSX_CAPTION.format(year=year, unit=export.unit_name, n=vn.number(export.people)))
+    await send_file(update, export.content, f"xep-loai-{year}.xlsx",
+                    XLSX_CAPTION.format(year=year, unit=esc(export.unit_name), n=vn.number(export.people)),
+                    keyboard([[(BTN_YEAR.format(year=year), buttons.year(year))], [BACK]]))
 
 
 @linked_only

@@ -52,6 +52,7 @@ async def test_templates_from_the_bot(bot: BotHarness, roster: Database, user: U
     await bot.send(user.callback("adm:tpl:courses"))
     doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
     assert doc.files["document"][0] == "mau-danh-sach-lop.xlsx"
+    assert bot.last_buttons()[0]["callback_data"] == "menu:admin"  # back to the admin menu under the file
     book = load_workbook(io.BytesIO(doc.files["document"][1]))
     assert [c.value for c in book.worksheets[0][1]] == list(COURSE_HEADERS)
     for forged in ("adm:tpl:../../etc", "adm:tpl:", "adm:zap"):

@@ -88,6 +88,7 @@ async def test_roster_export_cancel_on_behalf_and_course_cancelled_with_reason(
     assert sheet.freeze_panes == "A5" and sheet["A4"].value == "Mã cán bộ"
     assert sheet["A5"].value == "MAU013" and sheet["F5"].value == "đã đăng ký"
     assert isinstance(sheet["H5"].value, datetime) and sheet["H5"].number_format == "DD/MM/YYYY"
+    assert [b["text"] for b in bot.last_buttons()] == ["⬅️ Lớp CDS-01", "⬅️ Về menu"]  # the file is no dead end
 
     texts = await bot.send(user.callback("course:unreg:CDS-01:MAU013"))
     assert "Hủy đăng ký của MAU013" in texts[-1]
