@@ -145,9 +145,9 @@ def _indicator_lines(report: Report, before: dict[str, float]) -> list[str]:
         change = ""
         if r.id in before:
             delta = r.pct - before[r.id]
-            change = f" ({vn.signed(delta)})" if abs(delta) >= 0.05 else " (=)"
+            change = f" ({vn.signed(delta, 2)})" if abs(delta) >= 0.005 else " (=)"
         mark = "✅" if r.shortfall == 0 else "⚠️"
-        lines.append(f"{mark} {esc(r.title)}: {vn.pct(r.pct, 1)}{change} / {vn.target(r.target_pct)}")
+        lines.append(f"{mark} {esc(r.title)}: {vn.pct(r.pct)}{change} / {vn.target(r.target_pct)}")
     return lines
 
 

@@ -110,7 +110,7 @@ def test_one_digest_per_manager_with_changes(linked: Database, settings: Setting
     run_job(linked, "weekly-digest", at(settings, 2026, 12, 7, 7, 30), settings)
     second = json.loads(linked.run(lambda s: s.scalar(select(Outbox.payload).where(
         Outbox.key == "digest:weekly:2026-12-07T07:30:MAU010"))))["text"]
-    assert "chuyển đổi số, kỹ năng số và ứng dụng AI: 55,6% (+22,2) / 100%" in second
+    assert "chuyển đổi số, kỹ năng số và ứng dụng AI: 55,56% (+22,23) / 100%" in second
 
 
 def test_unreachable_people_appear_in_the_digest(bot: BotHarness, linked: Database, settings: Settings) -> None:
