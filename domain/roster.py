@@ -134,6 +134,7 @@ class ImportResult:
     names: dict[str, str] = field(default_factory=dict)  # code -> name of each changed cadre (the preview's lines)
     conflicts: list[Conflict] = field(default_factory=list)
     kept_columns: list[str] = field(default_factory=list)  # optional headers the file lacks: recorded values kept
+    added: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of each new cadre (the preview's lines)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -178,6 +179,10 @@ class ImportResult:
                 for c in self.changes[:SHOWN_CHANGES]]
             if len(self.changes) > SHOWN_CHANGES:
                 lines.append(f"… và {n(len(self.changes) - SHOWN_CHANGES)} người khác thay đổi.")
+        if self.dry_run and self.added:
+            lines += [f"• Mới: {code} {name}" for code, name in self.added[:SHOWN_CHANGES]]
+            if len(self.added) > SHOWN_CHANGES:
+                lines.append(f"… và {n(len(self.added) - SHOWN_CHANGES)} người mới khác.")
         if self.conflicts:
             lines.append(f"⚠️ {n(len(self.conflicts))} xung đột (tệp hạ thấp giá trị bot đã ghi nhận; KHÔNG áp dụng):")
             lines += [f"• {c.text}" for c in self.conflicts[:shown_conflicts]]
@@ -548,6 +553,7 @@ def _plan_cadres(session: Session, cadres: list[tuple[int, dict[str, Any]]], uni
         if old is None:
             writes.inserts.append({**row, "code": values["code"], "name_key": name_key(values["full_name"]),
                                    "created_at": now, "updated_at": now})
+            result.added.append((values["code"], values["full_name"]))
             if _name_detail(values):
                 writes.renamed_new[values["code"]] = (values["name_as_typed"], values["full_name"])
         elif diff := _diff(protected, old, row, values, result, absent):

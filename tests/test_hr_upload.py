@@ -292,3 +292,15 @@ def test_a_move_counts_the_people_told_not_the_notices(roster: Database, tmp_pat
     both.write_text("\n".join(lines) + "\n", encoding="utf-8")
     moved = roster.run(import_courses, both)
     assert moved.updated == 2 and moved.told == 1
+
+
+async def test_a_roster_preview_names_the_new_cadres(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """The preview named every changed cadre but only counted new ones ('thêm 1'): HR could not see who a file
+    adds before confirming (noticed and left alone last session)."""
+    await _as_hr(bot, roster, user)
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    newcomer = lines[-1].replace("MAU021", "MAU030").replace("Đặng Thị Linh", "Lò Văn Mới").replace(
+        "0912345021", "0912345030")
+    bot.api.uploads["r2"] = ("\n".join([*lines, newcomer]) + "\n").encode()
+    texts = await bot.send(user.document("canbo.csv", "r2"))
+    assert "thêm 1" in texts[-1] and "• Mới: MAU030 Lò Văn Mới" in texts[-1]
