@@ -198,8 +198,12 @@ def work_text(work: Work, limit: int) -> str:
     lines = [f"• {item}" for item in work.results]
     if work.difficulties:
         lines.append("Khó khăn, đề xuất: " + work.difficulties)
-    body = "\n".join(lines)
-    return body[:limit] + "…" if len(body) > limit else body
+    return cut("\n".join(lines), limit)
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, and '…' when something was left out (given-back text must say it is partial)."""
+    return text[:limit] + "…" if len(text) > limit else text
 
 
 def work_of(ev: Evaluation) -> Work | None:

@@ -28,6 +28,7 @@ from domain.evaluation.common import (
     EvalView,
     Window,
     Work,
+    cut,
     period_label,
     unsent_text,
     view,
@@ -112,7 +113,7 @@ def _own_draft(session: Session, cadre_id: int, eval_id: int, typed: str | None 
     ev = _owned(session, cadre_id, eval_id, lock=True)
     work = work_of(ev)
     if work is None and ev.status == EvalStatus.RATED:
-        kept = f"\nNội dung bạn vừa gõ chưa được lưu, để giữ lại:\n{typed[:TYPED_SHOWN_CHARS]}" if typed else ""
+        kept = f"\nNội dung bạn vừa gõ chưa được lưu, để giữ lại:\n{cut(typed, TYPED_SHOWN_CHARS)}" if typed else ""
         raise EvaluationRefused("Cấp trên đã xếp loại bản tự đánh giá này nên không sửa được nữa." + kept)
     if work is None:
         raise EvaluationRefused("Bản tự đánh giá này đã gửi. Bấm “Sửa” nếu còn được sửa.")
