@@ -296,14 +296,25 @@ def completion_sheet(path: Path) -> CompletionSheet:
     """A "Mã cán bộ" column, an optional "Mã lớp" column naming the course, optional "Họ và tên" and "Kết quả"."""
     sheet = load_sheet(path, {"Mã cán bộ": "code", "Mã lớp": "course", "Họ và tên": "name", "Kết quả": "result"},
                        ["Mã cán bộ"])
-    # A row with a name or a result but no code stays, to be refused by name: dropped, it vanished from the count.
-    rows = [(number, cells) for number, cells in sheet.rows
-            if cells.get("code", "").strip() or cells.get("name", "").strip() or cells.get("result", "").strip()]
+    # A row that names a person but has no code stays, to be refused by name: dropped, it vanished from the count.
+    # The lines under an official table (the date, the signers' titles) are no one's row.
+    rows = [(number, cells) for number, cells in sheet.rows if cells.get("code", "").strip() or _a_person(cells)]
     courses = frozenset(c for _, cells in rows if (c := cells.get("course", "").strip().upper()))
     names = {number: name for number, cells in rows if (name := cells.get("name", "").strip())}
     results = {number: result for number, cells in rows if (result := cells.get("result", "").strip())}
     return CompletionSheet([(number, cells.get("code", "").strip()) for number, cells in rows], courses, names,
                            results)
+
+
+def _a_person(cells: dict[str, str]) -> bool:
+    """A row without a code that still stands for someone: a class code or a result the bot reads on it, or a name
+    written as a person's (two to six capitalised words: "Vũ Văn Nam", not "NGƯỜI LẬP BIỂU" or a dated line)."""
+    result = " ".join(cells.get("result", "").split())
+    if cells.get("course", "").strip() or (result and ascii_key(result).startswith((*PASSED, *FAILED))):
+        return True
+    words = cells.get("name", "").split()
+    return 2 <= len(words) <= 6 and all(w.isalpha() and w[:1].isupper() and (w[1:].islower() or len(w) == 1)
+                                        for w in words)
 
 
 def check_sheet_course(sheet: CompletionSheet, course_code: str) -> None:

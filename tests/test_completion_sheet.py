@@ -19,7 +19,7 @@ from db import Database
 from db.models import AuditLog, Cadre, Course, RecordChange, Registration, RegistrationStatus
 from domain import accounts, records
 from domain import registration as reg
-from domain.completion import complete
+from domain.completion import complete, completion_sheet
 from domain.courses import import_courses
 from domain.gaps import gaps_by_code
 from domain.roster import import_roster
@@ -410,3 +410,33 @@ def test_a_caption_that_negates_completion_does_not_mark_a_sheet_as_completions(
     """'đăng ký người chưa hoàn thành' turned a registration list into a completion sheet (helper's reading)."""
     from domain.completion_sheet import says_completion
     assert says_completion(caption) is completion
+
+
+def test_a_signature_block_under_the_table_is_not_a_row_without_a_code(roster: Database, tmp_path: Path) -> None:
+    """Official result sheets end with the date and the signers' titles under the table ("NGƯỜI LẬP BIỂU" under Họ
+    và tên, "HIỆU TRƯỞNG" under Kết quả): such lines are no one's row (attack on the rows-without-a-code fix, which
+    refused them all, and with them the whole sheet)."""
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    path = tmp_path / "ket-qua.csv"
+    path.write_text("Mã cán bộ,Họ và tên,Kết quả\n"
+                    "MAU010,Ma Văn Chiến,Đạt\n"
+                    ",,\n"
+                    ",\"Tuyên Quang, ngày 20 tháng 11 năm 2026\",\n"
+                    ",NGƯỜI LẬP BIỂU,HIỆU TRƯỞNG\n"
+                    ",Người lập biểu,\n", encoding="utf-8")
+    sheet = completion_sheet(path)
+    plan = db.run(complete, "CC-K26", sheet.codes, TODAY, "cli", False, names=sheet.names, results=sheet.results)
+    assert [r.reason for r in plan.rejected] == []
+    assert plan.applied and _completed(db) == 1
+
+
+@pytest.mark.parametrize(("name", "result", "course", "person"), [
+    ("Vũ Văn Nam", "", "", True), ("Sùng A Long", "", "", True), ("", "Đạt", "", True), ("", "", "CC-K26", True),
+    ("NGƯỜI LẬP BIỂU", "HIỆU TRƯỞNG", "", False), ("Tuyên Quang, ngày 20 tháng 11 năm 2026", "", "", False),
+    ("Người lập biểu", "", "", False), ("Ghi chú", "", "", False),
+])
+def test_which_rows_without_a_code_stand_for_someone(name: str, result: str, course: str, person: bool) -> None:
+    from domain.completion import _a_person
+    assert _a_person({"name": name, "result": result, "course": course}) is person
