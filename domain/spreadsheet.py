@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from core.config import SpreadsheetLimits
 from domain import vn
@@ -100,14 +101,28 @@ def _read_csv(data: bytes) -> Iterator[list[str]]:
             "Tệp CSV không ở mã UTF-8. Trong Excel chọn “Lưu thành” → “CSV UTF-8 (phân tách bằng dấu phẩy)”."
         ) from exc
     width = _limits.max_columns
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for number, row in enumerate(reader, start=1):
-        cells = row[:width]
-        if any("\n" in c or "\r" in c for c in cells):
-            raise SpreadsheetError(
-                f"Tệp CSV có một ô kéo sang nhiều dòng, bắt đầu từ dòng {number}: thường là một dấu ngoặc kép (\") "
-                "chưa đóng, làm các dòng sau bị gộp vào ô đó. Hãy sửa ô đó (hoặc gửi tệp .xlsx) rồi gửi lại.")
-        yield [clean(c) for c in cells]
+    # strict: a quote opened and never closed (or closed mid-value) is an error, not a cell that swallows the
+    # rows below it ('rows: 1, updated: 1', the rest of the file stored in one cell).
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for row in reader:
+            yield [Multiline(c) if "\n" in c or "\r" in c else clean(c) for c in row[:width]]
+    except csv.Error as exc:
+        raise SpreadsheetError(
+            f"Tệp CSV có một dấu ngoặc kép (\") chưa đóng hoặc đặt sai chỗ, khoảng dòng {reader.line_num}: các dòng "
+            "sau đó sẽ bị gộp vào một ô. Hãy sửa ô đó (hoặc gửi tệp .xlsx) rồi gửi lại.") from exc
+
+
+class Multiline(str):
+    """A quoted CSV cell on several lines (Alt+Enter in Excel), read as one line. Kept marked: lines that look like
+    rows of the file mean a stray quote swallowed them (_refuse_unreadable)."""
+
+    continuations: list[str]
+
+    def __new__(cls, raw: str) -> Multiline:
+        cell = super().__new__(cls, clean(raw))
+        cell.continuations = raw.splitlines()[1:]
+        return cell
 
 
 def _check_zip(data: bytes) -> None:
@@ -139,48 +154,72 @@ class Uncomputed(str):
     which would clear a field, so a column the import reads refuses it (_data_rows); other columns ignore it."""
 
 
-def _open_workbook(data: bytes, formulas: bool) -> Any:
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # <f>, <f t="shared" .../>, <x:f> (a namespace prefix)
+
+
+def _open_workbook(data: bytes) -> Any:
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SpreadsheetError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel.") from exc
 
 
-def _rows_of(workbook: Any) -> Iterator[tuple[object, ...]]:
+def _first_sheet(workbook: Any) -> Any:
     sheet = workbook.worksheets[0]
     if sheet.sheet_state != "visible":  # HR sees another sheet than the one that would be read
         raise SpreadsheetError(f"Trang tính đầu tiên “{sheet.title}” đang bị ẩn, mà bot đọc trang tính đầu tiên. "
                                "Hãy hiện trang đó hoặc chuyển trang cần nhập lên đầu, rồi gửi lại.")
     sheet.reset_dimensions()  # never pad rows to a declared A1:XFD1048576
-    return cast(Iterator[tuple[object, ...]], sheet.iter_rows(max_col=_limits.max_columns, values_only=True))
+    return sheet
 
 
 def _has_formulas(data: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # sizes already checked by _check_zip
         parts = (archive.read(m) for m in archive.namelist() if m.startswith("xl/worksheets/") and m.endswith(".xml"))
-        return any(b"<f>" in xml or b"<f " in xml for xml in parts)
+        return any(FORMULA_TAG.search(xml) for xml in parts)
+
+
+def _uncomputed_cells(sheet: Any) -> dict[int, dict[int, str]]:
+    """row -> {column index: formula} for each formula cell with no saved value. A value saved as empty
+    (=IF(…;"";…) in Excel: t="str", <v></v>) is a value; openpyxl reads both as None, hence the sheet's own XML,
+    read with openpyxl's parser (defusedxml when installed) through its reader of this sheet (pinned version)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.xml.functions import iterparse
+
+    found: dict[int, dict[int, str]] = {}
+    with sheet._get_source() as source:
+        for _, element in iterparse(source):
+            if element.tag.rsplit("}", 1)[-1] != "c":
+                continue
+            parts = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+            value = parts.get("v")
+            # No value, or an empty one that is not a text result (Excel saves "" as t="str" with <v></v>; a
+            # script's writer, openpyxl included, leaves <v/> on every formula).
+            saved = value is not None and (bool(value.text) or element.get("t") == "str")
+            if "f" in parts and not saved and element.get("r"):
+                row, column = coordinate_to_tuple(element.get("r"))
+                found.setdefault(row, {})[column - 1] = "=" + (parts["f"].text or "")
+            element.clear()
+    return found
 
 
 def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     _check_zip(data)
-    workbook = _open_workbook(data, formulas=False)
-    # Only a workbook with formulas is read a second time, as written, to tell an empty cell from an uncomputed one.
-    written = _open_workbook(data, formulas=True) if _has_formulas(data) else None
+    workbook = _open_workbook(data)
     try:
-        values = _rows_of(workbook)
-        if written is None:
-            for row in values:
-                yield [_cell_text(c) for c in row]
-            return
-        for row, as_written in zip(values, _rows_of(written), strict=False):
-            yield [Uncomputed(w) if c is None and isinstance(w, str) and w.startswith("=") else _cell_text(c)
-                   for c, w in zip(row, as_written, strict=False)]
+        sheet = _first_sheet(workbook)
+        uncomputed = _uncomputed_cells(sheet) if _has_formulas(data) else {}
+        rows = sheet.iter_rows(max_col=_limits.max_columns, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            cells = [_cell_text(c) for c in row]
+            for column, formula in uncomputed.get(number, {}).items():
+                if column < len(cells):
+                    cells[column] = Uncomputed(formula)
+            yield cells
     finally:
         workbook.close()
-        if written is not None:
-            written.close()
 
 
 def read_rows(path: Path) -> Iterator[list[str]]:
@@ -248,13 +287,21 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
     return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row, fields=frozenset(columns.values()))
 
 
-def _refuse_uncomputed(cells: list[str], columns: dict[int, str], number: int) -> None:
+def _refuse_unreadable(cells: list[str], columns: dict[int, str], number: int) -> None:
+    """A data row the reader could not read as written: an uncomputed formula where the import reads, or a cell
+    whose later lines look like rows of this file (a stray quote swallowed them)."""
     for i in columns:
         if i < len(cells) and isinstance(cells[i], Uncomputed):
             raise SpreadsheetError(
                 f"Ô {column_letter(i)}{number} là công thức “{cells[i][:40]}” mà tệp không lưu kết quả (tệp tạo "
                 "bằng phần mềm, chưa mở bằng Excel). Hãy mở tệp trong Excel rồi lưu lại, hoặc thay công thức bằng "
                 "giá trị.")
+    row_like = max(1, len(columns) - 1)  # as many commas as a row of this file has
+    for i, cell in enumerate(cells):
+        if isinstance(cell, Multiline) and any(line.count(",") >= row_like for line in cell.continuations):
+            raise SpreadsheetError(
+                f"Ô {column_letter(i)}{number} kéo sang nhiều dòng giống các dòng dữ liệu: thường là một dấu ngoặc "
+                "kép (\") chưa đóng, làm các dòng sau bị gộp vào ô đó. Hãy sửa ô đó (hoặc gửi tệp .xlsx) rồi gửi lại.")
 
 
 def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, str]
@@ -275,7 +322,7 @@ def _data_rows(rows: Iterator[list[str]], header_row: int, columns: dict[int, st
             limit = vn.number(_limits.max_rows)
             raise SpreadsheetError(f"Tệp có hơn {limit} dòng dữ liệu (tối đa {limit} dòng); "
                                    "hãy kiểm tra lại tệp hoặc chia nhỏ.")
-        _refuse_uncomputed(cells, columns, number)
+        _refuse_unreadable(cells, columns, number)
         data_rows.append((number, {field: cells[i] if i < len(cells) else "" for i, field in columns.items()}))
     check_time()
     return data_rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import re
 import threading
@@ -226,7 +227,7 @@ def test_a_stray_quote_in_a_csv_is_refused_not_swallowing_the_rows_below(tmp_pat
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     lines[1] = lines[1].replace(",Tỉnh,", ',"Tỉnh,', 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(SpreadsheetError, match=r"dòng 2.*ngoặc kép"):
+    with pytest.raises(SpreadsheetError, match=r"ngoặc kép.*dòng"):
         database.run(import_roster, path)
 
 
@@ -270,3 +271,73 @@ def test_a_hidden_first_sheet_is_refused_by_name(tmp_path: Path, database: Datab
     book.save(path)
     with pytest.raises(SpreadsheetError, match=r"“Cũ”.*ẩn"):
         database.run(import_roster, path)
+
+
+# Attack on the two checks above: legitimate files they refused.
+
+
+def test_excel_csv_with_a_title_row_on_two_lines_still_imports(tmp_path: Path, database: Database) -> None:
+    """Official exports put the issuing body on two lines in the title cell (Alt+Enter); Excel's 'CSV UTF-8'
+    writes it quoted, as RFC 4180 says. Nothing is unclosed: the file imported before e4c6e98."""
+    header, rows = sample_rows()
+    path = tmp_path / "excel.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["UBND TỈNH TUYÊN QUANG\nSỞ NỘI VỤ"])
+        w.writerow(header)
+        for row in rows:
+            w.writerow([row.get(h, "") for h in header])
+    result = database.run(import_roster, path)
+    assert result.applied and not result.rejected
+
+
+def test_excel_csv_with_a_two_line_note_in_a_column_not_imported_still_imports(tmp_path: Path,
+                                                                             database: Database) -> None:
+    """A 'Ghi chú' column the importer never reads, with one note on two lines: the whole roster is refused."""
+    header, rows = sample_rows()
+    path = tmp_path / "note.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*header, "Ghi chú"])
+        for n, row in enumerate(rows):
+            w.writerow([row.get(h, "") for h in header] + ["Nghỉ thai sản\ntừ 01/10" if n == 0 else ""])
+    result = database.run(import_roster, path)
+    assert result.applied and not result.rejected
+
+
+def _with_empty_string_results(data: bytes) -> bytes:
+    """What Excel saves for a formula whose result is "" (e.g. =IF(...,"",...)): t="str" and an empty <v>."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb'<c r="([A-Z]+\d+)"><f>(IF\(1=0,2020,""\))</f><v ?/></c>',
+                              rb'<c r="\1" t="str"><f>\2</f><v></v></c>', body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def test_a_formula_whose_saved_result_is_empty_is_not_called_uncomputed(tmp_path: Path, database: Database) -> None:
+    """=IF(...,"",...) in an optional training column, saved by Excel with its (empty) result: the file is refused
+    as 'công thức mà tệp không lưu kết quả (... chưa mở bằng Excel)', which is false."""
+    header, rows = sample_rows()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    column = header.index("BD theo VTVL")
+    for row in rows:
+        values = [row.get(h, "") for h in header]
+        if not values[column]:
+            values[column] = '=IF(1=0,2020,"")'
+        sheet.append(values)
+    buf = io.BytesIO()
+    book.save(buf)
+    data = _with_empty_string_results(buf.getvalue())
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b't="str"><f>IF(1=0,2020,"")</f><v></v>' in sheet_xml  # the patch took
+    path = tmp_path / "excel-saved.xlsx"
+    path.write_bytes(data)
+    result = database.run(import_roster, path)
+    assert result.applied and not result.rejected
