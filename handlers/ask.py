@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
@@ -36,12 +36,14 @@ LABEL_LIMIT = 60
 
 @dataclass(frozen=True)
 class Held:
-    """A step answer_question opens beside its answer: name, data, the buttons first in the reply, a note (HTML)."""
+    """A step answer_question opens beside its answer: name, data, the buttons first in the reply, a note (HTML),
+    and buttons of an earlier message still on screen whose labels should still press when typed."""
 
     step: str
     data: dict[str, Any]
     rows: list[list[tuple[str, str]]]
     note: str
+    typed_only: list[list[tuple[str, str]]] = field(default_factory=list)  # labels that press when typed, not shown
 
 
 def section_label(ref: str, title: str, limit: int = LABEL_LIMIT) -> str:
@@ -83,7 +85,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if held is not None:
         rows = [*held.rows, *rows]
         text += held.note
-        await text_router.open_form(update, context, held.step, data=held.data, buttons=rows)
+        await text_router.open_form(update, context, held.step, data=held.data, buttons=[*rows, *held.typed_only])
     await reply(update, text, keyboard(rows))
 
 

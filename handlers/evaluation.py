@@ -41,6 +41,7 @@ from handlers.common import (
     today,
 )
 from handlers.menu import BACK
+from knowledge import smalltalk
 from views.callbacks import evaluation as buttons
 from views.callbacks import menu as menu_buttons
 from views.callbacks import review as review_buttons
@@ -131,12 +132,10 @@ EDITING_NOTE = (
     "bản sửa chỉ thay thế khi bạn bấm “📤 Gửi bản sửa”.</i>\n\n"
 )
 DISCARDED = "🗑 Đã bỏ bản sửa. Bản đã gửi giữ nguyên."
-TYPED_STEP = "eval-typed"  # a line typed after a break, held until the cadre says it belongs in the form
+FORM_STEPS = f"{text_router.BUTTON_STEP}eval-"  # the form's own steps (their buttons, for typed labels)
 BTN_ADD_TYPED = "➕ Thêm vào bản tự đánh giá"
 KEEP_NOTE = ("\n\n📝 Bạn đang soạn tự đánh giá {period} (mục {where}). Nếu dòng vừa gõ là nội dung cho bản đó, "
              "bấm “" + BTN_ADD_TYPED + "”.")
-KEEP_STALE = ("Nút này đã cũ: dòng đó không còn chờ thêm vào bản tự đánh giá. Gõ /eval để mở bản tự đánh giá "
-              "và gõ lại nội dung.")
 GIVEN_BACK = "\nNội dung bản sửa vừa bỏ, để giữ lại nếu cần:\n{text}"
 UNIT_STATUS_BUTTON = ("📊 Tình hình cấp dưới", review_buttons.plain("unit"))
 
@@ -278,8 +277,7 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         return False
     draft, recent = found
     if not recent:
-        await _answer_and_hold(update, context, draft, text)
-        return True
+        return await _answer_and_hold(update, context, draft, text)
     if draft.step == "results":
         v = await run_tx(context, ev.add_results, actor.cadre_id, draft.id, text, w, now)
     else:
@@ -288,27 +286,31 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return True
 
 
-async def _answer_and_hold(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: EvalView, text: str) -> None:
+async def _answer_and_hold(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: EvalView, text: str) -> bool:
     """After a break the form's buttons may still be the last thing on the phone, but the line may as well be a
-    question: it is answered as one, and held in a step, one press away from the form (eval:keep)."""
+    question: it is answered as one, and held in a step, one press away from the form (eval:keep). Small talk
+    ("cảm ơn") is left to its own reply (False); the form's buttons still press when their labels are typed."""
     assert update.message is not None
+    who = text_router.chat_key(update)
+    if who is None or smalltalk.smalltalk_of(text) is not None:
+        return False
+    form = await read_tx(context, conversation.waiting, *who)
+    still_pressable = form.data.get("buttons", []) if form is not None and form.name.startswith(FORM_STEPS) else []
     message_id = update.message.message_id
     where = "Khó khăn, đề xuất" if draft.step == "difficulties" else "Kết quả công việc"
-    held = ask.Held(TYPED_STEP, {"eval_id": draft.id, "message": message_id, "text": text},
+    held = ask.Held(ev.TYPED_STEP, ev.held_line(draft.id, message_id, text, draft.step),
                     [[(BTN_ADD_TYPED, buttons.keep(draft.id, message_id))]],
-                    KEEP_NOTE.format(period=draft.period, where=where))
+                    KEEP_NOTE.format(period=draft.period, where=where), still_pressable)
     await ask.answer_question(update, context, text, held)
+    return True
 
 
 async def _keep_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, eval_id: int,
                       message_id: int) -> None:
-    """The line held by _answer_and_hold goes into the form; a press for another line (or none) is stale."""
     who = text_router.chat_key(update)
-    step = await run_tx(context, conversation.take_step, *who, [TYPED_STEP]) if who else None
-    if step is None or (step.data.get("eval_id"), step.data.get("message")) != (eval_id, message_id):
-        await reply(update, KEEP_STALE)
+    if who is None:
         return
-    v = await run_tx(context, ev.add_typed, actor.cadre_id, eval_id, str(step.data["text"]), _window(context),
+    v = await run_tx(context, ev.keep_typed, actor.cadre_id, who, eval_id, message_id, _window(context),
                      today(context))
     await show_step(update, context, v)
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import build_application
 from bot.cli import main as cli_main
@@ -220,3 +220,68 @@ async def test_past_months_read_as_titles(bot: BotHarness, roster: Database, use
     texts = await bot.send(user.callback("eval:history"))
     assert "• Tháng 11/2026: tự xếp loại" in texts[-1]
     assert "📄 Tháng 11/2026" in [b["text"] for b in bot.last_buttons()]
+
+
+# Attack on the held line (eval:keep): what it must not break.
+
+
+async def test_pressing_an_older_lines_button_does_not_lose_the_newer_held_line(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Two lines typed after a break (two work items, two messages): the first one's button is stale by design,
+    but pressing it takes the chat's step (conversation.take_step) before comparing, so the second line's button,
+    which the bot is still offering, now says 'đã cũ' as well: the line is lost."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    _away(roster, 40)
+    await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
+    first = button(bot, "eval:keep:")
+    await bot.send(user.text("Rà soát hồ sơ đảng viên"))
+    second = button(bot, "eval:keep:")
+    assert first != second
+    texts = await bot.send(user.callback(first))
+    assert "đã cũ" in texts[-1]  # as designed
+    texts = await bot.send(user.callback(second))  # the newest line's button, still the last on screen
+    assert "Rà soát hồ sơ đảng viên" in stored(roster).results, texts[-1]
+
+
+async def test_typing_xong_after_a_held_line_still_presses_xong(bot: BotHarness, roster: Database,
+                                                                user: UpdateFactory) -> None:
+    """Before 9269727 the form's step (eval-results) stayed open after a break, so typing “xong” pressed “✅ Xong”.
+    Now the held line's step replaces it: “xong” is answered as a question and held as a work item."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    _away(roster, 40)
+    await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
+    texts = await bot.send(user.text("xong"))
+    assert stored(roster).step == "difficulties", texts[-1]
+
+
+async def test_a_thank_you_after_a_break_is_smalltalk_not_an_off_topic_question(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """_answer_and_hold calls answer_question directly, skipping smalltalk: “cảm ơn” typed after a break with a draft
+    open is now 'Câu hỏi này không thuộc nội dung Nghị quyết…' plus an offer to add “cảm ơn” to the evaluation.
+    Before 9269727 it got the thank-you reply."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    _away(roster, 40)
+    texts = await bot.send(user.text("cảm ơn"))
+    assert "Rất vui được giúp bạn" in texts[-1], texts[-1]
+    assert "Thêm vào bản tự đánh giá" not in texts[-1]
+
+
+async def test_a_held_line_goes_to_the_part_it_was_typed_at(bot: BotHarness, roster: Database,
+                                                            user: UpdateFactory) -> None:
+    """A line held at 'Kết quả công việc' stays a work item even if the form moved on meanwhile (another device):
+    it never overwrites the difficulties the note did not name (attack)."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    _away(roster, 40)
+    await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
+    held = button(bot, "eval:keep:")
+    roster.run(lambda s: s.execute(update(Evaluation).values(step="difficulties")))  # moved on elsewhere
+    await bot.send(user.callback(held))
+    assert "Tổng hợp báo cáo thống kê quý IV" in stored(roster).results and not stored(roster).difficulties

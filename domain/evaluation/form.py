@@ -11,13 +11,14 @@ import json
 import re
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Evaluation
-from domain import vn
+from domain import conversation, vn
 from domain.accounts import audit
 from domain.clock import as_utc, utcnow
 from domain.errors import PermissionDenied
@@ -312,10 +313,26 @@ def active_draft(session: Session, cadre_id: int, window: Window, today: date,
     return found[0] if found is not None and found[1] else None
 
 
-def add_typed(session: Session, cadre_id: int, eval_id: int, text: str, window: Window, today: date) -> EvalView:
-    """A line the cadre chose to keep for the form after a break: into the step the form is at."""
-    work = work_of(_owned(session, cadre_id, eval_id))
-    if work is not None and work.step == "difficulties":
+TYPED_STEP = "eval-typed"  # a line typed after a break, held until the cadre says it belongs in the form
+TYPED_STALE = ("Nút này đã cũ: dòng đó không còn chờ thêm vào bản tự đánh giá. Gõ /eval để mở bản tự đánh giá "
+               "và gõ lại nội dung.")
+
+
+def held_line(eval_id: int, message_id: int, text: str, step: str) -> dict[str, Any]:
+    """The step data that holds a line typed after a break: which form, which message, the text, and the form's
+    step it was typed at (a line for the results is never written into the difficulties, nor the other way)."""
+    return {"eval_id": eval_id, "message": message_id, "text": text, "step": step}
+
+
+def keep_typed(session: Session, cadre_id: int, chat: tuple[int, int], eval_id: int, message_id: int,
+               window: Window, today: date) -> EvalView:
+    """The held line goes into the form, in one transaction with its step: a press for another line (or none) is
+    refused and leaves the held one where it is; a refusal to add it (rated meanwhile) leaves it held too."""
+    step = conversation.take_step(session, *chat, [TYPED_STEP])
+    if step is None or (step.data.get("eval_id"), step.data.get("message")) != (eval_id, message_id):
+        raise EvaluationRefused(TYPED_STALE)  # rolled back: the step taken above is still there
+    text = str(step.data["text"])
+    if step.data.get("step") == "difficulties":
         return set_difficulties(session, cadre_id, eval_id, text, window, today)
     return add_results(session, cadre_id, eval_id, text, window, today)
 
