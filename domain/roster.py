@@ -434,12 +434,18 @@ def _check_unit_tree(
     return bad
 
 
-def _cross_check(plan: _Plan, session: Session) -> None:
+def _cross_check(plan: _Plan, session: Session, parents_known: bool = True) -> None:
+    """parents_known: the file has the "Mã đơn vị cấp trên" column. Without it a recorded unit stays where it is,
+    and a new unit cannot be placed: an empty parent would make it a top unit, outside every manager's scope."""
     db_rows = session.execute(select(Unit.code, Unit.id, Unit.parent_id)).all()
     id_to_code = {r.id: r.code for r in db_rows}
     db_units = {r.code: r.id for r in db_rows}
     db_parents = {r.code: id_to_code.get(r.parent_id) if r.parent_id else None for r in db_rows}
     bad_units = _check_unit_tree(plan, db_units, db_parents)
+    if not parents_known:
+        bad_units.update({code: f"đơn vị mới {code}: tệp không có cột “Mã đơn vị cấp trên” nên không biết đặt đơn vị "
+                                "này ở đâu; thêm cột đó (để trống nếu là đơn vị cấp cao nhất)"
+                          for code in plan.units if code not in db_units and code not in bad_units})
     file_codes = {v["code"] for _, v in plan.cadres}
     known_codes = file_codes | set(session.scalars(select(Cadre.code)))
     # Phones of cadres this file does not list keep identifying them after the import.
@@ -611,7 +617,7 @@ def import_roster(
     result = ImportResult(total_rows=len(sheet.rows), dry_run=dry_run, skip_bad_rows=skip_bad_rows,
                           kept_columns=[h for h, f in HEADERS.items() if f not in sheet.fields])
     plan = _collect(sheet.rows)
-    _cross_check(plan, session)
+    _cross_check(plan, session, parents_known="parent_code" in sheet.fields)
     result.rejected = sorted(plan.errors.values(), key=lambda e: e.row)
     if result.rejected and not skip_bad_rows:
         return result

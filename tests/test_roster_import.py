@@ -259,7 +259,8 @@ def test_absent_optional_columns_keep_what_is_recorded(database: Database, tmp_p
 def test_absent_optional_columns_take_defaults_for_new_cadres(database: Database, tmp_path: Path) -> None:
     from domain.roster import REQUIRED
     _, rows = sample_rows()
-    result = database.run(import_roster, write_csv(tmp_path / "extract.csv", [*REQUIRED, "Diện quản lý"], rows[:1]))
+    header = [*REQUIRED, "Diện quản lý", "Mã đơn vị cấp trên"]  # a new unit needs it (test below)
+    result = database.run(import_roster, write_csv(tmp_path / "extract.csv", header, rows[:1]))
     assert result.cadres_added == 1 and result.applied
 
 
@@ -272,3 +273,18 @@ def test_preview_values_read_as_hr_writes_them(field: str, value: object, label:
     """A preview said "Trong quy hoạch: True → False" and "Ngày sinh: 1972-03-12 → chưa"."""
     from domain.records import value_label
     assert value_label(field, value) == label
+
+
+def test_a_new_unit_needs_the_parent_column(database: Database, tmp_path: Path) -> None:
+    """Without 'Mã đơn vị cấp trên', recorded units keep their parent, but a new unit became a top unit without a
+    word, outside every manager's scope (attack): its rows are refused, saying to add the column."""
+    from domain.roster import REQUIRED
+    database.run(import_roster, SAMPLE_ROSTER)
+    _, rows = sample_rows()
+    new = dict(rows[-1])
+    new.update({"Mã cán bộ": "MAU900", "Họ và tên": "Lò Văn Mới", "Mã đơn vị": "XMH-VH", "Cấp": "Xã",
+                "Tên đơn vị": "Phòng Văn hóa - Xã hội xã Minh Hương", "Số điện thoại": ""})
+    result = database.run(import_roster, write_csv(tmp_path / "extract.csv", [*REQUIRED, "Diện quản lý"],
+                                                   [*rows, new]))
+    assert not result.applied and [e.code for e in result.rejected] == ["MAU900"]
+    assert "Mã đơn vị cấp trên" in result.rejected[0].reason and "XMH-VH" in result.rejected[0].reason
