@@ -93,7 +93,8 @@ def says_completion(caption: str) -> bool:
     """A caption like "kết quả hoàn thành" marks a sheet with a "Mã lớp" column as completions, not registrations;
     "chưa hoàn thành" or "không hoàn thành" does not (registering those who have not finished is the opposite)."""
     key = ascii_key(caption)
-    return any(re.search(rf"(?<!chua )(?<!khong ){word}", key) for word in CAPTION_WORDS)
+    negated = r"(?<!chua )(?<!khong )(?<!chua duoc )(?<!khong duoc )"
+    return any(re.search(negated + word, key) for word in CAPTION_WORDS)
 
 
 def await_sheet(session: Session, actor: Actor, chat: Chat, course_code: str, today: date) -> Waiting:

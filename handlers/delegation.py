@@ -43,7 +43,7 @@ NOTHING = "\n\nBạn không trực tiếp xếp loại cán bộ nào nên chưa
 NOBODY = ("\n\nTrong đơn vị của bạn không có ai nhận ủy quyền được: người được ủy quyền phải là cán bộ khác trong "
           "đơn vị của bạn hoặc đơn vị trực thuộc, và không phải người bạn trực tiếp xếp loại. Nếu cần người xếp "
           "loại thay, hãy báo Ban Tổ chức.")
-ASK_CODE = "Gõ mã cán bộ của người được ủy quyền (mã trên hồ sơ; tìm bằng /find nếu chưa biết):"
+ASK_CODE = "Gõ mã cán bộ của người được ủy quyền (mã ghi trên hồ sơ của người đó):"
 BAD_CODE = "“{value}” không phải mã cán bộ. Gõ lại mã, hoặc /cancel."
 CHOOSE_PERIOD = "Ủy quyền cho <b>{name} ({code})</b> trong bao lâu (tính từ hôm nay)?"
 CONFIRM = "Ủy quyền cho <b>{name} ({code})</b> xếp loại thay bạn từ <b>{start}</b> đến <b>{end}</b>?"

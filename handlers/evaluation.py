@@ -94,7 +94,7 @@ FOR_MANAGER = " · thay {name}"  # a deputy's list: whose review this is
 AS_DEPUTY = "\n🤝 Bạn xếp loại thay <b>{name}</b> (được ủy quyền)."
 ASK_COMMENT = "Nhận xét cho {name} (không bắt buộc): gõ nội dung, hoặc bấm “Không nhận xét”."
 NO_COMMENT_WORDS = ("bỏ qua", "không", "không có", "không nhận xét", "không có nhận xét")
-CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{comment}{deputy}?"
+CONFIRM_RATE = "Xác nhận xếp loại <b>{name}</b> – {period}: <b>{rating}</b>{deputy}{comment}?"
 RATED = "✅ Đã xếp loại {name} – {period}: {rating}."
 RATED_TOLD = " Cán bộ đã được thông báo qua bot."
 RATED_HELD = " Cán bộ sẽ được thông báo qua bot {when} (giờ yên lặng)."
@@ -353,11 +353,15 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     if not pending:
         await reply(update, REVIEW_EMPTY, keyboard(views))
         return
-    rows = [[(f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"
-              f"{FOR_MANAGER.format(name=p.acting_for) if p.acting_for else ''}"[:60], review_buttons.open_(p.id))]
-            for p in pending[:20]]
+    rows = [[(_pending_label(p), review_buttons.open_(p.id))] for p in pending[:20]]
     await text_router.reply_choice(update, context, "review-list", REVIEW_LIST.format(n=vn.number(len(pending))),
                                    [*rows, *views], choice_only=False)
+
+
+def _pending_label(p: ev.Pending, limit: int = 60) -> str:
+    """'Nông Văn Dũng – tháng 11/2026 · thay Ma Văn Chiến': cut in the first part, so the manager's name stays whole."""
+    suffix = FOR_MANAGER.format(name=p.acting_for) if p.acting_for else ""
+    return f"{p.cadre_name} – {p.period}{' (muộn)' if p.late else ''}"[:limit - len(suffix)] + suffix
 
 
 @linked_only

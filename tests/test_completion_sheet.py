@@ -403,6 +403,7 @@ def test_a_row_without_a_code_is_refused_not_dropped(roster: Database, tmp_path:
 @pytest.mark.parametrize(("caption", "completion"), [
     ("kết quả hoàn thành lớp CC-K26", True), ("Hoan thanh", True),
     ("đăng ký những người chưa hoàn thành", False), ("danh sách không hoàn thành", False),
+    ("người chưa được hoàn thành", False),
     ("dang ky nguoi chua hoan thanh, con nguoi da hoan thanh", True),
 ])
 def test_a_caption_that_negates_completion_does_not_mark_a_sheet_as_completions(caption: str,

@@ -139,3 +139,17 @@ async def test_a_deputy_sees_whom_they_rate_for(bot: BotHarness, roster: Databas
     assert "thay Ma Văn Chiến" in opened
     confirm = (await bot.send(deputy.callback(f"rev:nocomment:{eval_id(roster, 'MAU012')}:1")))[-1]
     assert "thay Ma Văn Chiến" in confirm
+
+
+async def test_a_deputy_reads_on_find_the_evaluations_they_rate(bot: BotHarness, roster: Database) -> None:
+    """/find left out the evaluations of someone the deputy rates in /review today, with a note saying only the
+    rater may read them (attack); and a manager's own card said the same of their own."""
+    boss, deputy = UpdateFactory(user_id=910), UpdateFactory(user_id=913)
+    await _delegate_to_mau013(bot, boss)
+    await link(bot, deputy, MAU013)
+    card = (await bot.send(deputy.text("/find MAU012")))[-1]
+    assert "Tự đánh giá gần đây" in card and "chỉ người xếp loại" not in card
+    own = (await bot.send(deputy.text("/find MAU013")))[-1]
+    assert "Tự đánh giá gần đây" in own
+    boss_card = (await bot.send(deputy.text("/find MAU011")))[-1]  # his own reviewer: not his to read
+    assert "chỉ người xếp loại" in boss_card

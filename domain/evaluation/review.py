@@ -115,15 +115,21 @@ def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
 
 def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> int | None:
     """The manager the actor reviews for (themselves or a delegator), or None. Never one's own evaluation."""
-    reviewer = reviewer_of(session, ev.cadre)
-    if reviewer is None or ev.cadre_id == actor.cadre_id:
+    return rates_for(session, actor, ev.cadre, today)
+
+
+def rates_for(session: Session, actor: Actor, cadre: Cadre, today: date) -> int | None:
+    """Whom the actor rates this cadre for today: themselves (the cadre's reviewer), a manager who delegated
+    to them, or None. Never oneself."""
+    reviewer = reviewer_of(session, cadre)
+    if reviewer is None or cadre.id == actor.cadre_id:
         return None
     if reviewer.id == actor.cadre_id:
         return actor.cadre_id
     if reviewer.id not in _delegators(session, actor.cadre_id, today):
         return None
     deputy = session.get(Cadre, actor.cadre_id)
-    return reviewer.id if deputy is not None and deputy_may_rate(session, deputy, ev.cadre_id) else None
+    return reviewer.id if deputy is not None and deputy_may_rate(session, deputy, cadre.id) else None
 
 
 def deputies_for(session: Session, manager: Cadre, cadre_id: int, today: date) -> list[Cadre]:
