@@ -368,14 +368,9 @@ def test_the_cli_refuses_a_sheet_for_another_course(tmp_path: Path, monkeypatch:
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """`cadrebot complete CC-K26 sheet` recorded Cao cấp LLCT from a sheet whose "Mã lớp" said another class."""
     from bot.cli import main as cli_main
+    from tests.test_records import cli_class_started
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
-    assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
-    assert cli_main(["import-courses", str(DEMO_DATA / "courses.csv")]) == 0
-    assert cli_main(["register", "MAU010", "CC-K26"]) == 0
-    db = Database.from_url(url)
-    _start(db, on=date.today().replace(day=1))
+    db = cli_class_started(tmp_path, monkeypatch)
     path = tmp_path / "done.csv"
     path.write_text("Mã cán bộ,Họ và tên,Mã lớp\nMAU010,Ma Văn Chiến,TC-K26A\n", encoding="utf-8")
     capsys.readouterr()

@@ -188,14 +188,19 @@ def _away(db: Database, minutes: int) -> None:
     db.run(lambda s: s.execute(update(Evaluation).values(updated_at=utcnow() - timedelta(minutes=minutes))))
 
 
-async def test_a_line_typed_after_a_break_is_not_taken_for_a_question_without_asking(
-        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
-    """Back after 30 minutes with the form still on screen, a work item was answered as an off-topic question and
-    not saved (walkthrough). The bot now asks where the line goes, keeping it until a button says."""
+async def _form_left_a_while(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """MAU016 opens /eval, writes one work item, and comes back 40 minutes later (the form's buttons still shown)."""
     await link(bot, user, CADRE)
     await bot.send(user.text("/eval"))
     await bot.send(user.text("Việc thứ nhất của tháng"))
     _away(roster, 40)
+
+
+async def test_a_line_typed_after_a_break_is_not_taken_for_a_question_without_asking(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Back after 30 minutes with the form still on screen, a work item was answered as an off-topic question and
+    not saved (walkthrough). The bot now asks where the line goes, keeping it until a button says."""
+    await _form_left_a_while(bot, roster, user)
     texts = await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
     assert "Thêm vào bản tự đánh giá" in texts[-1] and "tháng 11/2026" in texts[-1]
     assert "Tổng hợp" not in stored(roster).results
@@ -230,10 +235,7 @@ async def test_pressing_an_older_lines_button_does_not_lose_the_newer_held_line(
     """Two lines typed after a break (two work items, two messages): the first one's button is stale by design,
     but pressing it takes the chat's step (conversation.take_step) before comparing, so the second line's button,
     which the bot is still offering, now says 'đã cũ' as well: the line is lost."""
-    await link(bot, user, CADRE)
-    await bot.send(user.text("/eval"))
-    await bot.send(user.text("Việc thứ nhất của tháng"))
-    _away(roster, 40)
+    await _form_left_a_while(bot, roster, user)
     await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
     first = button(bot, "eval:keep:")
     await bot.send(user.text("Rà soát hồ sơ đảng viên"))
@@ -249,10 +251,7 @@ async def test_typing_xong_after_a_held_line_still_presses_xong(bot: BotHarness,
                                                                 user: UpdateFactory) -> None:
     """Before 9269727 the form's step (eval-results) stayed open after a break, so typing “xong” pressed “✅ Xong”.
     Now the held line's step replaces it: “xong” is answered as a question and held as a work item."""
-    await link(bot, user, CADRE)
-    await bot.send(user.text("/eval"))
-    await bot.send(user.text("Việc thứ nhất của tháng"))
-    _away(roster, 40)
+    await _form_left_a_while(bot, roster, user)
     await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
     texts = await bot.send(user.text("xong"))
     assert stored(roster).step == "difficulties", texts[-1]
@@ -263,10 +262,7 @@ async def test_a_thank_you_after_a_break_is_smalltalk_not_an_off_topic_question(
     """_answer_and_hold calls answer_question directly, skipping smalltalk: “cảm ơn” typed after a break with a draft
     open is now 'Câu hỏi này không thuộc nội dung Nghị quyết…' plus an offer to add “cảm ơn” to the evaluation.
     Before 9269727 it got the thank-you reply."""
-    await link(bot, user, CADRE)
-    await bot.send(user.text("/eval"))
-    await bot.send(user.text("Việc thứ nhất của tháng"))
-    _away(roster, 40)
+    await _form_left_a_while(bot, roster, user)
     texts = await bot.send(user.text("cảm ơn"))
     assert "Rất vui được giúp bạn" in texts[-1], texts[-1]
     assert "Thêm vào bản tự đánh giá" not in texts[-1]
@@ -276,10 +272,7 @@ async def test_a_held_line_goes_to_the_part_it_was_typed_at(bot: BotHarness, ros
                                                             user: UpdateFactory) -> None:
     """A line held at 'Kết quả công việc' stays a work item even if the form moved on meanwhile (another device):
     it never overwrites the difficulties the note did not name (attack)."""
-    await link(bot, user, CADRE)
-    await bot.send(user.text("/eval"))
-    await bot.send(user.text("Việc thứ nhất của tháng"))
-    _away(roster, 40)
+    await _form_left_a_while(bot, roster, user)
     await bot.send(user.text("Tổng hợp báo cáo thống kê quý IV"))
     held = button(bot, "eval:keep:")
     roster.run(lambda s: s.execute(update(Evaluation).values(step="difficulties")))  # moved on elsewhere

@@ -198,8 +198,9 @@ async def test_non_hr_cannot_complete_or_undo(bot: BotHarness, catalogue: Databa
 # --- the command line (domain.md §5) -------------------------------------------------------------------------
 
 
-def test_cli_outside_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def cli_class_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """Through the command line, on a database of its own: the demo roster and courses, MAU010 registered for
+    CC-K26, which started this month (so completions can be recorded today)."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
     assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
@@ -207,6 +208,12 @@ def test_cli_outside_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert cli_main(["register", "MAU010", "CC-K26"]) == 0
     db = Database.from_url(url)
     started(db, "CC-K26", date.today().replace(day=1))
+    return db
+
+
+def test_cli_outside_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = cli_class_started(tmp_path, monkeypatch)
     sheet = tmp_path / "done.csv"
     sheet.write_text("Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\nMAU999,Không Có\n", encoding="utf-8")
     capsys.readouterr()
