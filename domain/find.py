@@ -17,7 +17,7 @@ from db.models import Cadre, Course, Evaluation, Registration, Unit
 from domain.accounts import Actor, Profile, audit, profile_of, require_manager
 from domain.clock import as_utc
 from domain.evaluation import EvalStatus
-from domain.evaluation.review import rates_for, reviewers_above
+from domain.evaluation.review import rates_for, reviewer_of, reviewers_above
 from domain.gaps import CadreGaps, compute_gaps
 from domain.records import qualification_sources
 from domain.text import ascii_key
@@ -97,6 +97,7 @@ class CadreCard:
     gaps: CadreGaps
     registrations: list[RegistrationLine]
     evaluations: list[EvaluationLine] | None  # None: the reader is not above this cadre in the review chain
+    reviewer: str | None = None  # "Nguyễn Thị Lan (MAU002)": who rates them (HR sees and can correct it)
 
 
 def _recent_months(year: int, month: int) -> list[tuple[int, int]]:
@@ -138,8 +139,9 @@ def cadre_card(session: Session, actor: Actor, cadre_id: int, today: date,
     audit(session, actor.code, "cadre-read", cadre.code)
     profile = profile_of(cadre, qualification_sources(session, cadre.id))
     evaluations = _evaluations(session, cadre, period) if _sees_evaluations(session, actor, cadre, today) else None
+    boss = reviewer_of(session, cadre)
     return CadreCard(cadre.code, cadre.full_name, profile, compute_gaps(session, cadre, today),
-                     _registrations(session, cadre), evaluations)
+                     _registrations(session, cadre), evaluations, f"{boss.full_name} ({boss.code})" if boss else None)
 
 
 def _sees_evaluations(session: Session, actor: Actor, cadre: Cadre, today: date) -> bool:

@@ -29,6 +29,8 @@ FOUND = "🔎 <b>Kết quả cho “{query}”</b>: {total} người{more}. Ch�
 MORE = " (hiện {shown} người đầu; gõ thêm chữ để thu hẹp)"
 REFUSED = "⛔ Cán bộ này không thuộc phạm vi bạn được xem."
 CARD_TITLE = "👤 <b>{name}</b> ({code})"
+REVIEWER = "\nNgười xếp loại: <b>{name}</b>"
+NO_REVIEWER = "\nNgười xếp loại: <b>chưa có</b> (Ban Tổ chức giao trong 🛠 Quản trị)"
 REGISTRATIONS = "\n\n🎓 <b>Đăng ký lớp</b>"
 NO_REGISTRATIONS = "\n\n🎓 Chưa đăng ký lớp nào."
 REGISTRATION_ROW = "\n• {code} – {name} (khai giảng {start}): {status}"
@@ -83,6 +85,7 @@ def _registration_row(r: RegistrationLine) -> str:
 def render_card(card: CadreCard) -> str:
     lines = [CARD_TITLE.format(name=esc(card.full_name), code=esc(card.code))]
     lines += [f"\n{k}: <b>{esc(v)}</b>" for k, v in card.profile.fields if k not in ("Mã cán bộ", "Họ và tên")]
+    lines.append(REVIEWER.format(name=esc(card.reviewer)) if card.reviewer else NO_REVIEWER)
     lines += [f"\n<i>Nguồn {esc(k)}: {esc(v)}</i>" for k, v in card.profile.sources]
     lines.append("\n\n" + render_gaps(card.gaps).removesuffix(WRONG_DATA))
     if card.registrations:

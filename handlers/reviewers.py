@@ -13,7 +13,7 @@ from domain import evaluation as ev
 from domain import vn
 from domain.accounts import Actor, require_hr
 from handlers import text_router
-from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, pressed, reply, run_tx
+from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, pressed, read_tx, reply, run_tx
 from handlers.menu import BACK_TO_ADMIN
 from views.callbacks import reviewers as buttons
 
@@ -23,8 +23,13 @@ TITLE = "👤 <b>Chưa có người xếp loại</b> ({n} cán bộ): không có
 ROW = "• {name} ({code}) – {unit}"
 NONE = "✅ Cán bộ nào cũng đã có người xếp loại tự đánh giá."
 MORE = "… và {n} người khác (xem đủ bằng lệnh cadrebot reviewers --missing)."
-ASK = "Gõ mã cán bộ sẽ xếp loại tự đánh giá cho <b>{code}</b> (ví dụ MAU001). Gõ /cancel để thôi."
-DONE = "✅ Đã giao {reviewer} ({reviewer_code}) xếp loại cho {name} ({code}). Hai người đã được báo qua bot."
+ASK = ("Gõ mã cán bộ sẽ xếp loại tự đánh giá cho <b>{code}</b> (một lãnh đạo cấp trên của người đó). "
+       "Gõ /cancel để thôi.")
+CONFIRM = "Giao <b>{reviewer}</b> – {position} – {unit} – xếp loại tự đánh giá hằng tháng cho <b>{cadre}</b>?"
+UNLINKED = "\nChưa liên kết bot nên sẽ không nhận được tin, hãy báo cách khác: {people}."
+DONE = "✅ Đã giao {reviewer} xếp loại cho {cadre}."
+TOLD = " Cả hai đã được báo qua bot."
+YES, NO = "✅ Giao", "✖️ Không"
 SHOWN = 20
 
 
@@ -43,20 +48,43 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
             lines.append(MORE.format(n=vn.number(len(people) - SHOWN)))
         rows = [[(f"Giao người xếp loại: {p.code}", buttons.pick(p.code))] for p in people[:SHOWN]]
         await reply(update, "\n".join(lines), keyboard([*rows, [BACK_TO_ADMIN]]))
-    else:  # "pick"
+    elif action == "pick":
         await text_router.open_form(update, context, FORM, code)
         await reply(update, ASK.format(code=esc(code)))
+    else:  # "ok": the choice held in the chat's step
+        who = text_router.chat_key(update)
+        if who is None:
+            return
+        done = await run_tx(context, ev.assign_confirmed, actor, who, code)
+        told = UNLINKED.format(people=_people(done.unlinked)) if done.unlinked else TOLD
+        await reply(update, DONE.format(reviewer=_person(done.reviewer), cadre=_person(done.cadre)) + told,
+                    keyboard([[("👤 Chưa có người xếp loại", buttons.listing())], [BACK_TO_ADMIN]]))
+        await deliver_now(context, "reviewer-assigned")
 
 
 async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, cadre_code: str, value: str) -> None:
+    """A typed reviewer's code: checked and shown for confirmation (a refused one keeps the prompt)."""
     actor = require_hr(await load_actor(update, context))
-    await text_router.open_form(update, context, FORM, cadre_code)  # a mistyped code can be typed again
+    await text_router.open_form(update, context, FORM, cadre_code)  # a mistyped (unknown) code can be typed again
     typed = value.split()[0][:64] if value else ""
-    cadre, reviewer = await run_tx(context, ev.assign_reviewer, actor, cadre_code, typed)
-    await text_router.close_form(update, context)
-    await reply(update, DONE.format(reviewer=esc(reviewer.full_name), reviewer_code=esc(reviewer.code),
-                                    name=esc(cadre.full_name), code=esc(cadre.code)))
-    await deliver_now(context, "reviewer-assigned")
+    choice = await read_tx(context, ev.reviewer_choice, actor, cadre_code, typed)
+    rows = [[(YES, buttons.confirm(cadre_code)), (NO, buttons.listing())]]
+    text = CONFIRM.format(reviewer=_person(choice.reviewer), position=esc(choice.reviewer_position),
+                          unit=esc(choice.reviewer_unit), cadre=_person(choice.cadre))
+    if choice.unlinked:
+        text += UNLINKED.format(people=_people(choice.unlinked))
+    await text_router.open_form(update, context, ev.REVIEWER_CONFIRM_STEP, data={"cadre": cadre_code,
+                                                                                 "reviewer": typed},
+                                buttons=rows)
+    await reply(update, text, keyboard(rows))
+
+
+def _person(named: tuple[str, str]) -> str:
+    return f"{esc(named[0])} ({esc(named[1])})"
+
+
+def _people(named: list[tuple[str, str]]) -> str:
+    return ", ".join(_person(n) for n in named)
 
 
 def register(app: Application) -> None:

@@ -49,7 +49,8 @@ async def test_submission_without_reviewer_is_told_and_hr_assigns_one(bot: BotHa
     await bot.send(hr.callback("revw:pick:MAU010"))
     async with restarted(settings, roster) as again:
         assert "Không có cán bộ mã MAU999" in (await again.send(hr.text("MAU999")))[-1]
-        texts = await again.send(hr.text("MAU002"))
+        await again.send(hr.text("MAU002"))
+        texts = await again.send(hr.callback("revw:ok:MAU010"))
         assert any("Đã giao Nguyễn Thị Lan (MAU002) xếp loại cho Ma Văn Chiến (MAU010)" in t for t in texts)
     told = roster.run(lambda s: s.scalars(select(Outbox.payload).where(Outbox.kind == "reviewer-assigned")).all())
     assert any("Người xếp loại tự đánh giá hằng tháng của bạn: Nguyễn Thị Lan" in p for p in told)
@@ -80,6 +81,33 @@ def test_cli_lists_and_assigns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert cli_main(["reviewers", "--missing", "--json"]) == 0
     assert "MAU010" in [p["cadre"] for p in json.loads(capsys.readouterr().out)]
     assert cli_main(["reviewers", "--assign", "MAU010", "MAU002"]) == 0
+    assigned = capsys.readouterr().out
+    assert "Đã giao Nguyễn Thị Lan (MAU002)" in assigned and "Chưa liên kết bot" in assigned  # nobody is linked
     assert cli_main(["reviewers", "--json"]) == 0
-    assert "MAU010" not in [p["cadre"] for p in json.loads(capsys.readouterr().out.split("\n", 1)[1])]
+    assert "MAU010" not in [p["cadre"] for p in json.loads(capsys.readouterr().out)]
     db.dispose()
+
+
+async def test_assigning_a_reviewer_is_confirmed_checked_and_honest_about_who_was_told(
+        bot: BotHarness, roster: Database, settings: Settings) -> None:
+    """A typed code was written at once; a subordinate could be made the reviewer of their own boss; and the reply
+    said 'Hai người đã được báo qua bot' when neither was linked (walkthrough as HR)."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    texts = await bot.send(hr.text("MAU011"))  # rated by MAU010: below him in the review chain
+    assert "cấp dưới" in texts[-1] and "Hoàng Thị Yến" in texts[-1]
+    texts = await bot.send(hr.text("MAU002"))
+    assert "Giao Nguyễn Thị Lan (MAU002)" in texts[-1] and "Ma Văn Chiến (MAU010)" in texts[-1]
+    assert "Chưa liên kết bot" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(Cadre.reviewer_code).where(Cadre.code == "MAU010"))) is None
+    async with restarted(settings, roster) as again:  # the confirmation survives a restart
+        texts = await again.send(hr.text("giao"))
+    assert any("Đã giao Nguyễn Thị Lan (MAU002)" in t for t in texts)
+    assert not any("Hai người đã được báo" in t for t in texts)
+    assert any("Chưa liên kết bot" in t and "MAU010" in t for t in texts)
+    assert roster.run(lambda s: s.scalar(select(Cadre.reviewer_code).where(Cadre.code == "MAU010"))) == "MAU002"
+    card = (await bot.send(hr.text("/find MAU010")))[-1]
+    assert "Người xếp loại: Nguyễn Thị Lan (MAU002)" in card

@@ -37,8 +37,10 @@ def _raw(value: ast.expr) -> bool:
 
 def _plain_text(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """Text Telegram does not parse as HTML, or that is escaped on the way out: a button label (the first
-    of a (label, data) pair), a photo or document caption (sent without parse_mode), a domain error's
-    message (handlers show str(exc) through esc())."""
+    of a (label, data) pair, or what a function named *_label returns), a photo or document caption (sent
+    without parse_mode), a domain error's message (handlers show str(exc) through esc())."""
+    if _in_label_function(node, parents):
+        return True
     child, parent = node, parents.get(node)
     while parent is not None:
         if isinstance(parent, ast.Tuple) and len(parent.elts) == 2 and parent.elts[0] is child:
@@ -51,6 +53,13 @@ def _plain_text(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             return False
         child, parent = parent, parents.get(parent)
     return False
+
+
+def _in_label_function(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    parent = parents.get(node)
+    while parent is not None and not isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+        parent = parents.get(parent)
+    return parent is not None and parent.name.endswith("_label")
 
 
 def _findings(path: Path) -> list[str]:

@@ -71,9 +71,11 @@ def cmd_reviewers(settings: Settings, args: argparse.Namespace) -> int:
 
     database = open_db(settings.database_url)
     if args.assign:
-        cadre, reviewer = database.run(lambda s: tuple(
-            (c.code, c.full_name) for c in assign_reviewer(s, CONSOLE, *args.assign)))
-        print(f"Đã giao {reviewer[1]} ({reviewer[0]}) xếp loại cho {cadre[1]} ({cadre[0]}).")
+        done = database.run(assign_reviewer, CONSOLE, *args.assign)
+        named = [f"{name} ({code})" for name, code in (done.reviewer, done.cadre, *done.unlinked)]
+        print(f"Đã giao {named[0]} xếp loại cho {named[1]}.")
+        if done.unlinked:
+            print(f"Chưa liên kết bot nên chưa được báo (hãy báo cách khác): {', '.join(named[2:])}.")
         return 0
     people = database.run(audited, "cli-no-reviewer", "PROVINCE", without_reviewer)
     if args.json:

@@ -66,7 +66,15 @@ from domain.evaluation.review import (
     reviewees,
     reviewer_of,
 )
-from domain.evaluation.reviewers import Unreviewed, assign_reviewer, without_reviewer
+from domain.evaluation.reviewers import (
+    REVIEWER_CONFIRM_STEP,
+    ReviewerChoice,
+    Unreviewed,
+    assign_confirmed,
+    assign_reviewer,
+    reviewer_choice,
+    without_reviewer,
+)
 from domain.evaluation.status import (
     StatusLine,
     month_status,
@@ -86,6 +94,7 @@ __all__ = [
     "MAX_ITEM_CHARS",
     "RATINGS",
     "RATING_SHORT",
+    "REVIEWER_CONFIRM_STEP",
     "REVIEW_CONFIRM_STEP",
     "STEPS",
     "SUBMITTED_STATES",
@@ -95,12 +104,14 @@ __all__ = [
     "EvaluationRefused",
     "Pending",
     "ReviewQueue",
+    "ReviewerChoice",
     "StatusLine",
     "Unreviewed",
     "VersionReplaced",
     "Window",
     "active_draft",
     "add_results",
+    "assign_confirmed",
     "assign_reviewer",
     "check_comment",
     "check_deputy",
@@ -128,6 +139,7 @@ __all__ = [
     "reopen",
     "review_access",
     "reviewees",
+    "reviewer_choice",
     "reviewer_of",
     "set_difficulties",
     "set_self_rating",

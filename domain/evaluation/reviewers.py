@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, RecordChange, Unit
+from domain import conversation
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import require_cadre
 from domain.clock import utcnow
 from domain.evaluation.common import EvaluationRefused
-from domain.evaluation.review import reviewer_of
+from domain.evaluation.review import reviewer_of, reviewers_above
 from domain.markup import esc
 from domain.outbox import enqueue
 
@@ -49,17 +50,53 @@ def without_reviewer(session: Session) -> list[Unreviewed]:
     return [Unreviewed(r.code, r.full_name, r.name) for r in rows if not has_reviewer(r)]
 
 
-def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> tuple[Cadre, Cadre]:
-    """HR names who reviews a cadre the roster gives no direct manager; both are told."""
+REVIEWER_CONFIRM_STEP = "reviewer-confirm"  # HR's choice, held until confirmed (a restart keeps it)
+
+
+@dataclass(frozen=True)
+class ReviewerChoice:
+    """What HR confirms: who will rate whom (the reviewer's post and unit, so a mistyped code is seen), and which
+    of the two the bot cannot tell (not linked): (name, code) pairs."""
+
+    cadre: tuple[str, str]
+    reviewer: tuple[str, str]
+    reviewer_position: str
+    reviewer_unit: str
+    unlinked: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, cadre: Cadre, reviewer: Cadre) -> ReviewerChoice:
+        return cls((cadre.full_name, cadre.code), (reviewer.full_name, reviewer.code), reviewer.position,
+                   reviewer.unit.name, [(c.full_name, c.code) for c in (cadre, reviewer) if c.telegram_chat_id is None])
+
+
+def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str, lock: bool) -> tuple[Cadre, Cadre]:
     require_hr(actor)
     cadre, reviewer = require_cadre(session, cadre_code), require_cadre(session, reviewer_code)
-    session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+    if lock:
+        session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
     if reviewer.id == cadre.id:
         raise EvaluationRefused("Không thể giao cho cán bộ tự xếp loại chính mình.")
     if cadre.manager_code and cadre.manager_code != reviewer.code:
         current = reviewer_of(session, cadre)
         raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: "
                                 f"{current.full_name if current else cadre.manager_code}. Hãy sửa trong danh sách.")
+    if cadre.id in {boss.id for boss in reviewers_above(session, reviewer)}:  # nobody rates their own boss
+        raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) là cấp dưới của {cadre.full_name} trong "
+                                "chuỗi xếp loại, nên không xếp loại được cấp trên của mình. Hãy gõ mã một lãnh đạo "
+                                "cấp trên.")
+    return cadre, reviewer
+
+
+def reviewer_choice(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
+    """HR typed a reviewer's code: checked, and described for the confirmation (nothing is written)."""
+    return ReviewerChoice.of(*_checked(session, actor, cadre_code, reviewer_code, lock=False))
+
+
+def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
+    """HR names who reviews a cadre the roster gives no direct manager (checked again, under the cadre's lock);
+    the change is kept in the cadre's history, and both are told where the bot reaches them."""
+    cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=True)
     old, cadre.reviewer_code, cadre.updated_at = cadre.reviewer_code, reviewer.code, utcnow()
     session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source="correction", field="reviewer_code",
                              old_value=old, new_value=reviewer.code, actor=actor.code,
@@ -72,7 +109,16 @@ def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_co
     enqueue(session, f"reviewer-assigned-to:{cadre.code}:{stamp}", reviewer, "reviewer-assigned",
             f"👤 Ban Tổ chức giao bạn xếp loại tự đánh giá hằng tháng của {esc(cadre.full_name)} ({esc(cadre.code)}). "
             "Gõ /review khi có bản gửi đến.")
-    return cadre, reviewer
+    return ReviewerChoice.of(cadre, reviewer)
+
+
+def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadre_code: str) -> ReviewerChoice:
+    """The confirmation pressed: the choice held in the chat's step for this cadre, in one transaction with it."""
+    step = conversation.take_step(session, *chat, [REVIEWER_CONFIRM_STEP])
+    if step is None or step.data.get("cadre") != cadre_code:
+        raise EvaluationRefused("Nút này đã cũ: không có việc giao người xếp loại nào đang chờ xác nhận. Mở lại "
+                                "🛠 Quản trị → 👤 Chưa có người xếp loại.")
+    return assign_reviewer(session, actor, cadre_code, str(step.data["reviewer"]))
 
 
 def tell_hr_no_reviewer(session: Session, cadre: Cadre, period: str) -> int:

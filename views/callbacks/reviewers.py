@@ -1,4 +1,5 @@
-"""HR's "no reviewer" list buttons (handlers/reviewers.py): `revw:list`, `revw:pick:<cadre code>`."""
+"""HR's "no reviewer" list buttons (handlers/reviewers.py): `revw:list`, `revw:pick:<cadre code>`, and
+`revw:ok:<cadre code>` confirming the reviewer held in the chat's step (a code pair would not fit in 64 bytes)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ PATTERN = pattern(PREFIX)
 
 
 class ReviewersPress(NamedTuple):
-    verb: str  # "list" or "pick"
+    verb: str  # "list", "pick" or "ok"
     cadre_code: str = ""
 
 
@@ -23,10 +24,14 @@ def pick(cadre_code: str) -> str:
     return join(PREFIX, "pick", cadre_code)
 
 
+def confirm(cadre_code: str) -> str:
+    return join(PREFIX, "ok", cadre_code)
+
+
 def parse(data: str) -> ReviewersPress | None:
     match split(data, PREFIX):
         case ["list"]:
             return ReviewersPress("list")
-        case ["pick", raw] if code(raw):
-            return ReviewersPress("pick", raw)
+        case [("pick" | "ok") as verb, raw] if code(raw):
+            return ReviewersPress(verb, raw)
     return None
