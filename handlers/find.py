@@ -19,7 +19,7 @@ from handlers.common import esc, keyboard, linked_only, load_actor, pressed, rep
 from handlers.menu import BACK
 from views.callbacks import find as buttons
 from views.callbacks import menu
-from views.gaps import WRONG_DATA, render_gaps
+from views.gaps import render_gaps
 
 FORM = "find"
 ASK = "🔎 <b>Tìm cán bộ</b>\nGõ họ tên (có dấu hay không dấu, một phần cũng được) hoặc mã cán bộ:"
@@ -87,7 +87,7 @@ def render_card(card: CadreCard) -> str:
     lines += [f"\n{k}: <b>{esc(v)}</b>" for k, v in card.profile.fields if k not in ("Mã cán bộ", "Họ và tên")]
     lines.append(REVIEWER.format(name=esc(card.reviewer)) if card.reviewer else NO_REVIEWER)
     lines += [f"\n<i>Nguồn {esc(k)}: {esc(v)}</i>" for k, v in card.profile.sources]
-    lines.append("\n\n" + render_gaps(card.gaps).removesuffix(WRONG_DATA))
+    lines.append("\n\n" + render_gaps(card.gaps, reader_is_the_cadre=False))
     if card.registrations:
         lines.append(REGISTRATIONS)
         lines += [_registration_row(r) for r in card.registrations[:10]]

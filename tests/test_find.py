@@ -123,3 +123,14 @@ async def test_a_managers_card_of_a_boss_or_peer_leaves_out_their_evaluations(bo
     assert "Tháng 11/2026" not in boss and "chỉ người xếp loại" in boss
     own = (await bot.send(user.text("/find MAU017")))[-1]
     assert "• Tháng 11/2026: chưa nộp" in own
+
+
+async def test_a_card_speaks_of_the_cadre_not_to_the_reader(bot: BotHarness, roster: Database,
+                                                            user: UpdateFactory) -> None:
+    """HR's /find MAU001 read '✅ Hà Văn Quyết, bạn đã đạt mọi tiêu chuẩn…', addressing HR as the cadre
+    (walkthrough as HR); and 'vị trí của bạn' likewise."""
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    card = (await bot.send(user.text("/find MAU001")))[-1]
+    assert "Hà Văn Quyết đã đạt mọi tiêu chuẩn" in card and "bạn đã đạt" not in card
+    assert "Hãy gửi bản sao" not in card  # the advice to the cadre is not the reader's

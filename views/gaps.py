@@ -18,8 +18,10 @@ WAITING = "\n   ⏳ Đang chờ chỗ lớp {code} – {name} (khai giảng {sta
 NONE = (
     "✅ <b>{name}</b>, bạn đã đạt mọi tiêu chuẩn của Nghị quyết áp dụng cho vị trí hiện tại."
 )
+NONE_OTHER = "✅ <b>{name}</b> đã đạt mọi tiêu chuẩn của Nghị quyết áp dụng cho vị trí hiện tại."
 MET = "\n\n<b>Đã đạt</b>:\n{items}"
 NOT_APPLICABLE = "\n\nKhông có chỉ tiêu nào của Nghị quyết áp dụng riêng cho vị trí của bạn."
+NOT_APPLICABLE_OTHER = "\n\nKhông có chỉ tiêu nào của Nghị quyết áp dụng riêng cho vị trí này."
 WRONG_DATA = (
     "\n\nSố liệu chưa đúng (ví dụ bạn đã học xong nhưng hồ sơ chưa ghi)? Hãy gửi bản sao văn bằng, "
     "chứng chỉ cho bộ phận tổ chức cán bộ của đơn vị để cập nhật hồ sơ."
@@ -45,11 +47,15 @@ def _gap_text(n: int, gap: Gap) -> str:
     return text if gap.enrolled else text + NO_COURSE
 
 
-def render_gaps(data: CadreGaps) -> str:
+def render_gaps(data: CadreGaps, reader_is_the_cadre: bool = True) -> str:
+    """The cadre's own /gaps speaks to them ("bạn") and says how to correct the record; HR's or a manager's
+    view of someone (/find, the command line) speaks of them."""
+    advice = WRONG_DATA if reader_is_the_cadre else ""
     if not data.gaps:
-        text = NONE.format(name=esc(data.full_name))
+        text = (NONE if reader_is_the_cadre else NONE_OTHER).format(name=esc(data.full_name))
         items = "\n".join(f"• {esc(i.requirement)} ({esc(i.ref)})" for i in data.met)
-        return text + (MET.format(items=items) if items else NOT_APPLICABLE) + WRONG_DATA
+        none = NOT_APPLICABLE if reader_is_the_cadre else NOT_APPLICABLE_OTHER
+        return text + (MET.format(items=items) if items else none) + advice
     lines = [TITLE.format(name=esc(data.full_name))]
     mandatory = [g for g in data.gaps if g.mandatory]
     optional = [g for g in data.gaps if not g.mandatory]
@@ -62,4 +68,4 @@ def render_gaps(data: CadreGaps) -> str:
             lines.append(_gap_text(n, gap))
     if data.met:
         lines.append(MET.format(items="\n".join(f"• {esc(i.requirement)}" for i in data.met)).lstrip("\n"))
-    return "\n".join(lines) + WRONG_DATA
+    return "\n".join(lines) + advice

@@ -21,7 +21,7 @@ def cmd_gaps(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
     else:
-        print(plain(render_gaps(data)))
+        print(plain(render_gaps(data, reader_is_the_cadre=False)))
     return 0
 
 
