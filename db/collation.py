@@ -1,4 +1,4 @@
-"""The order of people's names: Vietnamese alphabetical, kept as a plain-ASCII key the database can sort.
+"""The order of people's names: Vietnamese alphabetical by given name, kept as a plain-ASCII key a database sorts.
 
 A database sorts text by code point (SQLite) or by its server's locale (PostgreSQL), and neither knows that
 Đ follows D or that "Ông" belongs among the O's: in code-point order every name starting with an accented
@@ -19,6 +19,7 @@ def without_marks(text: str) -> str:
 
 
 def name_key(full_name: str) -> str:
-    """'Đỗ  Thị Mai' -> 'dzo thi mai': sorts in Vietnamese alphabetical order, tone marks aside."""
-    folded = " ".join(unicodedata.normalize("NFC", full_name).split()).casefold()
-    return without_marks(folded).replace("đ", "dz")
+    """'Đỗ  Thị Mai' -> 'mai dzo thi': Vietnamese lists go by the given name (the last word), then the family and
+    middle names; tone marks aside."""
+    words = unicodedata.normalize("NFC", full_name).casefold().split()
+    return without_marks(" ".join(words[-1:] + words[:-1])).replace("đ", "dz")

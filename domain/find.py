@@ -20,7 +20,7 @@ from domain.evaluation import EvalStatus
 from domain.evaluation.review import rates_for, reviewer_of, reviewers_above
 from domain.gaps import CadreGaps, compute_gaps
 from domain.records import qualification_sources
-from domain.text import ascii_key
+from domain.text import ascii_key, name_order
 from domain.units import in_subtree
 
 MAX_MATCHES = 10
@@ -68,7 +68,7 @@ def search_cadres(session: Session, actor: Actor, query: str) -> SearchResult:
                            .join(Unit, Cadre.unit_id == Unit.id).where(in_subtree(_scope(actor)))).all()
     found = [Match(r[0], r[1], r[2], r[3]) for r in rows if _matches(words, r[1], ascii_key(r[2]))]
     exact = " ".join(words)
-    found.sort(key=lambda m: (ascii_key(m.full_name) != exact, ascii_key(m.full_name).split()[-1:], m.full_name))
+    found.sort(key=lambda m: (ascii_key(m.full_name) != exact, name_order(m.full_name)))
     return SearchResult(found[:MAX_MATCHES], len(found))
 
 

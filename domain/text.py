@@ -34,8 +34,8 @@ def ascii_key(value: object) -> str:
 
 
 def name_order(full_name: str) -> str:
-    """Sort key for Vietnamese names: Đ right after D, as in the alphabet ("Dương" < "Đỗ" < "Hoàng"), tone marks
-    aside; in code-point order Đ came after "Vũ"."""
+    """Sort key for Vietnamese names (db.collation.name_key): by given name, then family and middle names; Đ right
+    after D, as in the alphabet ("Dũng" < "Đức" < "Hải"), tone marks aside; in code-point order Đ came after "Vũ"."""
     return f"{name_key(full_name)}\x00{full_name}"
 
 

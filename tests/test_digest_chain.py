@@ -60,7 +60,7 @@ def test_each_leader_reads_the_people_below_them_never_a_boss(roster: Database, 
     texts = _weekly(_commune(roster), settings)
     assert _evaluation_part(texts["MAU010"]) == [
         "Tự đánh giá tháng 11/2026 – cấp dưới của bạn: đã gửi 3/8 (muộn 0), đã xếp loại 0.",
-        "Chưa gửi (5): Đỗ Thị Mai, Hoàng Thị Yến, Sùng A Long, Lý Văn Phúc, Giàng Thị Vân",  # Đ among the D's
+        "Chưa gửi (5): Sùng A Long, Đỗ Thị Mai, Hoàng Thị Yến, Lý Văn Phúc, Giàng Thị Vân",  # by unit, then given name
         "",
         "Chờ bạn xếp loại: 1 – gõ /review"]
     assert _evaluation_part(texts["MAU011"]) == [

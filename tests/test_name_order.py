@@ -1,4 +1,5 @@
-"""People listed by the database come in Vietnamese alphabetical order, as the lists sorted in Python do.
+"""People listed by the database come in Vietnamese alphabetical order, as the lists sorted in Python do: by given
+name, then family and middle names, accents aside, Đ after D.
 
 In code-point order "Đỗ", "Ông" and "Ứng" came after "Vũ": on a page of ten, a manager looking for Đỗ Thị Mai
 found her after the Z's, or on another page.
@@ -23,8 +24,12 @@ EXPECTED = sorted(NAMES, key=name_order)
 
 
 def test_expected_order_is_the_alphabet() -> None:
-    assert EXPECTED == ["Ánh Nguyễn", "Dương Văn An", "Đỗ Thị Mai", "Hoàng Thị Yến", "Ông Văn Bình", "Ứng Thị Hoa",
-                        "Vũ Văn Nam"]
+    """By given name, then the family and middle names, as Vietnamese lists are ordered (and /find was already):
+    An, Bình, Hoa, Mai, Nam, Nguyễn, Yến; among the same given name, Đỗ after Dương."""
+    assert EXPECTED == ["Dương Văn An", "Ông Văn Bình", "Ứng Thị Hoa", "Đỗ Thị Mai", "Vũ Văn Nam", "Ánh Nguyễn",
+                        "Hoàng Thị Yến"]
+    assert sorted(["Đỗ Văn An", "Dương Văn An", "Lê Đức", "Lê Dũng"], key=name_order) == [
+        "Dương Văn An", "Đỗ Văn An", "Lê Dũng", "Lê Đức"]
 
 
 def test_report_people_pages_in_vietnamese_order(database: Database) -> None:
@@ -45,16 +50,16 @@ def test_key_follows_a_rename_by_attribute(database: Database) -> None:
         person = build.cadre(session, unit, full_name="Vũ Văn Nam")
         person.full_name = "Đỗ Văn Nam"
         session.flush()
-        assert session.scalar(select(Cadre.name_key).where(Cadre.id == person.id)) == "dzo van nam"
+        assert session.scalar(select(Cadre.name_key).where(Cadre.id == person.id)) == "nam dzo van"
     database.run(check)
 
 
-ROSTER_HEAD = ("Mã cán bộ,Họ và tên,Mã đơn vị,Tên đơn vị,Cấp,Chức vụ,Nhóm chức danh,Lãnh đạo quản lý,"
-               "Trình độ chuyên môn,Lý luận chính trị\n")
+ROSTER_HEAD = ("Mã cán bộ,Họ và tên,Mã đơn vị,Tên đơn vị,Mã đơn vị cấp trên,Cấp,Chức vụ,Nhóm chức danh,"
+               "Lãnh đạo quản lý,Trình độ chuyên môn,Lý luận chính trị\n")
 
 
 def _roster(path: Path, names: dict[str, str]) -> Path:
-    rest = "XA1,Xã Một,Xã,Chuyên viên,KHAC,Không,Đại học,Sơ cấp"
+    rest = "XA1,Xã Một,,Xã,Chuyên viên,KHAC,Không,Đại học,Sơ cấp"
     rows = "".join(f"{code},{name},{rest}\n" for code, name in names.items())
     path.write_text(ROSTER_HEAD + rows, encoding="utf-8")
     return path
@@ -66,7 +71,7 @@ def test_roster_import_keys_new_and_renamed_people(database: Database, tmp_path:
 
     def keys(session):  # type: ignore[no-untyped-def]
         return dict(session.execute(select(Cadre.code, Cadre.name_key).order_by(Cadre.code)).tuples().all())
-    assert database.run(keys) == {"A1": "dzo van nam", "A2": "ong van binh"}
+    assert database.run(keys) == {"A1": "nam dzo van", "A2": "binh ong van"}
 
 
 def test_course_roster_lists_registered_people_in_vietnamese_order(database: Database) -> None:

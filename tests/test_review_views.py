@@ -197,5 +197,6 @@ def test_names_sort_with_their_accents_aside() -> None:
     order) (walkthrough)."""
     from domain.text import name_order
 
-    names = ["Vũ Văn Nam", "Đỗ Thị Mai", "Hoàng Thị Yến", "Dương Văn An", "Ánh Nguyễn"]
-    assert sorted(names, key=name_order) == ["Ánh Nguyễn", "Dương Văn An", "Đỗ Thị Mai", "Hoàng Thị Yến", "Vũ Văn Nam"]
+    names = ["Vũ Văn Nam", "Lê Văn Đức", "Hoàng Thị Yến", "Phạm Văn Dũng", "Trần Ánh"]
+    # By given name, as Vietnamese lists are (then the rest): Ánh, Dũng, Đức (Đ after D), Nam, Yến.
+    assert sorted(names, key=name_order) == ["Trần Ánh", "Phạm Văn Dũng", "Lê Văn Đức", "Vũ Văn Nam", "Hoàng Thị Yến"]
