@@ -17,6 +17,7 @@ from knowledge.index import Answer, default_kb
 from knowledge.intents import EVAL
 from views.callbacks import ask as buttons
 from views.callbacks import menu
+from views.html import LABEL_LIMIT, fit
 
 PROMPT = (
     "❓ Gõ câu hỏi về Nghị quyết nâng cao chất lượng cán bộ 2026–2030, có dấu hay không dấu đều được. "
@@ -31,7 +32,6 @@ FULL_SECTION = "📖 <b>{ref}{title}</b>\n\n{text}"
 UNKNOWN_SECTION = "Không tìm thấy mục này trong Nghị quyết."
 BTN_FULL = "📖 Xem toàn văn mục"
 TELEGRAM_LIMIT = 4000
-LABEL_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,7 @@ class Held:
 
 def section_label(ref: str, title: str, limit: int = LABEL_LIMIT) -> str:
     """'Mục III.3 – Nâng cao chất lượng công tác…': cut between words, never inside one."""
-    label = f"{ref} – {title}".rstrip(" –") if title else ref
-    if len(label) <= limit:
-        return label
-    cut = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
-    return f"{cut}…"
+    return fit(f"{ref} – {title}".rstrip(" –") if title else ref, limit)
 
 
 def _buttons(answer: Answer) -> list[list[tuple[str, str]]]:

@@ -37,6 +37,7 @@ from handlers.courses import roster_button
 from handlers.menu import BACK
 from views.callbacks import admin as admin_buttons
 from views.callbacks import completion as buttons
+from views.html import fit
 
 ASK_SHEET = (
     "📥 Gửi ngay tệp kết quả hoàn thành lớp <b>{code}</b> – {name} (.xlsx hoặc .csv, cột “Mã cán bộ”).\n"
@@ -143,7 +144,7 @@ async def show_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE, outco
         await _with_buttons(update, context, preview_text(outcome.plan, outcome.file_name),
                             preview_buttons(outcome.plan))
     elif outcome.choices:
-        rows = [[(f"{c.code} – {c.name[:40]} ({c.registered} người)", buttons.choice(i))]
+        rows = [[(fit(f"{c.code} – {c.name}", 45) + f" ({c.registered} người)", buttons.choice(i))]
                 for i, c in enumerate(outcome.choices)]
         await _with_buttons(update, context, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
                             [*rows, [DROP]])

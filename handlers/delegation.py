@@ -30,6 +30,7 @@ from handlers.fallback import stale_button
 from handlers.menu import BACK
 from views.callbacks import delegation as buttons
 from views.callbacks.base import CODE
+from views.html import fit
 
 CODE_FORM = "delegate-code"
 LIST_TITLE = "🤝 <b>Ủy quyền xếp loại</b>"
@@ -66,7 +67,7 @@ async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     text = LIST_TITLE + ("".join(LIST_ROW.format(name=esc(d.deputy_name), code=esc(d.deputy_code), start=_day(d.start),
                                                  end=_day(d.end), state=ACTIVE if d.active else PLANNED)
                                  for d in lines) or LIST_EMPTY)
-    rows = [[(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"[:60], buttons.revoke("rv", d.id))] for d in lines]
+    rows = [[(fit(f"✖️ Thu hồi: {d.deputy_name} {d.start:%d/%m}"), buttons.revoke("rv", d.id))] for d in lines]
     new = [[(BTN_NEW, buttons.plain("new"))]] if state == delegation.ELIGIBLE else []
     await reply(update, text + _why_not(state), keyboard([*rows, *new, [BACK]]))
 
@@ -81,7 +82,7 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     if state != delegation.ELIGIBLE:
         await reply(update, LIST_TITLE + _why_not(state), keyboard([[BACK]]))
         return
-    rows = [[(f"{p.full_name} ({p.code}) – {p.position}"[:60], buttons.pick(p.code))] for p in people]
+    rows = [[(fit(f"{p.full_name} ({p.code}) – {p.position}"), buttons.pick(p.code))] for p in people]
     await reply(update, CHOOSE if people else CHOOSE_TYPE, keyboard([*rows, [(BTN_TYPE, buttons.plain("type"))],
                                                                       [BACK_TO_LIST]]))
 

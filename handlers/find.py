@@ -20,6 +20,7 @@ from handlers.menu import BACK
 from views.callbacks import find as buttons
 from views.callbacks import menu
 from views.gaps import render_gaps
+from views.html import fit
 
 FORM = "find"
 ASK = "🔎 <b>Tìm cán bộ</b>\nGõ họ tên (có dấu hay không dấu, một phần cũng được) hoặc mã cán bộ:"
@@ -52,7 +53,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _results_markup(result: SearchResult) -> list[list[tuple[str, str]]]:
-    return [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], buttons.card(m.cadre_id))] for m in result.matches]
+    return [[(fit(f"{m.full_name} ({m.code}) – {m.unit_name}"), buttons.card(m.cadre_id))] for m in result.matches]
 
 
 async def _search(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, query: str) -> None:

@@ -28,6 +28,7 @@ from handlers.common import (
 from handlers.menu import BACK
 from views.callbacks import menu
 from views.callbacks import report as buttons
+from views.html import fit
 from views.report import render_report
 
 BTN_CHART, BTN_XLSX = "📈 Biểu đồ", "📥 Xuất Excel"
@@ -120,7 +121,7 @@ async def _children(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
     lines = [CHILDREN_TITLE.format(unit=esc(name))]
     lines += [CHILD_ROW.format(n=page * PAGE + i, name=esc(r.name), gap=vn.number(r.with_mandatory_gap),
                                cadres=vn.number(r.cadres), pct=vn.pct(r.gap_pct)) for i, r in enumerate(shown, 1)]
-    picks = [[(f"{page * PAGE + i}. {r.name}"[:60], buttons.unit("u", r.unit_id))] for i, r in enumerate(shown, 1)]
+    picks = [[(fit(f"{page * PAGE + i}. {r.name}"), buttons.unit("u", r.unit_id))] for i, r in enumerate(shown, 1)]
     picks.append(_pager("d", unit.id if unit else 0, page, len(rows)))
     await reply(update, "\n".join(lines), keyboard([b for b in picks if b] + [[BACK]]))
 

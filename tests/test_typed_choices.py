@@ -179,3 +179,11 @@ async def test_a_typed_yes_registers(bot: BotHarness, roster: Database, user: Up
     await link(bot, user, CADRE)
     await bot.send(user.callback("course:reg:CDS-01"))
     assert any("Đã đăng ký lớp CDS-01" in t for t in await bot.send(user.text("đồng ý")))
+
+
+def test_button_labels_are_cut_between_words() -> None:
+    """The class chooser showed '…ứng dụng AI t (4 người)' (walkthrough as HR): labels are cut between words."""
+    from views.html import fit
+    assert fit("CDS-01 – Bồi dưỡng chuyển đổi số, kỹ năng số và ứng dụng AI trong công tác", 45) == (
+        "CDS-01 – Bồi dưỡng chuyển đổi số, kỹ năng…")
+    assert fit("Ngắn gọn", 45) == "Ngắn gọn"
