@@ -1,4 +1,5 @@
-"""Empty import templates HR fills in (domain.md §5 `cadrebot template roster|courses|completion`).
+"""Empty import templates HR fills in (domain.md §5 `cadrebot template roster|courses|completion`, and the
+registration list the admin menu's import help describes: `registrations`).
 
 Each is an .xlsx whose first sheet holds only the header row the importer looks for (required columns
 highlighted), and a second sheet explaining every column and its allowed values.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from domain import courses, roster
+from domain import bulk_registration, courses, roster
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS
 from domain.rules import default_rules
 from domain.xlsx import workbook_bytes, write_table
@@ -37,6 +38,8 @@ TEMPLATES = {
                         "mau-danh-sach-lop.xlsx"),
     "completion": Template("completion", "Kết quả hoàn thành lớp", COMPLETION_HEADERS, COMPLETION_REQUIRED,
                            "mau-ket-qua-hoan-thanh.xlsx"),
+    "registrations": Template("registrations", "Danh sách đăng ký lớp", tuple(bulk_registration.HEADERS),
+                              tuple(bulk_registration.REQUIRED), "mau-dang-ky-lop.xlsx"),
 }
 
 
@@ -60,6 +63,8 @@ def _allowed(header: str) -> str:
         "Số điện thoại": "0912 345 678, +84912345678…",
         "Mã đơn vị cấp trên": "để trống với đơn vị cao nhất",
         "Đối tượng": "để trống = mọi cán bộ",
+        "Mã lớp": "mã lớp như trong danh sách lớp (/courses)",
+        "Họ và tên": "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
     }
     if header.startswith(("BD ", "Đào tạo chuyên môn")):
         return "năm hoàn thành (ví dụ 2025) hoặc để trống"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from bot.fakeapi import UpdateFactory
 from db import Database
 from domain import accounts
+from domain.bulk_registration import HEADERS as REGISTRATION_HEADERS
 from domain.courses import HEADERS as COURSE_HEADERS
 from domain.roster import HEADERS as ROSTER_HEADERS
 from domain.spreadsheet import load_sheet
@@ -72,7 +73,21 @@ def test_cli_template_is_read_back_by_the_importer(kind: str, tmp_path: Path) ->
     out = tmp_path / f"{kind}.xlsx"
     assert cli_main(["template", kind, "--out", str(out)]) == 0
     template = TEMPLATES[kind]
-    headers = {"roster": ROSTER_HEADERS, "courses": COURSE_HEADERS}.get(kind, {"Mã cán bộ": "code"})
+    headers = {"roster": ROSTER_HEADERS, "courses": COURSE_HEADERS,
+               "registrations": REGISTRATION_HEADERS}.get(kind, {"Mã cán bộ": "code"})
     sheet = load_sheet(out, headers, template.required)
     assert not list(sheet.rows)
     assert template_xlsx(kind)[:2] == b"PK"
+
+
+async def test_the_registration_list_has_a_template_too(bot: BotHarness, roster: Database,
+                                                        user: UpdateFactory) -> None:
+    """The import help describes a registration list ('Mã cán bộ', 'Mã lớp'), but 'Tệp mẫu' had no template for
+    it (walkthrough as HR)."""
+    await _hr(bot, roster, user)
+    await bot.send(user.callback("adm:tpl"))
+    assert "adm:tpl:registrations" in [b["callback_data"] for b in bot.last_buttons()]
+    await bot.send(user.callback("adm:tpl:registrations"))
+    doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+    book = load_workbook(io.BytesIO(doc.files["document"][1]))
+    assert [c.value for c in book.worksheets[0][1]] == ["Mã cán bộ", "Mã lớp", "Họ và tên"]

@@ -38,10 +38,10 @@ def cmd_template(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    template = sub.add_parser("template", help="tệp Excel mẫu để nhập (roster, courses, completion)")
-    template.add_argument("kind", choices=("roster", "courses", "completion"), metavar="LOẠI",
-                          help="roster (danh sách cán bộ), courses (danh sách lớp) hoặc completion "
-                               "(hoàn thành lớp)")
+    template = sub.add_parser("template", help="tệp Excel mẫu để nhập (roster, courses, completion, registrations)")
+    template.add_argument("kind", choices=tuple(TEMPLATES), metavar="LOẠI",
+                          help="roster (danh sách cán bộ), courses (danh sách lớp), completion (hoàn thành lớp) "
+                               "hoặc registrations (đăng ký lớp theo danh sách)")
     template.add_argument("--out", required=True, metavar="TỆP", help="tệp .xlsx sẽ ghi")
     template.add_argument("--force", action="store_true", help="ghi đè cả khi tệp đã có dữ liệu")
     template.set_defaults(func=cmd_template)
