@@ -28,6 +28,7 @@ from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from handlers import last_buttons
 from handlers.context import UpdateContext
+from views.callbacks import menu as menu_buttons
 from views.callbacks.base import LIMIT as CALLBACK_LIMIT
 from views.html import esc
 
@@ -196,12 +197,22 @@ def friendly(fn: Handler) -> Handler:
             await answer_stale(update)
             await record_refusal(update, context, "malformed button data")
         except PermissionDenied as exc:
-            await reply(update, esc(str(exc)))
+            await reply(update, esc(str(exc)), _way_back(update))
             await record_refusal(update, context, str(exc))
         except DomainError as exc:
-            await reply(update, esc(str(exc)))
+            await reply(update, esc(str(exc)), _way_back(update))
 
     return wrapper
+
+
+MENU_BUTTON = ("⬅️ Về menu", menu_buttons.entry("home"))
+
+
+def _way_back(update: Update) -> Markup:
+    """A refusal of a press or a command ("/report abc") is not a dead end: the menu is one tap away. A refused
+    typed value gets none: its prompt is still open and waits for another (a menu press would leave it open)."""
+    text = update.message.text if update.message and update.message.text else ""
+    return keyboard([[MENU_BUTTON]]) if update.callback_query or text.startswith("/") else None
 
 
 def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Coroutine[Any, Any, None]]) -> Handler:

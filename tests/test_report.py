@@ -340,3 +340,11 @@ async def test_chart_and_excel_come_with_buttons_back(bot: BotHarness, roster: D
             ("⬅️ Về báo cáo", f"rep:u:{kt}"), ("⬅️ Về menu", "menu:home")]
         # The file's buttons are the chat's last ones: typing a label presses it, as after any other answer.
         assert "Chỉ tiêu Nghị quyết – Phòng Kinh tế xã" in (await bot.send(user.text("về báo cáo")))[-1]
+
+
+async def test_a_refused_command_is_not_a_dead_end(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """'/report abc' answered with a refusal and nothing to tap (walkthrough as HR): a refused press or command
+    now offers the menu."""
+    await link(bot, user, "0912345010")
+    await bot.send(user.text("/report abc"))
+    assert [b["text"] for b in bot.last_buttons()][-1] == "⬅️ Về menu"
