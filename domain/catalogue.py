@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
@@ -19,6 +19,7 @@ from domain.registration import (
     check_course_open,
     check_no_overlap,
     check_not_registered,
+    unreached,
     waiting_count,
     waitlist_position,
 )
@@ -153,10 +154,15 @@ class RosterLine:
     unit_name: str
     status: str
     position: int | None
+    unreached: str | None = None  # a cancelled course's roster: why the bot could not tell this person
 
 
 def course_roster(session: Session, course_code: str) -> tuple[Course, list[RosterLine]]:
+    """Who is on the course: registered and completed, then the waiting list in its order. For a cancelled
+    course, the people it had when it was cancelled (whom HR may have to tell another way)."""
     course = require_course(session, course_code)
+    if course.cancelled:
+        return course, _cancelled_roster(session, course)
     regs = session.scalars(select(Registration).where(Registration.course_id == course.id,
                                                       Registration.status != RegistrationStatus.CANCELLED)
                            .order_by(Registration.status, Registration.id))
@@ -170,6 +176,21 @@ def course_roster(session: Session, course_code: str) -> tuple[Course, list[Rost
                              RegistrationStatus.WAITLISTED: 2}
     lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, name_order(line.full_name)))
     return course, lines
+
+
+def _cancelled_roster(session: Session, course: Course) -> list[RosterLine]:
+    """The registrations the course's cancellation ended: cancel_course stamps them with the course's
+    cancelled_at (those the people had cancelled themselves are older). A course cancelled before cancelled_at
+    was kept cannot tell them apart: every cancelled registration is listed, rather than someone left out."""
+    query = select(Registration).join(Course, Registration.course_id == Course.id).where(
+        Registration.course_id == course.id, Registration.status == RegistrationStatus.CANCELLED)
+    if course.cancelled_at is not None:
+        query = query.where(Registration.updated_at >= Course.cancelled_at)
+    regs = list(session.scalars(query))
+    missed = unreached(session, [r.cadre for r in regs])
+    lines = [RosterLine(r.cadre.code, r.cadre.full_name, r.cadre.unit.name, r.status, None, missed.get(r.cadre.id))
+             for r in regs]
+    return sorted(lines, key=lambda line: (name_order(line.full_name), line.code))
 
 
 def course_roster_as(session: Session, actor: Actor, course_code: str) -> tuple[Course, list[RosterLine]]:
@@ -199,15 +220,17 @@ class ClosedCourse:
     name: str
     start_date: date
     end_date: date
-    state: str  # "chờ khai giảng" | "đang học" | "đã kết thúc"
+    state: str  # "chờ khai giảng" | "đang học" | "đã kết thúc" | "đã hủy"
 
 
 def closed_courses_as(session: Session, actor: Actor, today: date) -> list[ClosedCourse]:
-    """HR's courses past their registration deadline, newest first: where completions are recorded and undone."""
+    """HR's courses past their registration deadline, and cancelled ones, newest first: where completions are
+    recorded and undone, and where a cancelled course's roster stays readable (whom to tell another way)."""
     require_hr(actor)
-    query = select(Course).where(Course.cancelled.is_(False), Course.register_by < today)
+    query = select(Course).where(or_(Course.cancelled.is_(True), Course.register_by < today))
     items = []
     for c in session.scalars(query.order_by(Course.start_date.desc(), Course.code)):
-        state = "chờ khai giảng" if today < c.start_date else "đang học" if today <= c.end_date else "đã kết thúc"
+        state = ("đã hủy" if c.cancelled else "chờ khai giảng" if today < c.start_date
+                 else "đang học" if today <= c.end_date else "đã kết thúc")
         items.append(ClosedCourse(c.code, c.name, c.start_date, c.end_date, state))
     return items

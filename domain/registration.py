@@ -15,19 +15,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
-from domain import vn
-from domain.accounts import audit
+from db.models import ACTIVE_STATUSES, Cadre, ChatUser, Course, Registration, RegistrationStatus, Unit
+from domain import conversation, vn
+from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record, require_cadre
 from domain.clock import utcnow
 from domain.courses import CourseImportResult, audience_fits, import_courses, require_course, requires_full_time
 from domain.errors import DomainError, NotFound
 from domain.markup import esc
 from domain.outbox import enqueue
+from domain.text import name_order
 
 
 class RegistrationRefused(DomainError):
     pass
+
+
+class ReasonRefused(RegistrationRefused):
+    """A course cancellation's reason that cannot be sent as it is (too short, too long): type another."""
 
 
 @dataclass(frozen=True)
@@ -229,16 +234,20 @@ def cancel_self(session: Session, cadre_id: int, course_code: str, today: date) 
 
 MAX_REASON_CHARS = 500
 MIN_REASON_LETTERS = 4
+# HR cancelling a course is one conversation step (its argument the course code): first the prompt for the
+# reason, then, holding the reason, its confirmation. Kept in the database, so a restart between the two loses
+# nothing, and the reason applied is the one HR read back, never a stale button's.
+CANCEL_STEP = "course-kill-reason"
 
 
 def check_reason(reason: str) -> str:
     """The reason as it will be sent (spaces folded), if it fits."""
     reason = " ".join(reason.split())
     if reason and sum(ch.isalpha() for ch in reason) < MIN_REASON_LETTERS:  # "ok", "x": no reason to send people
-        raise RegistrationRefused("Lý do hủy lớp cần vài chữ (ví dụ “Không đủ học viên”); hãy gõ lại, hoặc /cancel.")
+        raise ReasonRefused("Lý do hủy lớp cần vài chữ (ví dụ “Không đủ học viên”); hãy gõ lại, hoặc /cancel.")
     if len(reason) > MAX_REASON_CHARS:
-        raise RegistrationRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự; bạn đã gõ "
-                                  f"{vn.number(len(reason))} ký tự. Hãy gõ ngắn hơn, hoặc /cancel để thôi.")
+        raise ReasonRefused(f"Lý do hủy lớp tối đa {vn.number(MAX_REASON_CHARS)} ký tự; bạn đã gõ "
+                            f"{vn.number(len(reason))} ký tự. Hãy gõ ngắn hơn, hoặc /cancel để thôi.")
     return reason
 
 
@@ -256,28 +265,121 @@ def check_cancellable(session: Session, course: Course) -> None:
             "từng người trước (“↩️ Hủy ghi nhận” trong danh sách học viên của lớp), rồi hủy lớp.")
 
 
-def cancellation_check(session: Session, course_code: str) -> None:
-    """Before HR confirms: the course may be cancelled (check_cancellable)."""
-    check_cancellable(session, require_course(session, course_code))
+def cancellation_check(session: Session, course_code: str) -> str:
+    """Before HR types the reason: the course may be cancelled (check_cancellable). Its code as HR spelt it."""
+    course = require_course(session, course_code)
+    check_cancellable(session, course)
+    return course.code
 
 
-def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> int:
+NOT_LINKED, BLOCKED = "chưa liên kết bot", "đã chặn bot"
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """Someone a course notice cannot reach through the bot: HR has to tell them another way."""
+
+    code: str
+    full_name: str
+    unit_name: str
+    why: str  # NOT_LINKED | BLOCKED
+
+
+def unreached(session: Session, cadres: list[Cadre]) -> dict[int, str]:
+    """Why each of these people would not get a message from the bot now, by cadre id (absent: reachable).
+    A blocked chat still gets its notice queued, but only once they write to the bot again."""
+    users = [c.telegram_user_id for c in cadres if c.telegram_chat_id is not None and c.telegram_user_id]
+    blocked = set(session.scalars(select(ChatUser.telegram_user_id).where(
+        ChatUser.telegram_user_id.in_(users), ChatUser.blocked.is_(True)))) if users else set()
+    return {c.id: NOT_LINKED if c.telegram_chat_id is None else BLOCKED
+            for c in cadres if c.telegram_chat_id is None or c.telegram_user_id in blocked}
+
+
+def _active_people(session: Session, course: Course) -> list[tuple[Registration, Cadre, Unit]]:
+    """Everyone registered or waiting for the course, in Vietnamese name order."""
+    rows = session.execute(
+        select(Registration, Cadre, Unit).join(Cadre, Registration.cadre_id == Cadre.id)
+        .join(Unit, Cadre.unit_id == Unit.id)
+        .where(Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))).tuples().all()
+    return sorted(rows, key=lambda row: (name_order(row[1].full_name), row[1].code))
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling a course would do, shown with the reason before HR confirms."""
+
+    course_code: str
+    course_name: str
+    reason: str
+    people: int  # registered or waiting
+    reached: int  # of those, told by the bot; the others must be told another way
+
+
+def cancellation_preview(session: Session, actor: Actor, course_code: str, reason: str) -> CancellationPreview:
+    """The reason HR typed, checked, and whom the cancellation would reach: nothing is written."""
+    require_hr(actor)
+    reason = check_reason(reason)
+    course = require_course(session, course_code)
+    check_cancellable(session, course)
+    people = [cadre for _, cadre, _ in _active_people(session, course)]
+    missed = unreached(session, people)
+    return CancellationPreview(course.code, course.name, reason, len(people), len(people) - len(missed))
+
+
+@dataclass(frozen=True)
+class CourseCancellation:
+    course_code: str
+    course_name: str
+    reason: str
+    people: int  # registered or waiting when the course was cancelled
+    told: int  # of those, told by the bot
+    not_told: list[Unreached]  # the others, in name order: HR tells them another way
+
+
+def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> CourseCancellation:
     """HR cancels a course with a reason: every active registration ends and each person is told why."""
     reason = check_reason(reason)
     course = _course(session, course_code, lock=True)
     check_cancellable(session, course)
-    course.cancelled, course.seats_taken, course.updated_at = True, 0, utcnow()
-    course.cancel_reason, course.cancelled_at = reason or None, utcnow()
+    people = _active_people(session, course)
+    missed = unreached(session, [cadre for _, cadre, _ in people])
+    # One moment for the course and the registrations it ends: the roster of a cancelled course is the
+    # registrations cancelled at that moment, not those the people had cancelled themselves before.
+    now = utcnow()
+    course.cancelled, course.seats_taken, course.updated_at = True, 0, now
+    course.cancel_reason, course.cancelled_at = reason or None, now
     why = f" Lý do: {esc(reason)}." if reason else ""
-    told = 0
-    for registration in session.scalars(select(Registration).where(
-            Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))):
-        registration.status, registration.updated_at = RegistrationStatus.CANCELLED, utcnow()
-        told += enqueue(session, f"course-cancelled:{course.code}:{registration.cadre.code}", registration.cadre,
-                        "course-cancelled", f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy.{why} "
-                        "Đăng ký của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
+    not_told = []
+    for registration, cadre, unit in people:
+        registration.status, registration.updated_at = RegistrationStatus.CANCELLED, now
+        enqueue(session, f"course-cancelled:{course.code}:{cadre.code}", cadre, "course-cancelled",
+                f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy.{why} "
+                "Đăng ký của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
+        if cadre.id in missed:
+            not_told.append(Unreached(cadre.code, cadre.full_name, unit.name, missed[cadre.id]))
     audit(session, actor, "cancel-course", course.code, reason or None)
-    return told
+    return CourseCancellation(course.code, course.name, reason, len(people), len(people) - len(not_told), not_told)
+
+
+def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str) -> CourseCancellation:
+    """HR confirmed the cancellation of the course with the reason kept at its step (closed here, in the same
+    transaction). A press without that step (an older confirmation, another course's, the reason not typed yet)
+    cancels nothing."""
+    require_hr(actor)
+    step = conversation.take_step(session, *chat, {CANCEL_STEP})
+    reason = str(step.data.get("reason", "")) if step is not None else ""
+    if step is None or step.argument.upper() != course_code.upper() or not reason:
+        raise RegistrationRefused(
+            f"Không có yêu cầu hủy lớp {course_code} nào đang chờ xác nhận (đã xong, đã thôi, hoặc chưa nhập lý "
+            "do); chưa hủy gì. Muốn hủy lớp, bấm “⛔ Hủy lớp” trên trang lớp rồi nhập lý do.")
+    return cancel_course(session, course_code, actor.code, reason)
+
+
+def keep_course(session: Session, chat: tuple[int, int], course_code: str) -> None:
+    """HR said no at the cancellation of this course: its step ends (another step the chat waits at is kept)."""
+    step = conversation.current_step(session, *chat)
+    if step is not None and step.name == CANCEL_STEP and step.argument.upper() == course_code.upper():
+        conversation.close_step(session, *chat)
 
 
 def cancel_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Cancelled:

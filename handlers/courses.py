@@ -16,6 +16,7 @@ from domain import catalogue, choices, completion, registration, vn
 from domain.accounts import Actor, require_hr
 from domain.cadres import cadre_by_code
 from domain.catalogue import STATUS_LABELS
+from domain.conversation import LEFT
 from domain.course_exports import roster_xlsx
 from domain.courses import course_view
 from domain.find import search_cadres
@@ -23,9 +24,11 @@ from domain.records import Change
 from domain.rules import default_rules
 from handlers import text_router
 from handlers.common import (
+    StaleButton,
     deliver_now,
     esc,
     friendly,
+    held_until,
     keyboard,
     linked_only,
     load_actor,
@@ -44,8 +47,9 @@ from views.callbacks.base import CODE
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
-BTN_CLOSED = "🏁 Lớp đã đóng đăng ký (đang học / đã kết thúc)"
-CLOSED_TITLE = "🏁 <b>Lớp đã đóng đăng ký</b> – chọn lớp để ghi nhận hoàn thành hoặc hủy ghi nhận:"
+BTN_CLOSED = "🏁 Lớp đã đóng đăng ký (đang học / đã kết thúc / đã hủy)"
+CLOSED_TITLE = ("🏁 <b>Lớp đã đóng đăng ký hoặc đã hủy</b> – chọn lớp để xem học viên, ghi nhận hoàn thành hoặc "
+                "hủy ghi nhận:")
 CLOSED_ROW = "{n}. <b>{code}</b> – {name}\n   {start} – {end} · {state}"
 CLOSED_EMPTY = "Chưa có lớp nào đã đóng đăng ký."
 LIST_EMPTY = "Hiện không có lớp nào đang mở đăng ký{kind}."
@@ -84,6 +88,10 @@ MINE_EMPTY = "Bạn chưa đăng ký lớp nào. Xem /courses để chọn lớp
 ROSTER_TITLE = "👥 <b>Học viên lớp {code}</b> ({n} người):"
 ROSTER_ROW = "{n}. {name} ({code}) – {unit}: {status}{position}"
 ROSTER_EMPTY = "Lớp {code} chưa có ai đăng ký."
+CANCELLED_ROSTER_TITLE = "👥 <b>Học viên lớp {code}</b> – lớp đã hủy; lúc hủy có {n} người đăng ký/chờ:"
+CANCELLED_ROSTER_ROW = "{n}. {name} ({code}) – {unit}{unreached}"
+CANCELLED_ROSTER_EMPTY = "Lớp {code} đã hủy; lúc hủy không có ai đăng ký hay chờ."
+UNREACHED_MARK = ": {why}, cần báo cách khác"
 ASK_CADRE = ("Nhập mã hoặc họ tên cán bộ cần đăng ký hộ vào lớp {code} (ví dụ MAU013, hoặc “sùng a long”). "
              "Gõ /cancel để thôi.")
 ASK_CAPACITY = "Nhập số chỗ mới cho lớp {code} (hiện {capacity}). Gõ /cancel để thôi."
@@ -94,13 +102,25 @@ CAPACITY_SEATS_WAITING = (
     "giảm được dưới số người đã có chỗ)."
 )
 CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
-CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b>? Mọi người đã đăng ký sẽ được báo kèm lý do."
 KILL_KEPT = "Đã thôi. Lớp {code} giữ nguyên, không ai bị báo."
 ASK_KILL_REASON = (
-    "Nhập lý do hủy lớp <b>{code}</b> (gửi kèm thông báo cho người đã đăng ký, tối đa 500 ký tự). "
-    "Gõ /cancel để thôi, lớp giữ nguyên."
+    "Nhập lý do hủy lớp <b>{code}</b> (gửi kèm thông báo cho người đã đăng ký, tối đa 500 ký tự). Bot sẽ cho xem "
+    "lại lý do và số người được báo trước khi hủy. Gõ /cancel để thôi, lớp giữ nguyên."
 )
-COURSE_CANCELLED = "⛔ Đã hủy lớp {code}; đã báo {told} người. Lý do: {reason}"
+CONFIRM_COURSE_CANCEL = "Hủy lớp <b>{code}</b> – {name}?\nLý do: “{reason}”\n{people}\n{how}"
+KILL_NOBODY = "Lớp chưa có ai đăng ký hay chờ; không ai cần báo."
+KILL_PEOPLE = "{n} người đăng ký/chờ, {reached} người sẽ nhận tin qua bot (kèm lý do)."
+KILL_OTHERS = (" {n} người chưa liên kết bot hoặc đã chặn bot sẽ không nhận được tin: hãy báo họ cách khác (điện "
+               "thoại, văn bản); sau khi hủy, bot liệt kê tên và mã của họ.")
+KILL_HOW = "Gõ lý do khác để thay, hoặc bấm “✅ Xác nhận” để hủy lớp."
+KILL_LEFT = "Đã bỏ yêu cầu hủy lớp {code}; lớp giữ nguyên, không ai bị báo."
+COURSE_CANCELLED = "⛔ Đã hủy lớp <b>{code}</b>. Lý do: {reason}\n{told}"
+KILL_TOLD = "{n} người đăng ký/chờ: {told} người {how}."
+KILL_TOLD_NOW, KILL_TOLD_HELD = "được báo qua bot", "sẽ được báo qua bot {when} (giờ yên lặng)"
+KILL_NOT_TOLD = "⚠️ {n} người chưa nhận được tin, hãy báo họ cách khác:"
+KILL_NOT_TOLD_ROW = "• {name} ({code}) – {unit}: {why}"
+KILL_NOT_TOLD_MORE = "… và {n} người nữa: xem “👥 Học viên” của lớp."
+KILL_NOT_TOLD_SHOWN = 10
 CONFIRM_UNREG = (
     "Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? Người đó sẽ được báo; người đầu danh sách chờ nhận chỗ."
 )
@@ -297,6 +317,9 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor)
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     course, lines = await run_tx(context, catalogue.course_roster_as, actor, _course(update))
     export = [("📥 Xuất Excel", buttons.on_course("rosterx", course.code))]
+    if course.cancelled:
+        await _cancelled_roster(update, course.code, lines, export)
+        return
     if not lines:
         await reply(update, ROSTER_EMPTY.format(code=esc(course.code)), keyboard([export, [BACK]]))
         return
@@ -311,6 +334,20 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     undo = [[(f"↩️ Hủy ghi nhận: {r.code}", buttons.on_cadre("undo", course.code, r.code))]
             for r in lines[:20] if r.status == RegistrationStatus.COMPLETED]
     await reply(update, "\n".join(text), keyboard([*done, *undo, *unreg, export, [BACK]]))
+
+
+async def _cancelled_roster(update: Update, code: str, lines: list[catalogue.RosterLine],
+                            export: list[tuple[str, str]]) -> None:
+    """Whom the cancelled course had, each the bot could not tell marked: HR tells them another way."""
+    back = [back_to_course(code), BACK]
+    if not lines:
+        await reply(update, CANCELLED_ROSTER_EMPTY.format(code=esc(code)), keyboard([back]))
+        return
+    text = [CANCELLED_ROSTER_TITLE.format(code=esc(code), n=vn.number(len(lines)))]
+    text += [CANCELLED_ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
+                                         unreached=UNREACHED_MARK.format(why=r.unreached) if r.unreached else "")
+             for n, r in enumerate(lines[:50], 1)]
+    await reply(update, "\n".join(text), keyboard([export, back]))
 
 
 @linked_only
@@ -501,46 +538,88 @@ async def set_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
 
 
 @linked_only
-async def confirm_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """"⛔ Hủy lớp": the reason first; the confirmation then shows it with whom the cancellation reaches."""
     require_hr(actor)
     code = _course(update)
     try:
-        await read_tx(context, registration.cancellation_check, code)
+        code = await read_tx(context, registration.cancellation_check, code)
     except registration.RegistrationRefused as refused:
         await reply(update, esc(str(refused)), keyboard([[roster_button(code)], [back_to_course(code)]]))
         return
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_COURSE_CANCEL.format(code=esc(code)),
-                                   [[(YES, buttons.on_course("killok", code)), (NO, buttons.view(code))]])
-
-
-@linked_only
-async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    """After the confirmation, the reason: the course is cancelled only when it is typed."""
-    require_hr(actor)
-    c = await run_tx(context, course_view, _course(update), today(context))
-    await text_router.open_form(update, context, "course-kill-reason", c.code)
-    await reply(update, ASK_KILL_REASON.format(code=esc(c.code)))
+    await text_router.open_form(update, context, registration.CANCEL_STEP, code)
+    await reply(update, ASK_KILL_REASON.format(code=esc(code)))
 
 
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
+    """The reason typed (or typed again at the confirmation, replacing it): the confirmation, nothing cancelled."""
     actor = await _hr_actor(context, update)
     if choices.is_refusal(value):  # "không", "thôi": a change of mind, never a reason
         await reply(update, KILL_KEPT.format(code=esc(course)), keyboard([[back_to_course(course)]]))
         return
-    try:
-        registration.check_reason(value)
-    except registration.RegistrationRefused as refused:  # the prompt stays open for a shorter reason
-        await text_router.open_form(update, context, "course-kill-reason", course)
-        await reply(update, esc(str(refused)))
-        return
     if not value.strip():
-        await text_router.open_form(update, context, "course-kill-reason", course)
+        await text_router.open_form(update, context, registration.CANCEL_STEP, course)
         await reply(update, ASK_KILL_REASON.format(code=esc(course)))
         return
-    told = await run_tx(context, registration.cancel_course, course, actor.code, value)
-    await reply(update, COURSE_CANCELLED.format(code=esc(course), told=vn.number(told), reason=esc(value)),
-                keyboard([[BACK]]))
+    try:
+        plan = await read_tx(context, registration.cancellation_preview, actor, course, value)
+    except registration.ReasonRefused as refused:  # the prompt stays open for a better reason
+        await text_router.open_form(update, context, registration.CANCEL_STEP, course)
+        await reply(update, esc(str(refused)))
+        return
+    except registration.RegistrationRefused as refused:  # completions recorded, or cancelled meanwhile: no prompt
+        await reply(update, esc(str(refused)), keyboard([[roster_button(course)], [back_to_course(course)]]))
+        return
+    rows = [[(YES, buttons.on_course("killok", plan.course_code)), (NO, buttons.on_course("killno", plan.course_code))]]
+    await text_router.open_form(update, context, registration.CANCEL_STEP, plan.course_code,
+                                {"reason": plan.reason, LEFT: KILL_LEFT.format(code=plan.course_code)}, buttons=rows)
+    people = KILL_NOBODY if not plan.people else KILL_PEOPLE.format(n=vn.number(plan.people),
+                                                                     reached=vn.number(plan.reached))
+    if plan.people > plan.reached:
+        people += KILL_OTHERS.format(n=vn.number(plan.people - plan.reached))
+    await reply(update, CONFIRM_COURSE_CANCEL.format(code=esc(plan.course_code), name=esc(plan.course_name),
+                                                     reason=esc(plan.reason), people=people, how=KILL_HOW),
+                keyboard(rows))
+
+
+@linked_only
+async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """"✅ Xác nhận": the course is cancelled with the reason kept at the step; who was not told is named."""
+    require_hr(actor)
+    who = text_router.chat_key(update)
+    if who is None:
+        raise StaleButton("no chat")
+    done = await run_tx(context, registration.cancel_confirmed, actor, who, _course(update))
+    await reply(update, _cancelled_text(done, held_until(context, "course-cancelled")),
+                keyboard([[roster_button(done.course_code)], [ALL_COURSES, BACK]]))
     await _deliver(context)
+
+
+def _cancelled_text(done: registration.CourseCancellation, held: str | None) -> str:
+    if not done.people:
+        told = KILL_NOBODY
+    else:
+        told = KILL_TOLD.format(n=vn.number(done.people), told=vn.number(done.told),
+                                how=KILL_TOLD_HELD.format(when=held) if held else KILL_TOLD_NOW)
+    lines = [COURSE_CANCELLED.format(code=esc(done.course_code), reason=esc(done.reason), told=told)]
+    if done.not_told:
+        lines.append(KILL_NOT_TOLD.format(n=vn.number(len(done.not_told))))
+        lines += [KILL_NOT_TOLD_ROW.format(name=esc(p.full_name), code=esc(p.code), unit=esc(p.unit_name), why=p.why)
+                  for p in done.not_told[:KILL_NOT_TOLD_SHOWN]]
+        if len(done.not_told) > KILL_NOT_TOLD_SHOWN:
+            lines.append(KILL_NOT_TOLD_MORE.format(n=vn.number(len(done.not_told) - KILL_NOT_TOLD_SHOWN)))
+    return "\n".join(lines)
+
+
+@linked_only
+async def keep_course(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """"✖️ Không" at the cancellation: the class stays, its step ends."""
+    require_hr(actor)
+    code = _course(update)
+    who = text_router.chat_key(update)
+    if who is not None:
+        await run_tx(context, registration.keep_course, who, code)
+    await reply(update, KILL_KEPT.format(code=esc(code)), keyboard([[back_to_course(code)]]))
 
 
 async def _hr_actor(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Actor:
@@ -555,9 +634,9 @@ async def course_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "view": view, "list": list_courses, "kinds": choose_kind, "reg": confirm_register, "regok": do_register,
         "cancel": confirm_cancel, "cancelok": do_cancel, "mine": mine, "roster": roster, "done": confirm_done,
         "doneok": do_done, "closed": closed_list, "undo": confirm_undo, "undook": do_undo,
-        "behalf": ask_behalf, "capacity": ask_capacity, "kill": confirm_kill, "killok": ask_kill_reason,
-        "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister, "behalfok": confirm_behalf,
-        "behalfdo": do_behalf, "seatsok": set_capacity,
+        "behalf": ask_behalf, "capacity": ask_capacity, "kill": ask_kill_reason, "killok": do_kill,
+        "killno": keep_course, "rosterx": roster_file, "unreg": confirm_unregister, "unregok": do_unregister,
+        "behalfok": confirm_behalf, "behalfdo": do_behalf, "seatsok": set_capacity,
     }[action]
     await handler(update, context)
 
@@ -568,4 +647,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(course_button, pattern=buttons.PATTERN))
     text_router.add_form(app, "course-behalf", behalf_entered)
     text_router.add_form(app, "course-capacity", capacity_entered)
-    text_router.add_form(app, "course-kill-reason", kill_reason_entered)
+    text_router.add_form(app, registration.CANCEL_STEP, kill_reason_entered)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
+from core.config import Settings
 from db import Database
 from db.models import Course
 from domain import accounts
 from domain.courses import import_courses, requires_full_time
-from tests.conftest import BotHarness, link
+from tests.conftest import TODAY, BotHarness, link
 
 HEADER = ("Mã lớp,Tên lớp,Loại,Cơ sở đào tạo,Hình thức,Ngày bắt đầu,Ngày kết thúc,Hạn đăng ký,Số chỗ,Địa điểm,"
           "Đối tượng\n")
@@ -98,9 +99,10 @@ async def test_roster_export_cancel_on_behalf_and_course_cancelled_with_reason(
 
     await _register(bot, cadre, "OL1")
     await bot.send(user.callback("course:kill:OL1"))
-    await bot.send(user.callback("course:killok:OL1"))
     assert "Nhập lý do" in (await bot.send(user.text("   ")))[-1]  # an empty reason is asked again
     texts = await bot.send(user.text("Giảng viên <b>ốm</b>"))
+    assert "Lý do: “Giảng viên <b>ốm</b>”" in texts[-1]  # read back before anything happens
+    texts = await bot.send(user.callback("course:killok:OL1"))
     assert "Đã hủy lớp OL1" in texts[0] and "Giảng viên <b>ốm</b>" in texts[0]
     told = [c.text for c in bot.api.sent(chat_id=713)]
     assert any("Lớp OL1" in t and "Lý do: Giảng viên &lt;b&gt;ốm&lt;/b&gt;" in t for t in told)
@@ -171,3 +173,87 @@ async def test_registering_on_behalf_is_offered_only_while_the_course_is_open(bo
                                       .values(register_by=date(2026, 11, 1))))
     await bot.send(user.callback("course:view:CDS-01"))
     assert "course:behalf:CDS-01" not in [b["callback_data"] for b in bot.last_buttons()]
+
+
+UNLINKED = ("MAU001", "MAU002", "MAU003", "MAU005", "MAU010", "MAU011", "MAU012", "MAU014", "MAU015", "MAU016",
+            "MAU017", "MAU018")
+
+
+async def test_cancelling_a_course_asks_the_reason_then_confirms_who_the_bot_reaches_and_names_the_rest(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory, settings: Settings) -> None:
+    """Walkthrough as HR: "⛔ Hủy lớp" confirmed first with no count, the typed reason then cancelled at once with
+    no chance to read it back, "đã báo 0 người" when the people were not linked to the bot, and the cancelled class
+    left every list, so HR could not see whom to phone. Now: the reason, then a confirmation that shows it with who
+    the bot will reach; the result names the people it could not; the class stays in HR's closed list, roster and
+    all."""
+    from domain import registration
+    from tests.test_conversation_state import restarted
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    linked = UpdateFactory(user_id=714)
+    await link(bot, linked, LONG_PHONE)  # MAU013
+    await _register(bot, linked, "OL1")
+    for code in UNLINKED:  # registered by HR; none of them ever linked to the bot
+        catalogue.run(registration.register_on_behalf, "MAU004", code, "OL1", TODAY)
+    await link(bot, user, HR_PHONE)
+    texts = await bot.send(user.callback("course:kill:OL1"))
+    assert "Nhập lý do hủy lớp OL1" in texts[-1]
+    async with restarted(settings, catalogue) as again:  # the prompt is in the database
+        texts = await again.send(user.text("Giảng viên ốm"))
+        offered = [b["callback_data"] for b in again.last_buttons()]
+    assert "Hủy lớp OL1" in texts[-1] and "Lý do: “Giảng viên ốm”" in texts[-1]
+    assert "13 người đăng ký/chờ, 1 người sẽ nhận tin qua bot" in texts[-1]
+    assert "12 người chưa liên kết bot" in texts[-1] and "báo họ cách khác" in texts[-1]
+    assert offered == ["course:killok:OL1", "course:killno:OL1"]
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
+    assert not [c for c in bot.api.sent(chat_id=714) if "đã bị hủy" in c.text]  # nobody told before "Xác nhận"
+    texts = await bot.send(user.text("Giảng viên ốm, chưa có người thay"))  # typed again: the reason replaced
+    assert "Lý do: “Giảng viên ốm, chưa có người thay”" in texts[-1]
+    async with restarted(settings, catalogue) as again:  # the confirmation is in the database too
+        texts = await again.send(user.text("xác nhận"))
+        offered = [b["callback_data"] for b in again.last_buttons()]
+    assert "Đã hủy lớp OL1" in texts[0] and "Lý do: Giảng viên ốm, chưa có người thay" in texts[0]
+    assert "13 người đăng ký/chờ: 1 người được báo qua bot" in texts[0]
+    assert "12 người chưa nhận được tin" in texts[0]
+    first_ten = ["Bùi Thị Trang (MAU017)", "Đỗ Thị Mai (MAU014)", "Giàng Thị Vân (MAU015)", "Hà Văn Quyết (MAU001)",
+                 "Hoàng Thị Yến (MAU011)", "Lê Minh Tuấn (MAU003)", "Lý Văn Phúc (MAU018)", "Ma Văn Chiến (MAU010)",
+                 "Nguyễn Thị Lan (MAU002)", "Nông Văn Dũng (MAU012)"]
+    positions = [texts[0].index(name) for name in first_ten]
+    assert positions == sorted(positions) and "Triệu Văn Sơn" not in texts[0] and "và 2 người nữa" in texts[0]
+    assert "course:roster:OL1" in offered
+    assert any("Lớp OL1" in c.text and "Giảng viên ốm, chưa có người thay" in c.text
+               for c in again.api.sent(chat_id=714))
+
+    texts = await bot.send(user.callback("course:closed"))  # the cancelled class stays within HR's reach
+    assert "OL1" in texts[-1] and "đã hủy" in texts[-1]
+    assert "course:view:OL1" in [b["callback_data"] for b in bot.last_buttons()]
+    texts = await bot.send(user.callback("course:roster:OL1"))
+    assert "13 người" in texts[-1] and "Sùng A Long (MAU013)" in texts[-1]
+    assert "Triệu Văn Sơn (MAU005) – Phòng Tổ chức cán bộ: chưa liên kết bot" in texts[-1]
+    assert "Sùng A Long (MAU013) – Xã Minh Hương: chưa liên kết bot" not in texts[-1]
+
+
+async def test_a_course_cancellation_is_applied_only_from_its_own_confirmation(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """An older "Xác nhận" (the confirmation used to come before the reason) or another class's finds no reason
+    waiting and changes nothing; "Không" or "thôi" at the confirmation keeps the class."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    texts = await bot.send(user.callback("course:killok:OL1"))
+    assert "Không có yêu cầu hủy lớp OL1 nào đang chờ xác nhận" in texts[-1]
+    await bot.send(user.callback("course:kill:OL1"))
+    texts = await bot.send(user.callback("course:killok:OL1"))  # the reason is not typed yet
+    assert "Không có yêu cầu hủy lớp OL1 nào đang chờ xác nhận" in texts[-1]
+    texts = await bot.send(user.text("Không đủ học viên"))  # the prompt waited
+    assert "Lớp chưa có ai đăng ký hay chờ" in texts[-1]
+    assert "Không có yêu cầu hủy lớp FT1" in (await bot.send(user.callback("course:killok:FT1")))[-1]
+    for word in ("không", "thôi"):
+        texts = await bot.send(user.text(word))
+        assert "Lớp OL1 giữ nguyên" in texts[-1], word
+        await bot.send(user.callback("course:kill:OL1"))
+        await bot.send(user.text("Không đủ học viên"))
+    texts = await bot.send(user.text("/courses"))  # another command leaves the confirmation, saying so
+    assert "Đã bỏ yêu cầu hủy lớp OL1" in texts[0]
+    assert "Không có yêu cầu hủy lớp OL1" in (await bot.send(user.callback("course:killok:OL1")))[-1]
+    cancelled = catalogue.run(lambda s: s.scalars(select(Course.code).where(Course.cancelled.is_(True))).all())
+    assert cancelled == []

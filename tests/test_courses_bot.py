@@ -109,10 +109,11 @@ async def test_hr_behalf_roster_completion_capacity_and_cancel(bot: BotHarness, 
     assert "thành 600" in (await bot.send(user.text("xác nhận")))[-1]
     assert "course:view:CDS-01" in [b["callback_data"] for b in bot.last_buttons()]  # back to the class
     assert "Không có thao tác nào đang dở" in (await bot.send(user.text("/cancel")))[-1]
-    await bot.send(user.callback("course:kill:TC-K26A"))
-    texts = await bot.send(user.callback("course:killok:TC-K26A"))
+    texts = await bot.send(user.callback("course:kill:TC-K26A"))
     assert "Nhập lý do hủy lớp" in texts[-1]
     texts = await bot.send(user.text("Không đủ học viên"))
+    assert "Hủy lớp TC-K26A" in texts[-1] and "Lý do: “Không đủ học viên”" in texts[-1]
+    texts = await bot.send(user.callback("course:killok:TC-K26A"))
     assert "Đã hủy lớp TC-K26A" in texts[0] and "Lý do: Không đủ học viên" in texts[0]
 
 
@@ -246,15 +247,16 @@ async def test_a_course_with_recorded_completions_cannot_be_cancelled_until_they
     await link(bot, user, "0912345004")
     texts = await bot.send(user.callback("course:kill:PAST"))
     assert "đã có 1 người được ghi nhận hoàn thành" in texts[-1] and "Hủy ghi nhận" in texts[-1]
-    assert "course:killok:PAST" not in [b["callback_data"] for b in bot.last_buttons()]
-    await bot.send(user.callback("course:killok:PAST"))  # an older confirmation's button
-    texts = await bot.send(user.text("Nhầm lớp"))
+    assert "Nhập lý do" not in texts[-1]
+    catalogue.run(completion.undo_completion, "PAST", "MAU013", "MAU004")
+    await bot.send(user.callback("course:kill:PAST"))
+    assert "Hủy lớp PAST" in (await bot.send(user.text("Nhầm lớp")))[-1]
+    catalogue.run(completion.complete, "PAST", [(1, "MAU013")], date(2026, 11, 26), "MAU004")  # meanwhile
+    texts = await bot.send(user.callback("course:killok:PAST"))  # the confirmation checks again
     assert "đã có 1 người được ghi nhận hoàn thành" in texts[-1]
     assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "PAST")))
     catalogue.run(completion.undo_completion, "PAST", "MAU013", "MAU004")
-    await bot.send(user.callback("course:kill:PAST"))
-    await bot.send(user.callback("course:killok:PAST"))
-    assert "Đã hủy lớp PAST" in (await bot.send(user.text("Nhầm lớp")))[0]
+    assert "Đã hủy lớp PAST" in (await bot.send(user.callback("course:killok:PAST")))[0]
 
 
 async def test_a_cancellation_reason_too_long_is_refused_saying_so(bot: BotHarness, catalogue: Database,
@@ -262,10 +264,10 @@ async def test_a_cancellation_reason_too_long_is_refused_saying_so(bot: BotHarne
     catalogue.run(accounts.grant_hr, "MAU004")
     await link(bot, user, "0912345004")
     await bot.send(user.callback("course:kill:TC-K26A"))
-    await bot.send(user.callback("course:killok:TC-K26A"))
     texts = await bot.send(user.text("x" * 520))
     assert "tối đa 500 ký tự" in texts[-1] and "520" in texts[-1]
-    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("Không đủ học viên")))[0]
+    assert "Lý do: “Không đủ học viên”" in (await bot.send(user.text("Không đủ học viên")))[-1]  # the prompt stayed
+    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("xác nhận")))[0]
 
 
 async def test_registering_on_behalf_is_confirmed_names_what_the_record_holds_and_speaks_of_the_person(
@@ -355,12 +357,11 @@ async def test_a_no_word_at_the_cancellation_reason_keeps_the_course(bot: BotHar
     await link(bot, user, "0912345004")
     for word in ("không", "thoi", "Huỷ"):
         await bot.send(user.callback("course:kill:TC-K26A"))
-        await bot.send(user.callback("course:killok:TC-K26A"))
         texts = await bot.send(user.text(word))
         assert "Lớp TC-K26A giữ nguyên" in texts[-1], word
         assert "course:view:TC-K26A" in [b["callback_data"] for b in bot.last_buttons()]
     await bot.send(user.callback("course:kill:TC-K26A"))
-    await bot.send(user.callback("course:killok:TC-K26A"))
     assert "vài chữ" in (await bot.send(user.text("ok")))[-1]  # the prompt stays
+    assert "Lý do: “Không đủ học viên”" in (await bot.send(user.text("Không đủ học viên")))[-1]
     assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "TC-K26A")))
-    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("Không đủ học viên")))[0]
+    assert "Đã hủy lớp TC-K26A" in (await bot.send(user.text("xác nhận")))[0]

@@ -121,7 +121,7 @@ def test_cancel_after_start_refused_and_unknown_course(catalogue: Database) -> N
 def test_course_cancel_tells_everyone_and_frees_seats(catalogue: Database) -> None:
     for code in ("MAU013", "MAU016", "MAU017"):
         do(catalogue, lambda s, c: reg.register(s, cadre(s, c), "CDS-01", TODAY, c), code)
-    assert do(catalogue, lambda s: reg.cancel_course(s, "CDS-01", "hr")) == 3
+    assert do(catalogue, lambda s: reg.cancel_course(s, "CDS-01", "hr")).told == 3
     kinds = catalogue.run(lambda s: s.scalars(select(Outbox.kind)).all())
     assert kinds == ["course-cancelled"] * 3
 

@@ -15,7 +15,7 @@ PREFIX = "course"
 PATTERN = pattern(PREFIX)
 PLAIN = frozenset({"mine", "kinds", "closed"})
 ON_COURSE = frozenset({"view", "reg", "regok", "cancel", "cancelok", "roster", "rosterx", "behalf", "capacity",
-                       "kill", "killok"})
+                       "kill", "killok", "killno"})
 ON_CADRE = frozenset({"done", "doneok", "undo", "undook", "unreg", "unregok",  # HR, on one cadre of a course
                       "behalfok", "behalfdo"})  # HR registering someone: the person picked; confirmed
 KIND = re.compile(r"[A-Za-z0-9_]{1,20}")  # a course kind's code (rules file)
