@@ -12,7 +12,7 @@ from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record, require_cadre
 from domain.completion import already_held
-from domain.courses import CourseView, audience_fits, open_courses, require_course, view_of
+from domain.courses import CourseView, audience_fits, course_state, open_courses, require_course, view_of
 from domain.gaps import active_courses, compute_gaps
 from domain.registration import (
     check_audience,
@@ -155,6 +155,19 @@ class RosterLine:
     status: str
     position: int | None
     unreached: str | None = None  # a cancelled course's roster: why the bot could not tell this person
+    # what the Excel roster adds (domain.course_exports), for the same people in the same order
+    unit_code: str = ""
+    title: str = ""  # chức vụ
+    registered_on: date | None = None
+    registered_by: str = ""  # the code of whoever registered them (themself, HR), or "cli"
+    completed_on: date | None = None
+
+
+def _line(reg: Registration, position: int | None = None, unreached: str | None = None) -> RosterLine:
+    cadre = reg.cadre
+    return RosterLine(cadre.code, cadre.full_name, cadre.unit.name, reg.status, position, unreached,
+                      cadre.unit.code, cadre.position, reg.created_at.date(), reg.registered_by,
+                      reg.completed_at.date() if reg.completed_at else None)
 
 
 def course_roster(session: Session, course_code: str) -> tuple[Course, list[RosterLine]]:
@@ -170,8 +183,7 @@ def course_roster(session: Session, course_code: str) -> tuple[Course, list[Rost
     for r in regs:
         if r.status == RegistrationStatus.WAITLISTED:
             place += 1
-        lines.append(RosterLine(r.cadre.code, r.cadre.full_name, r.cadre.unit.name, r.status,
-                                place if r.status == RegistrationStatus.WAITLISTED else None))
+        lines.append(_line(r, place if r.status == RegistrationStatus.WAITLISTED else None))
     order: dict[str, int] = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.COMPLETED: 1,
                              RegistrationStatus.WAITLISTED: 2}
     lines.sort(key=lambda line: (order.get(line.status, 3), line.position or 0, name_order(line.full_name)))
@@ -188,8 +200,7 @@ def _cancelled_roster(session: Session, course: Course) -> list[RosterLine]:
         query = query.where(Registration.updated_at >= Course.cancelled_at)
     regs = list(session.scalars(query))
     missed = unreached(session, [r.cadre for r in regs])
-    lines = [RosterLine(r.cadre.code, r.cadre.full_name, r.cadre.unit.name, r.status, None, missed.get(r.cadre.id))
-             for r in regs]
+    lines = [_line(r, unreached=missed.get(r.cadre.id)) for r in regs]
     return sorted(lines, key=lambda line: (name_order(line.full_name), line.code))
 
 
@@ -220,7 +231,7 @@ class ClosedCourse:
     name: str
     start_date: date
     end_date: date
-    state: str  # "chờ khai giảng" | "đang học" | "đã kết thúc" | "đã hủy"
+    state: str  # domain.courses.course_state
 
 
 def closed_courses_as(session: Session, actor: Actor, today: date) -> list[ClosedCourse]:
@@ -230,7 +241,5 @@ def closed_courses_as(session: Session, actor: Actor, today: date) -> list[Close
     query = select(Course).where(or_(Course.cancelled.is_(True), Course.register_by < today))
     items = []
     for c in session.scalars(query.order_by(Course.start_date.desc(), Course.code)):
-        state = ("đã hủy" if c.cancelled else "chờ khai giảng" if today < c.start_date
-                 else "đang học" if today <= c.end_date else "đã kết thúc")
-        items.append(ClosedCourse(c.code, c.name, c.start_date, c.end_date, state))
+        items.append(ClosedCourse(c.code, c.name, c.start_date, c.end_date, course_state(c, today)))
     return items

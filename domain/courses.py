@@ -344,6 +344,18 @@ def view_of(course: Course, today: date, rules: RuleBook | None = None) -> Cours
     )
 
 
+def course_state(course: Course | CourseView, today: date) -> str:
+    """Where a course stands, in the course page's words (open, "hết hạn đăng ký", "bị hủy"), with the class's
+    own progress once registration has closed: HR's closed list and the roster export say it the same way."""
+    if course.cancelled:
+        return "đã hủy"
+    if today <= course.register_by:
+        return "mở đăng ký"
+    if today < course.start_date:
+        return "hết hạn đăng ký, chờ khai giảng"
+    return "đang học" if today <= course.end_date else "đã kết thúc"
+
+
 def course_by_code(session: Session, code: str) -> Course | None:
     """Course codes keep HR's spelling ("ThS-QLC") but are matched regardless of case."""
     return session.scalar(select(Course).where(func.upper(Course.code) == code.strip().upper()))

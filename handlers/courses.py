@@ -125,7 +125,7 @@ CONFIRM_UNREG = (
     "Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? Người đó sẽ được báo; người đầu danh sách chờ nhận chỗ."
 )
 UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}; người đó đã được báo qua bot (nếu đã liên kết)."
-ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} dòng)"
+ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} người)"
 CONFIRM_DONE = (
     "Ghi nhận <b>{name}</b> ({cadre}) hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ thay đổi:\n{changes}\n"
     "Có thể hủy ghi nhận sau nếu nhầm."
@@ -353,7 +353,7 @@ async def _cancelled_roster(update: Update, code: str, lines: list[catalogue.Ros
 @linked_only
 async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    result = await run_tx(context, roster_xlsx, actor, _course(update))
+    result = await run_tx(context, roster_xlsx, actor, _course(update), today(context))
     await send_file(update, result.content, f"hoc-vien-{result.course_code}.xlsx",
                     ROSTER_XLSX_CAPTION.format(code=esc(result.course_code), name=esc(result.course_name),
                                                n=vn.number(result.people)),

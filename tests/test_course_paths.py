@@ -4,6 +4,7 @@ the roster as Excel, cancelling on someone's behalf, a course cancelled with a r
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -257,3 +258,61 @@ async def test_a_course_cancellation_is_applied_only_from_its_own_confirmation(
     assert "Không có yêu cầu hủy lớp OL1" in (await bot.send(user.callback("course:killok:OL1")))[-1]
     cancelled = catalogue.run(lambda s: s.scalars(select(Course.code).where(Course.cancelled.is_(True))).all())
     assert cancelled == []
+
+
+async def test_the_roster_export_lists_the_phone_roster_in_its_order_with_the_class_state(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory, tmp_path: Path) -> None:
+    """Walkthrough as HR: the Excel roster listed cancelled registrations (first: rows sorted by the status's
+    text), said "3 dòng" where the phone showed 2 people, kept registration order, gave who registered as a bare
+    code, and read "Đang mở" for a class whose registration had closed. Now it lists the phone roster's people
+    in its order (seated by name, then the waiting list by place), the registrar by name, and the class's state."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from benchmarks.synthetic import write_course
+    from db.models import Cadre
+    from domain import registration
+
+    def own(code: str) -> None:  # the cadre registers themself
+        catalogue.run(lambda s: registration.register(
+            s, s.scalars(select(Cadre).where(Cadre.code == code)).one(), "EXP", TODAY, code))
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(import_courses, write_course(tmp_path / "exp.csv", "EXP", 2, date(2027, 1, 20)))
+    own("MAU016")  # Vũ Văn Nam: a seat, cancelled below
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU013", "EXP", TODAY)  # Sùng A Long, by HR
+    own("MAU017")  # Bùi Thị Trang: waiting 1, then seated when Nam cancels
+    own("MAU011")  # Hoàng Thị Yến: waiting
+    catalogue.run(lambda s: registration.cancel(
+        s, s.scalars(select(Cadre).where(Cadre.code == "MAU016")).one(), "EXP", TODAY, "MAU016"))
+    await link(bot, user, HR_PHONE)
+
+    async def phone_and_file() -> tuple[list[str], str, list[tuple[object, ...]], str]:
+        texts = await bot.send(user.callback("course:roster:EXP"))
+        phone = re.findall(r"\((MAU\d+)\)", texts[-1])
+        await bot.send(user.callback("course:rosterx:EXP"))
+        doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
+        sheet = load_workbook(io.BytesIO(doc.files["document"][1])).active
+        rows = list(sheet.iter_rows(min_row=5, values_only=True))
+        return phone, str(sheet["A2"].value), rows, str(doc.params.get("caption"))
+
+    phone, header, rows, caption = await phone_and_file()
+    assert phone == ["MAU017", "MAU013", "MAU011"] == [r[0] for r in rows]  # no Nam, whose registration ended
+    assert [r[5] for r in rows] == ["đã đăng ký", "đã đăng ký", "danh sách chờ"] and rows[2][6] == 1
+    assert [r[8] for r in rows] == ["Bùi Thị Trang (MAU017)", "Phạm Thu Hương (MAU004)", "Hoàng Thị Yến (MAU011)"]
+    assert "(3 người)" in caption and "mở đăng ký" in header and "Đang mở" not in header
+    def move(**dates: date) -> None:
+        catalogue.run(lambda s: s.execute(update(Course).where(Course.code == "EXP").values(**dates)))
+
+    move(register_by=date(2026, 11, 20))
+    header = (await phone_and_file())[1]
+    assert "hết hạn đăng ký, chờ khai giảng" in header and "mở đăng ký" not in header
+    move(start_date=date(2026, 11, 1))
+    assert "đang học" in (await phone_and_file())[1]
+    move(end_date=date(2026, 11, 20))
+    assert "đã kết thúc" in (await phone_and_file())[1]
+    catalogue.run(registration.cancel_course, "EXP", "MAU004", "Không đủ học viên")
+    phone, header, rows, caption = await phone_and_file()  # a cancelled class: the people it had, as on the phone
+    assert phone == ["MAU017", "MAU011", "MAU013"] == [r[0] for r in rows]
+    assert "đã hủy" in header and "Không đủ học viên" in header and "(3 người)" in caption
