@@ -17,9 +17,10 @@ from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
-from db.models import Course
+from db.models import Cadre, Course
 from domain import accounts
 from domain.courses import import_courses, requires_full_time
+from domain.text import name_order
 from tests.conftest import TODAY, BotHarness, link
 
 HEADER = ("Mã lớp,Tên lớp,Loại,Cơ sở đào tạo,Hình thức,Ngày bắt đầu,Ngày kết thúc,Hạn đăng ký,Số chỗ,Địa điểm,"
@@ -216,11 +217,11 @@ async def test_cancelling_a_course_asks_the_reason_then_confirms_who_the_bot_rea
     assert "Đã hủy lớp OL1" in texts[0] and "Lý do: Giảng viên ốm, chưa có người thay" in texts[0]
     assert "13 người đăng ký/chờ: 1 người được báo qua bot" in texts[0]
     assert "12 người chưa nhận được tin" in texts[0]
-    first_ten = ["Bùi Thị Trang (MAU017)", "Đỗ Thị Mai (MAU014)", "Giàng Thị Vân (MAU015)", "Hà Văn Quyết (MAU001)",
-                 "Hoàng Thị Yến (MAU011)", "Lê Minh Tuấn (MAU003)", "Lý Văn Phúc (MAU018)", "Ma Văn Chiến (MAU010)",
-                 "Nguyễn Thị Lan (MAU002)", "Nông Văn Dũng (MAU012)"]
-    positions = [texts[0].index(name) for name in first_ten]
-    assert positions == sorted(positions) and "Triệu Văn Sơn" not in texts[0] and "và 2 người nữa" in texts[0]
+    names = catalogue.run(lambda s: {c.full_name: c.code for c in s.scalars(select(Cadre).where(
+        Cadre.code.in_(UNLINKED)))})
+    in_order = [f"{name} ({names[name]})" for name in sorted(names, key=name_order)]  # by given name
+    positions = [texts[0].index(name) for name in in_order[:10]]
+    assert positions == sorted(positions) and in_order[10] not in texts[0] and "và 2 người nữa" in texts[0]
     assert "course:roster:OL1" in offered
     assert any("Lớp OL1" in c.text and "Giảng viên ốm, chưa có người thay" in c.text
                for c in again.api.sent(chat_id=714))
@@ -298,9 +299,9 @@ async def test_the_roster_export_lists_the_phone_roster_in_its_order_with_the_cl
         return phone, str(sheet["A2"].value), rows, str(doc.params.get("caption"))
 
     phone, header, rows, caption = await phone_and_file()
-    assert phone == ["MAU017", "MAU013", "MAU011"] == [r[0] for r in rows]  # no Nam, whose registration ended
+    assert phone == ["MAU013", "MAU017", "MAU011"] == [r[0] for r in rows]  # Long, Trang, then the waiting; no Nam
     assert [r[5] for r in rows] == ["đã đăng ký", "đã đăng ký", "danh sách chờ"] and rows[2][6] == 1
-    assert [r[8] for r in rows] == ["Bùi Thị Trang (MAU017)", "Phạm Thu Hương (MAU004)", "Hoàng Thị Yến (MAU011)"]
+    assert [r[8] for r in rows] == ["Phạm Thu Hương (MAU004)", "Bùi Thị Trang (MAU017)", "Hoàng Thị Yến (MAU011)"]
     assert "(3 người)" in caption and "mở đăng ký" in header and "Đang mở" not in header
     def move(**dates: date) -> None:
         catalogue.run(lambda s: s.execute(update(Course).where(Course.code == "EXP").values(**dates)))
@@ -314,5 +315,5 @@ async def test_the_roster_export_lists_the_phone_roster_in_its_order_with_the_cl
     assert "đã kết thúc" in (await phone_and_file())[1]
     catalogue.run(registration.cancel_course, "EXP", "MAU004", "Không đủ học viên")
     phone, header, rows, caption = await phone_and_file()  # a cancelled class: the people it had, as on the phone
-    assert phone == ["MAU017", "MAU011", "MAU013"] == [r[0] for r in rows]
+    assert phone == ["MAU013", "MAU017", "MAU011"] == [r[0] for r in rows]
     assert "đã hủy" in header and "Không đủ học viên" in header and "(3 người)" in caption
