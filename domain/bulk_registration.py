@@ -18,6 +18,7 @@ from domain import vn
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import cadre_by_code
 from domain.errors import DomainError
+from domain.outbox import reach
 from domain.registration import register_on_behalf
 from domain.roster import RowError
 from domain.spreadsheet import load_sheet
@@ -28,18 +29,40 @@ REQUIRED = ["Mã cán bộ", "Mã lớp"]
 MAX_ROWS = 2000
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One row registered: who in which class, and whether the bot tells them (else HR must)."""
+
+    cadre_code: str
+    text: str  # "MAU013 → CDS-01 (Sùng A Long)"
+    told: bool
+
+
 @dataclass
 class BulkRegistration:
-    registered: list[str] = field(default_factory=list)  # "MAU013 → CDS-01 (Sùng A Long)"
-    waitlisted: list[str] = field(default_factory=list)
+    registered: list[Placed] = field(default_factory=list)
+    waitlisted: list[Placed] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
 
     @property
+    def people(self) -> set[str]:
+        """The cadres the list registers or puts on a waiting list (one may be in two rows, for two classes)."""
+        return {p.cadre_code for p in self.registered + self.waitlisted}
+
+    @property
+    def told(self) -> set[str]:
+        return {p.cadre_code for p in self.registered + self.waitlisted if p.told}
+
+    @property
     def summary(self) -> str:
+        people = self.people
+        # everyone concerned, and how many the bot reaches: a list of unlinked people is HR's to tell
+        told = (f"\n📣 {vn.number(len(people))} người được đăng ký hoặc vào danh sách chờ: "
+                f"{reach(len(people), len(self.told))}" if people else "")
         return (f"Đăng ký lớp: {vn.number(len(self.registered))} người có chỗ, "
                 f"{vn.number(len(self.waitlisted))} người vào danh sách chờ, "
-                f"{vn.number(len(self.errors))} dòng bị từ chối")
+                f"{vn.number(len(self.errors))} dòng bị từ chối" + told)
 
 
 def _name_mismatch(session: Session, code: str, written: str) -> str | None:
@@ -76,8 +99,9 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
             result.errors.append(RowError(number, code.upper(), f"{course}: {exc}"))
             continue
         row.commit()
-        line = f"{outcome.cadre_code} → {outcome.course_code} ({outcome.cadre_name})"
-        (result.registered if outcome.status == RegistrationStatus.REGISTERED else result.waitlisted).append(line)
+        placed = Placed(outcome.cadre_code, f"{outcome.cadre_code} → {outcome.course_code} ({outcome.cadre_name})",
+                        outcome.told)
+        (result.registered if outcome.status == RegistrationStatus.REGISTERED else result.waitlisted).append(placed)
     if result.errors and not skip_bad_rows:
         batch.rollback()
         result.registered, result.waitlisted = [], []

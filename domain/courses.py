@@ -17,7 +17,7 @@ from domain import vn
 from domain.clock import utcnow
 from domain.errors import NotFound
 from domain.markup import esc
-from domain.outbox import Message, enqueue_many
+from domain.outbox import Message, enqueue_many, reach
 from domain.roster import RowError
 from domain.rules import RuleBook, default_rules
 from domain.spreadsheet import load_sheet
@@ -44,9 +44,11 @@ class CourseImportResult:
     unchanged: int = 0
     rejected: list[RowError] = field(default_factory=list)
     applied: bool = False
-    told: int = 0  # people told that a class of theirs changed dates or place
+    concerned: int = 0  # people registered or waiting in a class whose dates, place or kind changed
+    told: int = 0  # those of them told through the bot (linked to Telegram); HR tells the others another way
     grown: list[int] = field(default_factory=list)  # courses whose capacity the list raised
     promoted: int = 0  # people on a waiting list who got one of those seats (domain.registration.import_course_list)
+    promoted_told: int = 0  # those of them told through the bot
     kept_cancelled: list[str] = field(default_factory=list)  # classes cancelled in the bot that the list names again
     changes: list[str] = field(default_factory=list)  # "CDS-01: Ngày bắt đầu 05/01/2027 → 06/01/2027", new ones too
 
@@ -54,13 +56,17 @@ class CourseImportResult:
     def summary(self) -> str:
         return (f"Lớp: thêm {vn.number(self.added)}, cập nhật {vn.number(self.updated)}, "
                 f"không đổi {vn.number(self.unchanged)}, bị từ chối {vn.number(len(self.rejected))}"
-                + (f"; báo {vn.number(self.told)} người lớp đổi lịch" if self.told else "")
-                + (f"; {vn.number(self.promoted)} người trong danh sách chờ có chỗ" if self.promoted else "")
-                + (f"; {vn.number(len(self.kept_cancelled))} lớp đã hủy vẫn giữ hủy" if self.kept_cancelled else ""))
+                + (f"; {vn.number(len(self.kept_cancelled))} lớp đã hủy vẫn giữ hủy" if self.kept_cancelled else "")
+                # everyone the change concerns, and how many of them the bot reaches: the rest are HR's to tell
+                + (f"\n📅 Lớp đổi lịch, địa điểm hoặc loại: {vn.number(self.concerned)} người đã đăng ký hoặc đang "
+                   f"chờ; {reach(self.concerned, self.told)}" if self.concerned else "")
+                + (f"\n🎉 {vn.number(self.promoted)} người trong danh sách chờ có chỗ; "
+                   f"{reach(self.promoted, self.promoted_told)}" if self.promoted else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {"applied": self.applied, "rows": self.total_rows, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": len(self.rejected), "told": self.told,
+                "unchanged": self.unchanged, "rejected": len(self.rejected), "concerned": self.concerned,
+                "told": self.told,
                 "errors": [{"row": e.row, "code": e.code, "reason": e.reason} for e in self.rejected]}
 
 
@@ -216,7 +222,7 @@ def _write(session: Session, rows: list[dict[str, Any]], result: CourseImportRes
     if changed:
         session.execute(update(Course), changed)
     result.added, result.updated = len(new), len(changed)
-    result.told = _announce_moves(session, moved)
+    result.concerned, result.told = _announce_moves(session, moved)
 
 
 MOVE_FIELDS = ("start_date", "end_date", "location", "kind")  # what the people registered must hear of
@@ -237,25 +243,30 @@ def _change_line(code: str, before: dict[str, Any], after: dict[str, Any]) -> st
     return f"{code}: " + "; ".join(parts)
 
 
-def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> int:
-    """Tell everyone registered or waiting for a class whose dates or place the new list changed (once per change)."""
+def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> tuple[int, int]:
+    """Tell everyone registered or waiting for a class whose dates or place the new list changed (once per change).
+    Returns the people concerned and how many of them were told: those not linked to Telegram count too, as HR
+    must tell them another way."""
     if not moved:
-        return 0
+        return 0, 0
     by_id = {course_id: (before, after) for course_id, before, after in moved}
     stamp = f"{utcnow():%Y%m%d%H%M%S%f}"
     people = session.execute(select(Registration.course_id, Cadre.id, Cadre.code, Cadre.telegram_chat_id,
                                     Registration.status)
                              .join(Cadre, Registration.cadre_id == Cadre.id)
-                             .where(Registration.course_id.in_(by_id), Registration.status.in_(ACTIVE_STATUSES),
-                                    Cadre.telegram_chat_id.is_not(None)))
-    messages = []
+                             .where(Registration.course_id.in_(by_id), Registration.status.in_(ACTIVE_STATUSES)))
+    messages, concerned = [], set()
     for course_id, cadre_id, code, chat_id, status in people:
+        concerned.add(cadre_id)
+        if chat_id is None:
+            continue
         before, after = by_id[course_id]
         # Each import that moves the class is news (back and forth too); an unchanged import moves nothing.
         messages.append(Message(f"course-moved:{after['code']}:{code}:{stamp}", cadre_id, chat_id, "course-moved",
                                 _moved_text(before, after, waiting=status == RegistrationStatus.WAITLISTED)))
     enqueue_many(session, messages)
-    return len({message.cadre_id for message in messages})  # people told (one may be in two moved classes)
+    # people, not notices: one may be in two moved classes
+    return len(concerned), len({message.cadre_id for message in messages})
 
 
 def _moved_text(before: dict[str, Any], after: dict[str, Any], waiting: bool) -> str:

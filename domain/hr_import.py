@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain import completion_sheet, vn
 from domain.accounts import Actor, audit, require_hr
-from domain.bulk_registration import register_from_file
+from domain.bulk_registration import Placed, register_from_file
 from domain.completion_sheet import SheetOutcome
 from domain.registration import import_course_list
 from domain.roster import RowError, import_roster
@@ -106,9 +106,14 @@ def _previewed(session: Session, make: Callable[[], HrImport]) -> HrImport:
 
 def _registration_list(session: Session, actor: Actor, path: Path, today: date, skip_bad_rows: bool) -> HrImport:
     b = register_from_file(session, actor, path, today, skip_bad_rows)
-    details = "".join(f"\n✅ {line}" for line in b.registered[:SHOWN_PEOPLE])
-    details += "".join(f"\n⏳ {line} (danh sách chờ)" for line in b.waitlisted[:SHOWN_PEOPLE])
+    details = "".join(f"\n✅ {_placed(p)}" for p in b.registered[:SHOWN_PEOPLE])
+    details += "".join(f"\n⏳ {_placed(p, ' (danh sách chờ)')}" for p in b.waitlisted[:SHOWN_PEOPLE])
     return HrImport("registrations", b.applied, b.summary + details, b.errors)
+
+
+def _placed(placed: Placed, tail: str = "") -> str:
+    """A registration's line; one the bot cannot tell is marked, for HR to tell that person another way."""
+    return placed.text + tail + ("" if placed.told else " – chưa liên kết Telegram")
 
 
 def _course_list(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Cadre, Outbox
+from domain import vn
 from domain.clock import utcnow
 
 Buttons = list[list[tuple[str, str]]]
@@ -42,6 +43,14 @@ def enqueue(
                        payload=json.dumps(payload, ensure_ascii=False), due_at=due_at or now, status="pending",
                        attempts=0, created_at=now))
     return True
+
+
+def reach(people: int, told: int) -> str:
+    """Of the `people` a change concerns, how many hear of it through the bot (`told`: those linked to Telegram), for
+    HR's previews and reports: the others must be told another way, and a count of the told alone hid them."""
+    rest = people - told
+    missed = f"; {vn.number(rest)} người chưa liên kết Telegram nên không nhận được tin – cần báo cách khác"
+    return f"báo qua bot {vn.number(told)} người" + (missed if rest else "")
 
 
 def enqueue_file(session: Session, key: str, cadre: Cadre, kind: str, caption: str, file_kind: str, filename: str,

@@ -7,7 +7,7 @@ many people press "Đăng ký" at once, in however many processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class Outcome:
     position: int | None  # place in the waitlist
     cadre_code: str
     cadre_name: str
+    told: bool = False  # HR registered them and the bot tells them (linked to Telegram); else HR tells them
 
 
 # --- validators: each a named rule raising a Vietnamese message ------------------------------------
@@ -175,9 +176,9 @@ def register_on_behalf(session: Session, hr_code: str, cadre_code: str, course_c
     outcome = register(session, cadre, course_code, today, hr_code)
     text = (f"Ban Tổ chức đã đăng ký cho bạn lớp {esc(outcome.course_code)} – {esc(outcome.course_name)}"
             + (" (danh sách chờ, vị trí " + str(outcome.position) + ")." if outcome.position else "."))
-    enqueue(session, f"registered-by-hr:{outcome.course_code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
-            "course-registered", text)
-    return outcome
+    told = enqueue(session, f"registered-by-hr:{outcome.course_code}:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre,
+                   "course-registered", text)
+    return replace(outcome, told=told)
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,7 @@ def set_capacity(session: Session, course_code: str, capacity: int, actor: str, 
     check_capacity(course, capacity)
     course.capacity, course.updated_at = capacity, utcnow()
     session.flush()
-    promoted = _fill_seats(session, course)
+    promoted = len(_fill_seats(session, course))
     audit(session, actor, "course-capacity", course.code, str(capacity))
     return promoted
 
@@ -453,18 +454,19 @@ def seats_go_to_waitlist(course: Course) -> bool:
     return course.end_date >= utcnow().date()
 
 
-def _fill_seats(session: Session, course: Course) -> int:
-    """Free seats go to the waiting list, first in line first (each told); how many were promoted."""
-    promoted = 0
+def _fill_seats(session: Session, course: Course) -> list[Registration]:
+    """Free seats go to the waiting list, first in line first (each told, if linked); who was promoted."""
+    promoted: list[Registration] = []
     if not seats_go_to_waitlist(course):
-        return 0
+        return promoted
     while course.seats_taken < course.capacity:
         session.execute(update(Course).where(Course.id == course.id)
                         .values(seats_taken=Course.seats_taken + 1).execution_options(synchronize_session=False))
         session.refresh(course)
-        if _promote_next(session, course) is None:
+        seated = _promote_next(session, course)
+        if seated is None:
             break
-        promoted += 1
+        promoted.append(seated)
     return promoted
 
 
@@ -475,5 +477,7 @@ def import_course_list(session: Session, path: Path, *, skip_bad_rows: bool = Fa
     for course_id in result.grown if result.applied else []:
         course = session.get(Course, course_id, with_for_update=True, populate_existing=True)
         if course is not None and not course.cancelled:
-            result.promoted += _fill_seats(session, course)
+            seated = _fill_seats(session, course)
+            result.promoted += len(seated)
+            result.promoted_told += sum(r.cadre.telegram_chat_id is not None for r in seated)  # as enqueue decides
     return result

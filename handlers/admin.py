@@ -81,7 +81,7 @@ NOTHING_CHANGES = (
 )
 PREVIEW_REGISTRATIONS = (
     "👀 <b>Xem trước danh sách đăng ký lớp</b> từ {name} – <b>chưa đăng ký ai, chưa báo ai</b>:\n{summary}\n\n"
-    "Bấm “✅ Đăng ký những người trên” để đăng ký đúng như trên (mỗi người được báo qua bot)."
+    "Bấm “✅ Đăng ký những người trên” để đăng ký đúng như trên."
 )
 BTN_APPLY, BTN_DROP = "✅ Ghi vào hồ sơ", "✖️ Thôi, không nhập"
 BTN_APPLY_COURSES = "✅ Nhập danh sách lớp"

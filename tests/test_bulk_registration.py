@@ -93,3 +93,28 @@ async def test_a_preview_overtaken_by_other_registrations_is_shown_again_not_imp
     assert _count(roster) == 1  # nothing imported on the stale confirmation
     texts = await bot.send(user.callback("upl:ok"))
     assert any("Đã nhập danh sách đăng ký lớp" in t for t in texts) and _count(roster) == 2
+
+
+async def test_the_preview_says_who_hears_through_the_bot_and_who_must_be_told_another_way(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """The preview always said "(mỗi người được báo qua bot)", also when nobody listed had linked Telegram, so HR
+    took it that everyone would hear (walkthrough as HR). Now it says how many people the list concerns, how many
+    of them hear through the bot, and marks each one who does not."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["good"] = GOOD.encode()
+    texts = await bot.send(user.document("dang-ky.csv", "good"))
+    assert "mỗi người được báo qua bot" not in texts[-1]
+    assert ("2 người được đăng ký hoặc vào danh sách chờ: báo qua bot 0 người; 2 người chưa liên kết Telegram nên "
+            "không nhận được tin – cần báo cách khác") in texts[-1]
+    await link(bot, UpdateFactory(user_id=1013), "0912345013")
+    texts = await bot.send(user.document("dang-ky.csv", "good"))
+    assert ("báo qua bot 1 người; 1 người chưa liên kết Telegram nên không nhận được tin – cần báo cách khác"
+            in texts[-1])
+    assert "✅ MAU016 → CDS-01 (Vũ Văn Nam) – chưa liên kết Telegram" in texts[-1]
+    assert "✅ MAU013 → CDS-01 (Sùng A Long)\n" in texts[-1]  # linked: no mark
+    texts = await bot.send(user.callback("upl:ok"))
+    done = next(t for t in texts if "Đã nhập" in t)
+    assert "báo qua bot 1 người; 1 người chưa liên kết Telegram" in done
+    assert "MAU016 → CDS-01 (Vũ Văn Nam) – chưa liên kết Telegram" in done

@@ -162,11 +162,11 @@ async def test_a_course_moved_by_a_new_list_is_announced_to_its_registrants(bot:
     lines[row] = lines[row].replace(old_start, "06/01/2027", 1)
     bot.api.uploads["c2"] = ("\n".join(lines) + "\n").encode()
     texts = await bot.send(user.document("lop.csv", "c2"))
-    assert "cập nhật 1" in texts[-1] and "báo 1 người lớp đổi lịch" in texts[-1]  # the preview says who hears
+    assert "cập nhật 1" in texts[-1] and "1 người đã đăng ký hoặc đang chờ; báo qua bot 1 người" in texts[-1]
     assert f"CDS-01: Ngày bắt đầu {old_start} → 06/01/2027" in texts[-1]
     assert not roster.run(lambda s: s.scalar(select(func.count(Outbox.id)).where(Outbox.kind == "course-moved")))
     texts = await bot.send(user.callback("upl:ok"))
-    assert any("cập nhật 1" in t and "báo 1 người lớp đổi lịch" in t for t in texts)
+    assert any("cập nhật 1" in t and "1 người đã đăng ký hoặc đang chờ; báo qua bot 1 người" in t for t in texts)
     told = roster.run(lambda s: list(s.scalars(select(Outbox.payload).where(Outbox.kind == "course-moved"))))
     assert len(told) == 1 and "CDS-01" in told[0] and "06/01/2027" in told[0] and old_start in told[0]
     await bot.send(user.document("lop.csv", "c2"))  # the same list again: nothing changed, nobody told twice
@@ -200,7 +200,7 @@ def test_seats_a_new_list_adds_go_to_the_waiting_list(roster: Database, tmp_path
 
     path = _one_seat_one_waiting(roster, tmp_path)
     result = roster.run(import_course_list, _cds01_list(path, ",500,", ",2,"))
-    assert result.promoted == 1 and "1 người trong danh sách chờ có chỗ" in result.summary
+    assert result.promoted == 1 and "1 người trong danh sách chờ có chỗ; báo qua bot 1 người" in result.summary
     status = roster.run(lambda s: s.scalar(select(Registration.status).join(Cadre, Cadre.id == Registration.cadre_id)
                                            .where(Cadre.code == "MAU016")))
     assert status == "registered"
@@ -304,3 +304,30 @@ async def test_a_roster_preview_names_the_new_cadres(bot: BotHarness, roster: Da
     bot.api.uploads["r2"] = ("\n".join([*lines, newcomer]) + "\n").encode()
     texts = await bot.send(user.document("canbo.csv", "r2"))
     assert "thêm 1" in texts[-1] and "• Mới: MAU030 Lò Văn Mới" in texts[-1]
+
+
+async def test_a_moved_class_counts_everyone_it_concerns_not_only_the_linked(bot: BotHarness, roster: Database,
+                                                                             user: UpdateFactory,
+                                                                             tmp_path: Path) -> None:
+    """A class with 3 registered and 1 waiting, none of them linked, changed dates: the preview counted only the
+    people it could message, said nothing, and HR concluded nobody was affected (walkthrough as HR)."""
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    path = _cds01_list(tmp_path / "lop.csv", ",500,", ",3,")
+    roster.run(import_courses, path)
+    for code in ("MAU005", "MAU010", "MAU013", "MAU016"):
+        roster.run(reg.register_on_behalf, "MAU004", code, "CDS-01", TODAY)
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["moved"] = path.read_text(encoding="utf-8").replace("05/01/2027", "06/01/2027").encode()
+    texts = await bot.send(user.document("lop.csv", "moved"))
+    assert ("Lớp đổi lịch, địa điểm hoặc loại: 4 người đã đăng ký hoặc đang chờ; báo qua bot 0 người; 4 người chưa "
+            "liên kết Telegram nên không nhận được tin – cần báo cách khác") in texts[-1]
+    cadre = UpdateFactory(user_id=1013)
+    await link(bot, cadre, "0912345013")
+    texts = await bot.send(user.document("lop.csv", "moved"))
+    assert "4 người đã đăng ký hoặc đang chờ; báo qua bot 1 người; 3 người chưa liên kết Telegram" in texts[-1]
+    texts = await bot.send(user.callback("upl:ok"))
+    assert any("Đã nhập danh sách lớp" in t and "báo qua bot 1 người; 3 người chưa liên kết" in t for t in texts)
+    assert any("CDS-01" in c.text and "06/01/2027" in c.text for c in bot.api.sent(chat_id=cadre.chat_id))
