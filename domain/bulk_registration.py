@@ -44,6 +44,7 @@ class BulkRegistration:
     waitlisted: list[Placed] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
+    valid: int = 0  # rows that register someone: what leaving the bad rows out would register
 
     @property
     def people(self) -> set[str]:
@@ -82,10 +83,15 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
         result.errors.append(RowError(0, "", f"Tệp quá dài: tối đa {vn.number(MAX_ROWS)} dòng mỗi lần."))
         return result
     batch = session.begin_nested()
+    seen: dict[tuple[str, str], int] = {}
     for number, cells in sheet.rows:
         code, course = cells.get("code", "").strip(), cells.get("course", "").strip()
         if not code or not course:
             result.errors.append(RowError(number, code, "thiếu “Mã cán bộ” hoặc “Mã lớp”"))
+            continue
+        first = seen.setdefault((code.upper(), course.upper()), number)
+        if first != number:  # else the registration the earlier row just made refuses it as "đã đăng ký"
+            result.errors.append(RowError(number, code.upper(), f"{course}: trùng dòng {first} (cùng người, cùng lớp)"))
             continue
         mismatch = _name_mismatch(session, code, cells.get("name", ""))
         if mismatch:
@@ -102,7 +108,8 @@ def register_from_file(session: Session, actor: Actor, path: Path, today: date,
         placed = Placed(outcome.cadre_code, f"{outcome.cadre_code} → {outcome.course_code} ({outcome.cadre_name})",
                         outcome.told)
         (result.registered if outcome.status == RegistrationStatus.REGISTERED else result.waitlisted).append(placed)
-    if result.errors and not skip_bad_rows:
+    result.valid = len(result.registered) + len(result.waitlisted)
+    if (result.errors and not skip_bad_rows) or not result.valid:  # a list that registers nobody is not applied
         batch.rollback()
         result.registered, result.waitlisted = [], []
         return result

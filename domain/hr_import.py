@@ -36,6 +36,7 @@ class HrImport:
     would_apply: bool = False
     completion: SheetOutcome | None = None  # a completion sheet: its preview or the course choice
     unchanged: bool = False  # a course list that would change nothing: nothing to confirm
+    valid: int | None = None  # a list's rows that leaving the bad ones out would import (None: a roster)
 
 
 # Roster columns that no other sheet has: their presence tells a roster from a list of codes.
@@ -61,7 +62,9 @@ def detect_kind(path: Path, completion: bool = False) -> str:
 def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows: bool,
                        today: date | None = None, preview: bool = False, caption: str = "",
                        chat: tuple[int, int] | None = None) -> HrImport:
-    """preview: a roster or a list (courses, registrations) is only previewed, nothing written.
+    """preview: a roster or a list (courses, registrations) is only previewed, nothing written. A list's preview
+    is what leaving its bad rows out would import, the bad rows beside it, so that HR can choose that with a
+    button; a roster's is as asked (its refusal is cheap, its dry run the whole province).
     chat: the conversation the file was sent in; a completion sheet is previewed there (needs it)."""
     require_hr(actor)
     waiting = completion_sheet.waiting_course(session, chat) if chat else None
@@ -70,8 +73,9 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
         outcome = completion_sheet.receive(session, actor, path, caption, chat, today or date.today())
         return HrImport(kind, False, "", completion=outcome)
     lists: dict[str, Callable[[], HrImport]] = {
-        "registrations": partial(_registration_list, session, actor, path, today or date.today(), skip_bad_rows),
-        "courses": partial(_course_list, session, path, skip_bad_rows),
+        "registrations": partial(_registration_list, session, actor, path, today or date.today(),
+                                 skip_bad_rows or preview),
+        "courses": partial(_course_list, session, path, skip_bad_rows or preview),
     }
     if kind in lists:
         if preview:
@@ -108,7 +112,7 @@ def _registration_list(session: Session, actor: Actor, path: Path, today: date, 
     b = register_from_file(session, actor, path, today, skip_bad_rows)
     details = "".join(f"\n✅ {_placed(p)}" for p in b.registered[:SHOWN_PEOPLE])
     details += "".join(f"\n⏳ {_placed(p, ' (danh sách chờ)')}" for p in b.waitlisted[:SHOWN_PEOPLE])
-    return HrImport("registrations", b.applied, b.summary + details, b.errors)
+    return HrImport("registrations", b.applied, b.summary + details, b.errors, valid=b.valid)
 
 
 def _placed(placed: Placed, tail: str = "") -> str:
@@ -121,4 +125,5 @@ def _course_list(session: Session, path: Path, skip_bad_rows: bool) -> HrImport:
     details = "".join(f"\n• {line}" for line in c.changes[:SHOWN_CHANGES])
     if len(c.changes) > SHOWN_CHANGES:
         details += f"\n… và {vn.number(len(c.changes) - SHOWN_CHANGES)} lớp khác thay đổi."
-    return HrImport("courses", c.applied, c.summary + details, c.rejected, unchanged=not (c.added or c.updated))
+    return HrImport("courses", c.applied, c.summary + details, c.rejected, unchanged=not (c.added or c.updated),
+                    valid=c.total_rows - len(c.rejected))  # every row is either imported or rejected

@@ -76,6 +76,16 @@ PREVIEW_COURSES = (
     "👀 <b>Xem trước danh sách lớp</b> từ {name} – <b>chưa ghi gì, chưa báo ai</b>:\n{summary}\n\n"
     "Bấm “✅ Nhập danh sách lớp” để nhập đúng những thay đổi trên."
 )
+NOTHING_VALID = "⛔ <b>Chưa nhập gì</b> từ {name}: {why}.{errors}\n\nSửa tệp rồi gửi lại."
+WHY_NO_ROWS = "tệp không có dòng dữ liệu nào"
+WHY_ALL_BAD = "tệp có {n} dòng lỗi, không dòng nào hợp lệ"
+WHY_GOOD_UNCHANGED = "tệp có {n} dòng lỗi, các dòng hợp lệ không thay đổi gì so với các lớp đã có"
+SKIP_OFFER = (
+    "⛔ <b>Chưa nhập gì</b> từ {name}: tệp có {n} dòng lỗi.\n{errors}\n\n"
+    "👀 <b>Nếu bỏ các dòng lỗi</b> – chưa ghi gì, chưa báo ai:\n{summary}\n\n"
+    "Sửa tệp rồi gửi lại, hoặc bấm “{button}” để chỉ nhập những dòng hợp lệ như trên."
+)
+BTN_SKIP = {"courses": "Chỉ nhập {n} dòng hợp lệ", "registrations": "Chỉ đăng ký {n} dòng hợp lệ"}
 NOTHING_CHANGES = (
     "📋 Danh sách lớp từ {name}: không có gì thay đổi so với các lớp đã có, nên không cần nhập.\n{summary}"
 )
@@ -139,19 +149,10 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result.completion is not None:  # a class's completion sheet: previewed, or the course to choose
         await completion_sheet.show_outcome(update, context, result.completion)
         return
-    if not result.applied and not (result.preview and result.would_apply):
-        await reply(update, UPLOAD_REFUSED.format(name=esc(name), n=vn.number(len(result.errors)),
-                                                  errors=_errors(result.errors)))
-        return
-    if result.preview and result.unchanged:
-        await reply(update, NOTHING_CHANGES.format(name=esc(name), summary=esc(result.summary)) + _skipped(result))
-        return
-    if result.preview:  # a roster or a list: nothing is written until HR confirms (the file: a database step)
-        pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
-                   "skip": skip}
-        await _offer_preview(update, context, pending, result)
-        return
-    await _done(update, context, name, result)
+    # a roster or a list: nothing is written until HR confirms (the file: a database step)
+    pending = {"file_id": document.file_id, "name": name, "sha256": hashlib.sha256(content).hexdigest(),
+               "skip": skip}
+    await _present(update, context, pending, result)
 
 
 def _shown(result: HrImport) -> str:
@@ -159,18 +160,45 @@ def _shown(result: HrImport) -> str:
     return hashlib.sha256((result.summary + _skipped(result)).encode()).hexdigest()[:16]
 
 
+async def _present(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict[str, object],
+                   result: HrImport, head: str = "") -> None:
+    """A previewed file: refused (no button confirms what would do nothing), a list's bad rows with what the valid
+    ones would do and a button for that, or the preview to confirm. pending["skip"]: HR asked to skip bad rows."""
+    name, n = esc(str(pending["name"])), vn.number(len(result.errors))
+    nothing = result.valid is not None and (result.valid == 0 or (bool(result.errors) and result.unchanged))
+    if nothing:
+        why = (WHY_NO_ROWS if not result.errors else WHY_ALL_BAD if result.valid == 0 else WHY_GOOD_UNCHANGED)
+        errors = f"\n{_errors(result.errors)}" if result.errors else ""
+        await reply(update, head + NOTHING_VALID.format(name=name, why=why.format(n=n), errors=errors))
+    elif not result.would_apply:  # a roster with bad rows, skipping them not asked
+        await reply(update, head + UPLOAD_REFUSED.format(name=name, n=n, errors=_errors(result.errors)))
+    elif result.unchanged:
+        await reply(update, head + NOTHING_CHANGES.format(name=name, summary=esc(result.summary)) + _skipped(result))
+    elif result.errors and not pending["skip"] and result.kind in BTN_SKIP:  # as a completion sheet's "Chỉ ghi…"
+        await _offer_preview(update, context, {**pending, "skip": True}, result, head, skip_offer=True)
+    else:
+        await _offer_preview(update, context, pending, result, head)
+
+
 async def _offer_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict[str, object],
-                         result: HrImport, head: str = "") -> None:
+                         result: HrImport, head: str = "", skip_offer: bool = False) -> None:
+    """skip_offer: the file was refused for its bad rows; the preview is of the valid ones, offered by a button."""
     name = str(pending["name"])
     template, apply = PREVIEWS[result.kind]
+    if skip_offer:
+        apply = BTN_SKIP[result.kind].format(n=vn.number(result.valid or 0))
     rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
     who = text_router.chat_key(update)
     if who is not None:  # typing a button's label presses it, as at any step with buttons
         await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
                      {**pending, "kind": result.kind, "shown": _shown(result), "buttons": rows, "choice": True,
                       conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
-    text = template.format(name=esc(name), summary=esc(result.summary))
-    await reply(update, head + text + _skipped(result), keyboard(rows))
+    if skip_offer:
+        text = SKIP_OFFER.format(name=esc(name), n=vn.number(len(result.errors)), errors=_errors(result.errors),
+                                 summary=esc(result.summary), button=apply)
+    else:
+        text = template.format(name=esc(name), summary=esc(result.summary)) + _skipped(result)
+    await reply(update, head + text, keyboard(rows))
 
 
 def _skipped(result: HrImport) -> str:
@@ -227,8 +255,8 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     name, skip = str(step.data["name"]), bool(step.data["skip"])
     if "shown" in step.data:  # a preview stored before this check carries no fingerprint: imported as before
         again = await _import(context, actor, name, content, skip, True)
-        if again.would_apply and _shown(again) != step.data["shown"]:  # seats taken, records changed meanwhile
-            await _offer_preview(update, context, dict(step.data), again, head=CHANGED_SINCE_PREVIEW)
+        if _shown(again) != step.data["shown"]:  # seats taken, records changed meanwhile: shown again, or refused
+            await _present(update, context, dict(step.data), again, head=CHANGED_SINCE_PREVIEW)
             return
     result = await _import(context, actor, name, content, skip, False)
     if not result.applied:  # fine at the preview, refused now (seats taken, a completion recorded meanwhile)
@@ -239,8 +267,11 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
 
 
 def _apply_label(pending: dict[str, object]) -> str:
-    """The preview's own confirm button ("Ghi vào hồ sơ" for a roster, "Nhập danh sách lớp" for a course list);
-    a preview stored before its kind was kept was a roster's."""
+    """The preview's own confirm button, as offered ("Ghi vào hồ sơ" for a roster, "Chỉ đăng ký 2 dòng hợp lệ"…);
+    a preview stored before its buttons were kept is its kind's, and before its kind was kept a roster's."""
+    rows = pending.get("buttons")
+    if isinstance(rows, list) and rows and rows[0]:
+        return str(rows[0][0][0]).removeprefix("✅ ")
     return PREVIEWS[str(pending.get("kind", "roster"))][1].removeprefix("✅ ")
 
 

@@ -43,7 +43,8 @@ IMPORT_HELP = (
     "“Mã lớp”: mỗi dòng đăng ký hộ một người, có báo cáo từng dòng) hoặc kết quả hoàn thành lớp (cột "
     "“Mã cán bộ”; ghi mã lớp vào chú thích tệp, hoặc bấm “📥 Ghi nhận hoàn thành từ tệp” ở trang lớp; "
     "xem trước từng dòng rồi mới ghi).\n"
-    "Tệp có dòng lỗi thì chưa nhập gì; gửi lại kèm chú thích “bỏ dòng lỗi” để nhập các dòng hợp lệ. "
+    "Tệp có dòng lỗi thì chưa nhập gì: với danh sách lớp và danh sách đăng ký, bot cho xem các dòng hợp lệ sẽ "
+    "làm gì, kèm nút để chỉ nhập những dòng đó; với danh sách cán bộ, gửi lại kèm chú thích “bỏ dòng lỗi”. "
     "Tải tệp mẫu bên dưới."
 )
 TEMPLATE_CAPTION = "Mẫu {title}: điền từ dòng 2, rồi gửi lại vào đây."

@@ -118,3 +118,55 @@ async def test_the_preview_says_who_hears_through_the_bot_and_who_must_be_told_a
     done = next(t for t in texts if "Đã nhập" in t)
     assert "báo qua bot 1 người; 1 người chưa liên kết Telegram" in done
     assert "MAU016 → CDS-01 (Vũ Văn Nam) – chưa liên kết Telegram" in done
+
+
+def _last_has_buttons(bot: BotHarness) -> bool:
+    return bool(bot.api.sent()[-1].buttons)
+
+
+async def test_a_row_repeated_in_the_file_is_named_as_such(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    """The second of two equal rows was refused as "Sùng A Long đã đăng ký lớp CDS-01", though nobody had been
+    registered (walkthrough as HR)."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["twice"] = "Mã cán bộ,Mã lớp\nMAU013,CDS-01\nmau013,cds-01\nMAU016,CDS-01\n".encode()
+    texts = await bot.send(user.document("dang-ky.csv", "twice"))
+    assert "Dòng 3 (MAU013): cds-01: trùng dòng 2" in texts[-1] and "đã đăng ký lớp" not in texts[-1]
+    assert _count(roster) == 0
+
+
+async def test_a_file_of_bad_rows_only_offers_nothing_to_confirm(bot: BotHarness, roster: Database,
+                                                                 user: UpdateFactory) -> None:
+    """Every row refused: the reply still suggested "bỏ dòng lỗi", and with that caption a preview of 0 people
+    offered "✅ Đăng ký những người trên" (walkthrough as HR)."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["bad"] = "Mã cán bộ,Mã lớp\nMAU999,CDS-01\nMAU004,CC-K26\n".encode()
+    for caption in ("", "bỏ dòng lỗi"):
+        texts = await bot.send(user.document("dang-ky.csv", "bad", caption=caption))
+        assert "Chưa nhập gì" in texts[-1] and "không dòng nào hợp lệ" in texts[-1], caption
+        assert "bỏ dòng lỗi" not in texts[-1] and "Đăng ký những người trên" not in texts[-1]
+        assert "Dòng 2 (MAU999)" in texts[-1] and not _last_has_buttons(bot)
+    assert "Không có tệp nào đang chờ" in (await bot.send(user.callback("upl:ok")))[-1]
+    assert _count(roster) == 0
+
+
+async def test_bad_rows_can_be_left_out_with_a_button(bot: BotHarness, roster: Database,
+                                                      user: UpdateFactory) -> None:
+    """Leaving the bad rows out took sending the file again with a caption; the completion sheet offers
+    "Chỉ ghi N dòng hợp lệ" (walkthrough as HR). The refusal now shows what the valid rows would do, with a button."""
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, "0912345004")
+    bot.api.uploads["bad"] = BAD.encode()
+    texts = await bot.send(user.document("dang-ky.csv", "bad"))
+    assert "Chưa nhập gì" in texts[-1] and "2 dòng lỗi" in texts[-1] and "Dòng 4 (MAU999)" in texts[-1]
+    assert "Nếu bỏ các dòng lỗi" in texts[-1] and "✅ MAU013 → CDS-01 (Sùng A Long)" in texts[-1]
+    assert [b["text"] for b in bot.api.sent()[-1].buttons] == ["Chỉ đăng ký 2 dòng hợp lệ", "✖️ Thôi, không nhập"]
+    assert _count(roster) == 0
+    texts = await bot.send(user.text("chi dang ky 2 dong hop le"))  # typed, as a press
+    done = next(t for t in texts if "Đã nhập" in t)
+    assert "2 người có chỗ" in done and "Dòng 4 (MAU999)" in done and _count(roster) == 2
