@@ -4,6 +4,7 @@ Handler order matters in python-telegram-bot: within a group the first matching 
 wins, and groups run from the lowest number. The order is:
 
   group -3  text_router.end_button_step  a press or a command ends a button step that is not a form
+                                         (an older step's button that can do nothing keeps it)
   group -2  guard.bot_membership   record that a user blocked the bot
   group -1  guard.guard            private chats only; edited and oversized messages refused
   group  0  start                  /start, contact sharing, invite links, /unlink

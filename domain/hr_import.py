@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from domain import completion_sheet, vn
+from domain import completion_sheet, conversation, vn
 from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import Placed, register_from_file
 from domain.completion_sheet import SheetOutcome
@@ -37,6 +37,13 @@ class HrImport:
     completion: SheetOutcome | None = None  # a completion sheet: its preview or the course choice
     unchanged: bool = False  # a course list that would change nothing: nothing to confirm
     valid: int | None = None  # a list's rows that leaving the bad ones out would import (None: a roster)
+    replaced: str | None = None  # the file whose preview, left open in the chat, this file ended
+
+
+# The step of a roster's or a list's preview (handlers.admin opens it; its data keeps the file's name), and every
+# step that holds a file's preview: a new file ends any of them.
+UPLOAD_STEP = "roster-confirm"
+PREVIEW_STEPS = frozenset({UPLOAD_STEP, completion_sheet.CONFIRM_STEP, completion_sheet.CHOOSE_STEP})
 
 
 # Roster columns that no other sheet has: their presence tells a roster from a list of codes.
@@ -67,6 +74,22 @@ def import_spreadsheet(session: Session, actor: Actor, path: Path, skip_bad_rows
     button; a roster's is as asked (its refusal is cheap, its dry run the whole province).
     chat: the conversation the file was sent in; a completion sheet is previewed there (needs it)."""
     require_hr(actor)
+    replaced = _end_earlier_preview(session, chat) if chat else None
+    return replace(_import(session, actor, path, skip_bad_rows, today, preview, caption, chat), replaced=replaced)
+
+
+def _end_earlier_preview(session: Session, chat: tuple[int, int]) -> str | None:
+    """A new file is a new intention, as a command is: a file's preview still open in the chat ends here (written
+    in the same transaction: a file that cannot be read at all leaves it open). Returns that file's name."""
+    step = conversation.current_step(session, *chat)
+    if step is None or step.name not in PREVIEW_STEPS:  # waiting for a class's sheet: this file may be it
+        return None
+    conversation.close_step(session, *chat)
+    return str(step.data.get("name") or step.data.get("file") or "")
+
+
+def _import(session: Session, actor: Actor, path: Path, skip_bad_rows: bool, today: date | None, preview: bool,
+            caption: str, chat: tuple[int, int] | None) -> HrImport:
     waiting = completion_sheet.waiting_course(session, chat) if chat else None
     kind = detect_kind(path, completion=waiting is not None or completion_sheet.says_completion(caption))
     if kind == "completion" and chat is not None:

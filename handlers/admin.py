@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from core.metrics import timed_import
 from domain import accounts, conversation, vn
 from domain.accounts import Actor
-from domain.hr_import import HrImport, import_spreadsheet
+from domain.hr_import import UPLOAD_STEP, HrImport, import_spreadsheet
 from domain.roster import RowError
 from domain.text import ascii_key
 from handlers import completion_sheet, text_router
@@ -111,7 +111,7 @@ CHANGED_SINCE_PREVIEW = (
     "⚠️ <b>Dữ liệu đã thay đổi từ lúc xem trước</b> (có người đăng ký, hồ sơ được cập nhật…); chưa nhập gì. "
     "Đây là bản xem trước mới:\n\n"
 )
-CONFIRM_STEP = "roster-confirm"
+REPLACED = "ℹ️ Đã bỏ bản xem trước tệp {earlier}, chưa ghi gì từ tệp đó: tệp mới {name} thay cho nó."
 UPLOAD_SKIPPED = "\nCác dòng lỗi đã bỏ qua:\n{errors}"
 WHAT = {"roster": "danh sách cán bộ", "courses": "danh sách lớp", "registrations": "danh sách đăng ký lớp"}
 MAX_UPLOAD_MB = 20
@@ -146,6 +146,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     skip = any(word in ascii_key(message.caption or "") for word in SKIP_WORDS)
     result = await _import(context, actor, name, content, skip, preview=True, caption=message.caption or "",
                            chat=text_router.chat_key(update))
+    if result.replaced is not None:  # said first: the buttons under the earlier preview no longer do anything
+        await reply(update, REPLACED.format(earlier=esc(result.replaced), name=esc(name)))
     if result.completion is not None:  # a class's completion sheet: previewed, or the course to choose
         await completion_sheet.show_outcome(update, context, result.completion)
         return
@@ -190,7 +192,7 @@ async def _offer_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, pen
     rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
     who = text_router.chat_key(update)
     if who is not None:  # typing a button's label presses it, as at any step with buttons
-        await run_tx(context, conversation.open_step, *who, CONFIRM_STEP,
+        await run_tx(context, conversation.open_step, *who, UPLOAD_STEP,
                      {**pending, "kind": result.kind, "shown": _shown(result), "buttons": rows, "choice": True,
                       conversation.LEFT: conversation.PREVIEW_LEFT.format(file=name)})
     if skip_offer:
@@ -232,7 +234,7 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     accounts.require_hr(actor)
     apply = pressed(update, upload_buttons.parse)  # True: import it; False: drop it
     who = text_router.chat_key(update)
-    step = await run_tx(context, conversation.take_step, *who, {CONFIRM_STEP}) if who else None
+    step = await run_tx(context, conversation.take_step, *who, {UPLOAD_STEP}) if who else None
     if step is None or who is None:
         await reply(update, NOTHING_PENDING)
         return
@@ -246,7 +248,7 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         await reply(update, FILE_GONE.format(name=esc(str(step.data.get("name", "")))))
         return
     except NetworkError:  # no network for now: the preview stays, pressing again retries
-        await run_tx(context, conversation.open_step, *who, CONFIRM_STEP, step.data)
+        await run_tx(context, conversation.open_step, *who, UPLOAD_STEP, step.data)
         await reply(update, FILE_RETRY.format(button=_apply_label(step.data)))
         return
     if hashlib.sha256(content).hexdigest() != step.data["sha256"]:
@@ -277,5 +279,6 @@ def _apply_label(pending: dict[str, object]) -> str:
 
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(confirm_upload, pattern=upload_buttons.PATTERN))
+    text_router.bind_buttons(app, lambda data: upload_buttons.parse(data) is not None, {UPLOAD_STEP})
     app.add_handler(CommandHandler("invite", invite))
     app.add_handler(MessageHandler(filters.Document.ALL, upload))

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from domain import completion_sheet
 from domain.accounts import Actor
 from domain.completion import CompletionPlan, CompletionRow
-from domain.completion_sheet import CHOOSE_STEP, CONFIRM_STEP, WAIT_STEP, SheetOutcome, StaleChoice
+from domain.completion_sheet import CHOOSE_STEP, CONFIRM_STEP, STEPS, WAIT_STEP, SheetOutcome, StaleChoice
 from handlers import text_router
 from handlers.common import (
     StaleButton,
@@ -223,6 +223,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await handler(update, context)
 
 
+def _acts_on_a_step(data: str) -> bool:
+    """Every button of the sheet's steps but the course page's "send the sheet now" does nothing without them."""
+    press = buttons.parse(data)
+    return press is not None and press.verb != "want"
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(button, pattern=buttons.PATTERN))
+    text_router.bind_buttons(app, _acts_on_a_step, STEPS)
 

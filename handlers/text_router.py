@@ -8,7 +8,9 @@ A step that offers buttons records them in its step (`offer_buttons`, or `button
 A typed reply that names one of them (domain.choices) presses it, before any form, draft or
 question answering sees the text; at a step that accepts only a choice, anything else gets
 "hãy chọn một nút" with the buttons again. A button step that is not a form ends when the user
-presses another button or sends a command, so a later question is never taken for a choice.
+presses another button or sends a command, so a later question is never taken for a choice; but a
+button bound to a step that is not open (`bind_buttons`: an older preview's) can do nothing, so it
+ends nothing either: the step's buttons are shown again.
 
 With no step open, the buttons of the last message the bot sent (handlers.last_buttons, in the
 database) are a plain menu: a typed reply that names one of them presses it, after any
@@ -18,11 +20,19 @@ form or draft had its chance at the text; anything else is a question, as before
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any
 
 from telegram import CallbackQuery, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from core.services import Services
 from domain import conversation
@@ -36,10 +46,12 @@ TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, 
 FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
 INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
 AWAITS_KEY, LEAVE_HOOKS_KEY = "text_router.awaits", "text_router.leave_hooks"
+BOUND_KEY = "text_router.bound_buttons"
 Interceptor = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, bool]]
 AwaitsText = Callable[[Application, int], Coroutine[Any, Any, bool]]
 Rows = Sequence[Sequence[tuple[str, str]]]
 CHOOSE = "Hãy chọn một nút bên dưới (bấm nút, hoặc gõ đúng tên nút)."
+STALE_KEPT = "Nút đó thuộc một bước đã kết thúc nên không làm gì; việc đang chờ vẫn giữ nguyên. " + CHOOSE
 KEEPS_STEP = ("cancel", "help")  # /cancel says itself what it closed; /help only explains, the step waits
 BUTTON_STEP = "buttons:"  # the name of a step opened by offer_buttons, before its own
 BUTTONS_GROUP = -3  # before the guard (-1): a press or command ends a button step before any feature runs
@@ -80,6 +92,17 @@ LeaveHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Coroutine[Any, An
 def add_leave_hook(app: Application, handler: LeaveHook) -> None:
     """Called with the command's name when a command leaves whatever the chat was doing (not for /cancel)."""
     app.bot_data.setdefault(LEAVE_HOOKS_KEY, []).append(handler)
+
+
+def bind_buttons(app: Application, acts_on_step: Callable[[str], bool], steps: Collection[str]) -> None:
+    """Buttons (the callback data `acts_on_step` accepts) that act only on one of `steps`: pressed while the chat
+    waits at another step, such a button (an older message's) can do nothing, so it must not end that step."""
+    app.bot_data.setdefault(BOUND_KEY, []).append((acts_on_step, frozenset(steps)))
+
+
+def _can_do_nothing(context: ContextTypes.DEFAULT_TYPE, data: str, step: conversation.Step) -> bool:
+    bound = [steps for acts_on_step, steps in context.application.bot_data.get(BOUND_KEY, []) if acts_on_step(data)]
+    return bool(bound) and not any(step.name in steps for steps in bound)
 
 
 def add_form(app: Application, name: str, handler: FormHandler) -> None:
@@ -233,6 +256,12 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
     if step is not None and step.name not in forms and step.data.get("buttons") and not _own_button(step, update):
+        data = (update.callback_query.data if update.callback_query else None) or ""
+        if _can_do_nothing(context, data, step):
+            # an older preview's button: ending the one the chat waits at would lose it for nothing
+            rows = [[(str(label), str(button)) for label, button in row] for row in step.data["buttons"]]
+            await reply(update, STALE_KEPT, keyboard(rows))
+            raise ApplicationHandlerStop
         await _drop(update, context, who, step)
 
 

@@ -331,3 +331,44 @@ async def test_a_moved_class_counts_everyone_it_concerns_not_only_the_linked(bot
     texts = await bot.send(user.callback("upl:ok"))
     assert any("Đã nhập danh sách lớp" in t and "báo qua bot 1 người; 3 người chưa liên kết" in t for t in texts)
     assert any("CDS-01" in c.text and "06/01/2027" in c.text for c in bot.api.sent(chat_id=cadre.chat_id))
+
+
+async def test_a_new_file_says_which_preview_it_replaced_and_an_old_button_keeps_the_current_one(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """A completion sheet's preview, then a roster file: the roster's preview came with no word that the first was
+    dropped; then the completion preview's button, which could do nothing any more, ended the roster's preview
+    ("ℹ️ Đã bỏ bản xem trước tệp roster_orig.csv…") (walkthrough as HR)."""
+    from datetime import date
+
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(reg.register_on_behalf, "MAU004", "MAU010", "CC-K26", TODAY)
+    roster.run(lambda s: s.execute(update(Course).where(Course.code == "CC-K26").values(start_date=date(2026, 11, 1))))
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["kq"] = "Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\n".encode()
+    texts = await bot.send(user.document("ket-qua.csv", "kq", caption="CC-K26"))
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1]
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    texts = await bot.send(user.document("roster_orig.csv", "r1"))
+    assert any("Đã bỏ bản xem trước tệp ket-qua.csv" in t and "chưa ghi gì" in t for t in texts)
+    assert "Xem trước danh sách cán bộ" in texts[-1]
+    for stale in (user.text("Ghi nhận 1 người"), user.callback("cpl:ok")):  # typed, then pressed
+        texts = await bot.send(stale)
+        assert not any("Đã bỏ bản xem trước tệp roster_orig.csv" in t for t in texts)
+        assert [b["callback_data"] for b in bot.api.sent()[-1].buttons] == ["upl:ok", "upl:no"]
+    assert "Nút đó thuộc một bước đã kết thúc" in texts[-1]
+    texts = await bot.send(user.callback("upl:ok"))
+    assert "Đã nhập danh sách cán bộ" in texts[-1]
+    assert not roster.run(lambda s: s.scalar(select(func.count(Registration.id)).where(
+        Registration.status == "completed")))
+
+    await bot.send(user.document("roster_orig.csv", "r1"))  # and the other way round
+    texts = await bot.send(user.document("ket-qua.csv", "kq", caption="CC-K26"))
+    assert any("Đã bỏ bản xem trước tệp roster_orig.csv" in t for t in texts)
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1]
+    texts = await bot.send(user.callback("upl:ok"))
+    assert "Nút đó thuộc một bước đã kết thúc" in texts[-1]
+    assert [b["callback_data"] for b in bot.api.sent()[-1].buttons] == ["cpl:ok", "cpl:no"]
