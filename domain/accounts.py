@@ -195,10 +195,33 @@ def create_invite(session: Session, cadre_code: str, ttl_days: int, actor: str =
     return _new_token(session, cadre, ttl_days, actor)
 
 
-def create_invite_as(session: Session, actor: Actor, cadre_code: str, ttl_days: int) -> str:
-    """HR creating an invite from the bot: the role is checked inside the transaction."""
+class AlreadyLinked(LinkError):
+    """An invite for a cadre whose record is linked already: its link could only fail (see _bind)."""
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A new invite and whom it is for: HR sees the name and unit, so that a mistyped code is noticed."""
+
+    token: str
+    code: str
+    full_name: str
+    unit_name: str
+
+
+def create_invite_as(session: Session, actor: Actor, cadre_code: str, ttl_days: int) -> Invite:
+    """HR creating an invite from the bot: the role is checked inside the transaction; a cadre already linked gets
+    none (the link would only say the record is linked to another account)."""
     require_hr(actor)
-    return create_invite(session, cadre_code, ttl_days, actor=actor.code)
+    cadre = require_cadre(session, cadre_code.strip().upper())  # upper: a refusal names the code as stored
+    if cadre.telegram_user_id is not None:
+        raise AlreadyLinked(
+            f"{cadre.code} – {cadre.full_name} ({cadre.unit.name}) đã liên kết Telegram, nên không tạo đường dẫn mời: "
+            "đường dẫn chỉ dùng được cho hồ sơ chưa liên kết. Nếu người này cần liên kết tài khoản Telegram khác: "
+            "họ gõ /unlink trên tài khoản đang liên kết, rồi bạn tạo đường dẫn mới; nếu không còn dùng được tài "
+            "khoản đó (mất điện thoại…), hãy báo người quản trị máy chủ của bot, vì trên bot Ban Tổ chức chưa hủy "
+            "liên kết thay được.")
+    return Invite(_new_token(session, cadre, ttl_days, actor.code), cadre.code, cadre.full_name, cadre.unit.name)
 
 
 def _new_token(session: Session, cadre: Cadre, ttl_days: int, actor: str) -> str:

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from core.config import Settings
 from core.metrics import timed_import
 from domain import accounts, conversation, vn
 from domain.accounts import Actor
@@ -36,9 +37,16 @@ from views.callbacks import upload as upload_buttons
 
 INVITE_USAGE = "Cách dùng: <code>/invite MÃ_CÁN_BỘ</code>, ví dụ <code>/invite MAU004</code>."
 INVITE_DONE = (
-    "Đường dẫn mời cho <b>{code}</b> (dùng một lần, hết hạn sau {days} ngày):\n{link}\n"
+    "Đường dẫn mời cho <b>{code}</b> – {name}, {unit} (dùng một lần, hết hạn sau {days} ngày):\n{link}\n"
     "Hãy gửi riêng cho đúng người."
 )
+
+
+def invite_done(invite: accounts.Invite, settings: Settings) -> str:
+    """/invite's answer, and the admin menu's: whom the link is for, by name and unit, not by the code alone."""
+    link = accounts.invite_link(settings.telegram.bot_username, invite.token)
+    return INVITE_DONE.format(code=esc(invite.code), name=esc(invite.full_name), unit=esc(invite.unit_name),
+                              days=settings.invite_ttl_days, link=esc(link))
 
 
 @linked_only
@@ -48,10 +56,8 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
         await reply(update, INVITE_USAGE)
         return
     settings = services(context).settings
-    token = await run_tx(context, accounts.create_invite_as, actor, context.args[0], settings.invite_ttl_days)
-    link = accounts.invite_link(settings.telegram.bot_username, token)
-    await reply(update, INVITE_DONE.format(code=esc(context.args[0].upper()), days=settings.invite_ttl_days,
-                                           link=esc(link)))
+    invite = await run_tx(context, accounts.create_invite_as, actor, context.args[0], settings.invite_ttl_days)
+    await reply(update, invite_done(invite, settings))
 
 
 UPLOAD_ONLY_HR = (

@@ -91,3 +91,40 @@ async def test_the_registration_list_has_a_template_too(bot: BotHarness, roster:
     doc = next(c for c in reversed(bot.api.calls) if c.method == "sendDocument")
     book = load_workbook(io.BytesIO(doc.files["document"][1]))
     assert [c.value for c in book.worksheets[0][1]] == ["Mã cán bộ", "Mã lớp", "Họ và tên"]
+
+
+def _invites(db: Database) -> int:
+    from sqlalchemy import func, select
+
+    from db.models import InviteToken
+    return int(db.run(lambda s: s.scalar(select(func.count(InviteToken.id)))))
+
+
+async def test_an_invite_names_the_person_and_is_refused_for_a_linked_one(bot: BotHarness, roster: Database,
+                                                                          user: UpdateFactory) -> None:
+    """`/invite mau017` for a cadre already linked returned a link that could only fail, and every answer showed
+    the code alone, so a mistyped code went unnoticed (walkthrough as HR)."""
+    await _hr(bot, roster, user)
+    texts = await bot.send(user.text("/invite mau010"))
+    assert "Đường dẫn mời cho MAU010 – Ma Văn Chiến, Xã Minh Hương" in texts[-1] and "https://t.me/" in texts[-1]
+    await link(bot, UpdateFactory(user_id=1017), "0912345017")
+    texts = await bot.send(user.text("/invite mau017"))
+    assert "https://t.me/" not in texts[-1] and _invites(roster) == 1
+    assert "MAU017 – Bùi Thị Trang" in texts[-1] and "đã liên kết Telegram" in texts[-1] and "/unlink" in texts[-1]
+
+
+async def test_the_invite_prompt_stays_open_after_a_refused_code(bot: BotHarness, roster: Database,
+                                                                 user: UpdateFactory) -> None:
+    """From the admin menu, an unknown code answered "Không có cán bộ mã …" and closed the prompt, so the code typed
+    next went to the questions about the resolution (walkthrough as HR)."""
+    await _hr(bot, roster, user)
+    await link(bot, UpdateFactory(user_id=1017), "0912345017")
+    await bot.send(user.callback("adm:invite"))
+    texts = await bot.send(user.text("mau0100"))
+    assert "Không có cán bộ mã MAU0100" in texts[-1] and "Gõ mã khác" in texts[-1]
+    texts = await bot.send(user.text("mau017"))
+    assert "đã liên kết Telegram" in texts[-1] and "Gõ mã khác" in texts[-1]
+    texts = await bot.send(user.text("mau010"))
+    assert "Đường dẫn mời cho MAU010 – Ma Văn Chiến" in texts[-1] and _invites(roster) == 1
+    await bot.send(user.callback("adm:invite"))
+    assert "Đã thôi" in (await bot.send(user.text("thôi")))[-1]  # a change of mind closes the prompt
