@@ -101,7 +101,8 @@ CAPACITY_SEATS_WAITING = (
     " {n} người đầu danh sách chờ sẽ được nhận chỗ và được báo ngay; việc này không hoàn tác được (số chỗ không "
     "giảm được dưới số người đã có chỗ)."
 )
-CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}; {promoted} người được chuyển từ danh sách chờ."
+CAPACITY_DONE = "Đã đổi số chỗ lớp {code} thành {capacity}."
+CAPACITY_PROMOTED = " {promoted} người trong danh sách chờ đã có chỗ."
 KILL_KEPT = "Đã thôi. Lớp {code} giữ nguyên, không ai bị báo."
 ASK_KILL_REASON = (
     "Nhập lý do hủy lớp <b>{code}</b> (gửi kèm thông báo cho người đã đăng ký, tối đa 500 ký tự). Bot sẽ cho xem "
@@ -371,15 +372,21 @@ async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 @linked_only
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    await _confirm_for_cadre(update, context, actor, CONFIRM_UNREG, "unregok")
+    require_hr(actor)
+    code, cadre = _course_and_cadre(update)
+    who = await read_tx(context, registration.registered_for_cancelling, cadre, code)
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(code=esc(code),
+                                                                                            cadre=esc(who)),
+                                   [[(YES, buttons.on_cadre("unregok", code, cadre)), (NO, roster_button(code)[1])]])
 
 
 @linked_only
 async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
+    who = await read_tx(context, registration.registered_for_cancelling, cadre, code)
     result = await run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
-    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(cadre.upper())),
+    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(who)),
                 keyboard([[roster_button(result.course_code)], [BACK]]))
     await _deliver(context)
 
@@ -531,8 +538,8 @@ async def set_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     press = pressed(update, buttons.parse)
     promoted = await run_tx(context, registration.set_capacity, press.course, press.seats, actor.code,
                               press.was)
-    await reply(update, CAPACITY_DONE.format(code=esc(press.course), capacity=vn.number(press.seats),
-                                             promoted=vn.number(promoted)),
+    moved = CAPACITY_PROMOTED.format(promoted=vn.number(promoted)) if promoted else ""
+    await reply(update, CAPACITY_DONE.format(code=esc(press.course), capacity=vn.number(press.seats)) + moved,
                 keyboard([[back_to_course(press.course)], [BACK]]))
     await _deliver(context)
 

@@ -327,7 +327,7 @@ async def test_a_seat_count_change_is_confirmed_and_says_who_will_get_a_seat(
     await bot.send(user.callback("course:view:ONE"))  # "Không"
     assert catalogue.run(lambda s: s.scalar(select(Course.capacity).where(Course.code == "ONE"))) == 1
     texts = await bot.send(user.callback("course:seatsok:ONE:1:2"))
-    assert "thành 2" in texts[-1] and "1 người được chuyển từ danh sách chờ" in texts[-1]
+    assert "thành 2" in texts[-1] and "1 người trong danh sách chờ đã có chỗ" in texts[-1]
     for forged in ("course:seatsok:ONE:2:0", "course:seatsok:ONE:2:99999", "course:seatsok:ONE:2:x",
                    "course:seatsok:ONE", "course:seatsok:ONE:2", "course:seatsok:ONE:0:3"):
         assert "Nút này đã cũ" in (await bot.send(user.callback(forged)))[-1], forged
