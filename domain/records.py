@@ -185,6 +185,7 @@ class Completion:
     at: datetime
     actor: str | None
     value: Any
+    actor_name: str | None = None  # the HR officer who recorded it, when the actor is a cadre
 
 
 def protected_completions(session: Session) -> dict[tuple[int, str], Completion]:
@@ -194,9 +195,13 @@ def protected_completions(session: Session) -> dict[tuple[int, str], Completion]
              .join(Course, Course.id == Registration.course_id)
              .where(RecordChange.source.like(f"{COURSE_SOURCE}%"), Registration.status == RegistrationStatus.COMPLETED)
              .order_by(RecordChange.at))
+    rows = session.execute(query).all()
+    names = dict(session.execute(select(Cadre.code, Cadre.full_name).where(
+        Cadre.code.in_({change.actor for change, _ in rows if change.actor}))).tuples().all()) if rows else {}
     raised = {(change.cadre_id, change.field): Completion(code, as_utc(change.at), change.actor,
-                                                          parse_value(change.field, change.new_value))
-              for change, code in session.execute(query)}
+                                                          parse_value(change.field, change.new_value),
+                                                          names.get(change.actor or ""))
+              for change, code in rows}
     if not raised:
         return {}
     imported = session.execute(

@@ -206,11 +206,14 @@ class Conflict:
     course: str
     completed_at: datetime
     completed_by: str | None
+    completed_by_name: str | None = None
 
     @property
     def text(self) -> str:
         kept = value_label(self.field, self.recorded_value)
-        by = f" bởi {actor_label(self.completed_by)}" if self.completed_by else ""
+        who = (f"{self.completed_by_name} ({self.completed_by})" if self.completed_by_name
+               else actor_label(self.completed_by or ""))
+        by = f" bởi {who}" if self.completed_by else ""
         return (f"{self.cadre} ({self.name}) – {field_label(self.field)}: tệp ghi "
                 f"{value_label(self.field, self.file_value)}, hồ sơ {kept} do hoàn thành lớp {self.course} "
                 f"(ghi nhận {self.completed_at:%d/%m/%Y}{by}); giữ {kept}")
@@ -541,7 +544,7 @@ def _diff(protected: dict[tuple[int, str], Any], old: Any, row: dict[str, Any], 
         if completion is not None and is_lower(name, diff[name], current):
             result.conflicts.append(Conflict(values["code"], old[CADRE_FIELDS.index("full_name") + 2], name,
                                              diff.pop(name), current, completion.course, completion.at,
-                                             completion.actor))
+                                             completion.actor, completion.actor_name))
     return diff
 
 

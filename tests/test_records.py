@@ -69,6 +69,7 @@ def test_reimport_does_not_undo_a_completion_and_reports_one_conflict(catalogue:
         "completed_by": "MAU004"}]
     assert "MAU010 (Ma Văn Chiến) – LLCT: tệp ghi Trung cấp, hồ sơ Cao cấp do hoàn thành lớp CC-K26" in (
         "\n".join(result.summary_lines()))
+    assert "bởi Phạm Thu Hương (MAU004)" in "\n".join(result.summary_lines())  # named, as the profile names HR
     # an older file imported yet again still does not undo it
     assert len(catalogue.run(import_roster, SAMPLE_ROSTER).conflicts) == 1
     assert LLCT_GAP not in gap_ids(catalogue, "MAU010")
