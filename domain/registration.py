@@ -383,14 +383,14 @@ def keep_course(session: Session, chat: tuple[int, int], course_code: str) -> No
         conversation.close_step(session, *chat)
 
 
-def registered_for_cancelling(session: Session, cadre_code: str, course_code: str) -> str:
-    """HR is about to cancel someone's registration: who it is ("Sùng A Long (MAU013)"), if the registration is
-    still active; a button left from before it was cancelled asks nothing and says so."""
+def registered_for_cancelling(session: Session, cadre_code: str, course_code: str) -> tuple[str, str]:
+    """HR is about to cancel someone's registration: who it is (name, code), if the registration is still
+    active; a button left from before it was cancelled asks nothing and says so."""
     cadre = require_cadre(session, cadre_code)
     course = require_course(session, course_code)
     if active_registration(session, course, cadre) is None:
         raise NotFound(f"{cadre.full_name} chưa đăng ký lớp {course.code}.")
-    return f"{cadre.full_name} ({cadre.code})"
+    return cadre.full_name, cadre.code
 
 
 def cancel_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Cancelled:

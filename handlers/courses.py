@@ -374,9 +374,9 @@ async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
-    who = await read_tx(context, registration.registered_for_cancelling, cadre, code)
-    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(code=esc(code),
-                                                                                            cadre=esc(who)),
+    name, cadre_code = await read_tx(context, registration.registered_for_cancelling, cadre, code)
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(
+                                       code=esc(code), cadre=f"{esc(name)} ({esc(cadre_code)})"),
                                    [[(YES, buttons.on_cadre("unregok", code, cadre)), (NO, roster_button(code)[1])]])
 
 
@@ -384,9 +384,9 @@ async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
-    who = await read_tx(context, registration.registered_for_cancelling, cadre, code)
+    name, cadre_code = await read_tx(context, registration.registered_for_cancelling, cadre, code)
     result = await run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
-    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=esc(who)),
+    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=f"{esc(name)} ({esc(cadre_code)})"),
                 keyboard([[roster_button(result.course_code)], [BACK]]))
     await _deliver(context)
 
