@@ -12,6 +12,8 @@ names one, HR picks among the courses that have started and have registered peop
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -190,14 +192,27 @@ class Confirmed:
     plan: CompletionPlan
 
 
-def confirm(session: Session, actor: Actor, chat: Chat, skip_bad_rows: bool, today: date) -> Confirmed:
+def preview_tag(course: str, file_name: str, expected: list[str]) -> str:
+    """The preview a confirm button belongs to: its class, file and the people it would record."""
+    return hashlib.sha256(json.dumps([course, file_name, sorted(expected)]).encode()).hexdigest()[:8]
+
+
+class OlderPreview(DomainError):
+    pass
+
+
+def confirm(session: Session, actor: Actor, chat: Chat, skip_bad_rows: bool, today: date, tag: str = "") -> Confirmed:
     """Record the previewed sheet. The plan is made again here, under row locks: if it no longer matches the
     preview, or has refused rows HR did not choose to leave out, nothing is written and the step stays open
-    with the new preview."""
+    with the new preview. `tag`: the preview the pressed button was sent with; another one's confirms nothing."""
     require_hr(actor)
     step = conversation.take_step(session, *chat, {CONFIRM_STEP})
     if step is None:
         raise NothingPending()
+    if tag and tag != preview_tag(str(step.data.get("course", "")), str(step.data.get("file", "")),
+                                  [str(c) for c in step.data.get("expected", [])]):
+        raise OlderPreview(f"Nút đó thuộc một bản xem trước đã bị thay nên không ghi gì. Bản đang chờ xác nhận là "
+                           f"tệp {step.data.get('file', '')} (lớp {step.data.get('course', '')}).")  # rolled back
     file_name, codes = str(step.data.get("file", "")), list(step.data.get("codes", []))
     plan = complete(session, str(step.data.get("course", "")), _pairs(codes), today, actor.code, skip_bad_rows,
                     expected=[str(c) for c in step.data.get("expected", [])], file_name=file_name,

@@ -8,7 +8,8 @@ completions (caption "hoàn thành", or sent after "📥 Ghi nhận hoàn thành
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -43,6 +44,12 @@ class HrImport:
 # The step of a roster's or a list's preview (handlers.admin opens it; its data keeps the file's name), and every
 # step that holds a file's preview: a new file ends any of them.
 UPLOAD_STEP = "roster-confirm"
+
+
+def preview_tag(step_data: Mapping[str, object]) -> str:
+    """The preview a confirm button belongs to: the file's hash and whether its bad rows are left out. An older
+    preview's button, once a new file replaced it, names another and confirms nothing."""
+    return hashlib.sha256(f"{step_data.get('sha256', '')}:{bool(step_data.get('skip'))}".encode()).hexdigest()[:8]
 PREVIEW_STEPS = frozenset({UPLOAD_STEP, completion_sheet.CONFIRM_STEP, completion_sheet.CHOOSE_STEP})
 
 

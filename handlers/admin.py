@@ -14,7 +14,7 @@ from core.config import Settings
 from core.metrics import timed_import
 from domain import accounts, conversation, vn
 from domain.accounts import Actor
-from domain.hr_import import UPLOAD_STEP, HrImport, import_spreadsheet
+from domain.hr_import import UPLOAD_STEP, HrImport, import_spreadsheet, preview_tag
 from domain.roster import RowError
 from domain.text import ascii_key
 from handlers import completion_sheet, text_router
@@ -26,6 +26,7 @@ from handlers.common import (
     linked_only,
     load_actor,
     pressed,
+    read_tx,
     record_refusal,
     reply,
     run_heavy,
@@ -195,7 +196,8 @@ async def _offer_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, pen
     template, apply = PREVIEWS[result.kind]
     if skip_offer:
         apply = BTN_SKIP[result.kind].format(n=vn.number(result.valid or 0))
-    rows = [[(apply, upload_buttons.apply()), (BTN_DROP, upload_buttons.drop())]]
+    tag = preview_tag(pending)
+    rows = [[(apply, upload_buttons.apply(tag)), (BTN_DROP, upload_buttons.drop(tag))]]
     who = text_router.chat_key(update)
     if who is not None:  # typing a button's label presses it, as at any step with buttons
         await run_tx(context, conversation.open_step, *who, UPLOAD_STEP,
@@ -238,10 +240,18 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, r
 async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """HR confirmed the previewed roster (also after a restart): fetch the same file again and import it."""
     accounts.require_hr(actor)
-    apply = pressed(update, upload_buttons.parse)  # True: import it; False: drop it
+    press = pressed(update, upload_buttons.parse)
+    apply = press.apply  # True: import it; False: drop it
     who = text_router.chat_key(update)
-    step = await run_tx(context, conversation.take_step, *who, {UPLOAD_STEP}) if who else None
-    if step is None or who is None:
+    step = await read_tx(context, conversation.current_step, *who) if who else None
+    if step is None or who is None or step.name != UPLOAD_STEP:
+        await reply(update, NOTHING_PENDING)
+        return
+    if press.tag and press.tag != preview_tag(step.data):  # an older preview's button: the current one stays
+        await reply(update, OLDER_PREVIEW.format(name=esc(str(step.data.get("name", "")))))
+        return
+    step = await run_tx(context, conversation.take_step, *who, {UPLOAD_STEP})
+    if step is None:
         await reply(update, NOTHING_PENDING)
         return
     if not apply:
@@ -272,6 +282,10 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
                                                          errors=_errors(result.errors)))
         return
     await _done(update, context, name, result)
+
+
+OLDER_PREVIEW = ("Nút đó thuộc một bản xem trước đã bị thay nên không làm gì. Bản đang chờ xác nhận là của tệp "
+                 "{name}: dùng các nút dưới bản xem trước đó.")
 
 
 def _apply_label(pending: dict[str, object]) -> str:

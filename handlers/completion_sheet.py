@@ -123,12 +123,13 @@ def preview_text(plan: CompletionPlan, file_name: str) -> str:
     return "\n\n".join([title, *_sections(plan), footer])
 
 
-def preview_buttons(plan: CompletionPlan) -> list[list[tuple[str, str]]]:
+def preview_buttons(plan: CompletionPlan, file_name: str) -> list[list[tuple[str, str]]]:
     n = len(plan.accepted)
     if not n:
         return [[BACK]]
-    first = ((BTN_SKIP.format(n=n), buttons.plain("skip")) if plan.rejected
-             else (BTN_ALL.format(n=n), buttons.plain("ok")))
+    tag = completion_sheet.preview_tag(plan.course_code, file_name, [r.code for r in plan.accepted])
+    first = ((BTN_SKIP.format(n=n), buttons.plain("skip", tag)) if plan.rejected
+             else (BTN_ALL.format(n=n), buttons.plain("ok", tag)))
     return [[first, DROP]]
 
 
@@ -142,7 +143,7 @@ async def show_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE, outco
     if outcome.plan is not None:
         await _report_if_cut(update, outcome.plan, outcome.file_name)
         await _with_buttons(update, context, preview_text(outcome.plan, outcome.file_name),
-                            preview_buttons(outcome.plan))
+                            preview_buttons(outcome.plan, outcome.file_name))
     elif outcome.choices:
         rows = [[(fit(f"{c.code} – {c.name}", 45) + f" ({c.registered} người)", buttons.choice(i))]
                 for i, c in enumerate(outcome.choices)]
@@ -196,14 +197,15 @@ async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 
 @linked_only
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    skip = pressed(update, buttons.parse).verb == "skip"
-    done = await run_heavy(context, completion_sheet.confirm, actor, _chat(update), skip, today(context))
+    press = pressed(update, buttons.parse)
+    done = await run_heavy(context, completion_sheet.confirm, actor, _chat(update), press.verb == "skip",
+                           today(context), press.tag)
     plan = done.plan
     await _report_if_cut(update, plan, done.file_name)
     if not plan.applied:
         changed = [CHANGED] if plan.changed else []
         await _with_buttons(update, context, "\n\n".join([*changed, preview_text(plan, done.file_name)]),
-                            preview_buttons(plan))
+                            preview_buttons(plan, done.file_name))
         return
     await reply(update, _done_text(plan, done.file_name, held_until(context, "course-completed")),
                 keyboard([[roster_button(plan.course_code)], [BACK]]))

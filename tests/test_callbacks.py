@@ -86,9 +86,12 @@ def _built() -> list[tuple[str, Any, Any]]:
     cases += [(menu.entry(e), menu.parse, e) for e in menu.ENTRIES]
     cases += [(menu.mute(on), menu.parse_mute, on) for on in (True, False)]
     cases += [(start.press(v), start.parse, v) for v in start.VERBS]
-    cases += [(upload.apply(), upload.parse, True), (upload.drop(), upload.parse, False)]
+    cases += [(upload.apply("0123abcd"), upload.parse, upload.UploadPress(True, "0123abcd")),
+              (upload.drop("0123abcd"), upload.parse, upload.UploadPress(False, "0123abcd"))]
     cases += [(ask.full_section(ref), ask.parse, ref) for ref in ("Mục III.4", "Mục II.2.2 (2)", "Phần mở đầu")]
     cases += [(completion.plain(v), completion.parse, completion.CompletionPress(v)) for v in completion.PLAIN]
+    cases += [(completion.plain(v, "0123abcd"), completion.parse, completion.CompletionPress(v, tag="0123abcd"))
+              for v in ("ok", "skip")]
     cases += [(completion.want(c), completion.parse, completion.CompletionPress("want", c)) for c in ("QH-01", LONG)]
     cases += [(completion.choice(i), completion.parse, completion.CompletionPress("c", choice=i))
               for i in range(MAX_CHOICES)]

@@ -5,6 +5,7 @@ the same rules as one completion; restart-proof; HR only."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def _completed(db: Database) -> int:
 
 
 def _data(bot: BotHarness) -> list[str]:
-    return [str(b["callback_data"]) for b in bot.last_buttons()]
+    """The last buttons' data, without the preview's tag (cpl:ok:<tag>): which buttons, not which preview."""
+    return [re.sub(r":[0-9a-f]{8}$", "", str(b["callback_data"])) for b in bot.last_buttons()]
 
 
 async def _hr(bot: BotHarness, user: UpdateFactory) -> None:

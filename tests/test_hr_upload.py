@@ -358,7 +358,7 @@ async def test_a_new_file_says_which_preview_it_replaced_and_an_old_button_keeps
     for stale in (user.text("Ghi nhận 1 người"), user.callback("cpl:ok")):  # typed, then pressed
         texts = await bot.send(stale)
         assert not any("Đã bỏ bản xem trước tệp roster_orig.csv" in t for t in texts)
-        assert [b["callback_data"] for b in bot.api.sent()[-1].buttons] == ["upl:ok", "upl:no"]
+        assert [b["callback_data"].rsplit(":", 1)[0] for b in bot.api.sent()[-1].buttons] == ["upl:ok", "upl:no"]
     assert "Nút đó thuộc một bước đã kết thúc" in texts[-1]
     texts = await bot.send(user.callback("upl:ok"))
     assert "Đã nhập danh sách cán bộ" in texts[-1]
@@ -371,4 +371,58 @@ async def test_a_new_file_says_which_preview_it_replaced_and_an_old_button_keeps
     assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1]
     texts = await bot.send(user.callback("upl:ok"))
     assert "Nút đó thuộc một bước đã kết thúc" in texts[-1]
-    assert [b["callback_data"] for b in bot.api.sent()[-1].buttons] == ["cpl:ok", "cpl:no"]
+    assert [b["callback_data"].split(":")[1] for b in bot.api.sent()[-1].buttons] == ["ok", "no"]
+
+
+# Attack: an older preview's button, after a new file replaced that preview.
+
+
+async def test_the_replaced_previews_button_does_not_import_the_new_file(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """A roster preview (button '✅ Ghi vào hồ sơ', upl:ok), then a course list: the bot says the roster's preview
+    was dropped. Pressing the roster preview's '✅ Ghi vào hồ sơ' imports the course list, whose own button
+    ('✅ Nhập danh sách lớp') was not pressed: both carry 'upl:ok'."""
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["r1"] = SAMPLE_ROSTER.read_bytes()
+    texts = await bot.send(user.document("canbo.csv", "r1"))
+    assert "Xem trước danh sách cán bộ" in texts[-1]
+    roster_buttons = bot.last_buttons()
+    bot.api.uploads["c1"] = (DEMO_DATA / "courses.csv").read_bytes()
+    texts = await bot.send(user.document("lop.csv", "c1"))
+    assert any("Đã bỏ bản xem trước tệp canbo.csv" in t for t in texts)
+    assert roster_buttons[0]["text"] == "✅ Ghi vào hồ sơ"
+    texts = await bot.send(user.callback(roster_buttons[0]["callback_data"]))  # the older message's button
+    assert roster.run(lambda s: s.scalar(select(func.count(Course.id)))) == 0, texts
+
+
+async def test_an_older_completion_previews_button_does_not_record_the_newer_sheet(
+        bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """Completion preview of CC-K26 (Ma Văn Chiến), then a sheet for CDS-01 (Sùng A Long): the bot says the first
+    preview was dropped; its '✅ Ghi nhận 1 người' (cpl:ok) then records the CDS-01 completion it never showed."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from db.models import Registration
+    from domain import registration as reg
+    from domain.courses import import_courses
+    from tests.conftest import TODAY
+
+    roster.run(import_courses, DEMO_DATA / "courses.csv")
+    roster.run(reg.register_on_behalf, "MAU004", "MAU010", "CC-K26", TODAY)
+    roster.run(reg.register_on_behalf, "MAU004", "MAU013", "CDS-01", TODAY)
+    roster.run(lambda s: s.execute(update(Course).where(Course.code.in_(["CC-K26", "CDS-01"]))
+                                   .values(start_date=date(2026, 11, 1))))
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["kq1"] = "Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\n".encode()
+    texts = await bot.send(user.document("kq-cc.csv", "kq1", caption="CC-K26"))
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1]
+    first = bot.last_buttons()
+    bot.api.uploads["kq2"] = "Mã cán bộ,Họ và tên\nMAU013,Sùng A Long\n".encode()
+    texts = await bot.send(user.document("kq-cds.csv", "kq2", caption="CDS-01"))
+    assert any("Đã bỏ bản xem trước tệp kq-cc.csv" in t for t in texts), texts
+    assert "Xem trước: hoàn thành lớp CDS-01" in texts[-1]
+    texts = await bot.send(user.callback(first[0]["callback_data"]))  # CC-K26's preview button
+    done = roster.run(lambda s: s.scalar(select(func.count(Registration.id)).where(
+        Registration.status == "completed")))
+    assert done == 0, (first, texts)

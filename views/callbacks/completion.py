@@ -1,6 +1,7 @@
 """A class's completion from a sheet (handlers/completion_sheet.py): `cpl:want:<course>` from the course page,
-`cpl:c:<index>` choosing a course offered for the sheet, `cpl:ok|skip|no` on the preview. The state lives in
-a conversation step; the index only points into the choices stored there."""
+`cpl:c:<index>` choosing a course offered for the sheet, `cpl:ok|skip:<tag>` and `cpl:no` on the preview. The
+state lives in a conversation step; the index only points into the choices stored there, and the tag names the
+preview a confirm button was sent with (domain.completion_sheet.preview_tag): an older one confirms nothing."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ class CompletionPress(NamedTuple):
     verb: str  # "want", "c" or one of PLAIN
     course: str = ""
     choice: int = 0  # an index into the courses offered for the sheet
+    tag: str = ""  # ok/skip: the preview's ("" on a button sent before tags)
 
 
-def plain(verb: str) -> str:
+def plain(verb: str, tag: str = "") -> str:
     assert verb in PLAIN, verb
-    return join(PREFIX, verb)
+    return join(PREFIX, verb, tag) if tag else join(PREFIX, verb)
 
 
 def want(course_code: str) -> str:
@@ -38,6 +40,8 @@ def parse(data: str) -> CompletionPress | None:
     match split(data, PREFIX):
         case [verb] if verb in PLAIN:
             return CompletionPress(verb)
+        case [("ok" | "skip") as verb, tag] if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
+            return CompletionPress(verb, tag=tag)
         case ["want", course] if code(course):
             return CompletionPress("want", course)
         case ["c", raw] if (index := number(raw, MAX_CHOICES - 1)) is not None:

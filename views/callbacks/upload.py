@@ -1,26 +1,36 @@
-"""The confirmation of a previewed roster file (handlers/admin.py): `upl:ok` imports it, `upl:no` drops it."""
+"""The confirmation of a previewed file (handlers/admin.py): `upl:ok:<tag>` imports it, `upl:no:<tag>` drops it.
+
+The tag names the preview the button was sent with (domain.hr_import.preview_tag): an older preview's button,
+after a new file replaced that preview, must not confirm the new one. Buttons sent before tags carry none.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from views.callbacks.base import join, split
 
 PREFIX = "upl"
-PATTERN = rf"^{PREFIX}:(ok|no)$"
+PATTERN = rf"^{PREFIX}:(ok|no)(:[0-9a-f]{{8}})?$"
 
 
-def apply() -> str:
-    return join(PREFIX, "ok")
+class UploadPress(NamedTuple):
+    apply: bool  # True to import, False to drop
+    tag: str = ""  # the preview's; "" on a button sent before tags
 
 
-def drop() -> str:
-    return join(PREFIX, "no")
+def apply(tag: str) -> str:
+    return join(PREFIX, "ok", tag)
 
 
-def parse(data: str) -> bool | None:
-    """True to import, False to drop, None for anything else."""
+def drop(tag: str) -> str:
+    return join(PREFIX, "no", tag)
+
+
+def parse(data: str) -> UploadPress | None:
     match split(data, PREFIX):
-        case ["ok"]:
-            return True
-        case ["no"]:
-            return False
+        case [("ok" | "no") as verb]:
+            return UploadPress(verb == "ok")
+        case [("ok" | "no") as verb, tag] if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
+            return UploadPress(verb == "ok", tag)
     return None
