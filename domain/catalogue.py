@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import ACTIVE_STATUSES, Course, Registration, RegistrationStatus
+from db.models import ACTIVE_STATUSES, Cadre, Course, Outbox, Registration, RegistrationStatus
 from domain.accounts import Actor, audit, require_hr
 from domain.cadres import own_record, require_cadre
+from domain.clock import as_utc, utcnow
 from domain.completion import already_held
 from domain.courses import CourseView, audience_fits, course_state, open_courses, require_course, view_of
 from domain.gaps import active_courses, compute_gaps
 from domain.registration import (
+    BLOCKED,
+    NOT_LINKED,
     check_audience,
     check_course_open,
     check_no_overlap,
@@ -199,9 +202,30 @@ def _cancelled_roster(session: Session, course: Course) -> list[RosterLine]:
     if course.cancelled_at is not None:
         query = query.where(Registration.updated_at >= Course.cancelled_at)
     regs = list(session.scalars(query))
-    missed = unreached(session, [r.cadre for r in regs])
+    missed = _unreached_then(session, course, [r.cadre for r in regs])
     lines = [_line(r, unreached=missed.get(r.cadre.id)) for r in regs]
     return sorted(lines, key=lambda line: (name_order(line.full_name), line.code))
+
+
+def _unreached_then(session: Session, course: Course, cadres: list[Cadre]) -> dict[int, str]:
+    """Who the cancellation's notice did not reach, as it was then: a notice queued for them (its outbox row) or
+    none (not linked at the time). Linking afterwards tells them nothing, so it must not clear the mark. Once
+    the outbox has purged the rows (after its retention), only today's link state is left to go by."""
+    keys = {f"course-cancelled:{course.code}:{c.code}": c.id for c in cadres}
+    rows = dict(session.execute(select(Outbox.key, Outbox.status).where(Outbox.key.in_(keys))).tuples().all())
+    if not rows and cadres and course.cancelled_at is not None and as_utc(course.cancelled_at) < utcnow() - OUTBOX_KEPT:
+        return unreached(session, cadres)
+    now = unreached(session, cadres)
+    missed: dict[int, str] = {}
+    for key, cadre_id in keys.items():
+        if key not in rows:
+            missed[cadre_id] = NOT_LINKED  # nothing was queued: they were not linked then
+        elif rows[key] == "failed" or now.get(cadre_id) == BLOCKED:
+            missed[cadre_id] = BLOCKED  # queued, but the chat is blocked: it waits until they write again
+    return missed
+
+
+OUTBOX_KEPT = timedelta(days=90)  # [retention] outbox_days in config.toml: rows older than this may be gone
 
 
 def course_roster_as(session: Session, actor: Actor, course_code: str) -> tuple[Course, list[RosterLine]]:

@@ -7,6 +7,7 @@ many people press "Đăng ký" at once, in however many processes.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -362,10 +363,16 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     return CourseCancellation(course.code, course.name, reason, len(people), len(people) - len(not_told), not_told)
 
 
-def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str) -> CourseCancellation:
+def reason_tag(reason: str) -> str:
+    """The reason a cancellation's confirmation showed, for its button: a reason typed again makes a new one."""
+    return hashlib.sha256(reason.encode()).hexdigest()[:8]
+
+
+def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str,
+                     tag: str = "") -> CourseCancellation:
     """HR confirmed the cancellation of the course with the reason kept at its step (closed here, in the same
     transaction). A press without that step (an older confirmation, another course's, the reason not typed yet)
-    cancels nothing."""
+    cancels nothing; nor does a confirmation of another reason than the one kept (`tag`: reason_tag)."""
     require_hr(actor)
     step = conversation.take_step(session, *chat, {CANCEL_STEP})
     reason = str(step.data.get("reason", "")) if step is not None else ""
@@ -373,6 +380,9 @@ def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cour
         raise RegistrationRefused(
             f"Không có yêu cầu hủy lớp {course_code} nào đang chờ xác nhận (đã xong, đã thôi, hoặc chưa nhập lý "
             "do); chưa hủy gì. Muốn hủy lớp, bấm “⛔ Hủy lớp” trên trang lớp rồi nhập lý do.")
+    if tag and tag != reason_tag(reason):  # rolled back: the step with the newer reason stays
+        raise RegistrationRefused(f"Nút đó xác nhận một lý do đã được thay; chưa hủy gì. Lý do đang chờ xác nhận: "
+                                  f"“{reason}” – dùng nút dưới tin nhắn mới nhất.")
     return cancel_course(session, course_code, actor.code, reason)
 
 

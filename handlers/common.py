@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 
 from core import quiet
 from core.services import Services
-from domain import spreadsheet
+from domain import conversation, spreadsheet
 from domain.accounts import Actor, actor_for, audit_refusal
 from domain.errors import DomainError, PermissionDenied
 from handlers import last_buttons
@@ -197,22 +197,31 @@ def friendly(fn: Handler) -> Handler:
             await answer_stale(update)
             await record_refusal(update, context, "malformed button data")
         except PermissionDenied as exc:
-            await reply(update, esc(str(exc)), _way_back(update))
+            await reply(update, esc(str(exc)), await _way_back(update, context))
             await record_refusal(update, context, str(exc))
         except DomainError as exc:
-            await reply(update, esc(str(exc)), _way_back(update))
+            await reply(update, esc(str(exc)), await _way_back(update, context))
 
     return wrapper
 
 
 MENU_BUTTON = ("⬅️ Về menu", menu_buttons.entry("home"))
+FORMS_KEY = "text_router.forms"  # the prompts that take the next typed line (handlers.text_router.add_form)
 
 
-def _way_back(update: Update) -> Markup:
+async def _way_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Markup:
     """A refusal of a press or a command ("/report abc") is not a dead end: the menu is one tap away. A refused
-    typed value gets none: its prompt is still open and waits for another (a menu press would leave it open)."""
+    typed value gets none, nor a press while a prompt is open: the prompt waits for a typed line, and a menu press
+    would leave it open behind the menu (the next question would be taken as its value)."""
     text = update.message.text if update.message and update.message.text else ""
-    return keyboard([[MENU_BUTTON]]) if update.callback_query or text.startswith("/") else None
+    if not (update.callback_query or text.startswith("/")):
+        return None
+    chat, user = update.effective_chat, update.effective_user
+    if update.callback_query and chat and user:
+        step = await read_tx(context, conversation.waiting, user.id, chat.id)
+        if step is not None and step.name in context.application.bot_data.get(FORMS_KEY, {}):
+            return None
+    return keyboard([[MENU_BUTTON]])
 
 
 def linked_only(fn: Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Coroutine[Any, Any, None]]) -> Handler:

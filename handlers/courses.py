@@ -126,6 +126,7 @@ CONFIRM_UNREG = (
     "Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? Người đó sẽ được báo; người đầu danh sách chờ nhận chỗ."
 )
 UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}; người đó đã được báo qua bot (nếu đã liên kết)."
+KEEP_CLASS = "✖️ Không hủy"
 ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} người)"
 CONFIRM_DONE = (
     "Ghi nhận <b>{name}</b> ({cadre}) hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ thay đổi:\n{changes}\n"
@@ -554,8 +555,15 @@ async def ask_kill_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
     except registration.RegistrationRefused as refused:
         await reply(update, esc(str(refused)), keyboard([[roster_button(code)], [back_to_course(code)]]))
         return
-    await text_router.open_form(update, context, registration.CANCEL_STEP, code)
-    await reply(update, ASK_KILL_REASON.format(code=esc(code)))
+    await _ask_reason(update, context, code)
+
+
+async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """The reason prompt, with its way out ("✖️ Không hủy"): the prompt's own button, so a press of another
+    feature's ends the prompt (text_router) and a premature "Xác nhận" of this one is refused with it still open."""
+    rows = [[(KEEP_CLASS, buttons.on_course("killno", code))]]
+    await text_router.open_form(update, context, registration.CANCEL_STEP, code, buttons=rows)
+    await reply(update, ASK_KILL_REASON.format(code=esc(code)), keyboard(rows))
 
 
 async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, course: str, value: str) -> None:
@@ -565,8 +573,7 @@ async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
         await reply(update, KILL_KEPT.format(code=esc(course)), keyboard([[back_to_course(course)]]))
         return
     if not value.strip():
-        await text_router.open_form(update, context, registration.CANCEL_STEP, course)
-        await reply(update, ASK_KILL_REASON.format(code=esc(course)))
+        await _ask_reason(update, context, course)
         return
     try:
         plan = await read_tx(context, registration.cancellation_preview, actor, course, value)
@@ -577,7 +584,8 @@ async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
     except registration.RegistrationRefused as refused:  # completions recorded, or cancelled meanwhile: no prompt
         await reply(update, esc(str(refused)), keyboard([[roster_button(course)], [back_to_course(course)]]))
         return
-    rows = [[(YES, buttons.on_course("killok", plan.course_code)), (NO, buttons.on_course("killno", plan.course_code))]]
+    rows = [[(YES, buttons.kill_ok(plan.course_code, registration.reason_tag(plan.reason))),
+             (NO, buttons.on_course("killno", plan.course_code))]]
     await text_router.open_form(update, context, registration.CANCEL_STEP, plan.course_code,
                                 {"reason": plan.reason, LEFT: KILL_LEFT.format(code=plan.course_code)}, buttons=rows)
     people = KILL_NOBODY if not plan.people else KILL_PEOPLE.format(n=vn.number(plan.people),
@@ -596,7 +604,8 @@ async def do_kill(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
     who = text_router.chat_key(update)
     if who is None:
         raise StaleButton("no chat")
-    done = await run_tx(context, registration.cancel_confirmed, actor, who, _course(update))
+    press = pressed(update, buttons.parse)
+    done = await run_tx(context, registration.cancel_confirmed, actor, who, press.course, press.tag)
     await reply(update, _cancelled_text(done, held_until(context, "course-cancelled")),
                 keyboard([[roster_button(done.course_code)], [ALL_COURSES, BACK]]))
     await _deliver(context)

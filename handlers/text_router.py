@@ -39,11 +39,11 @@ from domain import conversation
 from domain.choices import Match, drop_button_step, match_button, match_menu_label
 from domain.errors import DomainError, NotFound, PermissionDenied
 from handlers import last_buttons
-from handlers.common import esc, friendly, keyboard, read_tx, reply, run_tx
+from handlers.common import FORMS_KEY, esc, friendly, keyboard, read_tx, reply, run_tx
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-FORMS_KEY, DEFAULT_KEY = "text_router.forms", "text_router.default"
+DEFAULT_KEY = "text_router.default"
 INTERCEPTORS_KEY, CANCEL_HOOKS_KEY = "text_router.interceptors", "text_router.cancel_hooks"
 AWAITS_KEY, LEAVE_HOOKS_KEY = "text_router.awaits", "text_router.leave_hooks"
 BOUND_KEY = "text_router.bound_buttons"
@@ -255,7 +255,9 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await hook(update, context, command)
         return
     forms = context.application.bot_data.get(FORMS_KEY, {})
-    if step is not None and step.name not in forms and step.data.get("buttons") and not _own_button(step, update):
+    # A prompt (form) ends too when another feature's button is pressed: the user moved on, and the prompt left
+    # open would take their next question as its value. Its own buttons (same prefix) keep it for its handler.
+    if step is not None and (step.name in forms or step.data.get("buttons")) and not _own_button(step, update):
         data = (update.callback_query.data if update.callback_query else None) or ""
         if _can_do_nothing(context, data, step):
             # an older preview's button: ending the one the chat waits at would lose it for nothing

@@ -208,7 +208,8 @@ async def test_cancelling_a_course_asks_the_reason_then_confirms_who_the_bot_rea
     assert "Hủy lớp OL1" in texts[-1] and "Lý do: “Giảng viên ốm”" in texts[-1]
     assert "13 người đăng ký/chờ, 1 người sẽ nhận tin qua bot" in texts[-1]
     assert "12 người chưa liên kết bot" in texts[-1] and "báo họ cách khác" in texts[-1]
-    assert offered == ["course:killok:OL1", "course:killno:OL1"]
+    assert [data.rsplit(":", 1)[0] if data.count(":") == 3 else data for data in offered] == [
+        "course:killok:OL1", "course:killno:OL1"]  # the confirmation carries its reason's tag
     assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
     assert not [c for c in bot.api.sent(chat_id=714) if "đã bị hủy" in c.text]  # nobody told before "Xác nhận"
     texts = await bot.send(user.text("Giảng viên ốm, chưa có người thay"))  # typed again: the reason replaced
@@ -319,3 +320,81 @@ async def test_the_roster_export_lists_the_phone_roster_in_its_order_with_the_cl
     phone, header, rows, caption = await phone_and_file()  # a cancelled class: the people it had, as on the phone
     assert phone == ["MAU013", "MAU017", "MAU011"] == [r[0] for r in rows]
     assert "đã hủy" in header and "Không đủ học viên" in header and "(3 người)" in caption
+
+
+# Attack on the cancellation's confirmation and the refusals' way back.
+
+
+async def test_an_older_confirmation_does_not_cancel_with_a_reason_it_never_showed(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """Commit 94852c2: 'an older confirmation ... cancels nothing'. HR types reason A (confirmation 1), then reason
+    B (confirmation 2), then presses confirmation 1's '✅ Xác nhận': the course is cancelled, with reason B, which
+    the pressed message never read back."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))
+    first = (await bot.send(user.text("Giảng viên ốm")))[-1]
+    assert "Lý do: “Giảng viên ốm”" in first
+    first_ok = bot.last_buttons()[0]["callback_data"]
+    second = (await bot.send(user.text("Trùng lịch họp tỉnh")))[-1]
+    assert "Lý do: “Trùng lịch họp tỉnh”" in second
+    texts = await bot.send(user.callback(first_ok))  # confirmation 1's button
+    assert "lý do đã được thay" in texts[-1]
+    state = catalogue.run(lambda s: s.execute(select(Course.cancelled, Course.cancel_reason)
+                                              .where(Course.code == "OL1")).one())
+    assert tuple(state) == (False, None), state
+
+
+async def test_a_declined_confirmations_button_does_nothing_later(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """HR said 'Không' at confirmation 1 (reason A). Later HR opens '⛔ Hủy lớp' again and types reason B; the old,
+    declined confirmation 1's '✅ Xác nhận' now cancels the class."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.text("Giảng viên ốm"))
+    declined_ok = bot.last_buttons()[0]["callback_data"]
+    await bot.send(user.callback("course:killno:OL1"))
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.text("Trùng lịch họp tỉnh"))
+    await bot.send(user.callback(declined_ok))  # the declined confirmation's button
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
+
+
+async def test_a_refused_press_under_an_open_prompt_offers_no_menu_that_leaves_it_open(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """ff0c349: 'A refused typed value still gets none: its prompt stays open ... a menu press would leave it open
+    behind the menu.' A refused *press* while a prompt waits gets '⬅️ Về menu' all the same: here the reason prompt
+    of '⛔ Hủy lớp' and a premature '✅ Xác nhận'. After the menu, an ordinary question becomes the reason."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))  # "Nhập lý do hủy lớp OL1"
+    texts = await bot.send(user.callback("course:killok:OL1"))
+    assert "Không có yêu cầu hủy lớp OL1" in texts[-1]
+    offered = [b["text"] for b in bot.last_buttons()]
+    await bot.send(user.callback(bot.last_buttons()[0]["callback_data"]))  # "⬅️ Về menu"
+    texts = await bot.send(user.text("Lớp bồi dưỡng chuyển đổi số học ở đâu"))
+    assert "⬅️ Về menu" not in offered and not any("Hủy lớp OL1" in t for t in texts), (offered, texts)
+
+
+async def test_the_cancelled_roster_still_marks_someone_who_linked_after_the_cancellation(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """94852c2: the cancelled course's roster marks 'whom HR may have to tell another way'. The mark is computed from
+    the link state when the roster is read, not when the course was cancelled: MAU013, unlinked at the cancellation
+    (no notice was queued for him), links afterwards and loses the mark, though the bot never told him."""
+    from domain import registration
+    from tests.conftest import TODAY
+    from tests.test_course_paths import LONG_PHONE
+
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU013", "OL1", TODAY)
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.text("Giảng viên ốm"))
+    texts = await bot.send(user.callback("course:killok:OL1"))
+    assert "Sùng A Long (MAU013)" in texts[0] and "chưa liên kết bot" in texts[0]
+    long = UpdateFactory(user_id=713)
+    await link(bot, long, LONG_PHONE)  # he links a day later
+    assert not [c for c in bot.api.sent(chat_id=long.chat_id) if "đã bị hủy" in c.text]  # never told
+    texts = await bot.send(user.callback("course:roster:OL1"))
+    assert "Sùng A Long (MAU013) – Xã Minh Hương: chưa liên kết bot" in texts[-1], texts[-1]

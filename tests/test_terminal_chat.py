@@ -105,8 +105,8 @@ async def test_a_number_is_text_when_the_last_message_has_no_buttons(settings: S
     out = await play(settings, roster, "MAU004", ["1", "/courses", "1", "Sửa số chỗ", "1", "1",  # then confirmed
                                               "/courses", "1", "Sửa số chỗ", "40", "1"])
     assert "Đổi số chỗ lớp CDS-01 từ 500 thành 1?" in out
-    assert "Đã đổi số chỗ lớp CDS-01 thành 1;" in out
-    assert "Đã đổi số chỗ lớp CDS-01 thành 40;" in out
+    assert "Đã đổi số chỗ lớp CDS-01 thành 1." in out
+    assert "Đã đổi số chỗ lớp CDS-01 thành 40." in out
     assert "Không có nút" not in out
 
 

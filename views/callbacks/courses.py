@@ -28,6 +28,7 @@ class CoursePress(NamedTuple):
     verb: str
     course: str = ""  # a course code, or for "list" the kind's code
     cadre: str = ""
+    tag: str = ""  # killok: the reason the confirmation showed
     seats: int = 0  # "seatsok": the seat count HR typed and is confirming
     was: int = 0  # "seatsok": the seat count the confirmation showed as the current one (a later change: stale)
 
@@ -67,8 +68,15 @@ def _seats(n: str) -> int | None:
     return int(n) if n.isascii() and n.isdecimal() and len(n) <= 5 and 0 < int(n) <= MAX_SEATS else None
 
 
+def kill_ok(course_code: str, tag: str) -> str:
+    """The cancellation's "✅ Xác nhận", for the reason it showed (domain.registration.reason_tag)."""
+    return join(PREFIX, "killok", course_code, tag)
+
+
 def parse(data: str) -> CoursePress | None:
     match split(data, PREFIX):
+        case ["killok", course, tag] if code(course) and len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
+            return CoursePress("killok", course, tag=tag)
         case [verb] if verb in PLAIN:
             return CoursePress(verb)
         case ["list", kind] if KIND.fullmatch(kind):
