@@ -29,14 +29,15 @@ CONFIRM = "Giao <b>{reviewer}</b> – {position} – {unit} – xếp loại t�
 UNLINKED = "\nChưa liên kết bot nên sẽ không nhận được tin, hãy báo cách khác: {people}."
 DONE = "✅ Đã giao {reviewer} xếp loại cho {cadre}."
 TOLD = " Cả hai đã được báo qua bot."
-YES, NO = "✅ Giao", "✖️ Không"
+YES, NO = "✅ Xác nhận", "✖️ Không"
+DECLINED = "Đã thôi, chưa giao ai xếp loại cho {code}."
 SHOWN = 20
 
 
 @linked_only
 async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
-    action, code = pressed(update, buttons.parse)
+    action, code, _tag = pressed(update, buttons.parse)
     if action == "list":
         people = await run_tx(context, ev.without_reviewer)
         if not people:
@@ -51,11 +52,17 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     elif action == "pick":
         await text_router.open_form(update, context, FORM, code)
         await reply(update, ASK.format(code=esc(code)))
+    elif action == "no":
+        who = text_router.chat_key(update)
+        if who is not None:
+            await run_tx(context, ev.decline_choice, who, code)
+        await reply(update, DECLINED.format(code=esc(code)),
+                    keyboard([[("👤 Chưa có người xếp loại", buttons.listing())], [BACK_TO_ADMIN]]))
     else:  # "ok": the choice held in the chat's step
         who = text_router.chat_key(update)
         if who is None:
             return
-        done = await run_tx(context, ev.assign_confirmed, actor, who, code)
+        done = await run_tx(context, ev.assign_confirmed, actor, who, code, pressed(update, buttons.parse).tag)
         told = UNLINKED.format(people=_people(done.unlinked)) if done.unlinked else TOLD
         await reply(update, DONE.format(reviewer=_person(done.reviewer), cadre=_person(done.cadre)) + told,
                     keyboard([[("👤 Chưa có người xếp loại", buttons.listing())], [BACK_TO_ADMIN]]))
@@ -68,7 +75,7 @@ async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     await text_router.open_form(update, context, FORM, cadre_code)  # a mistyped (unknown) code can be typed again
     typed = value.split()[0][:64] if value else ""
     choice = await read_tx(context, ev.reviewer_choice, actor, cadre_code, typed)
-    rows = [[(YES, buttons.confirm(cadre_code)), (NO, buttons.listing())]]
+    rows = [[(YES, buttons.confirm(cadre_code, ev.choice_tag(typed))), (NO, buttons.decline(cadre_code))]]
     text = CONFIRM.format(reviewer=_person(choice.reviewer), position=esc(choice.reviewer_position),
                           unit=esc(choice.reviewer_unit), cadre=_person(choice.cadre))
     if choice.unlinked:

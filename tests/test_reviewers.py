@@ -104,10 +104,96 @@ async def test_assigning_a_reviewer_is_confirmed_checked_and_honest_about_who_wa
     assert "Chưa liên kết bot" in texts[-1]
     assert roster.run(lambda s: s.scalar(select(Cadre.reviewer_code).where(Cadre.code == "MAU010"))) is None
     async with restarted(settings, roster) as again:  # the confirmation survives a restart
-        texts = await again.send(hr.text("giao"))
+        texts = await again.send(hr.text("xác nhận"))
     assert any("Đã giao Nguyễn Thị Lan (MAU002)" in t for t in texts)
     assert not any("Hai người đã được báo" in t for t in texts)
     assert any("Chưa liên kết bot" in t and "MAU010" in t for t in texts)
     assert roster.run(lambda s: s.scalar(select(Cadre.reviewer_code).where(Cadre.code == "MAU010"))) == "MAU002"
     card = (await bot.send(hr.text("/find MAU010")))[-1]
     assert "Người xếp loại: Nguyễn Thị Lan (MAU002)" in card
+
+
+# Attack on the reviewer's confirmation.
+
+
+def _reviewer(db: Database, code: str) -> str | None:
+    return db.run(lambda s: s.scalar(select(Cadre.reviewer_code).where(Cadre.code == code)))
+
+
+async def test_no_then_old_confirm_assigns_nothing(bot: BotHarness, roster: Database) -> None:
+    """HR presses '✖️ Không' at the confirmation; the confirmation's '✅ Giao' above must then do nothing."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    await bot.send(hr.text("MAU002"))
+    offered = [b["callback_data"] for b in bot.last_buttons()]
+    assert offered[0].startswith("revw:ok:MAU010:") and offered[1] == "revw:no:MAU010"
+    await bot.send(hr.callback(offered[1]))  # "✖️ Không"
+    texts = await bot.send(hr.callback(offered[0]))  # the old "✅ Xác nhận"
+    assert _reviewer(roster, "MAU010") is None, texts
+
+
+async def test_old_confirm_applies_the_newer_choice(bot: BotHarness, roster: Database) -> None:
+    """The confirmation's button carries only the cadre: an older confirmation (it read 'Giao MAU002') assigns the
+    reviewer typed later (MAU020) that its message never showed."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    first = (await bot.send(hr.text("MAU002")))[-1]
+    assert "Nguyễn Thị Lan (MAU002)" in first
+    first_ok = bot.last_buttons()[0]["callback_data"]
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    second = (await bot.send(hr.text("MAU020")))[-1]
+    assert "MAU020" in second
+    await bot.send(hr.callback(first_ok))  # pressed on the first confirmation
+    assert _reviewer(roster, "MAU010") is None  # not MAU020, which that message never named
+
+
+async def test_typed_xac_nhan_confirms_the_reviewer(bot: BotHarness, roster: Database) -> None:
+    """README: at every confirmation, typing 'xác nhận' (or 'đồng ý') presses it. The reviewer's confirmation
+    labels its button '✅ Giao', so 'xác nhận' is not taken as the confirmation."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    await bot.send(hr.text("MAU002"))
+    texts = await bot.send(hr.text("xác nhận"))
+    assert _reviewer(roster, "MAU010") == "MAU002", texts
+
+
+async def test_a_forged_pick_cannot_replace_the_reviewer_the_unit_gives(bot: BotHarness, roster: Database) -> None:
+    """revw:pick is offered only for cadres nobody can review; the domain did not check that. A forged (or stale)
+    'revw:pick:MAU020' replaces the head of the parent unit (MAU001) with a specialist of another branch (MAU005),
+    which the prompt's 'một lãnh đạo cấp trên' also rules out."""
+    from domain import evaluation as ev
+
+    roster.run(accounts.grant_hr, "MAU004")
+    assert roster.run(lambda s: ev.reviewer_of(s, s.scalars(select(Cadre).where(Cadre.code == "MAU020")).one()).code) \
+        == "MAU001"
+    assert "MAU020" not in {p.code for p in roster.run(ev.without_reviewer)}
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU020"))
+    await bot.send(hr.text("MAU005"))
+    await bot.send(hr.callback("revw:ok:MAU020"))
+    assert _reviewer(roster, "MAU020") is None
+
+
+async def test_typed_no_then_typed_giao_assigns_nothing(bot: BotHarness, roster: Database) -> None:
+    """Typed only: 'không' at the confirmation (presses '✖️ Không' = revw:list, which leaves the step open), then
+    'giao' a while later (e.g. meaning a 'Giao người xếp loại: …' button of the list): the declined choice is made."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    await bot.send(hr.text("MAU002"))
+    texts = await bot.send(hr.text("không"))
+    assert "Đã thôi, chưa giao ai" in texts[-1]
+    texts = await bot.send(hr.text("giao"))
+    assert _reviewer(roster, "MAU010") is None, texts

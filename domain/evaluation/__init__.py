@@ -72,6 +72,8 @@ from domain.evaluation.reviewers import (
     Unreviewed,
     assign_confirmed,
     assign_reviewer,
+    choice_tag,
+    decline_choice,
     reviewer_choice,
     without_reviewer,
 )
@@ -115,6 +117,8 @@ __all__ = [
     "assign_reviewer",
     "check_comment",
     "check_deputy",
+    "choice_tag",
+    "decline_choice",
     "delegate",
     "discard_edit",
     "evaluation_for_review",

@@ -8,6 +8,7 @@ change is kept in the cadre's history, and the cadre and the reviewer are told.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,13 @@ def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str
         session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
     if reviewer.id == cadre.id:
         raise EvaluationRefused("Không thể giao cho cán bộ tự xếp loại chính mình.")
+    current = reviewer_of(session, cadre)
+    if current is not None and not cadre.reviewer_code:  # the roster or the unit gives one: not HR's to replace
+        raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: {current.full_name} "
+                                f"({current.code}). Nếu cần đổi, hãy sửa trong danh sách cán bộ.")
+    if not reviewer.is_leader:
+        raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) không giữ chức vụ lãnh đạo: người xếp loại "
+                                "phải là một lãnh đạo cấp trên.")
     if cadre.manager_code and cadre.manager_code != reviewer.code:
         current = reviewer_of(session, cadre)
         raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: "
@@ -112,13 +120,31 @@ def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_co
     return ReviewerChoice.of(cadre, reviewer)
 
 
-def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadre_code: str) -> ReviewerChoice:
-    """The confirmation pressed: the choice held in the chat's step for this cadre, in one transaction with it."""
+def choice_tag(reviewer_code: str) -> str:
+    """The reviewer a confirmation showed, for its button: a confirmation of another one assigns nothing."""
+    return hashlib.sha256(reviewer_code.strip().upper().encode()).hexdigest()[:8]
+
+
+def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadre_code: str,
+                     tag: str = "") -> ReviewerChoice:
+    """The confirmation pressed: the choice held in the chat's step for this cadre, in one transaction with it
+    (a press for another cadre, or for a reviewer since replaced by a newer choice, is refused and leaves it)."""
     step = conversation.take_step(session, *chat, [REVIEWER_CONFIRM_STEP])
     if step is None or step.data.get("cadre") != cadre_code:
         raise EvaluationRefused("Nút này đã cũ: không có việc giao người xếp loại nào đang chờ xác nhận. Mở lại "
                                 "🛠 Quản trị → 👤 Chưa có người xếp loại.")
-    return assign_reviewer(session, actor, cadre_code, str(step.data["reviewer"]))
+    reviewer = str(step.data["reviewer"])
+    if tag and tag != choice_tag(reviewer):
+        raise EvaluationRefused(f"Nút đó xác nhận một lựa chọn đã được thay; chưa giao gì. Lựa chọn đang chờ: "
+                                f"{reviewer.upper()} – dùng nút dưới tin nhắn mới nhất.")
+    return assign_reviewer(session, actor, cadre_code, reviewer)
+
+
+def decline_choice(session: Session, chat: tuple[int, int], cadre_code: str) -> None:
+    """HR said no at the confirmation: the held choice for this cadre ends (another step is left alone)."""
+    step = conversation.current_step(session, *chat)
+    if step is not None and step.name == REVIEWER_CONFIRM_STEP and step.data.get("cadre") == cadre_code:
+        conversation.close_step(session, *chat)
 
 
 def tell_hr_no_reviewer(session: Session, cadre: Cadre, period: str) -> int:

@@ -1,5 +1,6 @@
-"""HR's "no reviewer" list buttons (handlers/reviewers.py): `revw:list`, `revw:pick:<cadre code>`, and
-`revw:ok:<cadre code>` confirming the reviewer held in the chat's step (a code pair would not fit in 64 bytes)."""
+"""HR's "no reviewer" list buttons (handlers/reviewers.py): `revw:list`, `revw:pick:<cadre code>`, and at the
+confirmation `revw:ok:<cadre code>:<tag>` / `revw:no:<cadre code>`: the reviewer is held in the chat's step (a
+code pair would not fit in 64 bytes), the tag names the one the confirmation showed."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ PATTERN = pattern(PREFIX)
 
 
 class ReviewersPress(NamedTuple):
-    verb: str  # "list", "pick" or "ok"
+    verb: str  # "list", "pick", "ok" or "no"
     cadre_code: str = ""
+    tag: str = ""  # "ok": the reviewer the confirmation showed (domain.evaluation.reviewers.choice_tag)
 
 
 def listing() -> str:
@@ -24,14 +26,20 @@ def pick(cadre_code: str) -> str:
     return join(PREFIX, "pick", cadre_code)
 
 
-def confirm(cadre_code: str) -> str:
-    return join(PREFIX, "ok", cadre_code)
+def confirm(cadre_code: str, tag: str) -> str:
+    return join(PREFIX, "ok", cadre_code, tag)
+
+
+def decline(cadre_code: str) -> str:
+    return join(PREFIX, "no", cadre_code)
 
 
 def parse(data: str) -> ReviewersPress | None:
     match split(data, PREFIX):
         case ["list"]:
             return ReviewersPress("list")
-        case [("pick" | "ok") as verb, raw] if code(raw):
+        case [("pick" | "ok" | "no") as verb, raw] if code(raw):
             return ReviewersPress(verb, raw)
+        case ["ok", raw, tag] if code(raw) and len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
+            return ReviewersPress("ok", raw, tag)
     return None
