@@ -43,8 +43,20 @@ TEMPLATES = {
 }
 
 
-def _allowed(header: str) -> str:
-    """The values a column accepts, as HR reads them."""
+# Where a column means something else in one file: in a registration list the class and the name point at records
+# that exist (the name only checks the code), where the course list defines classes and the roster names people.
+PER_KIND = {
+    ("registrations", "Mã lớp"): "mã một lớp đã có (xem /courses)",
+    ("registrations", "Họ và tên"): "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
+    ("completion", "Họ và tên"): "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
+    ("courses", "Mã lớp"): "mã lớp mới, hoặc mã một lớp đã có để cập nhật lớp đó",
+}
+
+
+def _allowed(header: str, kind: str = "") -> str:
+    """The values a column accepts, as HR reads them (in the file of this kind)."""
+    if (kind, header) in PER_KIND:
+        return PER_KIND[(kind, header)]
     kinds = default_rules().course_kinds.values()
     values = {
         "Nhóm chức danh": "; ".join(f"{code} ({label})" for code, label in TITLE_GROUPS.items()),
@@ -63,8 +75,6 @@ def _allowed(header: str) -> str:
         "Số điện thoại": "0912 345 678, +84912345678…",
         "Mã đơn vị cấp trên": "để trống với đơn vị cao nhất",
         "Đối tượng": "để trống = mọi cán bộ",
-        "Mã lớp": "mã lớp như trong danh sách lớp (/courses)",
-        "Họ và tên": "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
     }
     if header.startswith(("BD ", "Đào tạo chuyên môn")):
         return "năm hoàn thành (ví dụ 2025) hoặc để trống"
@@ -84,6 +94,6 @@ def template_xlsx(kind: str) -> bytes:
     write_table(guide, [f"Mẫu {template.title}: điền từ dòng 2 của trang đầu; cột tô vàng là bắt buộc.",
                         "Giữ nguyên tên cột (có dấu hay không dấu đều được), thứ tự cột tùy ý."],
                 ["Cột", "Bắt buộc", "Giá trị"],
-                [[h, "Có" if h in template.required else "Không", _allowed(h)] for h in template.headers])
+                [[h, "Có" if h in template.required else "Không", _allowed(h, kind)] for h in template.headers])
     guide["A1"].font = Font(bold=True)
     return workbook_bytes(wb)

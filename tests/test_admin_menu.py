@@ -128,3 +128,29 @@ async def test_the_invite_prompt_stays_open_after_a_refused_code(bot: BotHarness
     assert "Đường dẫn mời cho MAU010 – Ma Văn Chiến" in texts[-1] and _invites(roster) == 1
     await bot.send(user.callback("adm:invite"))
     assert "Đã thôi" in (await bot.send(user.text("thôi")))[-1]  # a change of mind closes the prompt
+
+
+# Attack on the templates' guide sheet: each file's columns explained for that file.
+
+
+def _guide(kind: str) -> dict[str, tuple[str, str]]:
+    sheet = load_workbook(io.BytesIO(template_xlsx(kind)))["Hướng dẫn"]
+    rows = {}
+    for row in sheet.iter_rows(values_only=True):
+        if row and row[0] and len(row) >= 3:
+            rows[str(row[0])] = (str(row[1]), str(row[2] or ""))
+    return rows
+
+
+def test_the_roster_guide_does_not_call_the_required_name_optional() -> None:
+    """The registration list's wording for 'Họ và tên' ('không bắt buộc; nếu ghi, phải khớp hồ sơ…') was in the
+    shared _allowed table, so the roster template (where the name is required and sets the record) says it too."""
+    required, allowed = _guide("roster")["Họ và tên"]
+    assert required == "Có"
+    assert "không bắt buộc" not in allowed, allowed
+
+
+def test_the_course_list_guide_does_not_send_hr_to_existing_codes() -> None:
+    """In a course list 'Mã lớp' defines a class (new ones too); the guide said 'mã lớp như trong danh sách lớp'."""
+    _, allowed = _guide("courses")["Mã lớp"]
+    assert "như trong danh sách lớp" not in allowed, allowed
