@@ -22,8 +22,8 @@ KEY_TYPE = sa.String(length=255).with_variant(sa.String(length=255, collation="C
 
 def _name_key(full_name: str) -> str:
     """db.collation.name_key as of this revision (a migration does not follow later code)."""
-    words = unicodedata.normalize("NFC", full_name).casefold().split()
-    decomposed = unicodedata.normalize("NFD", " ".join(words[-1:] + words[:-1]))
+    folded = " ".join(unicodedata.normalize("NFC", full_name).split()).casefold()
+    decomposed = unicodedata.normalize("NFD", folded)
     bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
     return bare.replace("đ", "dz")
 
