@@ -398,8 +398,9 @@ def registered_for_cancelling(session: Session, cadre_code: str, course_code: st
     active; a button left from before it was cancelled asks nothing and says so."""
     cadre = require_cadre(session, cadre_code)
     course = require_course(session, course_code)
-    if active_registration(session, course, cadre) is None:
-        raise NotFound(f"{cadre.full_name} chưa đăng ký lớp {course.code}.")
+    if active_registration(session, course, cadre) is None:  # cancelled meanwhile, or never registered
+        raise NotFound(f"{cadre.full_name} không còn đăng ký lớp {course.code} (đã hủy, hoặc chưa từng đăng ký); "
+                       "không có gì để hủy.")
     return cadre.full_name, cadre.code
 
 

@@ -44,6 +44,7 @@ from views.callbacks import completion as completion_buttons
 from views.callbacks import courses as buttons
 from views.callbacks import menu
 from views.callbacks.base import CODE
+from views.html import fit
 
 LIST_TITLE = "🎓 <b>Lớp đang mở đăng ký</b>{kind}\n⭐ = giúp bạn đạt tiêu chuẩn còn thiếu"
 LIST_ROW = "{star}{n}. <b>{code}</b> – {name}\n   Hạn ĐK {deadline} · khai giảng {start} · còn {seats} chỗ{mine}"
@@ -127,6 +128,7 @@ CONFIRM_UNREG = (
 )
 UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}; người đó đã được báo qua bot (nếu đã liên kết)."
 KEEP_CLASS = "✖️ Không hủy"
+MORE_ROWS = "… và {n} người nữa (đủ danh sách trong tệp Excel: 📥 Xuất Excel)."
 ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} người)"
 CONFIRM_DONE = (
     "Ghi nhận <b>{name}</b> ({cadre}) hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ thay đổi:\n{changes}\n"
@@ -328,7 +330,8 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     text = [ROSTER_TITLE.format(code=esc(course.code), n=vn.number(len(lines)))]
     text += [ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
                                status=STATUS_LABELS[r.status], position=f" {r.position}" if r.position else "")
-             for n, r in enumerate(lines[:50], 1)]
+             for n, r in enumerate(lines[:SHOWN_ROWS], 1)]
+    text += _more(lines)
     done = [[(f"✅ Hoàn thành: {r.code}", buttons.on_cadre("done", course.code, r.code))]
             for r in lines[:20] if r.status == RegistrationStatus.REGISTERED and today(context) >= course.start_date]
     unreg = [[(f"✖️ Hủy ĐK: {r.code}", buttons.on_cadre("unreg", course.code, r.code))]
@@ -348,8 +351,16 @@ async def _cancelled_roster(update: Update, code: str, lines: list[catalogue.Ros
     text = [CANCELLED_ROSTER_TITLE.format(code=esc(code), n=vn.number(len(lines)))]
     text += [CANCELLED_ROSTER_ROW.format(n=n, name=esc(r.full_name), code=esc(r.code), unit=esc(r.unit_name),
                                          unreached=UNREACHED_MARK.format(why=r.unreached) if r.unreached else "")
-             for n, r in enumerate(lines[:50], 1)]
+             for n, r in enumerate(lines[:SHOWN_ROWS], 1)]
+    text += _more(lines)
     await reply(update, "\n".join(text), keyboard([export, back]))
+
+
+SHOWN_ROWS = 50  # a roster's rows in one message; the export has everyone
+
+
+def _more(lines: list[catalogue.RosterLine]) -> list[str]:
+    return [MORE_ROWS.format(n=vn.number(len(lines) - SHOWN_ROWS))] if len(lines) > SHOWN_ROWS else []
 
 
 @linked_only
@@ -469,7 +480,7 @@ async def _behalf_by_name(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
         await reply(update, BEHALF_NOBODY.format(name=esc(name[:60])))
         return
     await text_router.close_form(update, context)
-    rows = [[(f"{m.full_name} ({m.code}) – {m.unit_name}"[:60], buttons.on_cadre("behalfok", course, m.code))]
+    rows = [[(fit(f"{m.full_name} ({m.code}) – {m.unit_name}"), buttons.on_cadre("behalfok", course, m.code))]
             for m in found.matches[:BEHALF_CHOICES]]
     more = BEHALF_MORE.format(n=vn.number(found.total - BEHALF_CHOICES)) if found.total > BEHALF_CHOICES else ""
     await reply(update, BEHALF_PICK.format(code=esc(course)) + more, keyboard([*rows, [BACK]]))
