@@ -255,24 +255,44 @@ def _complete_one(session: Session, course: Course, row: CompletionRow, today: d
             + (f" Hồ sơ của bạn được cập nhật:\n{shown}" if changes else "") + "\nXem /gaps.")
 
 
+@dataclass(frozen=True)
+class UndoPlan:
+    """What taking a completion back would do: who, and each field it returns (those changed since stay)."""
+
+    cadre_name: str
+    cadre_code: str
+    changes: list[Change]
+
+
+def _undo_plan(session: Session, course: Course, cadre_code: str, lock: bool) -> tuple[Cadre, Registration,
+                                                                                     list[Change]]:
+    cadre = cadre_by_code(session, cadre_code)
+    registration = _registration(session, course, cadre, lock=lock) if cadre else None
+    if cadre is None or registration is None or registration.status != RegistrationStatus.COMPLETED:
+        raise NotFound(f"Không có ghi nhận hoàn thành lớp {course.code} của {cadre_code} để hủy.")
+    changes = []
+    for raised in session.scalars(select(RecordChange).where(
+            RecordChange.registration_id == registration.id, RecordChange.source == f"{COURSE_SOURCE}{course.code}")):
+        now_value, raised_to = getattr(cadre, raised.field), parse_value(raised.field, raised.new_value)
+        if now_value == raised_to:  # something else changed it since: left as it is now
+            changes.append(Change(raised.field, now_value, parse_value(raised.field, raised.old_value)))
+    return cadre, registration, changes
+
+
+def undo_preview(session: Session, course_code: str, cadre_code: str) -> UndoPlan:
+    """Shown before HR confirms taking a completion back: nothing is written."""
+    cadre, _, changes = _undo_plan(session, require_course(session, course_code), cadre_code, lock=False)
+    return UndoPlan(cadre.full_name, cadre.code, changes)
+
+
 def undo_completion(session: Session, course_code: str, cadre_code: str, actor: str) -> list[Change]:
     """Take a completion back: the place returns to 'registered' and each field it raised is reverted,
     unless something else changed that field since (then it is left as it is now)."""
     course = require_course(session, course_code)
-    cadre = cadre_by_code(session, cadre_code)
-    registration = _registration(session, course, cadre, lock=True) if cadre else None
-    if cadre is None or registration is None or registration.status != RegistrationStatus.COMPLETED:
-        raise NotFound(f"Không có ghi nhận hoàn thành lớp {course.code} của {cadre_code} để hủy.")
-    reverted: list[Change] = []
-    for raised in session.scalars(select(RecordChange).where(
-            RecordChange.registration_id == registration.id, RecordChange.source == f"{COURSE_SOURCE}{course.code}")):
-        now_value, raised_to = getattr(cadre, raised.field), parse_value(raised.field, raised.new_value)
-        if now_value != raised_to:
-            continue
-        change = Change(raised.field, now_value, parse_value(raised.field, raised.old_value))
+    cadre, registration, reverted = _undo_plan(session, course, cadre_code, lock=True)
+    for change in reverted:
         apply_change(session, cadre, change, f"undo:{COURSE_SOURCE}{course.code}", actor=actor,
                      detail="hủy ghi nhận hoàn thành", registration_id=registration.id)
-        reverted.append(change)
     registration.status = RegistrationStatus.REGISTERED
     registration.completed_at, registration.updated_at = None, utcnow()
     audit(session, actor, "undo-completion", f"{cadre.code}@{course.code}", "; ".join(c.text for c in reverted))

@@ -137,7 +137,7 @@ CONFIRM_DONE = (
 COMPLETED = "✅ Đã ghi nhận {name} ({cadre}) hoàn thành lớp {code}. Hồ sơ đã cập nhật:\n{changes}"
 DONE_REFUSED = "⛔ Không ghi nhận {cadre} hoàn thành lớp {code}: {reason}."
 NO_CHANGE = "• (hồ sơ đã đạt sẵn, không thay đổi)"
-CONFIRM_UNDO = "Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ sơ được trả về như trước, có ghi lịch sử."
+CONFIRM_UNDO = ("Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ trả về (có ghi lịch sử):\n{changes}")
 UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
 BTN_UNDO = "↩️ Hủy ghi nhận này"
 BEHALF_CONFIRM = "Đăng ký hộ <b>{name}</b> ({cadre}) – {unit} vào lớp <b>{code}</b>?"
@@ -373,15 +373,6 @@ async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
                     keyboard([[back_to_course(result.course_code)], [BACK]]))
 
 
-async def _confirm_for_cadre(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, template: str,
-                            ok_action: str) -> None:
-    """HR's yes/no before acting on one cadre of a course: codes escaped in the text, raw in the button data."""
-    require_hr(actor)
-    code, cadre = _course_and_cadre(update)
-    await text_router.reply_choice(update, context, "course-confirm", template.format(code=esc(code), cadre=esc(cadre)),
-                                   [[(YES, buttons.on_cadre(ok_action, code, cadre)), (NO, roster_button(code)[1])]])
-
-
 @linked_only
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
@@ -442,15 +433,23 @@ async def do_done(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
 
 @linked_only
 async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    await _confirm_for_cadre(update, context, actor, CONFIRM_UNDO, "undook")
+    """Taking a completion back: who, and what the record returns to, before anything is written."""
+    require_hr(actor)
+    code, cadre = _course_and_cadre(update)
+    plan = await read_tx(context, completion.undo_preview, code, cadre)
+    await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNDO.format(
+        code=esc(code), cadre=f"{esc(plan.cadre_name)} ({esc(plan.cadre_code)})", changes=_changes(plan.changes)),
+        [[(YES, buttons.on_cadre("undook", code, cadre)), (NO, roster_button(code)[1])]])
 
 
 @linked_only
 async def do_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
+    plan = await read_tx(context, completion.undo_preview, code, cadre)
     reverted = await run_tx(context, completion.undo_completion, code, cadre, actor.code)
-    await reply(update, UNDONE.format(code=esc(code), cadre=esc(cadre), changes=_changes(reverted)), keyboard([[BACK]]))
+    await reply(update, UNDONE.format(code=esc(code), cadre=f"{esc(plan.cadre_name)} ({esc(plan.cadre_code)})",
+                                      changes=_changes(reverted)), keyboard([[roster_button(code)], [BACK]]))
     await _deliver(context)
 
 

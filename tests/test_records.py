@@ -183,9 +183,11 @@ async def test_bot_completion_confirms_the_change_and_can_be_undone(bot: BotHarn
     assert "course:undo:CC-K26:MAU010" in [b["callback_data"] for b in bot.last_buttons()]
     texts = await bot.send(user.callback("course:doneok:CC-K26:MAU010"))  # a second press changes nothing
     assert "đã ghi nhận hoàn thành trước đó" in texts[-1]
-    await bot.send(user.callback("course:undo:CC-K26:MAU010"))
+    texts = await bot.send(user.callback("course:undo:CC-K26:MAU010"))  # says what the record goes back to
+    assert "Hủy ghi nhận Ma Văn Chiến (MAU010)" in texts[-1] and "LLCT: Cao cấp → Trung cấp" in texts[-1]
+    assert llct(catalogue, "MAU010") == 3  # nothing yet
     texts = await bot.send(user.callback("course:undook:CC-K26:MAU010"))
-    assert "Đã hủy ghi nhận MAU010" in texts[-1] and "LLCT: Cao cấp → Trung cấp" in texts[-1]
+    assert "Đã hủy ghi nhận Ma Văn Chiến (MAU010)" in texts[-1] and "LLCT: Cao cấp → Trung cấp" in texts[-1]
     assert llct(catalogue, "MAU010") == 2
 
 
