@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ACTIVE_STATUSES, Cadre, Course, Registration, RegistrationStatus
 from domain import vn
-from domain.clock import utcnow
+from domain.clock import today_in, utcnow
 from domain.errors import NotFound
 from domain.markup import esc
 from domain.outbox import Message, enqueue_many, reach
@@ -240,7 +241,13 @@ def _change_line(code: str, before: dict[str, Any], after: dict[str, Any]) -> st
 
     parts = [f"{FIELD_LABELS[f]} {shown(f, before[f])} → {shown(f, after[f])}"
              for f in COURSE_FIELDS if before[f] != after[f]]
-    return f"{code}: " + "; ".join(parts)
+    # Advisory only (the import takes no clock): a class may be listed after the fact, to record completions.
+    moved_back = before["start_date"] != after["start_date"] and after["start_date"] < today_in(VIETNAM)
+    return f"{code}: " + "; ".join(parts) + (PAST_START if moved_back else "")
+
+
+PAST_START = " ⚠️ ngày bắt đầu mới đã qua: kiểm tra lại lịch trước khi nhập"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _announce_moves(session: Session, moved: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> tuple[int, int]:

@@ -244,3 +244,11 @@ def test_a_cancelled_class_in_a_new_list_is_named_as_staying_cancelled(roster: D
     assert any("GONE" in line and "đã hủy" in line and "giữ" in line for line in again.changes)
     assert "1 lớp đã hủy vẫn giữ hủy" in again.summary
     assert roster.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "GONE")))
+
+
+def test_a_list_moving_a_class_into_the_past_is_flagged_in_the_preview(roster: Database, tmp_path: Path) -> None:
+    """A course list that moved a class's start to a date already past was accepted without a word (walkthrough
+    as HR); the change line now flags it (the import still takes it: a class may be recorded after the fact)."""
+    roster.run(import_courses, write_course(tmp_path / "a.csv", "LATE", 5, date(2027, 3, 10)))
+    moved = roster.run(import_courses, write_course(tmp_path / "b.csv", "LATE", 5, date(2026, 1, 10)))
+    assert moved.applied and any("LATE" in line and "đã qua" in line for line in moved.changes)
