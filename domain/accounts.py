@@ -16,6 +16,8 @@ from domain.cadres import own_record, require_cadre
 from domain.clock import as_utc, utcnow
 from domain.errors import LinkError, NotFound, PermissionDenied
 from domain.levels import EDUCATION, MANAGED_BY, POLITICAL_THEORY, STATE_MANAGEMENT, TITLE_GROUPS, TRAININGS
+from domain.markup import esc
+from domain.outbox import enqueue
 from domain.phone import normalize_contact_phone
 from domain.records import qualification_sources
 from domain.units import in_subtree, require_unit
@@ -219,8 +221,8 @@ def create_invite_as(session: Session, actor: Actor, cadre_code: str, ttl_days: 
             f"{cadre.code} – {cadre.full_name} ({cadre.unit.name}) đã liên kết Telegram, nên không tạo đường dẫn mời: "
             "đường dẫn chỉ dùng được cho hồ sơ chưa liên kết. Nếu người này cần liên kết tài khoản Telegram khác: "
             "họ gõ /unlink trên tài khoản đang liên kết, rồi bạn tạo đường dẫn mới; nếu không còn dùng được tài "
-            "khoản đó (mất điện thoại…), hãy báo người quản trị máy chủ của bot, vì trên bot Ban Tổ chức chưa hủy "
-            "liên kết thay được.")
+            "khoản đó (mất điện thoại…), người quản trị máy chủ hủy liên kết bằng lệnh cadrebot unlink "
+            f"{cadre.code}.")
     return Invite(_new_token(session, cadre, ttl_days, actor.code), cadre.code, cadre.full_name, cadre.unit.name)
 
 
@@ -281,6 +283,24 @@ def unlink(session: Session, user_id: int) -> Cadre:
     cadre.telegram_user_id = cadre.telegram_chat_id = cadre.linked_at = None
     audit(session, f"tg:{user_id}", "unlink", cadre.code)
     return cadre
+
+
+def unlink_cadre(session: Session, cadre_code: str, actor: str = "cli") -> tuple[Cadre, int | None]:
+    """The server's operator frees a record whose Telegram account is lost (a phone gone): the record is unlinked,
+    the act audited, and the account that held it told, in case it is in other hands. Returns the cadre and the
+    account that was linked (None: it was not linked; nothing changes)."""
+    cadre = require_cadre(session, cadre_code)
+    session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+    user_id, chat_id = cadre.telegram_user_id, cadre.telegram_chat_id
+    if user_id is None:
+        return cadre, None
+    if chat_id is not None:
+        enqueue(session, f"unlinked-by-hr:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre, "account",
+                f"🔓 Ban Tổ chức đã hủy liên kết tài khoản Telegram này với hồ sơ {esc(cadre.code)}. Nếu không phải "
+                "bạn yêu cầu, hãy báo ngay cho bộ phận tổ chức cán bộ của đơn vị.")
+    cadre.telegram_user_id = cadre.telegram_chat_id = cadre.linked_at = None
+    audit(session, actor, "unlink-by-hr", cadre.code, f"tg:{user_id}")
+    return cadre, user_id
 
 
 def grant_hr(session: Session, cadre_code: str, granted: bool = True, actor: str = "cli") -> Cadre:

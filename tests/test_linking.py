@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.fakeapi import UpdateFactory
@@ -11,7 +13,7 @@ from db import Database
 from db.models import AuditLog, Cadre, InviteToken
 from domain import accounts
 from domain.clock import utcnow
-from tests.conftest import BotHarness, link
+from tests.conftest import SAMPLE_ROSTER, BotHarness, link
 
 
 async def test_start_offers_contact_button(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
@@ -103,3 +105,28 @@ async def test_unlink_and_relink(bot: BotHarness, roster: Database, user: Update
 async def test_unit_invites_for_subtree(roster: Database) -> None:
     pairs = roster.run(lambda s: [(c.code, t) for c, t in accounts.create_unit_invites(s, "XMH", 7)])
     assert {code for code, _ in pairs} == {f"MAU0{n}" for n in range(10, 19)}
+
+
+def test_the_operator_unlinks_a_record_whose_account_is_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A cadre who lost their phone could not be linked again: /invite refuses a linked record and HR cannot unlink
+    in the bot (walkthrough as HR). `cadrebot unlink CODE` frees it, audited, and tells the account that held it."""
+    from sqlalchemy import update
+
+    from bot.cli import main as cli_main
+    from db.models import Outbox
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
+    assert cli_main(["import-roster", str(SAMPLE_ROSTER)]) == 0
+    db = Database.from_url(url)
+    db.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU017").values(telegram_user_id=717,
+                                                                                  telegram_chat_id=717)))
+    capsys.readouterr()
+    assert cli_main(["unlink", "mau017"]) == 0
+    assert "Đã hủy liên kết Telegram của Bùi Thị Trang (MAU017)" in capsys.readouterr().out
+    assert db.run(lambda s: s.scalar(select(Cadre.telegram_user_id).where(Cadre.code == "MAU017"))) is None
+    assert db.run(lambda s: s.scalar(select(AuditLog.action).where(AuditLog.target == "MAU017"))) == "unlink-by-hr"
+    assert "hủy liên kết" in db.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.chat_id == 717)))
+    assert cli_main(["unlink", "MAU017"]) == 0 and "chưa liên kết Telegram" in capsys.readouterr().out
+    db.dispose()

@@ -76,6 +76,23 @@ def cmd_grant_hr(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _unlink(session: Session, code: str) -> tuple[tuple[str, str], int | None]:
+    person, was = accounts.unlink_cadre(session, code)
+    return (person.code, person.full_name), was
+
+
+def cmd_unlink(settings: Settings, args: argparse.Namespace) -> int:
+    """The operator frees a record whose Telegram account is lost; the bot cannot do it for HR (a deliberate step
+    on the server, audited; the account that held it is told)."""
+    database = open_db(settings.database_url)
+    cadre, was = database.run(_unlink, args.code)
+    if was is None:
+        print(f"{cadre[1]} ({cadre[0]}) chưa liên kết Telegram: không có gì để hủy.")
+        return 0
+    print(f"Đã hủy liên kết Telegram của {cadre[1]} ({cadre[0]}). Tạo đường dẫn mời mới: cadrebot invite {cadre[0]}.")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     import_parser(sub, "import-roster", "nhập danh sách cán bộ (.xlsx/.csv)", cmd_import_roster).add_argument(
         "--dry-run", action="store_true", help="chỉ xem trước thay đổi và xung đột, không ghi gì")
@@ -89,3 +106,6 @@ def add_commands(sub: Any) -> None:
     grant.add_argument("code", metavar="MÃ_CÁN_BỘ", help="cán bộ được cấp (hoặc thu hồi) quyền")
     grant.add_argument("--revoke", action="store_true", help="thu hồi quyền thay vì cấp")
     grant.set_defaults(func=cmd_grant_hr)
+    free = sub.add_parser("unlink", help="hủy liên kết Telegram của một cán bộ (mất điện thoại, đổi tài khoản)")
+    free.add_argument("code", metavar="MÃ_CÁN_BỘ", help="cán bộ cần hủy liên kết")
+    free.set_defaults(func=cmd_unlink)
