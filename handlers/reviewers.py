@@ -13,7 +13,18 @@ from domain import evaluation as ev
 from domain import vn
 from domain.accounts import Actor, require_hr
 from handlers import text_router
-from handlers.common import deliver_now, esc, keyboard, linked_only, load_actor, pressed, read_tx, reply, run_tx
+from handlers.common import (
+    deliver_now,
+    esc,
+    held_until,
+    keyboard,
+    linked_only,
+    load_actor,
+    pressed,
+    read_tx,
+    reply,
+    run_tx,
+)
 from handlers.menu import BACK_TO_ADMIN
 from views.callbacks import reviewers as buttons
 
@@ -26,9 +37,11 @@ MORE = "… và {n} người khác (xem đủ bằng lệnh cadrebot reviewers -
 ASK = ("Gõ mã cán bộ sẽ xếp loại tự đánh giá cho <b>{code}</b> (một lãnh đạo cấp trên của người đó). "
        "Gõ /cancel để thôi.")
 CONFIRM = "Giao <b>{reviewer}</b> – {position} – {unit} – xếp loại tự đánh giá hằng tháng cho <b>{cadre}</b>?"
+REPLACES = "\nNgười này sẽ thay {person}, người Ban Tổ chức đã giao trước đây (người đó sẽ được báo)."
 UNLINKED = "\nChưa liên kết bot nên sẽ không nhận được tin, hãy báo cách khác: {people}."
 DONE = "✅ Đã giao {reviewer} xếp loại cho {cadre}."
 TOLD = " Cả hai đã được báo qua bot."
+TOLD_LATER = " Cả hai sẽ được báo qua bot {when} (giờ yên lặng)."
 YES, NO = "✅ Xác nhận", "✖️ Không"
 DECLINED = "Đã thôi, chưa giao ai xếp loại cho {code}."
 SHOWN = 20
@@ -63,7 +76,9 @@ async def reviewers_button(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         if who is None:
             return
         done = await run_tx(context, ev.assign_confirmed, actor, who, code, pressed(update, buttons.parse).tag)
-        told = UNLINKED.format(people=_people(done.unlinked)) if done.unlinked else TOLD
+        held = held_until(context, "reviewer-assigned")
+        told = UNLINKED.format(people=_people(done.unlinked)) if done.unlinked else (
+            TOLD_LATER.format(when=held) if held else TOLD)
         await reply(update, DONE.format(reviewer=_person(done.reviewer), cadre=_person(done.cadre)) + told,
                     keyboard([[("👤 Chưa có người xếp loại", buttons.listing())], [BACK_TO_ADMIN]]))
         await deliver_now(context, "reviewer-assigned")
@@ -78,11 +93,13 @@ async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     rows = [[(YES, buttons.confirm(cadre_code, ev.choice_tag(typed))), (NO, buttons.decline(cadre_code))]]
     text = CONFIRM.format(reviewer=_person(choice.reviewer), position=esc(choice.reviewer_position),
                           unit=esc(choice.reviewer_unit), cadre=_person(choice.cadre))
+    if choice.replaces:
+        text += REPLACES.format(person=_person(choice.replaces))
     if choice.unlinked:
         text += UNLINKED.format(people=_people(choice.unlinked))
-    await text_router.open_form(update, context, ev.REVIEWER_CONFIRM_STEP, data={"cadre": cadre_code,
-                                                                                 "reviewer": typed},
-                                buttons=rows)
+    replaces = choice.replaces[1] if choice.replaces else ""  # checked again at the press: assigned meanwhile?
+    await text_router.open_form(update, context, ev.REVIEWER_CONFIRM_STEP,
+                                data={"cadre": cadre_code, "reviewer": typed, "replaces": replaces}, buttons=rows)
     await reply(update, text, keyboard(rows))
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.cli import main as cli_main
+from bot.cli.common import CONSOLE
 from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
@@ -197,3 +198,43 @@ async def test_typed_no_then_typed_giao_assigns_nothing(bot: BotHarness, roster:
     assert "Đã thôi, chưa giao ai" in texts[-1]
     texts = await bot.send(hr.text("giao"))
     assert _reviewer(roster, "MAU010") is None, texts
+
+
+async def test_a_reviewer_assigned_meanwhile_is_not_replaced_silently(bot: BotHarness, roster: Database) -> None:
+    """HR's confirmation replaced a reviewer assigned meanwhile (from the command line) without a word, and the
+    replaced one was never told (second walkthrough as HR). The confirmation names whom it replaces; a change
+    since it was shown refuses the press; the replaced reviewer hears of it."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    await bot.send(hr.text("MAU002"))
+    roster.run(ev.assign_reviewer, CONSOLE, "MAU010", "MAU003")  # meanwhile, on the command line
+    texts = await bot.send(hr.text("xác nhận"))
+    assert "vừa được giao" in texts[-1] and _reviewer(roster, "MAU010") == "MAU003"
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    texts = await bot.send(hr.text("MAU002"))
+    assert "thay Lê Minh Tuấn (MAU003)" in texts[-1]
+    await bot.send(hr.text("xác nhận"))
+    assert _reviewer(roster, "MAU010") == "MAU002"
+    audit = roster.run(lambda s: s.scalars(select(RecordChange.old_value).where(
+        RecordChange.field == "reviewer_code", RecordChange.new_value == "MAU002")).all())
+    assert audit == ["MAU003"]  # the history says whom it replaced
+
+
+async def test_a_manager_code_of_nobody_gives_no_reviewer_and_hr_may_assign_one(bot: BotHarness,
+                                                                              roster: Database) -> None:
+    """A cadre whose roster manager code names nobody is listed as without a reviewer, but every assignment was
+    refused: 'đã có người xếp loại theo danh sách cán bộ: MAU999' (second walkthrough as HR)."""
+    roster.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU020").values(manager_code="MAU999")))
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    assert "MAU020" in {p.code for p in roster.run(ev.without_reviewer)}
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU020"))
+    texts = await bot.send(hr.text("MAU002"))
+    assert "MAU999" not in texts[-1] and "Giao Nguyễn Thị Lan (MAU002)" in texts[-1]
+    await bot.send(hr.text("xác nhận"))
+    assert _reviewer(roster, "MAU020") == "MAU002"

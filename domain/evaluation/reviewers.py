@@ -64,11 +64,13 @@ class ReviewerChoice:
     reviewer_position: str
     reviewer_unit: str
     unlinked: list[tuple[str, str]]
+    replaces: tuple[str, str] | None = None  # the reviewer HR assigned before, whom this one replaces
 
     @classmethod
-    def of(cls, cadre: Cadre, reviewer: Cadre) -> ReviewerChoice:
+    def of(cls, cadre: Cadre, reviewer: Cadre, replaces: Cadre | None = None) -> ReviewerChoice:
         return cls((cadre.full_name, cadre.code), (reviewer.full_name, reviewer.code), reviewer.position,
-                   reviewer.unit.name, [(c.full_name, c.code) for c in (cadre, reviewer) if c.telegram_chat_id is None])
+                   reviewer.unit.name, [(c.full_name, c.code) for c in (cadre, reviewer) if c.telegram_chat_id is None],
+                   (replaces.full_name, replaces.code) if replaces else None)
 
 
 def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str, lock: bool) -> tuple[Cadre, Cadre]:
@@ -85,10 +87,10 @@ def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str
     if not reviewer.is_leader:
         raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) không giữ chức vụ lãnh đạo: người xếp loại "
                                 "phải là một lãnh đạo cấp trên.")
-    if cadre.manager_code and cadre.manager_code != reviewer.code:
-        current = reviewer_of(session, cadre)
-        raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: "
-                                f"{current.full_name if current else cadre.manager_code}. Hãy sửa trong danh sách.")
+    manager = session.scalar(select(Cadre).where(Cadre.code == cadre.manager_code)) if cadre.manager_code else None
+    if manager is not None and manager.id != cadre.id and manager.id != reviewer.id:  # a code of nobody gives none
+        raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: {manager.full_name} "
+                                f"({manager.code}). Hãy sửa trong danh sách.")
     if cadre.id in {boss.id for boss in reviewers_above(session, reviewer)}:  # nobody rates their own boss
         raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) là cấp dưới của {cadre.full_name} trong "
                                 "chuỗi xếp loại, nên không xếp loại được cấp trên của mình. Hãy gõ mã một lãnh đạo "
@@ -96,15 +98,23 @@ def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str
     return cadre, reviewer
 
 
+def _assigned(session: Session, cadre: Cadre) -> Cadre | None:
+    """The reviewer HR assigned the cadre before, if any."""
+    return session.scalar(select(Cadre).where(Cadre.code == cadre.reviewer_code)) if cadre.reviewer_code else None
+
+
 def reviewer_choice(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
-    """HR typed a reviewer's code: checked, and described for the confirmation (nothing is written)."""
-    return ReviewerChoice.of(*_checked(session, actor, cadre_code, reviewer_code, lock=False))
+    """HR typed a reviewer's code: checked, and described for the confirmation, with the reviewer HR assigned
+    before if this one replaces them (nothing is written)."""
+    cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=False)
+    return ReviewerChoice.of(cadre, reviewer, _assigned(session, cadre))
 
 
 def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
     """HR names who reviews a cadre the roster gives no direct manager (checked again, under the cadre's lock);
     the change is kept in the cadre's history, and both are told where the bot reaches them."""
     cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=True)
+    replaced = _assigned(session, cadre)
     old, cadre.reviewer_code, cadre.updated_at = cadre.reviewer_code, reviewer.code, utcnow()
     session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source="correction", field="reviewer_code",
                              old_value=old, new_value=reviewer.code, actor=actor.code,
@@ -117,7 +127,11 @@ def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_co
     enqueue(session, f"reviewer-assigned-to:{cadre.code}:{stamp}", reviewer, "reviewer-assigned",
             f"👤 Ban Tổ chức giao bạn xếp loại tự đánh giá hằng tháng của {esc(cadre.full_name)} ({esc(cadre.code)}). "
             "Gõ /review khi có bản gửi đến.")
-    return ReviewerChoice.of(cadre, reviewer)
+    if replaced is not None and replaced.id != reviewer.id:
+        enqueue(session, f"reviewer-replaced:{cadre.code}:{stamp}", replaced, "reviewer-assigned",
+                f"👤 Ban Tổ chức đã giao {esc(reviewer.full_name)} ({esc(reviewer.code)}) xếp loại tự đánh giá của "
+                f"{esc(cadre.full_name)} ({esc(cadre.code)}) thay bạn.")
+    return ReviewerChoice.of(cadre, reviewer, replaced)
 
 
 def choice_tag(reviewer_code: str) -> str:
@@ -137,6 +151,12 @@ def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadr
     if tag and tag != choice_tag(reviewer):
         raise EvaluationRefused(f"Nút đó xác nhận một lựa chọn đã được thay; chưa giao gì. Lựa chọn đang chờ: "
                                 f"{reviewer.upper()} – dùng nút dưới tin nhắn mới nhất.")
+    cadre = require_cadre(session, cadre_code)
+    session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+    session.refresh(cadre)
+    if "replaces" in step.data and (cadre.reviewer_code or "") != step.data["replaces"]:  # assigned meanwhile
+        raise EvaluationRefused(f"Người xếp loại của {cadre.full_name} vừa được giao ({cadre.reviewer_code or 'hủy'}) "
+                                "sau khi bạn xem; chưa giao gì. Mở lại 👤 Chưa có người xếp loại để xem lại.")
     return assign_reviewer(session, actor, cadre_code, reviewer)
 
 
