@@ -363,9 +363,10 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     return CourseCancellation(course.code, course.name, reason, len(people), len(people) - len(not_told), not_told)
 
 
-def reason_tag(reason: str) -> str:
-    """The reason a cancellation's confirmation showed, for its button: a reason typed again makes a new one."""
-    return hashlib.sha256(reason.encode()).hexdigest()[:8]
+def reason_tag(reason: str, people: int) -> str:
+    """What a cancellation's confirmation showed, for its button: the reason and how many people it concerns. A
+    reason typed again, or a registration made meanwhile, makes another, and the older button cancels nothing."""
+    return hashlib.sha256(f"{people}:{reason}".encode()).hexdigest()[:8]
 
 
 def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str,
@@ -380,9 +381,11 @@ def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cour
         raise RegistrationRefused(
             f"Không có yêu cầu hủy lớp {course_code} nào đang chờ xác nhận (đã xong, đã thôi, hoặc chưa nhập lý "
             "do); chưa hủy gì. Muốn hủy lớp, bấm “⛔ Hủy lớp” trên trang lớp rồi nhập lý do.")
-    if tag and tag != reason_tag(reason):  # rolled back: the step with the newer reason stays
-        raise RegistrationRefused(f"Nút đó xác nhận một lý do đã được thay; chưa hủy gì. Lý do đang chờ xác nhận: "
-                                  f"“{reason}” – dùng nút dưới tin nhắn mới nhất.")
+    people = len(_active_people(session, _course(session, course_code, lock=True)))
+    if tag and tag != reason_tag(reason, people):  # rolled back: the step with the newer reason stays
+        raise RegistrationRefused(
+            f"Nút đó xác nhận một lý do đã được thay, hoặc số người đăng ký đã đổi từ khi xem (nay {people} người); "
+            f"chưa hủy gì. Lý do đang chờ: “{reason}”. Gõ lại lý do để xem xác nhận mới.")
     return cancel_course(session, course_code, actor.code, reason)
 
 
@@ -393,15 +396,15 @@ def keep_course(session: Session, chat: tuple[int, int], course_code: str) -> No
         conversation.close_step(session, *chat)
 
 
-def registered_for_cancelling(session: Session, cadre_code: str, course_code: str) -> tuple[str, str]:
-    """HR is about to cancel someone's registration: who it is (name, code), if the registration is still
-    active; a button left from before it was cancelled asks nothing and says so."""
+def registered_for_cancelling(session: Session, cadre_code: str, course_code: str) -> tuple[str, str, bool]:
+    """HR is about to cancel someone's registration: who it is (name, code) and whether the bot can tell them, if
+    the registration is still active; a button left from before it was cancelled asks nothing and says so."""
     cadre = require_cadre(session, cadre_code)
     course = require_course(session, course_code)
     if active_registration(session, course, cadre) is None:  # cancelled meanwhile, or never registered
         raise NotFound(f"{cadre.full_name} không còn đăng ký lớp {course.code} (đã hủy, hoặc chưa từng đăng ký); "
                        "không có gì để hủy.")
-    return cadre.full_name, cadre.code
+    return cadre.full_name, cadre.code, cadre.id not in unreached(session, [cadre])
 
 
 def cancel_on_behalf(session: Session, hr_code: str, cadre_code: str, course_code: str, today: date) -> Cancelled:

@@ -123,10 +123,14 @@ KILL_NOT_TOLD = "⚠️ {n} người chưa nhận được tin, hãy báo họ c
 KILL_NOT_TOLD_ROW = "• {name} ({code}) – {unit}: {why}"
 KILL_NOT_TOLD_MORE = "… và {n} người nữa: xem “👥 Học viên” của lớp."
 KILL_NOT_TOLD_SHOWN = 10
-CONFIRM_UNREG = (
-    "Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? Người đó sẽ được báo; người đầu danh sách chờ nhận chỗ."
-)
-UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}; người đó đã được báo qua bot (nếu đã liên kết)."
+CONFIRM_UNREG = ("Hủy đăng ký của <b>{cadre}</b> vào lớp <b>{code}</b>? {told} Người đầu danh sách chờ (nếu có) "
+                 "nhận chỗ.")
+UNREGISTERED = "Đã hủy đăng ký của {cadre} vào lớp {code}. {told}{promoted}"
+WILL_TELL = {True: "Người đó sẽ được báo qua bot.",
+             False: "Người đó chưa liên kết bot (hoặc đã chặn bot) nên không nhận được tin: hãy báo cách khác."}
+TOLD_UNREG = {True: "Người đó được báo qua bot.",
+              False: "Người đó chưa liên kết bot (hoặc đã chặn bot): hãy báo cách khác."}
+PROMOTED = " Chỗ trống chuyển cho {code}, người đầu danh sách chờ (được báo qua bot nếu đã liên kết)."
 KEEP_CLASS = "✖️ Không hủy"
 MORE_ROWS = "… và {n} người nữa (đủ danh sách trong tệp Excel: 📥 Xuất Excel)."
 ROSTER_XLSX_CAPTION = "Danh sách học viên lớp {code} – {name} ({n} người)"
@@ -377,9 +381,10 @@ async def roster_file(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
-    name, cadre_code = await read_tx(context, registration.registered_for_cancelling, cadre, code)
+    name, cadre_code, reachable = await read_tx(context, registration.registered_for_cancelling, cadre, code)
     await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNREG.format(
-                                       code=esc(code), cadre=f"{esc(name)} ({esc(cadre_code)})"),
+                                       code=esc(code), cadre=f"{esc(name)} ({esc(cadre_code)})",
+                                       told=WILL_TELL[reachable]),
                                    [[(YES, buttons.on_cadre("unregok", code, cadre)), (NO, roster_button(code)[1])]])
 
 
@@ -387,9 +392,11 @@ async def confirm_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def do_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     require_hr(actor)
     code, cadre = _course_and_cadre(update)
-    name, cadre_code = await read_tx(context, registration.registered_for_cancelling, cadre, code)
+    name, cadre_code, reachable = await read_tx(context, registration.registered_for_cancelling, cadre, code)
     result = await run_tx(context, registration.cancel_on_behalf, actor.code, cadre, code, today(context))
-    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=f"{esc(name)} ({esc(cadre_code)})"),
+    promoted = PROMOTED.format(code=esc(result.promoted)) if result.promoted else ""
+    await reply(update, UNREGISTERED.format(code=esc(result.course_code), cadre=f"{esc(name)} ({esc(cadre_code)})",
+                                            told=TOLD_UNREG[reachable], promoted=promoted),
                 keyboard([[roster_button(result.course_code)], [BACK]]))
     await _deliver(context)
 
@@ -594,7 +601,7 @@ async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
     except registration.RegistrationRefused as refused:  # completions recorded, or cancelled meanwhile: no prompt
         await reply(update, esc(str(refused)), keyboard([[roster_button(course)], [back_to_course(course)]]))
         return
-    rows = [[(YES, buttons.kill_ok(plan.course_code, registration.reason_tag(plan.reason))),
+    rows = [[(YES, buttons.kill_ok(plan.course_code, registration.reason_tag(plan.reason, plan.people))),
              (NO, buttons.on_course("killno", plan.course_code))]]
     await text_router.open_form(update, context, registration.CANCEL_STEP, plan.course_code,
                                 {"reason": plan.reason, LEFT: KILL_LEFT.format(code=plan.course_code)}, buttons=rows)

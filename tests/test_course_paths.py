@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.demo import DEMO_DATA
 from bot.fakeapi import UpdateFactory
 from core.config import Settings
 from db import Database
 from db.models import Cadre, Course
-from domain import accounts
+from domain import accounts, registration
 from domain.courses import import_courses, requires_full_time
 from domain.text import name_order
 from tests.conftest import TODAY, BotHarness, link
@@ -398,3 +398,33 @@ async def test_the_cancelled_roster_still_marks_someone_who_linked_after_the_can
     assert not [c for c in bot.api.sent(chat_id=long.chat_id) if "đã bị hủy" in c.text]  # never told
     texts = await bot.send(user.callback("course:roster:OL1"))
     assert "Sùng A Long (MAU013) – Xã Minh Hương: chưa liên kết bot" in texts[-1], texts[-1]
+
+
+async def test_cancelling_a_registration_says_who_is_told_and_who_got_the_seat(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """'Người đó sẽ được báo' was said of someone not linked, and the result did not say the first on the waiting
+    list got the seat (second walkthrough as HR)."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(lambda s: s.execute(update(Course).where(Course.code == "OL1").values(capacity=1)))
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU005", "OL1", TODAY)
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU010", "OL1", TODAY)  # waiting
+    await link(bot, user, HR_PHONE)
+    texts = await bot.send(user.callback("course:unreg:OL1:MAU005"))
+    assert "chưa liên kết bot" in texts[-1] and "sẽ được báo qua bot" not in texts[-1]
+    texts = await bot.send(user.callback("course:unregok:OL1:MAU005"))
+    assert "hãy báo cách khác" in texts[0] and "Chỗ trống chuyển cho MAU010" in texts[0]
+
+
+async def test_a_cancellation_confirmed_after_someone_registered_meanwhile_cancels_nothing(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """The confirmation said 7 people; someone registered meanwhile; confirming cancelled 8 without a word (second
+    walkthrough as HR). The button carries the count it showed."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.text("Giảng viên ốm"))
+    confirm = bot.last_buttons()[0]["callback_data"]
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU005", "OL1", TODAY)
+    texts = await bot.send(user.callback(confirm))
+    assert "số người đăng ký đã đổi" in texts[-1]
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
