@@ -113,6 +113,13 @@ class StaleButton(Exception):
     """Button data no button of ours carries (forged, truncated or from an older version)."""
 
 
+def require_live_press(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A confirmation acts once: only while it is the step the chat waits at (text_router sets live_press). An
+    older copy pressed later (after it acted, or after what it made was undone) is a stale button."""
+    if not getattr(context, "live_press", False):
+        raise StaleButton("a confirmation pressed after its step ended")
+
+
 def pressed(update: Update, parse: Callable[[str], T | None]) -> T:
     """The pressed button's data through its feature's strict parser (views/callbacks/<feature>.py);
     data no button of ours carries is a StaleButton (answered by `friendly`, the refusal recorded)."""

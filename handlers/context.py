@@ -44,6 +44,9 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         self.actor: Actor | None = None
         self.track_chat = False  # a private chat's update: its chat record is kept current
         self.chat_stale = False  # ... and needs writing
+        # The press is a button of the step the chat waits at (text_router.end_button_step): a confirmation that
+        # must act once checks it (handlers.common.require_live_press); an older copy of it finds no such step.
+        self.live_press = False
         self._work: UnitOfWork | None = None
 
     @classmethod

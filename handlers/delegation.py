@@ -23,6 +23,7 @@ from handlers.common import (
     pressed,
     read_tx,
     reply,
+    require_live_press,
     run_tx,
     today,
 )
@@ -110,6 +111,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Ac
 
 
 async def _delegate(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, code: str, preset: str) -> None:
+    require_live_press(context)  # an older confirmation (the delegation since revoked) makes nothing again
     start, end = delegation.preset_period(preset, today(context))
     name = await run_tx(context, ev.delegate, actor, code, start, end, today(context))
     await reply(update, DONE.format(name=esc(name), code=esc(code), start=_day(start), end=_day(end)),
@@ -129,6 +131,7 @@ async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Act
             name=esc(line.deputy_name), code=esc(line.deputy_code), start=_day(line.start), end=_day(line.end)),
             [[(YES, buttons.revoke("rvok", delegation_id)), (NO, buttons.plain("list"))]])
         return
+    require_live_press(context)  # an old revoke confirmation: its id may now be another delegation's
     done = await run_tx(context, delegation.revoke, actor, delegation_id, today(context))
     await reply(update, REVOKED.format(name=esc(done.deputy_name), code=esc(done.deputy_code)),
                 keyboard([[BACK_TO_LIST]]))

@@ -254,6 +254,10 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         for hook in context.application.bot_data.get(LEAVE_HOOKS_KEY, []):
             await hook(update, context, command)
         return
+    pressed = update.callback_query.data if update.callback_query else None
+    if step is not None and pressed and any(str(data) == pressed for row in step.data.get("buttons", [])
+                                            for _, data in row):
+        context.live_press = True  # type: ignore[attr-defined]  # UpdateContext: a button of the step waiting
     forms = context.application.bot_data.get(FORMS_KEY, {})
     # A prompt (form) ends too when another feature's button is pressed: the user moved on, and the prompt left
     # open would take their next question as its value. Its own buttons (same prefix) keep it for its handler.

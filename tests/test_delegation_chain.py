@@ -105,6 +105,7 @@ async def test_the_deputy_is_told_of_the_delegation_and_its_revocation(bot: BotH
     told = _notices(roster, "MAU013")
     assert any("Ma Văn Chiến đã ủy quyền cho bạn xếp loại" in t and "Hoàng Thị Yến" in t for t in told)
     delegation = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
+    await bot.send(boss.callback(f"dlg:rv:{delegation}"))
     await bot.send(boss.callback(f"dlg:rvok:{delegation}"))
     assert any("Ma Văn Chiến đã thu hồi ủy quyền" in t for t in _notices(roster, "MAU013"))
 

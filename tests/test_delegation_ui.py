@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.fakeapi import UpdateFactory
 from db import Database
@@ -34,19 +34,22 @@ async def test_new_deputy_with_presets_list_overlap_and_revoke(bot: BotHarness, 
 
     texts = await bot.send(user.callback("dlg:per:MAU014:eom"))  # said before the final ✅ (walkthrough)
     assert "trùng khoảng ngày" in texts[-1] and "dlg:ok:MAU014:eom" not in _data(bot)
-    texts = await bot.send(user.callback("dlg:ok:MAU014:eom"))
-    assert "trùng khoảng ngày" in texts[-1] and "Nông Văn Dũng" in texts[-1]
-    assert "chọn ngày khác" not in texts[-1] and "Thu hồi" in texts[-1]  # the presets all start today
+    assert "Nông Văn Dũng" in texts[-1] and "chọn ngày khác" not in texts[-1]  # the presets all start today
+    texts = await bot.send(user.callback("dlg:ok:MAU014:eom"))  # a confirmation never shown acts on nothing
+    assert "Nút này đã cũ" in texts[-1]
 
     delegation_id = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
     other = UpdateFactory(user_id=910)
     await link(bot, other, "0912345010")  # MAU010 cannot revoke MAU011's deputy
-    assert "Không tìm thấy ủy quyền" in (await bot.send(other.callback(f"dlg:rvok:{delegation_id}")))[-1]
+    for data in (f"dlg:rvok:{delegation_id}", f"dlg:rv:{delegation_id}"):  # not his: nothing to confirm
+        assert "Nút này đã cũ" in (await bot.send(other.callback(data)))[-1]
+    assert roster.run(lambda s: s.scalar(select(func.count(ReviewDelegation.id)))) == 1
     texts = await bot.send(user.callback(f"dlg:rv:{delegation_id}"))
     assert "Thu hồi ủy quyền cho Nông Văn Dũng" in texts[-1]
     texts = await bot.send(user.callback(f"dlg:rvok:{delegation_id}"))
     assert "Đã thu hồi ủy quyền" in texts[-1]
     assert roster.run(lambda s: s.scalar(select(ReviewDelegation.id))) is None
+    await bot.send(user.callback("dlg:per:MAU014:eom"))  # the confirmation, shown again now the days are free
     assert "Đã ủy quyền cho Đỗ Thị Mai" in (await bot.send(user.callback("dlg:ok:MAU014:eom")))[-1]
 
 
@@ -118,3 +121,27 @@ async def test_a_deputy_must_be_a_leader_as_the_picker_says(bot: BotHarness, ros
     assert "Ủy quyền cho Nông Văn Dũng (MAU012) trong bao lâu" in (await bot.send(user.text("MAU012")))[-1]
     text = (await bot.send(user.text("/delegate MAU016 01/12/2026 05/12/2026")))[-1]
     assert "chỉ ủy quyền được cho cán bộ lãnh đạo, quản lý" in text
+
+
+async def test_an_old_confirmation_does_not_act_again(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """After a delegation was made and revoked, the original '✅ Xác nhận' made it again, dated from the day of the
+    tap, and told the deputy; an old revoke confirmation revoked a newer delegation that had reused its id
+    (second walkthrough as a manager). A confirmation acts once, while it is the one the chat waits at."""
+    await link(bot, user, BOSS)
+    await bot.send(user.callback("dlg:new"))
+    await bot.send(user.callback("dlg:pick:MAU012"))
+    await bot.send(user.callback("dlg:per:MAU012:1w"))
+    assert "Đã ủy quyền" in (await bot.send(user.callback("dlg:ok:MAU012:1w")))[-1]
+    delegation_id = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
+    await bot.send(user.callback(f"dlg:rv:{delegation_id}"))
+    assert "Đã thu hồi" in (await bot.send(user.callback(f"dlg:rvok:{delegation_id}")))[-1]
+    texts = await bot.send(user.callback("dlg:ok:MAU012:1w"))  # the first confirmation, pressed again
+    assert "Nút này đã cũ" in texts[-1]
+    assert roster.run(lambda s: s.scalar(select(func.count(ReviewDelegation.id)))) == 0
+    await bot.send(user.callback("dlg:new"))
+    await bot.send(user.callback("dlg:pick:MAU012"))
+    await bot.send(user.callback("dlg:per:MAU012:eom"))
+    await bot.send(user.callback("dlg:ok:MAU012:eom"))
+    newer = roster.run(lambda s: s.scalar(select(ReviewDelegation.id)))
+    texts = await bot.send(user.callback(f"dlg:rvok:{newer}"))  # an old revoke confirmation, whatever its id
+    assert "Nút này đã cũ" in texts[-1] and roster.run(lambda s: s.scalar(select(func.count(ReviewDelegation.id))))
