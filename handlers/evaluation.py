@@ -137,6 +137,7 @@ BTN_ADD_TYPED = "➕ Thêm vào bản tự đánh giá"
 KEEP_NOTE = ("\n\n📝 Bạn đang soạn tự đánh giá {period} (mục {where}). Nếu dòng vừa gõ là nội dung cho bản đó, "
              "bấm “" + BTN_ADD_TYPED + "”.")
 GIVEN_BACK = "\nNội dung bản sửa vừa bỏ, để giữ lại nếu cần:\n{text}"
+REMOVED = "↩️ Đã xóa mục: “{text}”"
 UNIT_STATUS_BUTTON = ("📊 Tình hình cấp dưới", review_buttons.plain("unit"))
 
 
@@ -248,6 +249,8 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         await deliver_now(context, "eval-submitted")
     elif action == "discard":
         await reply(update, DISCARDED + (GIVEN_BACK.format(text=esc(v.given_back)) if v.given_back else ""))
+    elif action == "undo" and v.given_back:
+        await reply(update, REMOVED.format(text=esc(v.given_back)))
     await show_step(update, context, v)
 
 

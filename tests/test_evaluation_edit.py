@@ -278,3 +278,20 @@ async def test_a_held_line_goes_to_the_part_it_was_typed_at(bot: BotHarness, ros
     roster.run(lambda s: s.execute(update(Evaluation).values(step="difficulties")))  # moved on elsewhere
     await bot.send(user.callback(held))
     assert "Tổng hợp báo cáo thống kê quý IV" in stored(roster).results and not stored(roster).difficulties
+
+
+async def test_an_old_remove_last_button_at_a_later_step_removes_nothing(bot: BotHarness, roster: Database,
+                                                                        user: UpdateFactory) -> None:
+    """At step 3, the step-1 message's '↩️ Xóa mục cuối' deleted work items unseen; twice, and the list was empty
+    (second walkthrough as a cadre). It now acts only at step 1, and says what it removed."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng\nViệc thứ hai của tháng"))
+    undo = f"eval:undo:{eval_id(roster)}"
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:difficulties"))
+    texts = await bot.send(user.callback(undo))
+    assert "chưa xóa gì" in texts[-1] and "Việc thứ hai" in stored(roster).results
+    await bot.send(user.callback(f"eval:step:{eval_id(roster)}:results"))
+    texts = await bot.send(user.callback(undo))
+    assert any("Đã xóa mục: “Việc thứ hai của tháng”" in t for t in texts)
+    assert "Việc thứ hai" not in stored(roster).results

@@ -147,10 +147,16 @@ def add_results(session: Session, cadre_id: int, eval_id: int, text: str, window
 
 
 def remove_last_result(session: Session, cadre_id: int, eval_id: int, window: Window, today: date) -> EvalView:
+    """"↩️ Xóa mục cuối" of step 1: only while the form is at step 1 (an older message's button pressed at a later
+    step deleted items unseen), and the item removed is given back, so a slip of the finger loses nothing."""
     ev, work = _own_draft(session, cadre_id, eval_id)
+    if work.step != "results":
+        raise EvaluationRefused("Nút “↩️ Xóa mục cuối” thuộc bước 1, mà bản tự đánh giá đang ở bước sau: chưa xóa "
+                                "gì. Muốn sửa kết quả, bấm “✏️ Sửa kết quả” ở bước xem lại.")
+    removed = work.results[-1] if work.results else ""
     work.results = work.results[:-1]
     _save(ev, work)
-    return _form_view(session, ev, work, window, today)
+    return replace(_form_view(session, ev, work, window, today), given_back=removed)
 
 
 def go_to(session: Session, cadre_id: int, eval_id: int, step: str, window: Window, today: date) -> EvalView:
