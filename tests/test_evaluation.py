@@ -407,6 +407,7 @@ async def test_a_comment_typed_at_the_confirmation_keeps_the_version_check(bot: 
     _edit_sent_meanwhile(roster, ev_id)
     texts = await bot.send(manager.callback(_first(bot)))
     assert "vừa gửi bản sửa" in texts[-1]
+    assert "Nhận xét bạn đã gõ, để giữ lại: “Rất tốt”" in texts[-1]  # not lost with the refused rating
 
 
 async def test_a_comment_over_the_limit_is_refused_not_cut(bot: BotHarness, roster: Database,

@@ -295,3 +295,16 @@ async def test_an_old_remove_last_button_at_a_later_step_removes_nothing(bot: Bo
     texts = await bot.send(user.callback(undo))
     assert any("Đã xóa mục: “Việc thứ hai của tháng”" in t for t in texts)
     assert "Việc thứ hai" not in stored(roster).results
+
+
+async def test_a_line_typed_after_pausing_is_held_too(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    """After '⏸ Để sau', a typed work item was answered as an off-topic question with no way to keep it (second
+    walkthrough as a cadre): it is answered and held one press away, as after a break."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    await bot.send(user.callback(f"eval:pause:{eval_id(roster)}"))
+    texts = await bot.send(user.text("Tiếp xúc cử tri tại 3 thôn"))
+    assert "Thêm vào bản tự đánh giá" in texts[-1] and "Tiếp xúc" not in stored(roster).results
+    await bot.send(user.callback(button(bot, "eval:keep:")))
+    assert "Tiếp xúc cử tri tại 3 thôn" in stored(roster).results

@@ -301,13 +301,15 @@ def pause(session: Session, cadre_id: int) -> str:
 
 def text_draft(session: Session, cadre_id: int, window: Window, today: date,
                now: datetime | None = None) -> tuple[EvalView, bool] | None:
-    """The draft (or edit) at a text step and not paused, and whether it was touched recently (then free text
-    goes into it; after a break a line may be a question as well as the next item, so the cadre says which)."""
+    """The draft (or edit) at a text step, and whether it takes free text now: touched recently and not paused
+    (then free text goes into it; after a break or a pause a line may be a question as well as the next item, so
+    the cadre says which)."""
     now = now or utcnow()
     for ev, work in _open_forms(session, cadre_id)[:1]:
-        if work.paused or work.step not in ("results", "difficulties"):
+        if work.step not in ("results", "difficulties"):
             return None
-        recent = as_utc(ev.updated_at) >= now - timedelta(minutes=ACTIVE_MINUTES)
+        # Paused ("⏸ Để sau") or left a while: the line is answered, and held one press from the form.
+        recent = not work.paused and as_utc(ev.updated_at) >= now - timedelta(minutes=ACTIVE_MINUTES)
         return _form_view(session, ev, work, window, today), recent
     return None
 

@@ -323,7 +323,11 @@ def rate_confirmed(session: Session, actor: Actor, chat: tuple[int, int], eval_i
     step = conversation.take_step(session, *chat, {REVIEW_CONFIRM_STEP})
     same = step is not None and step.argument.split(":")[:2] == [str(eval_id), str(rating)]  # "id:rating[:version]"
     comment = str(step.data.get("comment", "")) if step is not None and same else ""
-    return rate(session, actor, eval_id, rating, comment, window, today, seen)
+    try:
+        return rate(session, actor, eval_id, rating, comment, window, today, seen)
+    except VersionReplaced as replaced:  # the comment typed is not lost with the refused rating
+        kept = f" Nhận xét bạn đã gõ, để giữ lại: “{comment}”" if comment else ""
+        raise VersionReplaced(str(replaced) + kept, replaced.eval_id) from replaced
 
 
 MAX_DELEGATION_DAYS = 90
