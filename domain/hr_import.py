@@ -22,6 +22,7 @@ from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import Placed, register_from_file
 from domain.completion_sheet import SheetOutcome
 from domain.registration import import_course_list
+from domain.roster import HEADERS as ROSTER_HEADERS
 from domain.roster import RowError, import_roster
 from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
 from domain.text import ascii_key
@@ -53,9 +54,9 @@ def preview_tag(step_data: Mapping[str, object]) -> str:
 PREVIEW_STEPS = frozenset({UPLOAD_STEP, completion_sheet.CONFIRM_STEP, completion_sheet.CHOOSE_STEP})
 
 
-# Roster columns that no other sheet has: their presence tells a roster from a list of codes.
-ROSTER_ONLY = {ascii_key(h) for h in ("Mã đơn vị", "Tên đơn vị", "Chức vụ", "Nhóm chức danh", "Trình độ chuyên môn",
-                                      "Lý luận chính trị", "Lãnh đạo quản lý")}
+# Roster columns that no other sheet has: their presence tells a roster (an extract of some columns too, such as
+# codes, names and phones) from a list of codes.
+ROSTER_ONLY = {ascii_key(h) for h in ROSTER_HEADERS} - {ascii_key(h) for h in ("Mã cán bộ", "Họ và tên")}
 
 
 def detect_kind(path: Path, completion: bool = False) -> str:

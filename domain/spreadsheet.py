@@ -266,7 +266,7 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
     by_key = {ascii_key(h): f for h, f in headers.items()}
     required_keys = {ascii_key(h) for h in required}
     rows = read_rows(path)
-    header_row = 0
+    header_row = best_row = 0
     columns: dict[int, str] = {}
     best_missing: set[str] = required_keys
     for number, cells in enumerate(rows, start=1):
@@ -278,12 +278,14 @@ def load_sheet(path: Path, headers: dict[str, str], required: Sequence[str]) -> 
             columns = _columns(cells, keys, by_key)
             break
         if len(missing) < len(best_missing):
-            best_missing = missing
+            best_missing, best_row = missing, number
         if number >= HEADER_SEARCH_ROWS:
             break
     if not header_row:
-        names = [h for h in required if ascii_key(h) in best_missing]
-        raise SpreadsheetError("Không tìm thấy dòng tiêu đề. Thiếu cột bắt buộc: " + ", ".join(names))
+        names = ", ".join(h for h in required if ascii_key(h) in best_missing)
+        if best_row:  # a header row was there, short of some columns: say which row, not that none was found
+            raise SpreadsheetError(f"Dòng tiêu đề (dòng {best_row}) thiếu cột bắt buộc: {names}.")
+        raise SpreadsheetError("Không tìm thấy dòng tiêu đề. Thiếu cột bắt buộc: " + names)
     return Sheet(rows=_data_rows(rows, header_row, columns), header_row=header_row, fields=frozenset(columns.values()))
 
 

@@ -426,3 +426,15 @@ async def test_an_older_completion_previews_button_does_not_record_the_newer_she
     done = roster.run(lambda s: s.scalar(select(func.count(Registration.id)).where(
         Registration.status == "completed")))
     assert done == 0, (first, texts)
+
+
+async def test_a_roster_extract_is_not_taken_for_a_completion_sheet(bot: BotHarness, roster: Database,
+                                                                    user: UpdateFactory) -> None:
+    """A file with 'Mã cán bộ, Họ và tên, Số điện thoại' was read as a completion sheet and HR was asked which
+    class it completes; an extract with a roster column was refused as having no header row (second walkthrough
+    as HR). It is a roster, and the refusal names the header row and the columns it lacks."""
+    await _as_hr(bot, roster, user)
+    bot.api.uploads["x1"] = "Mã cán bộ,Họ và tên,Số điện thoại\nMAU010,Ma Văn Chiến,0912345010\n".encode()
+    texts = await bot.send(user.document("trich.csv", "x1"))
+    assert "lớp nào" not in texts[-1] and "Dòng tiêu đề (dòng 1) thiếu cột bắt buộc" in texts[-1]
+    assert "Mã đơn vị" in texts[-1]
