@@ -138,7 +138,7 @@ def _registration(session: Session, course: Course, cadre: Cadre, lock: bool = F
     return next((r for r in rows if r.status == RegistrationStatus.COMPLETED), rows[0] if rows else None)
 
 
-PASSED = ("dat", "hoan thanh", "xuat sac", "gioi", "kha", "tot", "trung binh", "dat yeu cau")
+PASSED = ("dat", "hoan thanh", "xuat sac", "gioi", "kha", "tot", "trung binh", "dat yeu cau", "da hoan thanh", "da dat")
 FAILED = ("khong", "chua", "vang", "truot", "bo hoc", "kem", "yeu", "hong", "nghi hoc", "khong dat")
 
 

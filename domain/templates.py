@@ -50,6 +50,8 @@ PER_KIND = {
     ("registrations", "Họ và tên"): "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
     ("completion", "Họ và tên"): "không bắt buộc; nếu ghi, phải khớp hồ sơ của mã cán bộ (để bắt mã gõ nhầm)",
     ("courses", "Mã lớp"): "mã lớp mới, hoặc mã một lớp đã có để cập nhật lớp đó",
+    ("completion", "Kết quả"): ("để trống, hoặc Đạt / Hoàn thành / Khá / Giỏi / Xuất sắc, hoặc điểm từ 5 (thang 10) "
+                                "hay 50 (thang 100); “Không đạt”, “Vắng” hay chữ khác thì dòng đó không được ghi nhận"),
 }
 
 

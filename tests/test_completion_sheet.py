@@ -361,6 +361,7 @@ def test_result_words() -> None:
 
     assert result_refusal("") is None and result_refusal("Đạt") is None and result_refusal("dat yeu cau") is None
     assert result_refusal("Hoàn thành") is None and result_refusal("Giỏi") is None and result_refusal("8,5") is None
+    assert result_refusal("Đã hoàn thành") is None and result_refusal("đã đạt") is None  # refused before (walkthrough)
     for failed in ("Không đạt", "chua dat", "Vắng", "Không hoàn thành", "bỏ học", "Trượt", "2,0"):
         assert result_refusal(failed), failed
     assert "không rõ" in (result_refusal("???") or "")

@@ -66,6 +66,7 @@ def render_gaps(data: CadreGaps, reader_is_the_cadre: bool = True) -> str:
         for gap in group:
             n += 1
             lines.append(_gap_text(n, gap))
-    if data.met:
-        lines.append(MET.format(items="\n".join(f"• {esc(i.requirement)}" for i in data.met)).lstrip("\n"))
+    if data.met:  # two targets may set the same requirement (different groups, one person): said once
+        met = dict.fromkeys(i.requirement for i in data.met)
+        lines.append(MET.format(items="\n".join(f"• {esc(r)}" for r in met)).lstrip("\n"))
     return "\n".join(lines) + advice
