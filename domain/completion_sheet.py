@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -69,6 +70,7 @@ class SheetOutcome:
     rows: int
     plan: CompletionPlan | None = None
     choices: list[CourseChoice] = field(default_factory=list)
+    tag: str = ""  # with choices: the sheet's, for the choice buttons (sheet_tag)
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,17 @@ def receive(session: Session, actor: Actor, path: Path, caption: str, chat: Chat
     if not outcome.choices:
         raise CompletionRefused("Chưa có lớp nào đã khai giảng mà có học viên đăng ký; chưa ghi nhận hoàn thành "
                                 "được. Xem danh sách lớp ở /courses.")
-    conversation.open_step(session, *chat, CHOOSE_STEP, {"file": path.name, "codes": codes,
-                                                         "choices": [c.code for c in outcome.choices],
-                                                         **_left_preview(path.name)})
+    data = {"file": path.name, "codes": codes, "choices": [c.code for c in outcome.choices]}
+    conversation.open_step(session, *chat, CHOOSE_STEP, {**data, **_left_preview(path.name)})
+    outcome.tag = sheet_tag(data)
     return outcome
+
+
+def sheet_tag(data: dict[str, Any]) -> str:
+    """The sheet a class choice belongs to (file, rows, classes offered): an older sheet's choice, pressed after a
+    newer sheet replaced it, previews nothing."""
+    key = json.dumps([data.get("file"), data.get("codes"), data.get("choices")], ensure_ascii=False, default=str)
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 def _preview(session: Session, chat: Chat, course_code: str, file_name: str, codes: list[list[object]],
@@ -173,12 +182,15 @@ def _column(codes: list[list[object]], index: int) -> dict[int, str]:
     return {int(str(row[0])): str(row[index]) for row in codes if len(row) > index and row[index]}
 
 
-def choose(session: Session, actor: Actor, chat: Chat, index: int, today: date) -> SheetOutcome:
-    """HR picked the course for the sheet waiting at the choice step: preview it."""
+def choose(session: Session, actor: Actor, chat: Chat, index: int, today: date, tag: str = "") -> SheetOutcome:
+    """HR picked the course for the sheet waiting at the choice step: preview it. `tag`: the sheet the pressed
+    button was sent with (sheet_tag); another sheet's choice is a stale button."""
     require_hr(actor)
     step = conversation.current_step(session, *chat)
     if step is None or step.name != CHOOSE_STEP:
         raise NothingPending()
+    if tag and tag != sheet_tag(step.data):
+        raise StaleChoice(f"tag {tag}")
     choices = [str(c) for c in step.data.get("choices", [])]
     if not 0 <= index < len(choices):
         raise StaleChoice(str(index))

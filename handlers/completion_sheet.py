@@ -145,7 +145,7 @@ async def show_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE, outco
         await _with_buttons(update, context, preview_text(outcome.plan, outcome.file_name),
                             preview_buttons(outcome.plan, outcome.file_name))
     elif outcome.choices:
-        rows = [[(fit(f"{c.code} – {c.name}", 45) + f" ({c.registered} người)", buttons.choice(i))]
+        rows = [[(fit(f"{c.code} – {c.name}", 45) + f" ({c.registered} người)", buttons.choice(i, outcome.tag))]
                 for i, c in enumerate(outcome.choices)]
         await _with_buttons(update, context, CHOOSE.format(name=esc(outcome.file_name), rows=outcome.rows),
                             [*rows, [DROP]])
@@ -187,9 +187,10 @@ async def ask_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: A
 
 @linked_only
 async def choose_course(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    index = pressed(update, buttons.parse).choice
+    press = pressed(update, buttons.parse)
     try:
-        outcome = await run_heavy(context, completion_sheet.choose, actor, _chat(update), index, today(context))
+        outcome = await run_heavy(context, completion_sheet.choose, actor, _chat(update), press.choice,
+                                  today(context), press.tag)
     except StaleChoice as exc:
         raise StaleButton(str(exc)) from exc
     await show_outcome(update, context, outcome)

@@ -439,3 +439,23 @@ def test_a_signature_block_under_the_table_is_not_a_row_without_a_code(roster: D
 def test_which_rows_without_a_code_stand_for_someone(name: str, result: str, course: str, person: bool) -> None:
     from domain.completion import _a_person
     assert _a_person({"name": name, "result": result, "course": course}) is person
+
+
+async def test_an_older_sheets_class_choice_previews_nothing(bot: BotHarness, roster: Database,
+                                                             user: UpdateFactory) -> None:
+    """'Ghi nhận hoàn thành cho lớp nào?' buttons carried only an index: pressed after a newer sheet replaced the
+    older one, an older button previewed the newer file against whatever class sat at that index (second
+    walkthrough as HR). A choice carries its sheet's tag; another sheet's is stale."""
+    db = _db(roster)
+    _register(db, "MAU010")
+    _start(db)
+    await _hr(bot, user)
+    await _send(bot, user, SHEET, name="a.csv")
+    older = bot.last_buttons()[0]["callback_data"]
+    await _send(bot, user, "Mã cán bộ,Họ và tên\nMAU010,Ma Văn Chiến\nMAU011,Hoàng Thị Yến\n", name="b.csv")
+    newer = bot.last_buttons()[0]["callback_data"]
+    assert newer != older
+    texts = await bot.send(user.callback(older))
+    assert "Xem trước" not in texts[-1] and "Nút này đã cũ" in texts[-1]
+    texts = await bot.send(user.callback(newer))  # the newer sheet's choice still waits
+    assert "Xem trước: hoàn thành lớp CC-K26" in texts[-1] and "MAU011" in texts[-1]

@@ -19,7 +19,7 @@ class CompletionPress(NamedTuple):
     verb: str  # "want", "c" or one of PLAIN
     course: str = ""
     choice: int = 0  # an index into the courses offered for the sheet
-    tag: str = ""  # ok/skip: the preview's ("" on a button sent before tags)
+    tag: str = ""  # ok/skip: the preview's; c: the sheet's ("" on a button sent before tags)
 
 
 def plain(verb: str, tag: str = "") -> str:
@@ -31,9 +31,9 @@ def want(course_code: str) -> str:
     return join(PREFIX, "want", course_code)
 
 
-def choice(index: int) -> str:
+def choice(index: int, tag: str = "") -> str:
     assert 0 <= index < MAX_CHOICES, index
-    return join(PREFIX, "c", index)
+    return join(PREFIX, "c", index, tag) if tag else join(PREFIX, "c", index)
 
 
 def parse(data: str) -> CompletionPress | None:
@@ -46,4 +46,7 @@ def parse(data: str) -> CompletionPress | None:
             return CompletionPress("want", course)
         case ["c", raw] if (index := number(raw, MAX_CHOICES - 1)) is not None:
             return CompletionPress("c", choice=index)
+        case ["c", raw, tag] if (index := number(raw, MAX_CHOICES - 1)) is not None and len(tag) == 8 and all(
+                c in "0123456789abcdef" for c in tag):
+            return CompletionPress("c", choice=index, tag=tag)
     return None
