@@ -114,9 +114,10 @@ MISSING_LIST = " – {names}{more}"
 MISSING_MORE = " và {n} người nữa"
 NUDGED = "Đã gửi lời nhắc tới {n} người chưa nộp."
 NUDGE_HELD = "Lời nhắc tới {n} người chưa nộp sẽ được gửi {when} (giờ yên lặng)."
+NAMED = 10  # people named in a reminder's result; the status view lists everyone
 NUDGE_WHY = {
     "none": "Mọi người bạn đánh giá đã nộp tự đánh giá tháng này.",
-    "unlinked": "{n} người chưa liên kết tài khoản Telegram nên bot không nhắc được; hãy nhắc trực tiếp.",
+    "unlinked": "{n} người chưa liên kết tài khoản Telegram nên bot không nhắc được; hãy nhắc trực tiếp: {people}.",
     "already": "{n} người đã được bạn nhắc hôm nay; mỗi người được nhắc một lần mỗi ngày.",
 }
 DELEGATE_USAGE = (
@@ -440,7 +441,9 @@ def _nudge_text(nudge: Nudge, held: str | None) -> str:
     if nudge.missing == 0:
         lines.append(NUDGE_WHY["none"])
     if nudge.unlinked:
-        lines.append(NUDGE_WHY["unlinked"].format(n=vn.number(nudge.unlinked)))
+        shown = ", ".join(f"{esc(name)} ({esc(code)})" for name, code in nudge.unlinked_people[:NAMED])
+        more = f" và {vn.number(nudge.unlinked - NAMED)} người khác" if nudge.unlinked > NAMED else ""
+        lines.append(NUDGE_WHY["unlinked"].format(n=vn.number(nudge.unlinked), people=shown + more))
     if nudge.already:
         lines.append(NUDGE_WHY["already"].format(n=vn.number(nudge.already)))
     return "\n".join(lines)

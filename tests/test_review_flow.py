@@ -53,6 +53,7 @@ async def test_reminder_says_why_nobody_was_reminded(bot: BotHarness, roster: Da
     await link(bot, user, VP_HEAD)
     texts = await bot.send(user.callback("rev:nudge"))
     assert "Đã gửi lời nhắc tới 0 người" in texts[0] and "1 người chưa liên kết tài khoản Telegram" in texts[0]
+    assert "hãy nhắc trực tiếp: Vũ Văn Nam (MAU016)" in texts[0]  # named, so the manager knows whom to call
     await link(bot, UpdateFactory(user_id=816), "0912345016")
     assert "Đã gửi lời nhắc tới 1 người" in (await bot.send(user.callback("rev:nudge")))[0]
     texts = await bot.send(user.callback("rev:nudge"))

@@ -111,6 +111,7 @@ class Nudge:
     unlinked: int  # of those, not linked to Telegram: the bot cannot reach them
     already: int  # of those, reminded by this manager today already
     people: int  # everyone the status lists (`chain`): 0 when nobody is below the viewer
+    unlinked_people: tuple[tuple[str, str], ...] = ()  # (name, code) of the unlinked, in name order: told directly
 
 
 def remind_missing(session: Session, actor: Actor, year: int, month: int, today: date,
@@ -119,20 +120,22 @@ def remind_missing(session: Session, actor: Actor, year: int, month: int, today:
     among the people unit_month_status lists (the same `chain`)."""
     lines = month_status_of(session, chain, year, month)
     missing = [line.code for line in lines if not is_submitted(line.status)]
-    sent = unlinked = already = count = 0
+    sent = already = count = 0
+    unlinked: list[tuple[str, str]] = []
     for cadre in session.scalars(select(Cadre).where(Cadre.code.in_(missing))):
         if cadre.id == actor.cadre_id:
             continue
         count += 1
         if cadre.telegram_chat_id is None:
-            unlinked += 1
+            unlinked.append((cadre.full_name, cadre.code))
             continue
         queued = enqueue(session, f"eval-nudge:{year}-{month:02d}:{cadre.code}:{actor.code}:{today:%Y%m%d}", cadre,
                          "eval-reminder", f"⏰ {esc(actor.full_name)} nhắc bạn gửi tự đánh giá "
                          f"{period_label(year, month)}. Gõ /eval để làm ngay.")
         sent, already = sent + queued, already + (not queued)
     audit(session, actor.code, "evaluation-nudge", f"{year}-{month:02d}", f"{sent} người")
-    return Nudge(sent, count, unlinked, already, len(lines))
+    named = tuple(sorted(unlinked, key=lambda person: name_order(person[0])))
+    return Nudge(sent, count, len(unlinked), already, len(lines), named)
 
 
 def _grid_cell(ev: Evaluation | None) -> str:
