@@ -173,3 +173,15 @@ async def test_an_evaluation_open_for_rating_has_a_way_back(bot: BotHarness, ros
     texts = await bot.send(user.text("để sau"))
     assert "Chờ bạn xếp loại" in texts[-1] and "(2)" in texts[-1]
     assert roster.run(lambda s: s.get(Evaluation, first).status) == "submitted"
+
+
+async def test_an_old_rating_button_tells_the_rater_they_rated_it(bot: BotHarness, roster: Database,
+                                                                  user: UpdateFactory) -> None:
+    """A manager pressing an old rating button read 'Giàng Thị Vân đã xếp loại…' about herself (second
+    walkthrough as a manager): 'Bạn đã xếp loại…'."""
+    ev_id = _submit(roster, "MAU016")
+    await link(bot, user, VP_HEAD)
+    await bot.send(user.callback(f"rev:nocomment:{ev_id}:1"))
+    await bot.send(user.callback(f"rev:ok:{ev_id}:1"))
+    texts = await bot.send(user.callback(f"rev:open:{ev_id}"))
+    assert "Bạn đã xếp loại bản tự đánh giá này" in texts[-1]

@@ -239,19 +239,20 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
     acting_for = _may_review(session, actor, ev, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(session, ev)
+    _require_submitted(session, ev, actor.cadre_id)
     audit(session, actor.code, "evaluation-read", f"{ev.cadre.code}:{ev.year}-{ev.month:02d}")
     manager = session.get(Cadre, acting_for) if acting_for != actor.cadre_id else None
     return replace(view(session, ev, window, today), acting_for=manager.full_name if manager else None)
 
 
-def _require_submitted(session: Session, ev: Evaluation) -> None:
+def _require_submitted(session: Session, ev: Evaluation, reader: int | None = None) -> None:
     """A reviewer sees and rates only what the cadre sent: never a draft, never twice (a second rater is told
-    who rated it, and how: a deputy and the manager may both have opened it)."""
+    who rated it, and how: a deputy and the manager may both have opened it; the rater themselves, "Bạn")."""
     if ev.status == EvalStatus.RATED:
         rater = session.get(Cadre, ev.reviewer_id) if ev.reviewer_id else None
         rating = RATINGS[ev.manager_rating] if ev.manager_rating is not None else ""
-        raise EvaluationRefused(f"{rater.full_name} đã xếp loại bản tự đánh giá này: {rating}." if rater
+        who = "Bạn" if rater is not None and rater.id == reader else rater.full_name if rater else ""
+        raise EvaluationRefused(f"{who} đã xếp loại bản tự đánh giá này: {rating}." if who
                                 else "Bản tự đánh giá này đã được xếp loại.")
     if ev.status != EvalStatus.SUBMITTED:
         raise EvaluationRefused("Cán bộ chưa gửi bản tự đánh giá này.")
@@ -278,7 +279,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     acting_for = _may_review(session, actor, ev, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
-    _require_submitted(session, ev)
+    _require_submitted(session, ev, actor.cadre_id)
     if seen and version_of(ev) != seen:
         raise VersionReplaced(f"{ev.cadre.full_name} vừa gửi bản sửa sau khi bạn mở bản tự đánh giá này; "
                               "hãy mở lại để xem trước khi xếp loại.", ev.id)
