@@ -81,6 +81,7 @@ HISTORY_EMPTY = "Chưa có tháng nào đã gửi."
 LEFT_DRAFT = ("⏸ Bản tự đánh giá đang dở đã được lưu và tạm dừng, không mất gì. "
               "Gõ /eval để làm tiếp đúng chỗ đang dở.")
 PAUSED = "Đã tạm dừng; bản nháp vẫn được giữ. Gõ /eval để làm tiếp đúng chỗ đang dở."
+BTN_RESUME = "📝 Làm tiếp"
 PAUSED_EDIT = ("⏸ Đã tạm dừng sửa. Bản đã gửi giữ nguyên và cấp trên vẫn xếp loại trên bản đó; bản sửa được lưu: "
                "gõ /eval để sửa tiếp, rồi bấm “📤 Gửi bản sửa”.")
 LEFT_EDIT = ("⏸ Bản sửa đang dở đã được lưu và tạm dừng; bản đã gửi giữ nguyên. Gõ /eval để sửa tiếp, rồi bấm "
@@ -230,7 +231,8 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         return
     if action == "pause":
         paused = await run_tx(context, ev.pause, me)
-        await reply(update, PAUSED_EDIT if paused == "edit" else PAUSED)
+        await reply(update, PAUSED_EDIT if paused == "edit" else PAUSED,
+                    keyboard([[(BTN_RESUME, menu_buttons.entry("eval"))], [BACK]]))
         return
     operations: dict[str, tuple[Callable[..., EvalView], tuple[Any, ...]]] = {
         "step": (ev.go_to, (me, eval_id, press.step, w, now)),

@@ -304,6 +304,7 @@ async def test_a_line_typed_after_pausing_is_held_too(bot: BotHarness, roster: D
     await bot.send(user.text("/eval"))
     await bot.send(user.text("Việc thứ nhất của tháng"))
     await bot.send(user.callback(f"eval:pause:{eval_id(roster)}"))
+    assert [b["text"] for b in bot.last_buttons()] == ["📝 Làm tiếp", "⬅️ Về menu"]  # the pause is no dead end
     texts = await bot.send(user.text("Tiếp xúc cử tri tại 3 thôn"))
     assert "Thêm vào bản tự đánh giá" in texts[-1] and "Tiếp xúc" not in stored(roster).results
     await bot.send(user.callback(button(bot, "eval:keep:")))
