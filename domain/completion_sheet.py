@@ -48,7 +48,7 @@ WAIT_STEP, CHOOSE_STEP, CONFIRM_STEP = "completion-sheet", "completion-course", 
 STEPS = (WAIT_STEP, CHOOSE_STEP, CONFIRM_STEP)
 MAX_ROWS = 2000  # a class, not a roster: the step keeps every code
 MAX_CHOICES = 10
-CAPTION_WORDS = ("hoan thanh",)
+CAPTION_WORDS = ("hoan thanh", "ket qua")  # "kết quả lớp CC-K26", "danh sách hoàn thành"
 WAIT_LEFT = "Đã thôi chờ tệp kết quả lớp {code}. Khi cần, mở lại lớp ở /courses."
 Chat = tuple[int, int]
 

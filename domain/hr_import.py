@@ -54,13 +54,17 @@ def preview_tag(step_data: Mapping[str, object]) -> str:
 PREVIEW_STEPS = frozenset({UPLOAD_STEP, completion_sheet.CONFIRM_STEP, completion_sheet.CHOOSE_STEP})
 
 
-# Roster columns that no other sheet has: their presence tells a roster (an extract of some columns too, such as
-# codes, names and phones) from a list of codes.
-ROSTER_ONLY = {ascii_key(h) for h in ROSTER_HEADERS} - {ascii_key(h) for h in ("Mã cán bộ", "Họ và tên")}
+# Roster columns that no other sheet has: their presence tells a roster from a list of codes.
+ROSTER_ONLY = {ascii_key(h) for h in ("Mã đơn vị", "Tên đơn vị", "Chức vụ", "Nhóm chức danh", "Trình độ chuyên môn",
+                                      "Lý luận chính trị", "Lãnh đạo quản lý")}
+# Roster columns a school's results list may carry too (birth date, phone…): without a "Kết quả" column and with
+# nothing saying the file is a completion sheet, they mark an extract of the roster.
+ROSTER_MAYBE = {ascii_key(h) for h in ROSTER_HEADERS} - ROSTER_ONLY - {ascii_key(h) for h in ("Mã cán bộ", "Họ và tên")}
 
 
 def detect_kind(path: Path, completion: bool = False) -> str:
-    """completion: HR said the sheet is a completion sheet, so one with a "Mã lớp" column is not registrations."""
+    """completion: HR said the sheet is a completion sheet (the course page's button, or the caption): one with a
+    "Mã lớp" column is not registrations, and one with a phone or a birth date is not a roster extract."""
     for number, cells in enumerate(read_rows(path), start=1):
         keys = {ascii_key(c) for c in cells}
         if "ma lop" in keys and "ma can bo" in keys:
@@ -68,7 +72,11 @@ def detect_kind(path: Path, completion: bool = False) -> str:
         if "ma lop" in keys:
             return "courses"
         if "ma can bo" in keys:
-            return "roster" if keys & ROSTER_ONLY else "completion"
+            if keys & ROSTER_ONLY:
+                return "roster"
+            if completion or "ket qua" in keys:
+                return "completion"
+            return "roster" if keys & ROSTER_MAYBE else "completion"
         if number >= HEADER_SEARCH_ROWS:
             break
     return "roster"
