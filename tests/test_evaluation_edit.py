@@ -309,3 +309,30 @@ async def test_a_line_typed_after_pausing_is_held_too(bot: BotHarness, roster: D
     assert "Thêm vào bản tự đánh giá" in texts[-1] and "Tiếp xúc" not in stored(roster).results
     await bot.send(user.callback(button(bot, "eval:keep:")))
     assert "Tiếp xúc cử tri tại 3 thôn" in stored(roster).results
+
+
+# Attack on the paused draft's held lines: a typed button label still presses its button.
+
+
+async def _paused(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    await bot.send(user.text("Việc thứ nhất của tháng"))
+    await bot.send(user.callback(f"eval:pause:{eval_id(roster)}"))
+    assert "📝 Làm tiếp" in [b["text"] for b in bot.last_buttons()]
+
+
+async def test_typed_lam_tiep_resumes(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _paused(bot, roster, user)
+    texts = await bot.send(user.text("Làm tiếp"))
+    assert not any("Thêm vào bản tự đánh giá" in t for t in texts), texts
+    assert any("Việc thứ nhất của tháng" in t for t in texts), texts  # the form shown again
+
+
+async def test_typed_menu_label_after_pause(bot: BotHarness, roster: Database, user: UpdateFactory) -> None:
+    await _paused(bot, roster, user)
+    await bot.send(user.text("/menu"))
+    labels = [b["text"] for b in bot.last_buttons()]
+    texts = await bot.send(user.text(labels[0]))  # "👤 Hồ sơ của tôi": the menu's button, not a work item
+    assert not any("Thêm vào bản tự đánh giá" in t for t in texts), (labels, texts)
+    assert any("Mã cán bộ: MAU016" in t for t in texts)
