@@ -274,7 +274,7 @@ def _undo_plan(session: Session, course: Course, cadre_code: str, lock: bool) ->
     for raised in session.scalars(select(RecordChange).where(
             RecordChange.registration_id == registration.id, RecordChange.source == f"{COURSE_SOURCE}{course.code}")):
         now_value, raised_to = getattr(cadre, raised.field), parse_value(raised.field, raised.new_value)
-        if now_value == raised_to:  # something else changed it since: left as it is now
+        if now_value == raised_to:  # else something changed it since (an import): it is left as it is now
             changes.append(Change(raised.field, now_value, parse_value(raised.field, raised.old_value)))
     return cadre, registration, changes
 

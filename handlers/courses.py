@@ -141,6 +141,7 @@ CONFIRM_DONE = (
 COMPLETED = "✅ Đã ghi nhận {name} ({cadre}) hoàn thành lớp {code}. Hồ sơ đã cập nhật:\n{changes}"
 DONE_REFUSED = "⛔ Không ghi nhận {cadre} hoàn thành lớp {code}: {reason}."
 NO_CHANGE = "• (hồ sơ đã đạt sẵn, không thay đổi)"
+NOTHING_TO_REVERT = "• (không trường nào cần trả lại: lớp này không nâng gì, hoặc đã được cập nhật từ nguồn khác)"
 CONFIRM_UNDO = ("Hủy ghi nhận {cadre} hoàn thành lớp <b>{code}</b>? Hồ sơ sẽ trả về (có ghi lịch sử):\n{changes}")
 UNDONE = "↩️ Đã hủy ghi nhận {cadre} hoàn thành lớp {code}. Hồ sơ trả lại:\n{changes}"
 BTN_UNDO = "↩️ Hủy ghi nhận này"
@@ -445,7 +446,8 @@ async def confirm_undo(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     code, cadre = _course_and_cadre(update)
     plan = await read_tx(context, completion.undo_preview, code, cadre)
     await text_router.reply_choice(update, context, "course-confirm", CONFIRM_UNDO.format(
-        code=esc(code), cadre=f"{esc(plan.cadre_name)} ({esc(plan.cadre_code)})", changes=_changes(plan.changes)),
+        code=esc(code), cadre=f"{esc(plan.cadre_name)} ({esc(plan.cadre_code)})",
+        changes=_changes(plan.changes) if plan.changes else NOTHING_TO_REVERT),
         [[(YES, buttons.on_cadre("undook", code, cadre)), (NO, roster_button(code)[1])]])
 
 

@@ -97,9 +97,9 @@ async def reviewer_entered(update: Update, context: ContextTypes.DEFAULT_TYPE, c
         text += REPLACES.format(person=_person(choice.replaces))
     if choice.unlinked:
         text += UNLINKED.format(people=_people(choice.unlinked))
-    replaces = choice.replaces[1] if choice.replaces else ""  # checked again at the press: assigned meanwhile?
-    await text_router.open_form(update, context, ev.REVIEWER_CONFIRM_STEP,
-                                data={"cadre": cadre_code, "reviewer": typed, "replaces": replaces}, buttons=rows)
+    await text_router.open_form(update, context, ev.REVIEWER_CONFIRM_STEP,  # "replaces": checked again at the press
+                                data={"cadre": cadre_code, "reviewer": typed, "replaces": choice.assigned_code},
+                                buttons=rows)
     await reply(update, text, keyboard(rows))
 
 

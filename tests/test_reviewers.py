@@ -238,3 +238,17 @@ async def test_a_manager_code_of_nobody_gives_no_reviewer_and_hr_may_assign_one(
     assert "MAU999" not in texts[-1] and "Giao Nguyễn Thị Lan (MAU002)" in texts[-1]
     await bot.send(hr.text("xác nhận"))
     assert _reviewer(roster, "MAU020") == "MAU002"
+
+
+async def test_typing_the_reviewer_already_assigned_claims_no_replacement(bot: BotHarness, roster: Database) -> None:
+    """Typing the reviewer already assigned said 'Người này sẽ thay {the same person}' (attack)."""
+    no_leader_above(roster)
+    roster.run(accounts.grant_hr, "MAU004")
+    roster.run(ev.assign_reviewer, CONSOLE, "MAU010", "MAU002")
+    hr = UpdateFactory(user_id=404)
+    await link(bot, hr, "0912345004")
+    await bot.send(hr.callback("revw:pick:MAU010"))
+    texts = await bot.send(hr.text("MAU002"))
+    assert "sẽ thay" not in texts[-1]
+    texts = await bot.send(hr.text("xác nhận"))
+    assert "vừa được giao" not in texts[-1] and _reviewer(roster, "MAU010") == "MAU002"

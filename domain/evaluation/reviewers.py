@@ -9,7 +9,7 @@ change is kept in the cadre's history, and the cadre and the reviewer are told.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -65,6 +65,7 @@ class ReviewerChoice:
     reviewer_unit: str
     unlinked: list[tuple[str, str]]
     replaces: tuple[str, str] | None = None  # the reviewer HR assigned before, whom this one replaces
+    assigned_code: str = ""  # the cadre's reviewer code as read (checked again at the confirmation)
 
     @classmethod
     def of(cls, cadre: Cadre, reviewer: Cadre, replaces: Cadre | None = None) -> ReviewerChoice:
@@ -107,7 +108,9 @@ def reviewer_choice(session: Session, actor: Actor, cadre_code: str, reviewer_co
     """HR typed a reviewer's code: checked, and described for the confirmation, with the reviewer HR assigned
     before if this one replaces them (nothing is written)."""
     cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=False)
-    return ReviewerChoice.of(cadre, reviewer, _assigned(session, cadre))
+    before = _assigned(session, cadre)
+    choice = ReviewerChoice.of(cadre, reviewer, before if before is not None and before.id != reviewer.id else None)
+    return replace(choice, assigned_code=cadre.reviewer_code or "")
 
 
 def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
