@@ -315,6 +315,7 @@ class CancellationPreview:
     reason: str
     people: int  # registered or waiting
     reached: int  # of those, told by the bot; the others must be told another way
+    tag: str = ""  # for the confirmation's button (reason_tag)
 
 
 def cancellation_preview(session: Session, actor: Actor, course_code: str, reason: str) -> CancellationPreview:
@@ -325,7 +326,8 @@ def cancellation_preview(session: Session, actor: Actor, course_code: str, reaso
     check_cancellable(session, course)
     people = [cadre for _, cadre, _ in _active_people(session, course)]
     missed = unreached(session, people)
-    return CancellationPreview(course.code, course.name, reason, len(people), len(people) - len(missed))
+    return CancellationPreview(course.code, course.name, reason, len(people), len(people) - len(missed),
+                               reason_tag(reason, [cadre.code for cadre in people]))
 
 
 @dataclass(frozen=True)
@@ -363,10 +365,11 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     return CourseCancellation(course.code, course.name, reason, len(people), len(people) - len(not_told), not_told)
 
 
-def reason_tag(reason: str, people: int) -> str:
-    """What a cancellation's confirmation showed, for its button: the reason and how many people it concerns. A
-    reason typed again, or a registration made meanwhile, makes another, and the older button cancels nothing."""
-    return hashlib.sha256(f"{people}:{reason}".encode()).hexdigest()[:8]
+def reason_tag(reason: str, people: list[str]) -> str:
+    """What a cancellation's confirmation showed, for its button: the reason and the people it concerns (codes).
+    A reason typed again, or a registration made or cancelled meanwhile (one leaving as another joins too), makes
+    another, and the older button cancels nothing."""
+    return hashlib.sha256(f"{sorted(people)}:{reason}".encode()).hexdigest()[:8]
 
 
 def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str,
@@ -381,11 +384,11 @@ def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cour
         raise RegistrationRefused(
             f"Không có yêu cầu hủy lớp {course_code} nào đang chờ xác nhận (đã xong, đã thôi, hoặc chưa nhập lý "
             "do); chưa hủy gì. Muốn hủy lớp, bấm “⛔ Hủy lớp” trên trang lớp rồi nhập lý do.")
-    people = len(_active_people(session, _course(session, course_code, lock=True)))
+    people = [cadre.code for _, cadre, _ in _active_people(session, _course(session, course_code, lock=True))]
     if tag and tag != reason_tag(reason, people):  # rolled back: the step with the newer reason stays
         raise RegistrationRefused(
-            f"Nút đó xác nhận một lý do đã được thay, hoặc số người đăng ký đã đổi từ khi xem (nay {people} người); "
-            f"chưa hủy gì. Lý do đang chờ: “{reason}”. Gõ lại lý do để xem xác nhận mới.")
+            f"Nút đó xác nhận một lý do đã được thay, hoặc danh sách người đăng ký đã đổi từ khi xem (nay "
+            f"{len(people)} người); chưa hủy gì. Lý do đang chờ: “{reason}”. Gõ lại lý do để xem xác nhận mới.")
     return cancel_course(session, course_code, actor.code, reason)
 
 

@@ -603,7 +603,7 @@ async def kill_reason_entered(update: Update, context: ContextTypes.DEFAULT_TYPE
     except registration.RegistrationRefused as refused:  # completions recorded, or cancelled meanwhile: no prompt
         await reply(update, esc(str(refused)), keyboard([[roster_button(course)], [back_to_course(course)]]))
         return
-    rows = [[(YES, buttons.kill_ok(plan.course_code, registration.reason_tag(plan.reason, plan.people))),
+    rows = [[(YES, buttons.kill_ok(plan.course_code, plan.tag)),
              (NO, buttons.on_course("killno", plan.course_code))]]
     await text_router.open_form(update, context, registration.CANCEL_STEP, plan.course_code,
                                 {"reason": plan.reason, LEFT: KILL_LEFT.format(code=plan.course_code)}, buttons=rows)

@@ -426,5 +426,22 @@ async def test_a_cancellation_confirmed_after_someone_registered_meanwhile_cance
     confirm = bot.last_buttons()[0]["callback_data"]
     catalogue.run(registration.register_on_behalf, "MAU004", "MAU005", "OL1", TODAY)
     texts = await bot.send(user.callback(confirm))
-    assert "số người đăng ký đã đổi" in texts[-1]
+    assert "người đăng ký đã đổi" in texts[-1]
+    assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
+
+
+async def test_a_cancellation_confirmed_after_one_left_and_another_joined_cancels_nothing(
+        bot: BotHarness, catalogue: Database, user: UpdateFactory) -> None:
+    """The confirmation's tag counted people only: one leaving as another joined kept an old '✅ Xác nhận' valid
+    for people it never showed (third attack). It names the people now."""
+    catalogue.run(accounts.grant_hr, "MAU004")
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU005", "OL1", TODAY)
+    await link(bot, user, HR_PHONE)
+    await bot.send(user.callback("course:kill:OL1"))
+    await bot.send(user.text("Giảng viên ốm"))
+    confirm = bot.last_buttons()[0]["callback_data"]
+    catalogue.run(registration.cancel_on_behalf, "MAU004", "MAU005", "OL1", TODAY)
+    catalogue.run(registration.register_on_behalf, "MAU004", "MAU010", "OL1", TODAY)
+    texts = await bot.send(user.callback(confirm))
+    assert "người đăng ký đã đổi" in texts[-1]
     assert not catalogue.run(lambda s: s.scalar(select(Course.cancelled).where(Course.code == "OL1")))
