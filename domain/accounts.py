@@ -295,6 +295,9 @@ def unlink_cadre(session: Session, cadre_code: str, actor: str = "cli") -> tuple
     if user_id is None:
         return cadre, None
     if chat_id is not None:
+        # What is still waiting to go to that chat (reminders, ratings) stays with the record, not the lost phone.
+        session.execute(update(Outbox).where(Outbox.chat_id == chat_id, Outbox.status == "pending")
+                        .values(status="skipped"))
         enqueue(session, f"unlinked-by-hr:{cadre.code}:{utcnow():%Y%m%d%H%M%S}", cadre, "account",
                 f"🔓 Ban Tổ chức đã hủy liên kết tài khoản Telegram này với hồ sơ {esc(cadre.code)}. Nếu không phải "
                 "bạn yêu cầu, hãy báo ngay cho bộ phận tổ chức cán bộ của đơn vị.")

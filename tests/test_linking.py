@@ -115,6 +115,7 @@ def test_the_operator_unlinks_a_record_whose_account_is_lost(tmp_path: Path, mon
 
     from bot.cli import main as cli_main
     from db.models import Outbox
+    from domain.outbox import enqueue
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("CADREBOT_DATABASE_URL", url)
@@ -122,11 +123,15 @@ def test_the_operator_unlinks_a_record_whose_account_is_lost(tmp_path: Path, mon
     db = Database.from_url(url)
     db.run(lambda s: s.execute(update(Cadre).where(Cadre.code == "MAU017").values(telegram_user_id=717,
                                                                                   telegram_chat_id=717)))
+    db.run(lambda s: enqueue(s, "a-rating", s.scalars(select(Cadre).where(Cadre.code == "MAU017")).one(),
+                             "eval-rated", "✅ Bản tự đánh giá của bạn đã được xếp loại"))  # waiting to go out
     capsys.readouterr()
     assert cli_main(["unlink", "mau017"]) == 0
     assert "Đã hủy liên kết Telegram của Bùi Thị Trang (MAU017)" in capsys.readouterr().out
     assert db.run(lambda s: s.scalar(select(Cadre.telegram_user_id).where(Cadre.code == "MAU017"))) is None
     assert db.run(lambda s: s.scalar(select(AuditLog.action).where(AuditLog.target == "MAU017"))) == "unlink-by-hr"
-    assert "hủy liên kết" in db.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.chat_id == 717)))
+    assert "hủy liên kết" in db.run(lambda s: s.scalar(select(Outbox.payload).where(Outbox.key.like("unlinked%"))))
+    # what was still waiting for the lost phone does not go out to it (third attack)
+    assert db.run(lambda s: s.scalar(select(Outbox.status).where(Outbox.key == "a-rating"))) == "skipped"
     assert cli_main(["unlink", "MAU017"]) == 0 and "chưa liên kết Telegram" in capsys.readouterr().out
     db.dispose()
