@@ -82,6 +82,7 @@ LEFT_DRAFT = ("⏸ Bản tự đánh giá đang dở đã được lưu và tạ
               "Gõ /eval để làm tiếp đúng chỗ đang dở.")
 PAUSED = "Đã tạm dừng; bản nháp vẫn được giữ. Gõ /eval để làm tiếp đúng chỗ đang dở."
 BTN_RESUME = "📝 Làm tiếp"
+BTN_OPEN_FORM = "📝 Mở bản tự đánh giá"
 PAUSED_EDIT = ("⏸ Đã tạm dừng sửa. Bản đã gửi giữ nguyên và cấp trên vẫn xếp loại trên bản đó; bản sửa được lưu: "
                "gõ /eval để sửa tiếp, rồi bấm “📤 Gửi bản sửa”.")
 LEFT_EDIT = ("⏸ Bản sửa đang dở đã được lưu và tạm dừng; bản đã gửi giữ nguyên. Gõ /eval để sửa tiếp, rồi bấm "
@@ -245,7 +246,11 @@ async def eval_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
         "discard": (ev.discard_edit, (me, eval_id, w, now)),
     }
     fn, args = operations[action]
-    v = await run_tx(context, fn, *args)
+    try:
+        v = await run_tx(context, fn, *args)
+    except ev.EvaluationRefused as refused:  # "đã gửi", "cần ít nhất một kết quả": the form is one tap away
+        await reply(update, esc(str(refused)), keyboard([[(BTN_OPEN_FORM, menu_buttons.entry("eval"))], [BACK]]))
+        return
     if action == "submit":
         who = WHO_REVIEWS.format(name=esc(v.next_reviewer)) if v.next_reviewer else NO_REVIEWER
         await reply(update, SUBMITTED.format(period=v.period, late=LATE if v.late else "") + who)

@@ -336,3 +336,14 @@ async def test_typed_menu_label_after_pause(bot: BotHarness, roster: Database, u
     texts = await bot.send(user.text(labels[0]))  # "👤 Hồ sơ của tôi": the menu's button, not a work item
     assert not any("Thêm vào bản tự đánh giá" in t for t in texts), (labels, texts)
     assert any("Mã cán bộ: MAU016" in t for t in texts)
+
+
+async def test_a_refused_form_press_leads_back_to_the_form(bot: BotHarness, roster: Database,
+                                                           user: UpdateFactory) -> None:
+    """'📤 Gửi' refused for an empty list offered only the menu (second walkthrough as a cadre): the form is one tap
+    away."""
+    await link(bot, user, CADRE)
+    await bot.send(user.text("/eval"))
+    texts = await bot.send(user.callback(f"eval:submit:{eval_id(roster)}"))
+    assert "Cần ít nhất một kết quả" in texts[-1]
+    assert [b["text"] for b in bot.last_buttons()] == ["📝 Mở bản tự đánh giá", "⬅️ Về menu"]
