@@ -12,8 +12,6 @@ names one, HR picks among the courses that have started and have registered peop
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +39,7 @@ from domain.completion import (
 )
 from domain.courses import require_course
 from domain.errors import DomainError
+from domain.tags import tag_of
 from domain.text import ascii_key
 from domain.xlsx import workbook_bytes, write_table
 
@@ -152,8 +151,7 @@ def receive(session: Session, actor: Actor, path: Path, caption: str, chat: Chat
 def sheet_tag(data: dict[str, Any]) -> str:
     """The sheet a class choice belongs to (file, rows, classes offered): an older sheet's choice, pressed after a
     newer sheet replaced it, previews nothing."""
-    key = json.dumps([data.get("file"), data.get("codes"), data.get("choices")], ensure_ascii=False, default=str)
-    return hashlib.sha256(key.encode()).hexdigest()[:8]
+    return tag_of(data.get("file"), data.get("codes"), data.get("choices"))
 
 
 def _preview(session: Session, chat: Chat, course_code: str, file_name: str, codes: list[list[object]],
@@ -206,7 +204,7 @@ class Confirmed:
 
 def preview_tag(course: str, file_name: str, expected: list[str]) -> str:
     """The preview a confirm button belongs to: its class, file and the people it would record."""
-    return hashlib.sha256(json.dumps([course, file_name, sorted(expected)]).encode()).hexdigest()[:8]
+    return tag_of(course, file_name, sorted(expected))
 
 
 class OlderPreview(DomainError):

@@ -8,7 +8,6 @@ completions (caption "hoàn thành", or sent after "📥 Ghi nhận hoàn thành
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -25,6 +24,7 @@ from domain.registration import import_course_list
 from domain.roster import HEADERS as ROSTER_HEADERS
 from domain.roster import RowError, import_roster
 from domain.spreadsheet import HEADER_SEARCH_ROWS, read_rows
+from domain.tags import tag_of
 from domain.text import ascii_key
 
 
@@ -50,7 +50,7 @@ UPLOAD_STEP = "roster-confirm"
 def preview_tag(step_data: Mapping[str, object]) -> str:
     """The preview a confirm button belongs to: the file's hash and whether its bad rows are left out. An older
     preview's button, once a new file replaced it, names another and confirms nothing."""
-    return hashlib.sha256(f"{step_data.get('sha256', '')}:{bool(step_data.get('skip'))}".encode()).hexdigest()[:8]
+    return tag_of(step_data.get("sha256", ""), bool(step_data.get("skip")))
 PREVIEW_STEPS = frozenset({UPLOAD_STEP, completion_sheet.CONFIRM_STEP, completion_sheet.CHOOSE_STEP})
 
 

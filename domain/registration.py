@@ -7,7 +7,6 @@ many people press "Đăng ký" at once, in however many processes.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from domain.courses import CourseImportResult, audience_fits, import_courses, re
 from domain.errors import DomainError, NotFound
 from domain.markup import esc
 from domain.outbox import enqueue
+from domain.tags import tag_of
 from domain.text import name_order
 
 
@@ -369,7 +369,7 @@ def reason_tag(reason: str, people: list[str]) -> str:
     """What a cancellation's confirmation showed, for its button: the reason and the people it concerns (codes).
     A reason typed again, or a registration made or cancelled meanwhile (one leaving as another joins too), makes
     another, and the older button cancels nothing."""
-    return hashlib.sha256(f"{sorted(people)}:{reason}".encode()).hexdigest()[:8]
+    return tag_of(sorted(people), reason)
 
 
 def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], course_code: str,

@@ -8,7 +8,6 @@ change is kept in the cadre's history, and the cadre and the reviewer are told.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +23,7 @@ from domain.evaluation.common import EvaluationRefused
 from domain.evaluation.review import reviewer_of, reviewers_above
 from domain.markup import esc
 from domain.outbox import enqueue
+from domain.tags import tag_of
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_co
 
 def choice_tag(reviewer_code: str) -> str:
     """The reviewer a confirmation showed, for its button: a confirmation of another one assigns nothing."""
-    return hashlib.sha256(reviewer_code.strip().upper().encode()).hexdigest()[:8]
+    return tag_of(reviewer_code.strip().upper())
 
 
 def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadre_code: str,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from domain.tags import TAG_LENGTH
+
 LIMIT = 64  # bytes, Telegram's limit on callback data
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; SQLite overflows on anything past 2**63
 # Cadre, course and unit codes: ASCII, at most 20 characters (domain.roster / domain.courses MAX_CODE), no ':'.
 CODE = re.compile(r"[A-Za-z0-9_.-]{1,20}")
+TAG = re.compile(f"[0-9a-f]{{{TAG_LENGTH}}}")
 
 
 def join(prefix: str, *fields: object) -> str:
@@ -35,6 +38,11 @@ def number(raw: str, upper: int = MAX_ID, lower: int = 0) -> int | None:
 
 def code(raw: str) -> str | None:
     return raw if CODE.fullmatch(raw) else None
+
+
+def tag(raw: str) -> str | None:
+    """A confirmation's tag (domain.tags): TAG_LENGTH lower-case hex digits."""
+    return raw if TAG.fullmatch(raw) else None
 
 
 def pattern(prefix: str) -> str:

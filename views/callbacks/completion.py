@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from domain.completion_sheet import MAX_CHOICES
-from views.callbacks.base import code, join, number, pattern, split
+from views.callbacks.base import code, join, number, pattern, split, tag
 
 PREFIX = "cpl"
 PATTERN = pattern(PREFIX)
@@ -40,13 +40,12 @@ def parse(data: str) -> CompletionPress | None:
     match split(data, PREFIX):
         case [verb] if verb in PLAIN:
             return CompletionPress(verb)
-        case [("ok" | "skip") as verb, tag] if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
-            return CompletionPress(verb, tag=tag)
+        case [("ok" | "skip") as verb, raw_tag] if tag(raw_tag):
+            return CompletionPress(verb, tag=raw_tag)
         case ["want", course] if code(course):
             return CompletionPress("want", course)
         case ["c", raw] if (index := number(raw, MAX_CHOICES - 1)) is not None:
             return CompletionPress("c", choice=index)
-        case ["c", raw, tag] if (index := number(raw, MAX_CHOICES - 1)) is not None and len(tag) == 8 and all(
-                c in "0123456789abcdef" for c in tag):
-            return CompletionPress("c", choice=index, tag=tag)
+        case ["c", raw, raw_tag] if (index := number(raw, MAX_CHOICES - 1)) is not None and tag(raw_tag):
+            return CompletionPress("c", choice=index, tag=raw_tag)
     return None

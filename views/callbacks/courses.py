@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from views.callbacks.base import code, join, pattern, split
+from views.callbacks.base import code, join, pattern, split, tag
 
 PREFIX = "course"
 PATTERN = pattern(PREFIX)
@@ -75,8 +75,8 @@ def kill_ok(course_code: str, tag: str) -> str:
 
 def parse(data: str) -> CoursePress | None:
     match split(data, PREFIX):
-        case ["killok", course, tag] if code(course) and len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
-            return CoursePress("killok", course, tag=tag)
+        case ["killok", course, raw_tag] if code(course) and tag(raw_tag):
+            return CoursePress("killok", course, tag=raw_tag)
         case [verb] if verb in PLAIN:
             return CoursePress(verb)
         case ["list", kind] if KIND.fullmatch(kind):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from views.callbacks.base import code, join, pattern, split
+from views.callbacks.base import code, join, pattern, split, tag
 
 PREFIX = "revw"
 PATTERN = pattern(PREFIX)
@@ -40,6 +40,6 @@ def parse(data: str) -> ReviewersPress | None:
             return ReviewersPress("list")
         case [("pick" | "ok" | "no") as verb, raw] if code(raw):
             return ReviewersPress(verb, raw)
-        case ["ok", raw, tag] if code(raw) and len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
-            return ReviewersPress("ok", raw, tag)
+        case ["ok", raw, raw_tag] if code(raw) and tag(raw_tag):
+            return ReviewersPress("ok", raw, raw_tag)
     return None

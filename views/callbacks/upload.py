@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from views.callbacks.base import join, split
+from views.callbacks.base import TAG, join, split, tag
 
 PREFIX = "upl"
-PATTERN = rf"^{PREFIX}:(ok|no)(:[0-9a-f]{{8}})?$"
+PATTERN = rf"^{PREFIX}:(ok|no)(:{TAG.pattern})?$"
 
 
 class UploadPress(NamedTuple):
@@ -31,6 +31,6 @@ def parse(data: str) -> UploadPress | None:
     match split(data, PREFIX):
         case [("ok" | "no") as verb]:
             return UploadPress(verb == "ok")
-        case [("ok" | "no") as verb, tag] if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag):
-            return UploadPress(verb == "ok", tag)
+        case [("ok" | "no") as verb, raw_tag] if tag(raw_tag):
+            return UploadPress(verb == "ok", raw_tag)
     return None
