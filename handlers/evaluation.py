@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from domain import conversation, review_grid, vn
 from domain import evaluation as ev
 from domain.accounts import Actor, actor_for, require_manager
-from domain.choices import match_button, match_menu_label
+from domain.choices import match_button
 from domain.errors import PermissionDenied
 from domain.evaluation import RATINGS, EvalView, Window
 from domain.evaluation.flow import RatedThenNext, rate_then_next
@@ -306,8 +306,8 @@ async def _answer_and_hold(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     if who is None or smalltalk.smalltalk_of(text) is not None:
         return False
     form = await read_tx(context, conversation.waiting, *who)
-    if form is not None and form.name == conversation.KEYBOARD and _names_a_label(text, form):
-        return False  # the last message's button ("📝 Làm tiếp", a menu's): text_router presses it
+    if await text_router.typed_menu_label(update, context, text, form):
+        return True  # the last message's button ("📝 Làm tiếp", a menu's), pressed as the router does
     still_pressable = form.data.get("buttons", []) if form is not None and form.name.startswith(FORM_STEPS) else []
     message_id = update.message.message_id
     where = "Khó khăn, đề xuất" if draft.step == "difficulties" else "Kết quả công việc"
@@ -316,11 +316,6 @@ async def _answer_and_hold(update: Update, context: ContextTypes.DEFAULT_TYPE, d
                     KEEP_NOTE.format(period=draft.period, where=where), still_pressable)
     await ask.answer_question(update, context, text, held)
     return True
-
-
-def _names_a_label(text: str, step: conversation.Step) -> bool:
-    labels = [str(label) for row in step.data.get("buttons", []) for label, _ in row]
-    return match_menu_label(text, labels).index is not None
 
 
 async def _keep_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, eval_id: int,
