@@ -20,6 +20,7 @@ from domain import completion_sheet, conversation, vn
 from domain.accounts import Actor, audit, require_hr
 from domain.bulk_registration import Placed, register_from_file
 from domain.completion_sheet import SheetOutcome
+from domain.errors import DomainError
 from domain.registration import import_course_list
 from domain.roster import HEADERS as ROSTER_HEADERS
 from domain.roster import RowError, import_roster
@@ -45,6 +46,24 @@ class HrImport:
 # The step of a roster's or a list's preview (handlers.admin opens it; its data keeps the file's name), and every
 # step that holds a file's preview: a new file ends any of them.
 UPLOAD_STEP = "roster-confirm"
+
+
+class OlderPreview(DomainError):
+    """A confirm button of a preview that a newer file replaced: the pending one stays."""
+
+    def __init__(self, pending_file: str) -> None:
+        super().__init__(pending_file)
+        self.pending_file = pending_file
+
+
+def take_pending(session: Session, chat: tuple[int, int], tag: str) -> conversation.Step | None:
+    """The pending upload's step, ended in this transaction, if the pressed button was sent with it (`tag`; a
+    button from before tags carries none); another preview's button raises OlderPreview and, rolled back, leaves
+    the pending one as it was. None when nothing is pending."""
+    step = conversation.take_step(session, *chat, {UPLOAD_STEP})
+    if step is not None and tag and tag != preview_tag(step.data):
+        raise OlderPreview(str(step.data.get("name", "")))
+    return step
 
 
 def preview_tag(step_data: Mapping[str, object]) -> str:

@@ -14,8 +14,9 @@ from core.config import Settings
 from core.metrics import timed_import
 from domain import accounts, conversation, vn
 from domain.accounts import Actor
-from domain.hr_import import UPLOAD_STEP, HrImport, import_spreadsheet, preview_tag
+from domain.hr_import import UPLOAD_STEP, HrImport, OlderPreview, import_spreadsheet, preview_tag, take_pending
 from domain.roster import RowError
+from domain.tags import tag_of
 from domain.text import ascii_key
 from handlers import completion_sheet, text_router
 from handlers.common import (
@@ -26,7 +27,6 @@ from handlers.common import (
     linked_only,
     load_actor,
     pressed,
-    read_tx,
     record_refusal,
     reply,
     run_heavy,
@@ -166,7 +166,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _shown(result: HrImport) -> str:
     """What a preview showed, as a short fingerprint: the confirmation imports only what was shown."""
-    return hashlib.sha256((result.summary + _skipped(result)).encode()).hexdigest()[:16]
+    return tag_of(result.summary + _skipped(result))
 
 
 async def _present(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict[str, object],
@@ -243,15 +243,12 @@ async def confirm_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     press = pressed(update, upload_buttons.parse)
     apply = press.apply  # True: import it; False: drop it
     who = text_router.chat_key(update)
-    step = await read_tx(context, conversation.current_step, *who) if who else None
-    if step is None or who is None or step.name != UPLOAD_STEP:
-        await reply(update, NOTHING_PENDING)
+    try:
+        step = await run_tx(context, take_pending, who, press.tag) if who else None
+    except OlderPreview as older:  # an older preview's button: the current one stays
+        await reply(update, OLDER_PREVIEW.format(name=esc(older.pending_file)))
         return
-    if press.tag and press.tag != preview_tag(step.data):  # an older preview's button: the current one stays
-        await reply(update, OLDER_PREVIEW.format(name=esc(str(step.data.get("name", "")))))
-        return
-    step = await run_tx(context, conversation.take_step, *who, {UPLOAD_STEP})
-    if step is None:
+    if step is None or who is None:
         await reply(update, NOTHING_PENDING)
         return
     if not apply:
