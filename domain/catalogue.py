@@ -18,6 +18,7 @@ from domain.gaps import active_courses, compute_gaps
 from domain.registration import (
     BLOCKED,
     NOT_LINKED,
+    cancelled_notice_key,
     check_audience,
     check_course_open,
     check_no_overlap,
@@ -211,7 +212,7 @@ def _unreached_then(session: Session, course: Course, cadres: list[Cadre]) -> di
     """Who the cancellation's notice did not reach, as it was then: a notice queued for them (its outbox row) or
     none (not linked at the time). Linking afterwards tells them nothing, so it must not clear the mark. Once
     the outbox has purged the rows (after its retention), only today's link state is left to go by."""
-    keys = {f"course-cancelled:{course.code}:{c.code}": c.id for c in cadres}
+    keys = {cancelled_notice_key(course.code, c.code): c.id for c in cadres}
     rows = dict(session.execute(select(Outbox.key, Outbox.status).where(Outbox.key.in_(keys))).tuples().all())
     if not rows and cadres and course.cancelled_at is not None and as_utc(course.cancelled_at) < utcnow() - OUTBOX_KEPT:
         return unreached(session, cadres)

@@ -340,12 +340,18 @@ class CourseCancellation:
     not_told: list[Unreached]  # the others, in name order: HR tells them another way
 
 
-def cancel_course(session: Session, course_code: str, actor: str, reason: str = "") -> CourseCancellation:
-    """HR cancels a course with a reason: every active registration ends and each person is told why."""
+def cancel_course(session: Session, course_code: str, actor: str, reason: str = "",
+                  shown: str = "") -> CourseCancellation:
+    """HR cancels a course with a reason: every active registration ends and each person is told why. `shown`:
+    the tag of what HR's confirmation showed (reason_tag); other people than it showed cancel nothing."""
     reason = check_reason(reason)
     course = _course(session, course_code, lock=True)
     check_cancellable(session, course)
     people = _active_people(session, course)
+    if shown and shown != reason_tag(reason, [cadre.code for _, cadre, _ in people]):
+        raise RegistrationRefused(
+            f"Nút đó xác nhận một lý do đã được thay, hoặc danh sách người đăng ký đã đổi từ khi xem (nay "
+            f"{len(people)} người); chưa hủy gì. Lý do đang chờ: “{reason}”. Gõ lại lý do để xem xác nhận mới.")
     missed = unreached(session, [cadre for _, cadre, _ in people])
     # One moment for the course and the registrations it ends: the roster of a cancelled course is the
     # registrations cancelled at that moment, not those the people had cancelled themselves before.
@@ -356,13 +362,18 @@ def cancel_course(session: Session, course_code: str, actor: str, reason: str = 
     not_told = []
     for registration, cadre, unit in people:
         registration.status, registration.updated_at = RegistrationStatus.CANCELLED, now
-        enqueue(session, f"course-cancelled:{course.code}:{cadre.code}", cadre, "course-cancelled",
+        enqueue(session, cancelled_notice_key(course.code, cadre.code), cadre, "course-cancelled",
                 f"⛔ Lớp {esc(course.code)} – {esc(course.name)} đã bị hủy.{why} "
                 "Đăng ký của bạn được hủy theo; hãy xem /courses để chọn lớp khác.")
         if cadre.id in missed:
             not_told.append(Unreached(cadre.code, cadre.full_name, unit.name, missed[cadre.id]))
     audit(session, actor, "cancel-course", course.code, reason or None)
     return CourseCancellation(course.code, course.name, reason, len(people), len(people) - len(not_told), not_told)
+
+
+def cancelled_notice_key(course_code: str, cadre_code: str) -> str:
+    """The outbox key of a course's cancellation notice to one person: its row says whether they were told."""
+    return f"course-cancelled:{course_code}:{cadre_code}"
 
 
 def reason_tag(reason: str, people: list[str]) -> str:
@@ -384,12 +395,7 @@ def cancel_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cour
         raise RegistrationRefused(
             f"Không có yêu cầu hủy lớp {course_code} nào đang chờ xác nhận (đã xong, đã thôi, hoặc chưa nhập lý "
             "do); chưa hủy gì. Muốn hủy lớp, bấm “⛔ Hủy lớp” trên trang lớp rồi nhập lý do.")
-    people = [cadre.code for _, cadre, _ in _active_people(session, _course(session, course_code, lock=True))]
-    if tag and tag != reason_tag(reason, people):  # rolled back: the step with the newer reason stays
-        raise RegistrationRefused(
-            f"Nút đó xác nhận một lý do đã được thay, hoặc danh sách người đăng ký đã đổi từ khi xem (nay "
-            f"{len(people)} người); chưa hủy gì. Lý do đang chờ: “{reason}”. Gõ lại lý do để xem xác nhận mới.")
-    return cancel_course(session, course_code, actor.code, reason)
+    return cancel_course(session, course_code, actor.code, reason, shown=tag)  # a refusal rolls the step back
 
 
 def keep_course(session: Session, chat: tuple[int, int], course_code: str) -> None:
