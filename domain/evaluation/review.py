@@ -113,11 +113,6 @@ def reviewees(session: Session, manager_ids: list[int]) -> list[Cadre]:
     return [c for c in people.values() if c.id not in manager_ids]
 
 
-def _may_review(session: Session, actor: Actor, ev: Evaluation, today: date) -> int | None:
-    """The manager the actor reviews for (themselves or a delegator), or None. Never one's own evaluation."""
-    return rates_for(session, actor, ev.cadre, today)
-
-
 def rates_for(session: Session, actor: Actor, cadre: Cadre, today: date) -> int | None:
     """Whom the actor rates this cadre for today: themselves (the cadre's reviewer), a manager who delegated
     to them, or None. Never oneself."""
@@ -236,7 +231,7 @@ def evaluation_for_review(session: Session, actor: Actor, eval_id: int, window: 
     ev = session.get(Evaluation, eval_id)
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
-    acting_for = _may_review(session, actor, ev, today)
+    acting_for = rates_for(session, actor, ev.cadre, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(session, ev, actor.cadre_id)
@@ -276,7 +271,7 @@ def rate(session: Session, actor: Actor, eval_id: int, rating: int, comment: str
     ev = session.get(Evaluation, eval_id, with_for_update=True, populate_existing=True)  # a manager and a deputy
     if ev is None:
         raise NotFound("Không tìm thấy bản tự đánh giá.")
-    acting_for = _may_review(session, actor, ev, today)
+    acting_for = rates_for(session, actor, ev.cadre, today)
     if acting_for is None:
         raise PermissionDenied("Bạn không phải người đánh giá của cán bộ này.")
     _require_submitted(session, ev, actor.cadre_id)
