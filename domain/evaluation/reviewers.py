@@ -8,7 +8,7 @@ change is kept in the cadre's history, and the cadre and the reviewer are told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -71,27 +71,24 @@ class ReviewerChoice:
     def of(cls, cadre: Cadre, reviewer: Cadre, replaces: Cadre | None = None) -> ReviewerChoice:
         return cls((cadre.full_name, cadre.code), (reviewer.full_name, reviewer.code), reviewer.position,
                    reviewer.unit.name, [(c.full_name, c.code) for c in (cadre, reviewer) if c.telegram_chat_id is None],
-                   (replaces.full_name, replaces.code) if replaces else None)
+                   (replaces.full_name, replaces.code) if replaces else None, cadre.reviewer_code or "")
 
 
 def _checked(session: Session, actor: Actor, cadre_code: str, reviewer_code: str, lock: bool) -> tuple[Cadre, Cadre]:
     require_hr(actor)
     cadre, reviewer = require_cadre(session, cadre_code), require_cadre(session, reviewer_code)
-    if lock:
+    if lock:  # read, lock, then check the state as it is under the lock (PostgreSQL is READ COMMITTED)
         session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+        session.refresh(cadre)
     if reviewer.id == cadre.id:
         raise EvaluationRefused("Không thể giao cho cán bộ tự xếp loại chính mình.")
     current = reviewer_of(session, cadre)
-    if current is not None and not cadre.reviewer_code:  # the roster or the unit gives one: not HR's to replace
+    if current is not None and current.code != cadre.reviewer_code:  # the roster or the unit gives one, not HR
         raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: {current.full_name} "
                                 f"({current.code}). Nếu cần đổi, hãy sửa trong danh sách cán bộ.")
     if not reviewer.is_leader:
         raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) không giữ chức vụ lãnh đạo: người xếp loại "
                                 "phải là một lãnh đạo cấp trên.")
-    manager = session.scalar(select(Cadre).where(Cadre.code == cadre.manager_code)) if cadre.manager_code else None
-    if manager is not None and manager.id != cadre.id and manager.id != reviewer.id:  # a code of nobody gives none
-        raise EvaluationRefused(f"{cadre.full_name} đã có người xếp loại theo danh sách cán bộ: {manager.full_name} "
-                                f"({manager.code}). Hãy sửa trong danh sách.")
     if cadre.id in {boss.id for boss in reviewers_above(session, reviewer)}:  # nobody rates their own boss
         raise EvaluationRefused(f"{reviewer.full_name} ({reviewer.code}) là cấp dưới của {cadre.full_name} trong "
                                 "chuỗi xếp loại, nên không xếp loại được cấp trên của mình. Hãy gõ mã một lãnh đạo "
@@ -109,14 +106,18 @@ def reviewer_choice(session: Session, actor: Actor, cadre_code: str, reviewer_co
     before if this one replaces them (nothing is written)."""
     cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=False)
     before = _assigned(session, cadre)
-    choice = ReviewerChoice.of(cadre, reviewer, before if before is not None and before.id != reviewer.id else None)
-    return replace(choice, assigned_code=cadre.reviewer_code or "")
+    return ReviewerChoice.of(cadre, reviewer, before if before is not None and before.id != reviewer.id else None)
 
 
-def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str) -> ReviewerChoice:
+def assign_reviewer(session: Session, actor: Actor, cadre_code: str, reviewer_code: str,
+                    assigned_before: str | None = None) -> ReviewerChoice:
     """HR names who reviews a cadre the roster gives no direct manager (checked again, under the cadre's lock);
-    the change is kept in the cadre's history, and both are told where the bot reaches them."""
+    the change is kept in the cadre's history, and both are told where the bot reaches them. `assigned_before`:
+    the cadre's reviewer code as HR's confirmation read it; another one since (assigned meanwhile) refuses."""
     cadre, reviewer = _checked(session, actor, cadre_code, reviewer_code, lock=True)
+    if assigned_before is not None and (cadre.reviewer_code or "") != assigned_before:
+        raise EvaluationRefused(f"Người xếp loại của {cadre.full_name} vừa được giao ({cadre.reviewer_code or 'hủy'}) "
+                                "sau khi bạn xem; chưa giao gì. Mở lại 👤 Chưa có người xếp loại để xem lại.")
     replaced = _assigned(session, cadre)
     old, cadre.reviewer_code, cadre.updated_at = cadre.reviewer_code, reviewer.code, utcnow()
     session.add(RecordChange(cadre_id=cadre.id, at=utcnow(), source="correction", field="reviewer_code",
@@ -154,13 +155,8 @@ def assign_confirmed(session: Session, actor: Actor, chat: tuple[int, int], cadr
     if tag and tag != choice_tag(reviewer):
         raise EvaluationRefused(f"Nút đó xác nhận một lựa chọn đã được thay; chưa giao gì. Lựa chọn đang chờ: "
                                 f"{reviewer.upper()} – dùng nút dưới tin nhắn mới nhất.")
-    cadre = require_cadre(session, cadre_code)
-    session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
-    session.refresh(cadre)
-    if "replaces" in step.data and (cadre.reviewer_code or "") != step.data["replaces"]:  # assigned meanwhile
-        raise EvaluationRefused(f"Người xếp loại của {cadre.full_name} vừa được giao ({cadre.reviewer_code or 'hủy'}) "
-                                "sau khi bạn xem; chưa giao gì. Mở lại 👤 Chưa có người xếp loại để xem lại.")
-    return assign_reviewer(session, actor, cadre_code, reviewer)
+    before = step.data.get("replaces")  # absent in a choice held before it was kept
+    return assign_reviewer(session, actor, cadre_code, reviewer, None if before is None else str(before))
 
 
 def decline_choice(session: Session, chat: tuple[int, int], cadre_code: str) -> None:
