@@ -175,10 +175,10 @@ def _first_sheet(workbook: Any) -> Any:
     return sheet
 
 
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # sizes already checked by _check_zip
-        parts = (archive.read(m) for m in archive.namelist() if m.startswith("xl/worksheets/") and m.endswith(".xml"))
-        return any(FORMULA_TAG.search(xml) for xml in parts)
+def _has_formulas(sheet: Any) -> bool:
+    """Whether the sheet that is read has formulas at all (one scan of its XML, not of the other sheets')."""
+    with sheet._get_source() as source:  # openpyxl's reader of this sheet's XML; sizes checked by _check_zip
+        return FORMULA_TAG.search(source.read()) is not None
 
 
 def _uncomputed_cells(sheet: Any) -> dict[int, dict[int, str]]:
@@ -210,7 +210,7 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     workbook = _open_workbook(data)
     try:
         sheet = _first_sheet(workbook)
-        uncomputed = _uncomputed_cells(sheet) if _has_formulas(data) else {}
+        uncomputed = _uncomputed_cells(sheet) if _has_formulas(sheet) else {}
         rows = sheet.iter_rows(max_col=_limits.max_columns, values_only=True)
         for number, row in enumerate(rows, start=1):
             cells = [_cell_text(c) for c in row]
