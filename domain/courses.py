@@ -148,10 +148,6 @@ def import_courses(session: Session, path: Path, *, skip_bad_rows: bool = False,
     return result
 
 
-START = COURSE_FIELDS.index("start_date")
-KIND = COURSE_FIELDS.index("kind")
-
-
 def kind_label(kind: str) -> str:
     """'LLCT_CAO_CAP' -> 'Cao cấp lý luận chính trị' (the code itself if the rules no longer have it)."""
     known = default_rules().course_kinds.get(kind)
@@ -165,11 +161,11 @@ def _against_recorded(values: dict[str, Any], old: Row[Any], completed: dict[int
     if values["capacity"] and values["capacity"] < taken:
         problems.append(f"“Số chỗ” {values['capacity']} ít hơn {taken} người đã có chỗ trong lớp; hãy hủy bớt "
                         "đăng ký trước, hoặc giữ số chỗ")
-    if done and values["kind"] != old[2 + KIND]:
+    if done and values["kind"] != old.kind:
         problems.append(f"lớp đã có {vn.number(done)} người được ghi nhận hoàn thành theo loại "
-                        f"“{kind_label(old[2 + KIND])}”, nên không đổi “Loại” được (hồ sơ của họ đã nâng theo loại "
+                        f"“{kind_label(old.kind)}”, nên không đổi “Loại” được (hồ sơ của họ đã nâng theo loại "
                         "đó); nếu loại thật sự nhầm, hãy hủy ghi nhận hoàn thành trước")
-    if done and values["start_date"] not in (None, old[2 + START]):
+    if done and values["start_date"] not in (None, old.start_date):
         problems.append(f"lớp đã có {vn.number(done)} người được ghi nhận hoàn thành, nên không đổi “Ngày bắt đầu” "
                         "được (hoàn thành sẽ sớm hơn ngày khai giảng); nếu lịch thật sự đổi, hãy hủy ghi nhận hoàn "
                         "thành trước")

@@ -262,8 +262,7 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     # A prompt (form) ends too when another feature's button is pressed: the user moved on, and the prompt left
     # open would take their next question as its value. Its own buttons (same prefix) keep it for its handler.
     if step is not None and (step.name in forms or step.data.get("buttons")) and not _own_button(step, update):
-        data = (update.callback_query.data if update.callback_query else None) or ""
-        if _can_do_nothing(context, data, step):
+        if _can_do_nothing(context, pressed or "", step):
             # an older preview's button: ending the one the chat waits at would lose it for nothing
             rows = [[(str(label), str(button)) for label, button in row] for row in step.data["buttons"]]
             await reply(update, STALE_KEPT, keyboard(rows))
