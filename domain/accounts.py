@@ -291,6 +291,7 @@ def unlink_cadre(session: Session, cadre_code: str, actor: str = "cli") -> tuple
     account that was linked (None: it was not linked; nothing changes)."""
     cadre = require_cadre(session, cadre_code)
     session.execute(select(Cadre.id).where(Cadre.id == cadre.id).with_for_update())
+    session.refresh(cadre)  # the link as it is under the lock (PostgreSQL is READ COMMITTED)
     user_id, chat_id = cadre.telegram_user_id, cadre.telegram_chat_id
     if user_id is None:
         return cadre, None

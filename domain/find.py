@@ -17,7 +17,7 @@ from db.models import Cadre, Course, Evaluation, Registration, Unit
 from domain.accounts import Actor, Profile, audit, profile_of, require_manager
 from domain.clock import as_utc
 from domain.evaluation import EvalStatus
-from domain.evaluation.review import rates_for, reviewer_of, reviewers_above
+from domain.evaluation.review import rates_for, reviewers_above
 from domain.gaps import CadreGaps, compute_gaps
 from domain.records import qualification_sources
 from domain.text import ascii_key, name_order
@@ -138,17 +138,18 @@ def cadre_card(session: Session, actor: Actor, cadre_id: int, today: date,
         return None
     audit(session, actor.code, "cadre-read", cadre.code)
     profile = profile_of(cadre, qualification_sources(session, cadre.id))
-    evaluations = _evaluations(session, cadre, period) if _sees_evaluations(session, actor, cadre, today) else None
-    boss = reviewer_of(session, cadre)
+    above = reviewers_above(session, cadre)  # the first is the cadre's reviewer
+    evaluations = _evaluations(session, cadre, period) if _sees_evaluations(session, actor, cadre, above,
+                                                                            today) else None
+    boss = above[0] if above else None
     return CadreCard(cadre.code, cadre.full_name, profile, compute_gaps(session, cadre, today),
                      _registrations(session, cadre), evaluations, f"{boss.full_name} ({boss.code})" if boss else None)
 
 
-def _sees_evaluations(session: Session, actor: Actor, cadre: Cadre, today: date) -> bool:
+def _sees_evaluations(session: Session, actor: Actor, cadre: Cadre, above: list[Cadre], today: date) -> bool:
     """A cadre's monthly evaluations are read by HR, by those above them in the review chain (the status views'
     rule), by a deputy who rates them today, and by the cadre: the unit scope alone showed a deputy head their own
     boss's rating."""
     if actor.is_hr or cadre.id == actor.cadre_id:
         return True
-    return (actor.cadre_id in {boss.id for boss in reviewers_above(session, cadre)}
-            or rates_for(session, actor, cadre, today) is not None)
+    return actor.cadre_id in {boss.id for boss in above} or rates_for(session, actor, cadre, today) is not None
