@@ -66,25 +66,26 @@ def _given(exc: OSError, args: argparse.Namespace, dests: tuple[str, ...]) -> st
     return None
 
 
+# What each kind of failure says, for a file read and for a file written.
+_LINES = (
+    (INPUTS, (NOT_FOUND, READ_DIRECTORY, READ_DENIED, READ_FAILED)),
+    (OUTPUTS, (NO_DIRECTORY, WRITE_DIRECTORY, WRITE_DENIED, WRITE_FAILED)),
+)
+
+
 def explain(exc: BaseException, args: argparse.Namespace) -> tuple[str, int] | None:
     """The line and exit code for an OSError on a file named on the command line, else None."""
     if not isinstance(exc, OSError):
         return None
-    reason = exc.strerror or str(exc)
-    if (path := _given(exc, args, INPUTS)) is not None:
+    for dests, (missing, directory, denied, failed) in _LINES:
+        if (path := _given(exc, args, dests)) is None:
+            continue
+        fields = {"path": path, "directory": os.path.dirname(path) or os.curdir, "reason": exc.strerror or str(exc)}
         if exc.errno in _MISSING:
-            return NOT_FOUND.format(path=path), EXIT_CONFIG
+            return missing.format(**fields), EXIT_CONFIG
         if exc.errno == errno.EISDIR:
-            return READ_DIRECTORY.format(path=path), EXIT_CONFIG
+            return directory.format(**fields), EXIT_CONFIG
         if exc.errno in _DENIED:
-            return READ_DENIED.format(path=path), EXIT_CONFIG
-        return READ_FAILED.format(path=path, reason=reason), EXIT_OTHER
-    if (path := _given(exc, args, OUTPUTS)) is not None:
-        if exc.errno in _MISSING:
-            return NO_DIRECTORY.format(directory=os.path.dirname(path) or os.curdir, path=path), EXIT_CONFIG
-        if exc.errno == errno.EISDIR:
-            return WRITE_DIRECTORY.format(path=path), EXIT_CONFIG
-        if exc.errno in _DENIED:
-            return WRITE_DENIED.format(path=path), EXIT_CONFIG
-        return WRITE_FAILED.format(path=path, reason=reason), EXIT_OTHER
+            return denied.format(**fields), EXIT_CONFIG
+        return failed.format(**fields), EXIT_OTHER
     return None
