@@ -162,13 +162,13 @@ def _chain_in_memory(session: Session, manager_id: int) -> list[Person]:
             for i in _walk(below, manager_id)]
 
 
-def _chain_ids(session: Session, actor: Actor) -> list[int]:
-    return [p.cadre_id for p in review_chain(session, actor.cadre_id)]
+def _chain_ids(session: Session, manager_id: int) -> list[int]:
+    return [p.cadre_id for p in review_chain(session, manager_id)]
 
 
 def chain_month_status(session: Session, manager_id: int, year: int, month: int) -> list[StatusLine]:
     """team_month_status() without the viewer: the lines a job shows a manager (nothing audited, no one viewed)."""
-    return month_status_of(session, [p.cadre_id for p in review_chain(session, manager_id)], year, month)
+    return month_status_of(session, _chain_ids(session, manager_id), year, month)
 
 
 class TeamMonthStatus:
@@ -191,13 +191,13 @@ def team_month_status(session: Session, actor: Actor, year: int, month: int) -> 
     """The month's status of everyone below the viewer in the review chain (the people the quarter and year
     views list), for HR as for a manager: never the viewer's unit as such, never a boss."""
     require_manager(actor)
-    return unit_month_status(session, actor, year, month, _chain_ids(session, actor))
+    return unit_month_status(session, actor, year, month, _chain_ids(session, actor.cadre_id))
 
 
 def remind_team(session: Session, actor: Actor, year: int, month: int, today: date) -> Nudge:
     """The reminder, to the people team_month_status lists who have not submitted."""
     require_manager(actor)
-    return remind_missing(session, actor, year, month, today, _chain_ids(session, actor))
+    return remind_missing(session, actor, year, month, today, _chain_ids(session, actor.cadre_id))
 
 
 def reviewee_year(session: Session, actor: Actor, year: int, shown: int = 60) -> GridPage:
