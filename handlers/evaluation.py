@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -45,6 +45,9 @@ from knowledge import smalltalk
 from views.callbacks import evaluation as buttons
 from views.callbacks import menu as menu_buttons
 from views.callbacks import review as review_buttons
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ASK_RESULTS = (
     "📝 <b>Tự đánh giá {period}</b>\n<b>Bước 1/3 – Kết quả công việc, sản phẩm</b>\n"
@@ -328,16 +331,18 @@ async def _keep_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     await show_step(update, context, v)
 
 
-async def leave_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
-    """Another command pauses a draft that was taking free text, so a later question is not saved as a result."""
-    if command == "eval":
-        return
-    actor = await load_actor(update, context)  # already loaded in this update's unit of work: no query
-    if actor is None:
-        return
-    if await read_tx(context, ev.active_draft, actor.cadre_id, _window(context), today(context)) is None:
-        return
-    paused = await run_tx(context, ev.pause, actor.cadre_id)
+def draft_left(session: Session, context: ContextTypes.DEFAULT_TYPE, command: str) -> int | None:
+    """Leave check (in the command's first read, the actor loaded): the cadre whose draft was taking free text,
+    which another command pauses, so a later question is not saved as a result."""
+    actor: Actor | None = getattr(context, "actor", None)
+    if command == "eval" or actor is None:
+        return None
+    draft = ev.active_draft(session, actor.cadre_id, _window(context), today(context))
+    return actor.cadre_id if draft is not None else None
+
+
+async def pause_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, cadre_id: int) -> None:
+    paused = await run_tx(context, ev.pause, cadre_id)
     await reply(update, LEFT_EDIT if paused == "edit" else LEFT_DRAFT)
 
 
@@ -552,4 +557,4 @@ def register(app: Application) -> None:
     text_router.add_form(app, ev.REVIEW_CONFIRM_STEP, comment_entered)
     text_router.add_interceptor(app, draft_text, awaits=draft_awaits_text)
     text_router.add_cancel_hook(app, cancel_draft)
-    text_router.add_leave_hook(app, leave_draft)
+    text_router.add_leave_hook(app, draft_left, pause_draft)

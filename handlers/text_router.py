@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, Update
 from telegram.ext import (
@@ -40,6 +40,9 @@ from domain.choices import Match, drop_button_step, match_button, match_menu_lab
 from domain.errors import DomainError, NotFound, PermissionDenied
 from handlers import last_buttons
 from handlers.common import FORMS_KEY, esc, friendly, keyboard, read_tx, reply, run_tx
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 FormHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str, str], Coroutine[Any, Any, None]]
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -86,12 +89,16 @@ def add_cancel_hook(app: Application, handler: Interceptor) -> None:
     app.bot_data.setdefault(CANCEL_HOOKS_KEY, []).append(handler)
 
 
-LeaveHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Coroutine[Any, Any, None]]
+# A leave hook's check runs in the update's first read, beside the open step (one trip to a worker thread for all):
+# check(session, context, command) finds what the command leaves (None: nothing); act(update, context, found) then
+# deals with it, only when something was found.
+LeaveCheck = Callable[["Session", ContextTypes.DEFAULT_TYPE, str], object]
+LeaveAct = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Coroutine[Any, Any, None]]
 
 
-def add_leave_hook(app: Application, handler: LeaveHook) -> None:
-    """Called with the command's name when a command leaves whatever the chat was doing (not for /cancel)."""
-    app.bot_data.setdefault(LEAVE_HOOKS_KEY, []).append(handler)
+def add_leave_hook(app: Application, check: LeaveCheck, act: LeaveAct) -> None:
+    """For a command that leaves whatever the chat was doing (not for /cancel or /help, KEEPS_STEP)."""
+    app.bot_data.setdefault(LEAVE_HOOKS_KEY, []).append((check, act))
 
 
 def bind_buttons(app: Application, acts_on_step: Callable[[str], bool], steps: Collection[str]) -> None:
@@ -245,14 +252,17 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     command, who = _command(update), chat_key(update)
     if who is None or not (update.callback_query or command):
         return
-    step = await read_tx(context, conversation.current_step, *who)
+    leaving = command is not None and command not in KEEPS_STEP
+    hooks: list[tuple[LeaveCheck, LeaveAct]] = context.application.bot_data.get(LEAVE_HOOKS_KEY, []) if leaving else []
+    step, found = await read_tx(context, _open_work, who, [check for check, _ in hooks], command or "", context)
     if command is not None:
-        if command in KEEPS_STEP:
+        if not leaving:
             return
         if step is not None:
             await _drop(update, context, who, step)
-        for hook in context.application.bot_data.get(LEAVE_HOOKS_KEY, []):
-            await hook(update, context, command)
+        for (_, act), what in zip(hooks, found, strict=True):
+            if what is not None:
+                await act(update, context, what)
         return
     pressed = update.callback_query.data if update.callback_query else None
     if step is not None and pressed and any(str(data) == pressed for row in step.data.get("buttons", [])
@@ -268,6 +278,12 @@ async def end_button_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await reply(update, STALE_KEPT, keyboard(rows))
             raise ApplicationHandlerStop
         await _drop(update, context, who, step)
+
+
+def _open_work(session: Session, who: tuple[int, int], checks: Sequence[LeaveCheck], command: str,
+               context: ContextTypes.DEFAULT_TYPE) -> tuple[conversation.Step | None, list[object]]:
+    """The chat's open step and what each leave hook's check finds, in one read (the actor is loaded before it)."""
+    return conversation.current_step(session, *who), [check(session, context, command) for check in checks]
 
 
 async def _drop(update: Update, context: ContextTypes.DEFAULT_TYPE, who: tuple[int, int],

@@ -203,3 +203,33 @@ def test_the_actor_reloaded_after_a_write_has_the_written_unit(linked: Database)
     before = work.call(lambda s: (accounts.actor_for(s, USER_ID), move(s), accounts.actor_for(s, USER_ID))[2],
                        write=True)
     assert before is not None and before.unit_code == "XA2"
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The update's trips to a worker thread for its unit of work (each costs a thread switch both ways)."""
+    made: list[str] = []
+    real_call, real_close = UnitOfWork.call, UnitOfWork.close
+
+    def call(self: UnitOfWork, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(getattr(args[0], "__name__", "?") if args else "?")
+        return real_call(self, fn, *args, **kwargs)
+
+    def close(self: UnitOfWork) -> None:
+        made.append("close")
+        real_close(self)
+
+    monkeypatch.setattr(UnitOfWork, "call", call)
+    monkeypatch.setattr(UnitOfWork, "close", close)
+    return made
+
+
+async def test_a_command_reads_in_two_trips_the_open_step_and_the_leave_checks_with_the_actor(
+        bot: BotHarness, linked: Database, user: UpdateFactory, trips: list[str]) -> None:
+    """A command first ends whatever the chat was doing: the open step and every leave hook's check (an evaluation
+    draft taking free text) are read in the trip that loads the actor, not one trip each; then the handler reads."""
+    await bot.send(user.text("/menu"))
+    for command in ("/gaps", "/courses"):
+        trips.clear()
+        assert await bot.send(user.text(command))
+        assert trips.count("close") == 1 and len(trips) == 3, trips
