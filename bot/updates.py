@@ -28,8 +28,11 @@ MAX_CONCURRENT_UPDATES = 16
 # no thread, so fewer threads than updates in flight cannot deadlock; more threads only fight over the GIL and
 # stretch the time a thread holds SQLite's write lock. benchmarks/bench_rush.py, same machine minutes apart:
 # 20 threads 50 updates/s, 16.8 ms CPU per update, p95 6.7 s; 8 threads 62/s, 12.2 ms, 4.7 s; 4 threads 54/s,
-# 15.4 ms, 5.2 s. (asyncio's default is min(32, cores + 4), 6 here.)
-WORKER_THREADS = 8
+# 15.4 ms, 5.2 s. (asyncio's default is min(32, cores + 4), 6 here.) Since then each update takes fewer and
+# shorter steps, and 4 is ahead: alternated four times, 4 threads 221-257 updates/s (3.8-4.5 ms CPU per update)
+# against 8 threads 210-229/s (3.9-4.6 ms); 2 threads were no better than 4. The price: four updates waiting
+# for SQLite's write lock (another process's import) hold every thread until it is free.
+WORKER_THREADS = 4
 
 
 def use_worker_threads() -> None:
