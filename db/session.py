@@ -181,14 +181,15 @@ class UnitOfWork:
     def open(self) -> bool:
         return self._session is not None
 
-    def call(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
-        """fn(session, *args) in this unit's transaction; a write commits and ends the unit."""
+    def call(self, fn: Callable[..., T], *args: Any, write: bool = False, final: bool = False) -> T:
+        """fn(session, *args) in this unit's transaction; a write commits and ends the unit, and so does a read
+        its caller knows to be the update's last (`final`): ending it here saves a trip to a worker thread."""
         with self.database.turn():
             session = self._session_for(write)
             token = _DEFERRED.set(not self._writing)  # read: SQLite begins DEFERRED, no write lock
             try:
                 result = fn(session, *args)
-                if write:
+                if write or final:
                     self._end(commit=True)
             except BaseException:
                 self._end(commit=False)

@@ -90,10 +90,13 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
-async def read_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any) -> T:
-    """A read in the update's unit of work, in a worker thread (on SQLite it does not take the write lock)."""
+async def read_tx(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., T], *args: Any, final: bool = False) -> T:
+    """A read in the update's unit of work, in a worker thread (on SQLite it does not take the write lock).
+
+    `final`: the handler's last database step (what follows only renders and sends), so the unit ends in the same
+    trip instead of one more at the end of the update."""
     if isinstance(context, UpdateContext):
-        return await context.step(fn, *args)
+        return await context.step(fn, *args, final=final)
     return await asyncio.to_thread(services(context).db.read, fn, *args)
 
 

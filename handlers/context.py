@@ -77,15 +77,17 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
             await self.step(_nothing)
         return self.actor
 
-    async def step(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
-        """fn(session, *args) in a worker thread, in this update's unit of work."""
+    async def step(self, fn: Callable[..., T], *args: Any, write: bool = False, final: bool = False) -> T:
+        """fn(session, *args) in a worker thread, in this update's unit of work (`final`: its last step, which
+        ends the unit in the same trip; a step that comes after all begins a new transaction)."""
         if self._work is None:
             self._work = self.services.db.unit_of_work()
             opened = _OPEN.get()
             if opened is not None:
                 opened.append(self)
         actor_before = (self.actor_loaded, self.actor)
-        result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write)
+        result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
+                                         final=final)
         if (self.actor_loaded, self.actor) != actor_before:
             bind_actor(self.actor.code if self.actor else None)  # the worker thread's context is a copy
         return result

@@ -193,7 +193,8 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def list_courses(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     press = buttons.parse(update.callback_query.data or "") if update.callback_query else None
     kind = press.course if press and press.verb == "list" else ""
-    items = await read_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None)
+    items = await read_tx(context, catalogue.courses_for, actor.cadre_id, today(context), kind or None,
+                          final=True)
     kind_label = f" – {default_rules().course_kinds[kind].label}" if kind in default_rules().course_kinds else ""
     extra = [[("🔎 Lọc theo loại", buttons.plain("kinds")), MINE], [BACK]]
     if actor.is_hr:

@@ -20,7 +20,7 @@ def course_buttons(data: CadreGaps) -> list[list[tuple[str, str]]]:
 
 @linked_only
 async def show_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = await read_tx(context, gaps_by_id, actor.cadre_id, today(context))
+    data = await read_tx(context, gaps_by_id, actor.cadre_id, today(context), final=True)
     await reply(update, render_gaps(data), keyboard([*course_buttons(data), [BACK]]))
 
 

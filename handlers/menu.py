@@ -128,7 +128,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @linked_only
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    data = await read_tx(context, accounts.own_profile, actor)
+    data = await read_tx(context, accounts.own_profile, actor, final=True)
     lines = [PROFILE_TITLE, *(f"{k}: <b>{esc(v)}</b>" for k, v in data.fields), "", PROFILE_TRAININGS]
     lines += [f"• {k}: {esc(v)}" for k, v in data.trainings]
     if data.sources:

@@ -225,11 +225,30 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_a_command_reads_in_two_trips_the_open_step_and_the_leave_checks_with_the_actor(
-        bot: BotHarness, linked: Database, user: UpdateFactory, trips: list[str]) -> None:
+        bot: BotHarness, linked: Database, user: UpdateFactory, trips: list[str], transactions: list[int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A command first ends whatever the chat was doing: the open step and every leave hook's check (an evaluation
-    draft taking free text) are read in the trip that loads the actor, not one trip each; then the handler reads."""
+    draft taking free text) are read in the trip that loads the actor, not one trip each; then the handler reads,
+    and that read, its last, ends the unit of work in the same trip (no third trip to close it)."""
+    async def shared_write(*_args: Any) -> None:
+        """The chat's last buttons: one write for many updates, not part of the update's unit of work."""
+
+    monkeypatch.setattr(last_buttons, "remember", shared_write)
     await bot.send(user.text("/menu"))
     for command in ("/gaps", "/courses"):
         trips.clear()
+        transactions.clear()
         assert await bot.send(user.text(command))
-        assert trips.count("close") == 1 and len(trips) == 3, trips
+        assert trips == ["_open_work", "gaps_by_id" if command == "/gaps" else "courses_for"], trips
+        assert len(transactions) == 1
+
+
+def test_a_step_after_the_final_read_begins_a_new_transaction(linked: Database) -> None:
+    """`final=True` ends the unit with its read; a step that comes anyway (an error's way back) is not lost: it
+    runs in a transaction of its own."""
+    work = linked.unit_of_work()
+    assert work.call(accounts.actor_for, USER_ID, final=True) is not None
+    assert not work.open
+    assert work.call(accounts.actor_for, USER_ID) is not None
+    assert work.open and work.begun == 2
+    work.close()
