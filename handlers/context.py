@@ -71,6 +71,12 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def forget_actor(self) -> None:
         self.actor, self.actor_loaded = None, False
 
+    def finish_at_end(self) -> None:
+        """Have finish() run when the update is done (UpdateScope), whether or not a step opens a unit of work."""
+        opened = _OPEN.get()
+        if opened is not None and self not in opened:
+            opened.append(self)
+
     async def load_actor(self) -> Actor | None:
         """The actor, loaded by the unit of work's first step (this one if none ran yet)."""
         if not self.actor_loaded:
@@ -82,9 +88,7 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         ends the unit in the same trip; a step that comes after all begins a new transaction)."""
         if self._work is None:
             self._work = self.services.db.unit_of_work()
-            opened = _OPEN.get()
-            if opened is not None:
-                opened.append(self)
+            self.finish_at_end()
         actor_before = (self.actor_loaded, self.actor)
         result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
                                          final=final)
@@ -116,7 +120,11 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         self.chat_stale = False
 
     async def finish(self) -> None:
-        """The update is done: write the chat record if it still needs it, and end the unit of work."""
+        """The update is done: write the chat record if it still needs it, and end the unit of work. An update
+        that made no step of its own (a sticker answered from a fixed text) makes one here, so that its chat is
+        recorded all the same."""
+        if self._work is None and self.track_chat and self._user_id is not None and self._chat_id is not None:
+            await self.step(_nothing, final=True)
         work = self._work
         if work is None:
             return

@@ -44,11 +44,12 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _record_chat_and_load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
-    """The actor and whether the chat record is current come from the update's unit of work (its first step,
-    here or in an earlier group); the feature handler then uses that actor in the same transaction. The chat
-    is written only when something changed, with the update's write or at its end (handlers.context)."""
+    """The actor and whether the chat record is current come from the update's unit of work: its first step,
+    whichever it is (a shared contact's is the link itself, so no read transaction comes before the write), or one
+    at the end for an update that made none. The chat is written only when something changed, with the update's
+    write or at its end (handlers.context)."""
     if isinstance(context, UpdateContext):
-        await context.load_actor()
+        context.finish_at_end()
         return
     if not await read_tx(context, chat_user_is_current, user_id, chat_id):
         await run_tx(context, touch_chat_user, user_id, chat_id)

@@ -84,15 +84,15 @@ async def test_one_transaction_per_update_with_the_actor_loaded_once_inside_it(
 async def test_a_new_chat_is_recorded_in_the_updates_write(bot: BotHarness, roster: Database, user: UpdateFactory,
                                                           transactions: list[int],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Linking: the actor's load, the chat record and the link are one unit of work (two transactions on
-    SQLite, as above); the menu after it uses the actor reloaded in the write."""
+    """Linking: the actor's load, the chat record and the link are one unit of work, in one transaction (the
+    write's: nothing reads before it); the menu after it uses the actor reloaded in the write."""
     async def shared_write(*_args: Any) -> None:
         """As above: not part of the update's unit of work."""
 
     monkeypatch.setattr(last_buttons, "remember", shared_write)
     texts = await link(bot, user, "0912345005")
     assert any("Đã liên kết" in t for t in texts)
-    assert len(transactions) == (2 if roster.is_sqlite else 1)
+    assert len(transactions) == 1  # the actor's load is the link's own first read: no read transaction before it
     assert roster.run(lambda s: s.get(ChatUser, USER_ID)) is not None
     transactions.clear()
     texts = await bot.send(user.text("/menu"))
@@ -252,3 +252,17 @@ def test_a_step_after_the_final_read_begins_a_new_transaction(linked: Database) 
     assert work.call(accounts.actor_for, USER_ID) is not None
     assert work.open and work.begun == 2
     work.close()
+
+
+async def test_linking_is_one_trip_and_an_update_without_database_work_still_records_its_chat(
+        bot: BotHarness, roster: Database, user: UpdateFactory, trips: list[str]) -> None:
+    """The actor is loaded by the update's first step, whichever it is: a shared contact's is the link itself (one
+    trip, where a guard's early load made two). An update that reaches no step (a sticker) gets one at its end, so
+    that its chat is recorded all the same."""
+    assert any("Đã liên kết" in t for t in await link(bot, user, "0912345005"))
+    assert trips == ["link_by_contact"], trips
+    other = UpdateFactory(user_id=555002)
+    trips.clear()
+    assert await bot.send(other.sticker())
+    assert trips == ["_nothing"], trips
+    assert roster.run(lambda s: s.get(ChatUser, 555002)) is not None
