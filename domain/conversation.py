@@ -17,9 +17,9 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ConversationStep
@@ -30,20 +30,22 @@ KEYBOARD = "keyboard"  # the row holds the last message's buttons, not a step (s
 Rows = list[list[tuple[str, str]]]
 
 # Read for every update and written for every answer with buttons: built once (building a statement and its
-# cache key costs more than running it on SQLite; see domain.accounts).
-_THIS_CHAT = ((ConversationStep.telegram_user_id == bindparam("p_user"))
-              & (ConversationStep.chat_id == bindparam("p_chat")))
-_ROW = select(ConversationStep.step, ConversationStep.payload, ConversationStep.updated_at).where(_THIS_CHAT)
+# cache key costs more than running it on SQLite; see domain.accounts). The writes are on the table rather than
+# the mapped class: an ORM update or insert is copied with its options on every execution and its cache key
+# computed again (two thirds of the buttons' write in benchmarks/bench_rush.py); the read stays an ORM select,
+# which flushes the session's pending changes first.
+_ROW = select(ConversationStep.step, ConversationStep.payload, ConversationStep.updated_at).where(
+    (ConversationStep.telegram_user_id == bindparam("p_user")) & (ConversationStep.chat_id == bindparam("p_chat")))
+_STEPS = cast(Table, ConversationStep.__table__)
+_THIS_CHAT = (_STEPS.c.telegram_user_id == bindparam("p_user")) & (_STEPS.c.chat_id == bindparam("p_chat"))
 _KEYBOARD_OVER_KEYBOARD = (  # over the last buttons or an expired step, never over a step the chat waits at
-    update(ConversationStep)
-    .where(_THIS_CHAT, or_(ConversationStep.step == KEYBOARD, ConversationStep.updated_at < bindparam("p_expired")))
-    .values(step=KEYBOARD, payload=bindparam("p_payload"), updated_at=bindparam("p_now"))
-    .execution_options(synchronize_session=False))
-_NEW_KEYBOARD = insert(ConversationStep).values(
+    update(_STEPS)
+    .where(_THIS_CHAT, or_(_STEPS.c.step == KEYBOARD, _STEPS.c.updated_at < bindparam("p_expired")))
+    .values(step=KEYBOARD, payload=bindparam("p_payload"), updated_at=bindparam("p_now")))
+_NEW_KEYBOARD = insert(_STEPS).values(
     telegram_user_id=bindparam("p_user"), chat_id=bindparam("p_chat"), step=KEYBOARD, payload=bindparam("p_payload"),
     updated_at=bindparam("p_now"))
-_FORGET_KEYBOARD = (delete(ConversationStep).where(_THIS_CHAT, ConversationStep.step == KEYBOARD)
-                    .execution_options(synchronize_session=False))
+_FORGET_KEYBOARD = delete(_STEPS).where(_THIS_CHAT, _STEPS.c.step == KEYBOARD)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def offered_buttons(session: Session, user_id: int, chat_id: int) -> Rows:
 def note_keyboard(session: Session, user_id: int, chat_id: int, rows: Rows) -> None:
     """Remember the buttons of the message just sent, unless a step is open: the step's own buttons
     are in it, and a prompt's next line must never be taken for an older message's button."""
+    session.flush()  # a Core write does not flush the session as an ORM one did: a step changed in it counts
     now = utcnow()
     params = {"p_user": user_id, "p_chat": chat_id, "p_payload": json.dumps({"buttons": rows}, ensure_ascii=False),
               "p_now": now, "p_expired": now - MAX_AGE}
@@ -136,6 +139,7 @@ def note_keyboard(session: Session, user_id: int, chat_id: int, rows: Rows) -> N
 
 def forget_keyboard(session: Session, user_id: int, chat_id: int) -> None:
     """A message without buttons ends the previous buttons (an open step is left alone)."""
+    session.flush()  # as in note_keyboard
     session.execute(_FORGET_KEYBOARD, {"p_user": user_id, "p_chat": chat_id})
 
 
