@@ -88,7 +88,7 @@ def attach_buttons(session: Session, user_id: int, chat_id: int, choice_only: Ma
 
 
 def current_step(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
-    """The open step, or None (an expired one is dropped; the last message's buttons are no step)."""
+    """The open step, or None (an expired one is none; the last message's buttons are no step)."""
     step = waiting(session, user_id, chat_id, now)
     return None if step is None or step.name == KEYBOARD else step
 
@@ -96,13 +96,10 @@ def current_step(session: Session, user_id: int, chat_id: int, now: datetime | N
 def waiting(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> Step | None:
     """What the chat's row holds: the open step, or the last message's buttons (a Step named KEYBOARD)."""
     row = session.execute(_ROW, {"p_user": user_id, "p_chat": chat_id}).first()
-    if row is None:
-        return None
-    if as_utc(row.updated_at) < (now or utcnow()) - MAX_AGE:
-        expired = session.get(ConversationStep, (user_id, chat_id))
-        if expired is not None:
-            session.delete(expired)
-            session.flush()
+    # An expired row is no step. It is left for the retention job (purge_expired), or for the next step or buttons
+    # written over it: deleting it here made this read, the first of most updates, hold SQLite's write lock until
+    # the update ended, while other updates' writes waited for it in the worker threads it needed.
+    if row is None or as_utc(row.updated_at) < (now or utcnow()) - MAX_AGE:
         return None
     return Step(row.step, json.loads(row.payload or "{}"))
 

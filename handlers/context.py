@@ -99,9 +99,14 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def _in_session(self, session: Session, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         if not self.actor_loaded:
             self._load(session)
-        if write and self.chat_stale:
+        touched = write and self.chat_stale
+        if touched:
             self._touch(session)
-        result = fn(session, *args)
+        try:
+            result = fn(session, *args)
+        except BaseException:
+            self.chat_stale = self.chat_stale or touched  # rolled back with the write: finish() writes it on its own
+            raise
         if write:
             self._load(session, chat=False)
         return result
