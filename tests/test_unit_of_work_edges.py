@@ -110,3 +110,29 @@ def test_reading_an_expired_step_takes_no_write_lock(tmp_path: Path) -> None:
     finally:
         work.close()
         engine.dispose()
+
+
+async def test_an_error_outside_an_update_leaves_no_unit_of_work_open(bot: BotHarness, linked: Database) -> None:
+    """A polling error (no network) reaches the error handler with no update: nothing to name, and no connection
+    taken from the pool that nothing would give back."""
+    from bot.app import on_error
+    from handlers.context import UpdateContext
+
+    context = UpdateContext.from_error(None, NetworkError("no network"), bot.app)
+    await on_error(None, context)
+    assert context.units_begun == 0
+
+
+async def test_the_error_reports_load_ends_its_unit_of_work(bot: BotHarness, linked: Database,
+                                                            user: UpdateFactory) -> None:
+    """The actor loaded for an error's report is read in a unit of work that ends with the read: the error context
+    is not the update's, and nothing else would close it."""
+    from telegram import Update
+
+    from bot.app import on_error
+    from handlers.context import UpdateContext
+
+    update = Update.de_json(user.sticker(), bot.app.bot)
+    context = UpdateContext.from_error(update, NetworkError("connection reset"), bot.app)
+    await on_error(update, context)
+    assert context.units_begun == 1 and context._work is not None and not context._work.open
