@@ -35,7 +35,6 @@ import scheduler
 from bot.ops.alerts import OperatorAlerts
 from bot.updates import PerUserUpdateProcessor, UnitOfWorkApplication, use_worker_threads
 from core.config import Settings
-from core.logctx import current
 from core.services import Services
 from db import Database
 from domain import spreadsheet
@@ -74,7 +73,6 @@ INTERNAL_ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Dữ liệu
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _name_the_actor(update, context)
     log.error("Unhandled error while processing an update", exc_info=context.error)
     alerts: OperatorAlerts | None = context.application.bot_data.get(ALERTS_KEY)
     if alerts is not None:
@@ -84,20 +82,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, INTERNAL_ERROR)
         except Exception:  # the error may be the network itself
             log.warning("Could not tell the user about the error", exc_info=True)
-
-
-async def _name_the_actor(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An error before the update's first step (a sticker's answer failing) has no cadre in its log context yet: the
-    actor is loaded first, so that the log line and the operators' alert name them as the update's other lines do."""
-    if (current()[1] is not None or not isinstance(context, UpdateContext) or not isinstance(update, Update)
-            or update.effective_user is None):
-        return  # named already, or no one to name (a polling error has no update)
-    try:
-        # In a unit of work that ends with the read: this context is the error's, not the update's, and nothing
-        # else would close it (a connection kept from the pool for good).
-        await context.load_actor(final=True)
-    except Exception:  # the error may be the database itself: the report goes out without the name
-        log.warning("Could not load the actor for the error report", exc_info=True)
 
 
 async def _post_init(app: Application) -> None:

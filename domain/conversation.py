@@ -170,9 +170,11 @@ def take_step(session: Session, user_id: int, chat_id: int, names: Collection[st
     return step
 
 
-def close_step(session: Session, user_id: int, chat_id: int) -> bool:
-    """Forget the open step; True if there was one (the last message's buttons are no step: kept)."""
-    result = session.execute(delete(ConversationStep).where(
-        ConversationStep.telegram_user_id == user_id, ConversationStep.chat_id == chat_id,
-        ConversationStep.step != KEYBOARD))
+def close_step(session: Session, user_id: int, chat_id: int, now: datetime | None = None) -> bool:
+    """Forget the open step; True if there was one (the last message's buttons are no step: kept; nor is a step
+    expired, which is deleted without counting: the user had it open no longer)."""
+    steps = delete(ConversationStep).where(ConversationStep.telegram_user_id == user_id,
+                                           ConversationStep.chat_id == chat_id, ConversationStep.step != KEYBOARD)
+    session.execute(steps.where(ConversationStep.updated_at < (now or utcnow()) - MAX_AGE))
+    result = session.execute(steps)
     return bool(getattr(result, "rowcount", 0))

@@ -48,6 +48,7 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         # must act once checks it (handlers.common.require_live_press); an older copy of it finds no such step.
         self.live_press = False
         self._work: UnitOfWork | None = None
+        self._touch_uncommitted = False  # the chat record was written in the step running now, not yet committed
 
     @classmethod
     def from_update(cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]) -> UpdateContext:
@@ -91,8 +92,14 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
             self._work = self.services.db.unit_of_work()
             self.finish_at_end()
         actor_before = (self.actor_loaded, self.actor)
-        result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
-                                         final=final)
+        self._touch_uncommitted = False
+        try:
+            result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
+                                             final=final)
+        except BaseException:
+            if self._touch_uncommitted:  # rolled back with the write (in it or at its commit): finish() writes it
+                self.chat_stale = True
+            raise
         if (self.actor_loaded, self.actor) != actor_before:
             bind_actor(self.actor.code if self.actor else None)  # the worker thread's context is a copy
         return result
@@ -100,14 +107,10 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def _in_session(self, session: Session, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         if not self.actor_loaded:
             self._load(session)
-        touched = write and self.chat_stale
-        if touched:
+        if write and self.chat_stale:
             self._touch(session)
-        try:
-            result = fn(session, *args)
-        except BaseException:
-            self.chat_stale = self.chat_stale or touched  # rolled back with the write: finish() writes it on its own
-            raise
+            self._touch_uncommitted = True
+        result = fn(session, *args)
         if write:
             self._load(session, chat=False)
         return result

@@ -34,7 +34,7 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     user = update.effective_user
     if chat is not None and user is not None and update.my_chat_member is None:
-        await _record_chat_and_load_actor(context, user.id, chat.id)
+        await _record_chat_and_load_actor(update, context, user.id, chat.id)
     message = update.message
     limit = services(context).settings.max_text_length
     text = message.text or message.caption or "" if message else ""
@@ -43,13 +43,18 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
 
 
-async def _record_chat_and_load_actor(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
-    """The actor and whether the chat record is current come from the update's unit of work: its first step,
-    whichever it is (a shared contact's is the link itself, so no read transaction comes before the write), or one
-    at the end for an update that made none. The chat is written only when something changed, with the update's
+async def _record_chat_and_load_actor(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int,
+                                      chat_id: int) -> None:
+    """The actor and whether the chat record is current come from the update's unit of work (its first step, here
+    or in an earlier group); the feature handler then uses that actor in the same transaction, and every log line
+    of the update (an error's too) names the cadre. A shared contact is the exception: its first step is the link
+    itself, which loads the actor inside its write (no read transaction before it); one that makes no step (a
+    forwarded contact) gets one at the end. The chat is written only when something changed, with the update's
     write or at its end (handlers.context)."""
     if isinstance(context, UpdateContext):
         context.finish_at_end()
+        if update.message is None or update.message.contact is None:
+            await context.load_actor()
         return
     if not await read_tx(context, chat_user_is_current, user_id, chat_id):
         await run_tx(context, touch_chat_user, user_id, chat_id)

@@ -256,13 +256,13 @@ def test_a_step_after_the_final_read_begins_a_new_transaction(linked: Database) 
 
 async def test_linking_is_one_trip_and_an_update_without_database_work_still_records_its_chat(
         bot: BotHarness, roster: Database, user: UpdateFactory, trips: list[str]) -> None:
-    """The actor is loaded by the update's first step, whichever it is: a shared contact's is the link itself (one
-    trip, where a guard's early load made two). An update that reaches no step (a sticker) gets one at its end, so
-    that its chat is recorded all the same."""
+    """A shared contact's first step is the link itself, which loads the actor (one trip, where the guard's early
+    load made two). A contact that makes no step (forwarded: refused at once) gets one at its end, so that its
+    chat is recorded all the same."""
     assert any("Đã liên kết" in t for t in await link(bot, user, "0912345005"))
     assert trips == ["link_by_contact"], trips
     other = UpdateFactory(user_id=555002)
     trips.clear()
-    assert await bot.send(other.sticker())
+    assert await bot.send(other.contact("0912345006", contact_user_id=555002, forwarded=True))
     assert trips == ["_nothing"], trips
     assert roster.run(lambda s: s.get(ChatUser, 555002)) is not None
