@@ -175,6 +175,9 @@ def close_step(session: Session, user_id: int, chat_id: int, now: datetime | Non
     expired, which is deleted without counting: the user had it open no longer)."""
     steps = delete(ConversationStep).where(ConversationStep.telegram_user_id == user_id,
                                            ConversationStep.chat_id == chat_id, ConversationStep.step != KEYBOARD)
-    session.execute(steps.where(ConversationStep.updated_at < (now or utcnow()) - MAX_AGE))
+    # Not synchronized in Python: a held row's naive datetime (SQLite) does not compare with an aware one. The
+    # delete below, which counts, takes any held step row out of the session.
+    session.execute(steps.where(ConversationStep.updated_at < (now or utcnow()) - MAX_AGE)
+                    .execution_options(synchronize_session=False))
     result = session.execute(steps)
     return bool(getattr(result, "rowcount", 0))

@@ -94,15 +94,15 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         actor_before = (self.actor_loaded, self.actor)
         self._touch_uncommitted = False
         try:
-            result = await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
-                                             final=final)
+            return await asyncio.to_thread(self._work.call, self._in_session, fn, args, write, write=write,
+                                           final=final)
         except BaseException:
             if self._touch_uncommitted:  # rolled back with the write (in it or at its commit): finish() writes it
                 self.chat_stale = True
             raise
-        if (self.actor_loaded, self.actor) != actor_before:
-            bind_actor(self.actor.code if self.actor else None)  # the worker thread's context is a copy
-        return result
+        finally:
+            if (self.actor_loaded, self.actor) != actor_before:  # loaded in a step that failed after: still named
+                bind_actor(self.actor.code if self.actor else None)  # (the worker thread's context is a copy)
 
     def _in_session(self, session: Session, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         if not self.actor_loaded:
@@ -130,10 +130,13 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     async def finish(self) -> None:
         """The update is done: write the chat record if it still needs it, and end the unit of work. An update
-        that made no step of its own (a sticker answered from a fixed text) makes one here, so that its chat is
+        whose actor no step loaded (a forwarded contact, refused at once) makes one here, so that its chat is
         recorded all the same."""
-        if self._work is None and self.track_chat and self._user_id is not None and self._chat_id is not None:
-            await self.step(_nothing, final=True)
+        if not self.actor_loaded and self.track_chat and self._user_id is not None and self._chat_id is not None:
+            try:  # also after a first step that failed before its load (the database locked or unreachable)
+                await self.step(_nothing, final=True)
+            except Exception:
+                log.warning("Could not read whether the chat is recorded", exc_info=True)
         work = self._work
         if work is None:
             return
