@@ -286,7 +286,7 @@ async def draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     if actor is None or not text.strip():
         return False
     w, now = _window(context), today(context)
-    found = await run_tx(context, ev.text_draft, actor.cadre_id, w, now)
+    found = await read_tx(context, ev.text_draft, actor.cadre_id, w, now)
     if found is None:
         return False
     draft, recent = found

@@ -266,3 +266,22 @@ async def test_linking_is_one_trip_and_an_update_without_database_work_still_rec
     assert await bot.send(other.contact("0912345006", contact_user_id=555002, forwarded=True))
     assert trips == ["_nothing"], trips
     assert roster.run(lambda s: s.get(ChatUser, 555002)) is not None
+
+
+async def test_a_typed_line_without_a_draft_takes_no_write(bot: BotHarness, linked: Database, user: UpdateFactory,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typing a menu label (or any line) looks for an evaluation draft that takes free text: a read. It was a write
+    step, so every line a linked cadre typed took SQLite's write lock and a commit before anything was written."""
+    writes: list[str] = []
+    real_call = UnitOfWork.call
+
+    def call(self: UnitOfWork, fn: Any, *args: Any, write: bool = False, **kwargs: Any) -> Any:
+        if write:
+            writes.append(getattr(args[0], "__name__", "?") if args else "?")
+        return real_call(self, fn, *args, write=write, **kwargs)
+
+    await bot.send(user.text("/menu"))
+    monkeypatch.setattr(UnitOfWork, "call", call)
+    texts = await bot.send(user.text("ho so"))
+    assert "Hồ sơ" in texts[-1], texts
+    assert writes == [], writes
