@@ -78,11 +78,10 @@ class UpdateContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         if opened is not None and self not in opened:
             opened.append(self)
 
-    async def load_actor(self, final: bool = False) -> Actor | None:
-        """The actor, loaded by the unit of work's first step (this one if none ran yet; `final`: and nothing
-        follows it, so the unit ends with the read)."""
+    async def load_actor(self) -> Actor | None:
+        """The actor, loaded by the unit of work's first step (this one if none ran yet)."""
         if not self.actor_loaded:
-            await self.step(_nothing, final=final)
+            await self.step(_nothing)
         return self.actor
 
     async def step(self, fn: Callable[..., T], *args: Any, write: bool = False, final: bool = False) -> T:

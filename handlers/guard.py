@@ -52,8 +52,9 @@ async def _record_chat_and_load_actor(update: Update, context: ContextTypes.DEFA
     forwarded contact) gets one at the end. The chat is written only when something changed, with the update's
     write or at its end (handlers.context)."""
     if isinstance(context, UpdateContext):
-        context.finish_at_end()
-        if update.message is None or update.message.contact is None:
+        if update.message is not None and update.message.contact is not None:
+            context.finish_at_end()  # no step yet: the link's own, or finish()'s for a contact that makes none
+        else:
             await context.load_actor()
         return
     if not await read_tx(context, chat_user_is_current, user_id, chat_id):
